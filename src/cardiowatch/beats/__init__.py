@@ -1,0 +1,1 @@
+"""Beat features and the AAMI beat classifier (ONNX inference; training is an optional extra)."""

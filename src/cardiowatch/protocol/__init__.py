@@ -1,0 +1,1 @@
+"""The device wire format: frames and status messages (no I/O here)."""

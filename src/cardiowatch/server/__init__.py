@@ -1,0 +1,1 @@
+"""The monitoring server: ingest, per-device pipelines, storage, alerts, live feed."""

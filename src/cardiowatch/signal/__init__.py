@@ -1,0 +1,1 @@
+"""Filters, streaming QRS and PPG pulse detection, signal quality."""

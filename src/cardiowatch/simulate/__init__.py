@@ -1,0 +1,1 @@
+"""Virtual devices replaying PhysioNet records over the real protocol."""
