@@ -1,0 +1,15 @@
+/* cw_sizes - prints the RAM each core state struct takes on the target it was built for
+ * (the struct sizes plus their caller-owned state arrays are the core's RAM beyond sample buffers). */
+#include <stdio.h>
+
+#include "cw_iir.h"
+#include "cw_queue.h"
+#include "cw_ring.h"
+
+int main(void)
+{
+    printf("cw_ring_t %u\n", (unsigned)sizeof(cw_ring_t));
+    printf("cw_queue_t %u\n", (unsigned)sizeof(cw_queue_t));
+    printf("cw_iir_t %u\n", (unsigned)sizeof(cw_iir_t));
+    return 0;
+}

@@ -1,0 +1,214 @@
+"""Build the firmware core for the host and for rv32 (ESP32-C3 ISA), compile it for Xtensa, report sizes.
+
+Shared by the pytest drivers (``tests/firmware/``) and the size report; only the standard library.
+
+Usage (from the repository root)::
+
+    python firmware/tools/fwbuild.py            # build both, print the size report (markdown)
+    python firmware/tools/fwbuild.py --write    # ... and write it into docs/benchmarks.md (Firmware)
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import re
+import shutil
+import subprocess
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE = ROOT / "firmware" / "core"
+BUILD = ROOT / "build"
+HOST_DIR = BUILD / "firmware-host"
+RV32_DIR = BUILD / "firmware-rv32"
+XTENSA_DIR = BUILD / "firmware-xtensa"
+RV32_TOOLCHAIN = CORE / "cmake" / "riscv32-picolibc.cmake"
+XTENSA_STUBS = ROOT / "firmware" / "stubs" / "xtensa-libc"
+BENCHMARKS = ROOT / "docs" / "benchmarks.md"
+QEMU = ["qemu-system-riscv32", "-M", "virt", "-nographic", "-bios", "none", "-serial", "none",
+        "-monitor", "none", "-semihosting-config", "enable=on,target=native", "-kernel"]
+XTENSA_CC = ["xtensa-lx106-elf-gcc", "-std=c99", "-ffreestanding", "-Os", "-mlongcalls", "-Wall", "-Wextra",
+             "-Werror", "-ffunction-sections", "-fdata-sections"]
+#: Flash and RAM budget of core + model on the device (issue 7).
+FLASH_BUDGET_BYTES = 32 * 1024
+RAM_BUDGET_BYTES = 8 * 1024
+HOST_TOOLS = ("cmake", "gcc")
+RV32_TOOLS = ("cmake", "riscv64-unknown-elf-gcc", "qemu-system-riscv32", "riscv64-unknown-elf-size")
+XTENSA_TOOLS = ("xtensa-lx106-elf-gcc", "xtensa-lx106-elf-size")
+
+log = logging.getLogger("fwbuild")
+
+
+def missing_tools(tools: tuple[str, ...]) -> list[str]:
+    """The commands of ``tools`` not on PATH."""
+    return [t for t in tools if shutil.which(t) is None]
+
+
+@contextmanager
+def _build_lock() -> Iterator[None]:
+    """Serialise builds between pytest-xdist workers and concurrent runs."""
+    BUILD.mkdir(exist_ok=True)
+    with open(BUILD / "firmware.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def _cmake_build(build_dir: Path, *configure: str) -> Path:
+    with _build_lock():
+        _run(["cmake", "-S", str(CORE), "-B", str(build_dir), *configure])
+        _run(["cmake", "--build", str(build_dir), "-j", "2"])
+    return build_dir
+
+
+def build_host() -> Path:
+    """Configure and build the core, its tests and host tools with ASan + UBSan; return the build dir."""
+    return _cmake_build(HOST_DIR, "-DCMAKE_BUILD_TYPE=Debug", "-DCW_SANITIZE=ON")
+
+
+def build_rv32() -> Path:
+    """Cross-build the core and its tests for rv32imc with picolibc; return the build dir."""
+    return _cmake_build(RV32_DIR, f"-DCMAKE_TOOLCHAIN_FILE={RV32_TOOLCHAIN}")
+
+
+def core_sources() -> list[Path]:
+    """The core's C units."""
+    return sorted(CORE.glob("cw_*.c"))
+
+
+def build_xtensa() -> list[Path]:
+    """Compile every core unit for Xtensa (lx106; no libc: freestanding + declaration stubs)."""
+    objects = []
+    with _build_lock():
+        XTENSA_DIR.mkdir(parents=True, exist_ok=True)
+        for src in core_sources():
+            obj = XTENSA_DIR / (src.stem + ".o")
+            _run([*XTENSA_CC, f"-I{CORE}", f"-I{XTENSA_STUBS}", "-c", str(src), "-o", str(obj)])
+            objects.append(obj)
+    return objects
+
+
+def run_qemu(elf: Path, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run a semihosted rv32 executable under QEMU; its exit code is the program's.
+
+    Semihosted console output reaches QEMU's stderr; it is merged into ``stdout`` here.
+    """
+    return subprocess.run([*QEMU, str(elf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=timeout_s)
+
+
+@dataclass(frozen=True)
+class SectionSizes:
+    """Bytes of code (+ read-only data), initialised data and zeroed data of some objects."""
+
+    text: int
+    data: int
+    bss: int
+
+    @property
+    def flash(self) -> int:
+        return self.text + self.data
+
+    @property
+    def ram(self) -> int:
+        return self.data + self.bss
+
+
+def object_sizes(size_tool: str, paths: list[Path]) -> dict[str, SectionSizes]:
+    """Berkeley ``size`` of each object (archive members included), keyed by object name."""
+    out = _run([size_tool, *map(str, paths)]).stdout
+    sizes = {}
+    for line in out.splitlines()[1:]:
+        parts = line.split()
+        if len(parts) >= 6 and parts[0].isdigit():
+            name = re.sub(r"\.c\.obj$|\.o$|\.obj$", "", Path(parts[5]).name)
+            sizes[name] = SectionSizes(int(parts[0]), int(parts[1]), int(parts[2]))
+    return sizes
+
+
+def struct_sizes(rv32_dir: Path) -> dict[str, int]:
+    """sizeof of each core state struct on rv32 (printed by tools/cw_sizes.c under QEMU)."""
+    proc = run_qemu(rv32_dir / "cw_sizes")
+    if proc.returncode != 0:
+        raise RuntimeError(f"cw_sizes failed ({proc.returncode}): {proc.stdout}")
+    return {name: int(value) for name, value in (line.split() for line in proc.stdout.splitlines() if line)}
+
+
+def size_report() -> str:
+    """Markdown of the core's flash and RAM on rv32imc and Xtensa, against the budget."""
+    rv32 = build_rv32()
+    rv_sizes = object_sizes("riscv64-unknown-elf-size", [rv32 / "libcw_core.a"])
+    xt_sizes = object_sizes("xtensa-lx106-elf-size", build_xtensa())
+    structs = struct_sizes(rv32)
+    rows = ["| unit | rv32imc text | rv32imc data+bss | xtensa-lx106 text | xtensa data+bss |",
+            "|---|---:|---:|---:|---:|"]
+    total_rv = SectionSizes(0, 0, 0)
+    total_xt = SectionSizes(0, 0, 0)
+    for name in sorted(rv_sizes):
+        rv, xt = rv_sizes[name], xt_sizes.get(name, SectionSizes(0, 0, 0))
+        rows.append(f"| {name} | {rv.text} | {rv.data + rv.bss} | {xt.text} | {xt.data + xt.bss} |")
+        total_rv = SectionSizes(total_rv.text + rv.text, total_rv.data + rv.data, total_rv.bss + rv.bss)
+        total_xt = SectionSizes(total_xt.text + xt.text, total_xt.data + xt.data, total_xt.bss + xt.bss)
+    rows.append(f"| **total** | **{total_rv.text}** | **{total_rv.ram}** | **{total_xt.text}** | "
+                f"**{total_xt.ram}** |")
+    state = sum(structs.values())
+    lines = [
+        "Made by `python firmware/tools/fwbuild.py --write` (`-Os`; rv32imc with Debian's "
+        "riscv64-unknown-elf-gcc + picolibc, the ESP32-C3 ISA; Xtensa with Debian's xtensa-lx106-elf-gcc, "
+        "the ESP8266 core, as a portability proof, not the ESP32 ABI).",
+        "",
+        *rows,
+        "",
+        f"Flash, core + model: **{max(total_rv.flash, total_xt.flash)} B** of the "
+        f"{FLASH_BUDGET_BYTES} B budget ({'within' if max(total_rv.flash, total_xt.flash) <= FLASH_BUDGET_BYTES else 'OVER'}).",
+        "",
+        "RAM: the core has no globals (data+bss above); its state lives in caller-owned structs "
+        "(sizeof on rv32: " + ", ".join(f"`{k}` {v} B" for k, v in structs.items()) + f"; sum {state} B, "
+        f"{'within' if state + total_rv.ram <= RAM_BUDGET_BYTES else 'OVER'} the {RAM_BUDGET_BYTES} B budget "
+        "beyond sample buffers).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_benchmarks(section: str) -> None:
+    """Replace the text between the firmware markers of docs/benchmarks.md (append them if absent)."""
+    begin, end = "<!-- firmware:begin -->", "<!-- firmware:end -->"
+    text = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
+    block = f"{begin}\n{section}{end}"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + f"\n\n## Firmware\n\n{block}\n"
+    BENCHMARKS.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="firmware core size report")
+    parser.add_argument("--write", action="store_true", help="write the report into docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    report = size_report()
+    sys.stdout.write(report)
+    if args.write:
+        write_benchmarks(report)
+        log.info("wrote the Firmware section of %s", BENCHMARKS.relative_to(ROOT))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
