@@ -1,0 +1,277 @@
+"""Who may see the dashboard: signed session cookies, CSRF tokens, roles, and the guard on the API.
+
+A login puts a random session token in a cookie ``cw_session`` (HttpOnly, SameSite=Strict, Secure when
+served over HTTPS), signed with HMAC-SHA256 under a key kept in the database. Every state-changing
+request (POST, PUT, PATCH, DELETE) must carry the session's CSRF token in the ``X-CSRF-Token`` header.
+
+`DashboardGuard` is a pure ASGI middleware in front of the server's API and live feed: a logged-in
+browser gets through with CSRF checked on writes (403), the admin role checked on admin writes (403),
+the Origin of WebSocket handshakes checked, and the server's API key added on its behalf; anyone else
+meets the server's own API-key check (see the class). Device-facing ingest paths keep their own
+device-token auth and are let through untouched (`GuardPolicy.device_paths`).
+
+References
+----------
+.. [1] OWASP Cross-Site Request Forgery Prevention Cheat Sheet (synchronizer token pattern).
+.. [2] RFC 6265bis, "Cookies: HTTP State Management Mechanism", the SameSite attribute.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Annotated, Any, Awaitable, Callable, MutableMapping
+
+import anyio
+from fastapi import Depends, HTTPException, Request, status
+
+from cardiowatch.dashboard.users import Role, Session, UserStore
+
+logger = logging.getLogger(__name__)
+
+SESSION_COOKIE = "cw_session"
+CSRF_HEADER = "x-csrf-token"
+API_KEY_HEADER = "x-api-key"
+#: Set by the guard on requests it let through for a logged-in user: who acts (acknowledges, snoozes).
+ACTOR_HEADER = "x-cardiowatch-user"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: WebSocket close code for "no session" (4000-4999 are free for applications; 4401 mirrors HTTP 401).
+WS_CLOSE_UNAUTHENTICATED = 4401
+WS_CLOSE_FORBIDDEN = 4403
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def sign_token(token: str, key: bytes) -> str:
+    """Return ``token.signature`` (HMAC-SHA256, base64url) for the cookie."""
+    mac = hmac.new(key, token.encode(), hashlib.sha256).digest()
+    return f"{token}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+
+def unsign_token(value: str, key: bytes) -> str | None:
+    """Return the token inside a signed cookie value, or None when the signature is wrong."""
+    token, _, signature = value.rpartition(".")
+    if not token:
+        return None
+    expected = sign_token(token, key).rpartition(".")[2]
+    return token if hmac.compare_digest(signature, expected) else None
+
+
+@dataclass(frozen=True)
+class GuardPolicy:
+    """Which paths the guard protects.
+
+    Attributes
+    ----------
+    protected_prefixes : tuple of str
+        Paths that need a logged-in user (the REST API and the live feed).
+    device_paths : tuple of str
+        Prefixes under ``protected_prefixes`` that devices call with their own token (ingest): let through.
+    public_paths : tuple of str
+        Exact paths anyone may read (health check, OpenAPI schema).
+    admin_write_prefixes : tuple of str
+        Writes under these prefixes need the admin role (device and user management).
+    """
+
+    protected_prefixes: tuple[str, ...] = ("/api/", "/ws/live")
+    device_paths: tuple[str, ...] = ("/api/v1/ingest", "/ws/ingest")
+    public_paths: tuple[str, ...] = ("/api/health", "/api/v1/health")
+    admin_write_prefixes: tuple[str, ...] = ("/api/v1/devices", "/api/users")
+
+    def needs_session(self, path: str) -> bool:
+        if path in self.public_paths or path.startswith(self.device_paths):
+            return False
+        return path.startswith(self.protected_prefixes)
+
+    def needs_admin(self, method: str, path: str) -> bool:
+        return method not in SAFE_METHODS and path.startswith(self.admin_write_prefixes)
+
+
+@dataclass
+class DashboardAuth:
+    """The user store plus the cookie key, shared by the routes and the guard (kept on ``app.state``)."""
+
+    store: UserStore
+    key: bytes = field(repr=False)
+    secure_cookies: bool = False
+
+    @classmethod
+    def open(cls, store: UserStore, *, secure_cookies: bool = False) -> "DashboardAuth":
+        store.create_tables()
+        return cls(store=store, key=store.signing_key(), secure_cookies=secure_cookies)
+
+    def session_for_cookie(self, cookie_value: str | None) -> Session | None:
+        """The live session a cookie value names, or None (missing, forged, expired, logged out)."""
+        if not cookie_value:
+            return None
+        token = unsign_token(cookie_value, self.key)
+        return self.store.find_session(token) if token else None
+
+    def cookie_value(self, token: str) -> str:
+        return sign_token(token, self.key)
+
+    def token_from_cookie(self, cookie_value: str | None) -> str | None:
+        return unsign_token(cookie_value, self.key) if cookie_value else None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    raw = _header(scope, b"cookie")
+    if not raw:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:  # noqa: BLE001 - http.cookies raises CookieError or others on junk; junk means no cookie
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+def same_origin(origin: str | None, host: str | None) -> bool:
+    """Whether an ``Origin`` header names the host the request was sent to."""
+    if not origin or not host:
+        return False
+    return origin.split("://", 1)[-1].rstrip("/") == host
+
+
+class DashboardGuard:
+    """ASGI middleware that lets a logged-in browser use the server's API and live feed.
+
+    The server guards its API with an API key (``X-API-Key``, `Settings.api_key`); a browser must never
+    hold that key. For a request with a valid session cookie the guard checks CSRF on writes and the
+    admin role on admin writes, then adds the server's key to the request so the server's own check
+    passes. A request without a session goes on to the server's own check only when it carries an
+    ``X-API-Key`` of its own (scripts, the CLI) or when the server runs with no key at all (its open
+    development mode); otherwise it is refused here: HTTP 401, or WebSocket close 4401.
+
+    Parameters
+    ----------
+    app : ASGI app
+        The wrapped application.
+    get_auth : callable
+        Returns the `DashboardAuth` (looked up at request time so the app can build it at start-up).
+    get_api_key : callable
+        Returns the server's API key, or None when the server runs without one.
+    policy : GuardPolicy
+        Which paths are protected.
+    """
+
+    def __init__(self, app: ASGIApp, *, get_auth: Callable[[], DashboardAuth],
+                 get_api_key: Callable[[], str | None] = lambda: None, policy: GuardPolicy | None = None) -> None:
+        self.app = app
+        self.get_auth = get_auth
+        self.get_api_key = get_api_key
+        self.policy = policy or GuardPolicy()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind not in ("http", "websocket") or not self.policy.needs_session(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        # Only the guard says who acts: drop any such header that came from outside.
+        scope = dict(scope)
+        scope["headers"] = [(k, v) for k, v in scope.get("headers", ()) if k != ACTOR_HEADER.encode()]
+        auth = self.get_auth()
+        session = await anyio.to_thread.run_sync(auth.session_for_cookie, _cookie(scope, SESSION_COOKIE))
+        api_key = self.get_api_key()
+        if session is None:
+            if _header(scope, API_KEY_HEADER.encode()) is not None or api_key is None:
+                await self.app(scope, receive, send)     # the server's own API-key check decides
+            elif kind == "websocket":
+                await _ws_refuse(send, WS_CLOSE_UNAUTHENTICATED)
+            else:
+                await _json(send, status.HTTP_401_UNAUTHORIZED, "login required")
+            return
+        method = scope.get("method", "GET")
+        if kind == "websocket":
+            # Browsers send cookies on cross-site WebSocket handshakes: the Origin check stops hijacking.
+            if not same_origin(_header(scope, b"origin"), _header(scope, b"host")):
+                await _ws_refuse(send, WS_CLOSE_FORBIDDEN)
+                return
+        else:
+            if method not in SAFE_METHODS:
+                sent = _header(scope, CSRF_HEADER.encode()) or ""
+                if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+                    await _json(send, status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token")
+                    return
+            if self.policy.needs_admin(method, scope["path"]) and session.user.role is not Role.ADMIN:
+                await _json(send, status.HTTP_403_FORBIDDEN, "admin role required")
+                return
+        headers = [(k, v) for k, v in scope["headers"] if k != API_KEY_HEADER.encode()]
+        if api_key is not None:
+            headers.append((API_KEY_HEADER.encode(), api_key.encode("latin-1")))
+        headers.append((ACTOR_HEADER.encode(), session.user.name.encode("utf-8")))
+        scope["headers"] = headers
+        scope["state"] = {**scope.get("state", {}), "dashboard_session": session}
+        await self.app(scope, receive, send)
+
+
+async def _json(send: Send, code: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": code,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"cache-control", b"no-store")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _ws_refuse(send: Send, code: int) -> None:
+    # Closing before accept makes the server answer the handshake with HTTP 403.
+    await send({"type": "websocket.close", "code": code, "reason": ""})
+
+
+# FastAPI dependencies for the dashboard's own routes ----------------------------------------------------
+
+def get_dashboard_auth(request: Request) -> DashboardAuth:
+    """The app's `DashboardAuth` (built on first use by `install_dashboard`)."""
+    return request.app.state.dashboard_get_auth()
+
+
+def optional_session(request: Request, auth: Annotated[DashboardAuth, Depends(get_dashboard_auth)]
+                     ) -> Session | None:
+    """The caller's session, or None."""
+    return auth.session_for_cookie(request.cookies.get(SESSION_COOKIE))
+
+
+def require_session(session: Annotated[Session | None, Depends(optional_session)]) -> Session:
+    """The caller's session; 401 without one."""
+    if session is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "login required")
+    return session
+
+
+def require_csrf(request: Request, session: Annotated[Session, Depends(require_session)]) -> Session:
+    """The caller's session, checked against the CSRF header (for writes); 403 when wrong."""
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token")
+    return session
+
+
+def require_admin(session: Annotated[Session, Depends(require_csrf)]) -> Session:
+    """A CSRF-checked session of an admin; 403 for viewers."""
+    if session.user.role is not Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admin role required")
+    return session
+
+
+AuthDep = Annotated[DashboardAuth, Depends(get_dashboard_auth)]
+OptionalSessionDep = Annotated[Session | None, Depends(optional_session)]
+SessionDep = Annotated[Session, Depends(require_session)]
+WriteSessionDep = Annotated[Session, Depends(require_csrf)]
+AdminSessionDep = Annotated[Session, Depends(require_admin)]
