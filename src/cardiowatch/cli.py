@@ -73,5 +73,51 @@ def data_info(data: DataOption = None) -> None:
         console.print(f"  {db.name:8s} {state:12s} {db.title}")
 
 
+# --- dashboard users (owner: dashboard) ------------------------------------------------------------------
+user_app = typer.Typer(help="Dashboard users: admins manage devices and users, viewers watch.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+DatabaseOption = Annotated[
+    Optional[str],
+    typer.Option("--database-url", help="Server database (else $CARDIOWATCH_DATABASE_URL, else the default)."),
+]
+
+
+def _user_store(database_url: Optional[str]):  # noqa: ANN202 - lazily imported type
+    from cardiowatch.dashboard.users import UserStore
+    from cardiowatch.server.config import Settings
+    from cardiowatch.server.storage.db import make_engine
+
+    settings = Settings() if database_url is None else Settings(database_url=database_url)
+    store = UserStore(make_engine(settings.database_url, schema=settings.database_schema))
+    store.create_tables()
+    return store
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="Login name")],
+    role: Annotated[str, typer.Option("--role", help="admin or viewer")] = "viewer",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="CARDIOWATCH_NEW_PASSWORD",
+                                          help="Asked for when not given ($CARDIOWATCH_NEW_PASSWORD).")] = "",
+    database_url: DatabaseOption = None,
+) -> None:
+    """Create dashboard user NAME with a role."""
+    from cardiowatch.dashboard.users import UserError
+
+    try:
+        user = _user_store(database_url).add_user(name, password, role)
+    except UserError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+    console.print(f"user {user.name} ({user.role.value}) added")
+
+
+@user_app.command("list")
+def user_list(database_url: DatabaseOption = None) -> None:
+    """List dashboard users and their roles."""
+    for user in _user_store(database_url).list_users():
+        console.print(f"{user.name}\t{user.role.value}")
+
 if __name__ == "__main__":
     app()
