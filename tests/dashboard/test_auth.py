@@ -32,6 +32,10 @@ def _app(tmp_path, *, api_key: str | None = SERVER_KEY) -> tuple[FastAPI, UserSt
     def echo(request: Request) -> dict:
         return {"key": request.headers.get("x-api-key"), "actor": request.headers.get("x-cardiowatch-user")}
 
+    @app.post("/api/v1/alerts/{alert_id}/ack")
+    async def ack(alert_id: int, request: Request) -> dict:
+        return {"body": await request.json(), "length": request.headers.get("content-length")}
+
     @app.post("/api/v1/ingest/frames")
     def ingest() -> dict:
         return {"stored": []}
@@ -39,7 +43,7 @@ def _app(tmp_path, *, api_key: str | None = SERVER_KEY) -> tuple[FastAPI, UserSt
     @app.websocket("/ws/live")
     async def live(ws: WebSocket) -> None:
         await ws.accept()
-        await ws.send_text("hello")
+        await ws.send_text(f"hello {ws.query_params.get('api_key')} {ws.query_params.get('device_id')}")
         await ws.close()
 
     install_dashboard(app, engine=engine)
@@ -179,8 +183,9 @@ def test_live_feed_needs_a_session_and_the_same_origin(tmp_path):
             with client.websocket_connect("/ws/live", headers={"origin": "http://evil.example"}):
                 pass
         assert cross.value.code == 4403
-        with client.websocket_connect("/ws/live", headers={"origin": "http://testserver"}) as ws:
-            assert ws.receive_text() == "hello"
+        with client.websocket_connect("/ws/live?device_id=7&api_key=forged",
+                                      headers={"origin": "http://testserver"}) as ws:
+            assert ws.receive_text() == f"hello {SERVER_KEY} 7"
 
 
 def test_open_development_server_without_key_is_not_blocked_by_the_guard(tmp_path):
@@ -188,3 +193,13 @@ def test_open_development_server_without_key_is_not_blocked_by_the_guard(tmp_pat
     with TestClient(app, follow_redirects=False) as client:
         assert client.get("/api/v1/echo").status_code == 200   # the server chose to be open
         assert client.get("/").status_code == 303               # the dashboard itself still needs a login
+
+
+def test_alert_actions_are_recorded_as_the_logged_in_user_whatever_the_body_claims(tmp_path):
+    app, _ = _app(tmp_path)
+    with TestClient(app) as client:
+        csrf = _login(client, "vic", "battery staple")
+        got = client.post("/api/v1/alerts/3/ack", json={"user": "ada", "note": "x"},
+                          headers={"X-CSRF-Token": csrf}).json()
+        assert got["body"] == {"user": "vic", "note": "x"}
+        assert int(got["length"]) == len(b'{"user": "vic", "note": "x"}')

@@ -25,6 +25,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from urllib.parse import parse_qsl, urlencode
 from typing import Annotated, Any, Awaitable, Callable, MutableMapping
 
 import anyio
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 SESSION_COOKIE = "cw_session"
 CSRF_HEADER = "x-csrf-token"
 API_KEY_HEADER = "x-api-key"
+API_KEY_QUERY = "api_key"
 #: Set by the guard on requests it let through for a logged-in user: who acts (acknowledges, snoozes).
 ACTOR_HEADER = "x-cardiowatch-user"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -80,12 +82,16 @@ class GuardPolicy:
         Exact paths anyone may read (health check, OpenAPI schema).
     admin_write_prefixes : tuple of str
         Writes under these prefixes need the admin role (device and user management).
+    actor_body_prefixes : tuple of str
+        Writes whose JSON ``"user"`` field the guard sets to the logged-in user (alert acknowledge and
+        snooze record who did it; a browser cannot claim to be someone else).
     """
 
     protected_prefixes: tuple[str, ...] = ("/api/", "/ws/live")
     device_paths: tuple[str, ...] = ("/api/v1/ingest", "/ws/ingest")
     public_paths: tuple[str, ...] = ("/api/health", "/api/v1/health")
     admin_write_prefixes: tuple[str, ...] = ("/api/v1/devices", "/api/users")
+    actor_body_prefixes: tuple[str, ...] = ("/api/v1/alerts/",)
 
     def needs_session(self, path: str) -> bool:
         if path in self.public_paths or path.startswith(self.device_paths):
@@ -143,6 +149,14 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return morsel.value if morsel else None
 
 
+def _carries_api_key(scope: Scope) -> bool:
+    """Whether the caller brought the server's kind of credential itself (header, or query for WebSockets)."""
+    if _header(scope, API_KEY_HEADER.encode()) is not None:
+        return True
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return any(k == API_KEY_QUERY for k, _ in query)
+
+
 def same_origin(origin: str | None, host: str | None) -> bool:
     """Whether an ``Origin`` header names the host the request was sent to."""
     if not origin or not host:
@@ -191,7 +205,7 @@ class DashboardGuard:
         session = await anyio.to_thread.run_sync(auth.session_for_cookie, _cookie(scope, SESSION_COOKIE))
         api_key = self.get_api_key()
         if session is None:
-            if _header(scope, API_KEY_HEADER.encode()) is not None or api_key is None:
+            if api_key is None or _carries_api_key(scope):
                 await self.app(scope, receive, send)     # the server's own API-key check decides
             elif kind == "websocket":
                 await _ws_refuse(send, WS_CLOSE_UNAUTHENTICATED)
@@ -218,8 +232,65 @@ class DashboardGuard:
             headers.append((API_KEY_HEADER.encode(), api_key.encode("latin-1")))
         headers.append((ACTOR_HEADER.encode(), session.user.name.encode("utf-8")))
         scope["headers"] = headers
+        if kind == "websocket" and api_key is not None:
+            # The live feed takes its key as a query parameter (browsers cannot set WebSocket headers).
+            query = [(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"),
+                                                   keep_blank_values=True) if k != API_KEY_QUERY]
+            scope["query_string"] = urlencode([*query, (API_KEY_QUERY, api_key)]).encode("latin-1")
         scope["state"] = {**scope.get("state", {}), "dashboard_session": session}
+        if kind == "http" and method not in SAFE_METHODS and scope["path"].startswith(self.policy.actor_body_prefixes):
+            receive, length = await _with_actor(receive, session.user.name)
+            if length is not None:
+                scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+                scope["headers"].append((b"content-length", str(length).encode()))
         await self.app(scope, receive, send)
+
+
+#: Largest JSON body the guard reads to set the acting user (acknowledge / snooze bodies are tiny).
+MAX_ACTOR_BODY_BYTES = 16384
+
+
+async def _with_actor(receive: Receive, user: str) -> tuple[Receive, int | None]:
+    """A ``receive`` whose JSON body has ``"user"`` set to the logged-in user (no one acts as another).
+
+    Bodies that are not a JSON object, or are too big, pass unchanged: the server rejects them itself.
+    Returns the new ``receive`` and the new body length (None when the body streams on unchanged).
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return _replay([message]), None
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if not message.get("more_body", False) or size > MAX_ACTOR_BODY_BYTES:
+            break
+    body = b"".join(chunks)
+    more = size > MAX_ACTOR_BODY_BYTES
+    if not more:
+        try:
+            payload = json.loads(body) if body else {}
+        except ValueError:
+            payload = None
+        if isinstance(payload, dict):
+            payload["user"] = user
+            body = json.dumps(payload).encode()
+    first = {"type": "http.request", "body": body, "more_body": more}
+    return _replay([first], then=receive if more else None), None if more else len(body)
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
 
 
 async def _json(send: Send, code: int, detail: str) -> None:

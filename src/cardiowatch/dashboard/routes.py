@@ -159,7 +159,7 @@ def _server_api_key(app: FastAPI) -> str | None:
     return key.get_secret_value() if hasattr(key, "get_secret_value") else str(key)
 
 
-def install_dashboard(app: FastAPI, *, engine: Engine | Callable[[], Engine],
+def install_dashboard(app: FastAPI, *, engine: Engine | Callable[[], Engine] | None = None,
                       policy: GuardPolicy | None = None, secure_cookies: bool = False) -> None:
     """Serve the dashboard from ``app`` and put its API behind a login.
 
@@ -167,15 +167,17 @@ def install_dashboard(app: FastAPI, *, engine: Engine | Callable[[], Engine],
     ----------
     app : FastAPI
         The server's application.
-    engine : Engine or callable returning one
+    engine : Engine or callable returning one, optional
         The server's database; a callable is called on the first request (for apps that open their
-        database at start-up).
+        database at start-up). Default: ``app.state.engine``, which the server sets at start-up.
     policy : GuardPolicy, optional
         Which API paths need a session and which are device ingest.
     secure_cookies : bool
         Set the cookie's ``Secure`` flag (behind HTTPS).
     """
     lock = threading.Lock()
+    if engine is None:
+        engine = lambda: app.state.engine  # noqa: E731 - set by the server's lifespan, read on first use
 
     def get_auth() -> DashboardAuth:
         auth = getattr(app.state, "dashboard_auth", None)

@@ -4,24 +4,21 @@
 // Times are Unix seconds (float) everywhere in the dashboard.
 //
 // Endpoints relied on (server: src/cardiowatch/server/routes/*.py; dashboard: dashboard/routes.py):
-//   GET  /api/me                                   dashboard: user, role, CSRF token
-//   POST /login, POST /logout                      dashboard
-//   GET  /api/users, POST /api/users               dashboard (admin)
-//   GET  /api/v1/devices                              list with live status
-//   POST /api/v1/devices                              register -> token shown once
-//   POST /api/v1/devices/{id}/token                   rotate -> new token shown once
-//   POST /api/v1/devices/{id}/revoke                  revoke the token
-//   GET  /api/v1/alerts?device_id=&open=              alerts
-//   POST /api/v1/alerts/{id}/ack                      acknowledge
-//   POST /api/v1/alerts/{id}/snooze  {minutes}        snooze
-//   GET  /api/v1/devices/{id}/beats?start=&end=       beats (time, label)
-//   GET  /api/v1/devices/{id}/episodes?start=&end=    rhythm episodes
-//   GET  /api/v1/devices/{id}/summaries?start=&end=   HR / HRV / AF burden summaries
-//   GET  /api/v1/devices/{id}/waveform?start=&end=    stored samples
-//   GET  /api/v1/devices/{id}/report?start=&end=      printable report (HTML)
-//   WS   /ws/live                                  live feed: samples, beats, alerts, status, summaries
+//   GET  /api/me, POST /login, POST /logout, GET|POST /api/users        dashboard
+//   GET  /api/v1/devices                          [{id, name, sensor, revoked_at, last_seen_at, ...}]
+//   GET  /api/v1/devices/{id}                     {device, status, alert_level, stored_frames}
+//   POST /api/v1/devices {name}                   {id, name, token}: the token is shown once
+//   POST /api/v1/devices/{id}/token               rotate -> {id, name, token}
+//   POST /api/v1/devices/{id}/revoke              revoke
+//   GET  /api/v1/alerts?device_id&state&start_at&end_at    [{id, device_id, kind, severity, state, ...}]
+//   POST /api/v1/alerts/{id}/ack {user}           acknowledge (the dashboard guard sets user)
+//   POST /api/v1/alerts/{id}/snooze {user, minutes}
+//   GET  /api/v1/devices/{id}/beats|episodes|summaries|samples?start_us&end_us   (Unix µs)
+//   WS   /ws/live[?device_id=]                    {type: samples|beats|hr|rhythm|alert|status, ...}
+// A printable report link is offered when GET /api/v1/devices/{id}/report answers.
 
 let csrfToken = null;
+let userName = null;
 
 export class ApiError extends Error {
   constructor(status, detail) {
@@ -83,7 +80,9 @@ export function severityName(value) {
   return ["critical", "warning", "technical"].includes(name) ? name : null;
 }
 
-export function normDevice(d) {
+export function normDevice(raw) {
+  // Either a device row or a device state {device, status, alert_level}: flatten the latter.
+  const d = raw.device ? { ...raw.device, ...(raw.status ?? {}), alert_level: raw.alert_level } : raw;
   const battery = pick(d, "battery_pct", "battery");
   const quality = pick(d, "signal_quality", "quality", "sqi");
   return {
@@ -91,16 +90,17 @@ export function normDevice(d) {
     name: pick(d, "name", "label") ?? `device ${pick(d, "device_id", "id")}`,
     sensor: String(pick(d, "sensor", "sensor_kind", "modality") ?? "ecg").toLowerCase(),
     fs: pick(d, "fs", "fs_hz"),
-    firmware: pick(d, "firmware", "firmware_version", "fw"),
+    firmware: pick(d, "fw", "firmware"),
     rssi: pick(d, "rssi_dbm", "rssi"),
     battery: battery,
-    lastSeen: toSeconds(pick(d, "last_seen", "last_seen_at", "last_frame_at")),
+    lastSeen: toSeconds(pick(d, "last_seen", "last_seen_at", "last_frame_at", "received_at")),
     hr: pick(d, "hr_bpm", "hr", "heart_rate"),
     rhythm: pick(d, "rhythm", "rhythm_code"),
     quality: quality,
     alertLevel: severityName(pick(d, "alert_level", "alert_severity")),
     linkState: pick(d, "link_state", "state"),
-    revoked: Boolean(pick(d, "revoked", "token_revoked")),
+    revoked: pick(d, "revoked_at") !== null,
+    leadOff: pick(d, "lead_off"),
   };
 }
 
@@ -122,8 +122,9 @@ export function normAlert(a) {
 }
 
 export function normBeat(b) {
+  const tUs = pick(b, "t_us");
   return {
-    t: toSeconds(pick(b, "t", "time", "t_s")),
+    t: tUs !== null ? tUs / 1e6 : toSeconds(pick(b, "t", "time", "t_s")),
     sample: pick(b, "sample"),
     label: pick(b, "label", "aami", "beat_class", "symbol") ?? "N",
     rrMs: pick(b, "rr_ms"),
@@ -132,15 +133,15 @@ export function normBeat(b) {
 
 export function normEpisode(e) {
   return {
-    rhythm: pick(e, "rhythm", "rhythm_code", "code") ?? "Q",
-    start: toSeconds(pick(e, "start", "start_t", "started_at", "t_start")),
-    end: toSeconds(pick(e, "end", "end_t", "ended_at", "t_end")),
+    rhythm: pick(e, "rhythm") ?? "Q",
+    start: pick(e, "start_t_us") !== null ? e.start_t_us / 1e6 : toSeconds(pick(e, "start")),
+    end: pick(e, "end_t_us") !== null ? e.end_t_us / 1e6 : toSeconds(pick(e, "end")),
   };
 }
 
 export function normSummary(s) {
   return {
-    t: toSeconds(pick(s, "t", "time", "window_end", "end")),
+    t: pick(s, "t_us") !== null ? s.t_us / 1e6 : toSeconds(pick(s, "t")),
     hr: pick(s, "hr_bpm", "hr"),
     rhythm: pick(s, "rhythm", "rhythm_code"),
     sdnnMs: pick(s, "sdnn_ms"),
@@ -152,15 +153,28 @@ export function normSummary(s) {
   };
 }
 
+// Stored chunks carry samples as rows of channels: show the last channel (IR of a red/IR PPG).
+const flatten = (rows) => (rows.length && Array.isArray(rows[0]) ? rows.map((r) => r[r.length - 1]) : rows);
+
 // Stored or live samples: {t0 (s), fs, samples: number[], sample0?}.
 export function normSamples(w) {
   return {
-    t0: toSeconds(pick(w, "t0", "t_start", "start", "t")) ?? (pick(w, "t_us") ?? 0) / 1e6,
+    t0: pick(w, "t0_us", "t_us") !== null ? pick(w, "t0_us", "t_us") / 1e6 : toSeconds(pick(w, "t0", "t_start", "start", "t")),
     fs: Number(pick(w, "fs", "fs_hz")),
     sample0: pick(w, "sample", "sample0", "first_sample"),
-    samples: pick(w, "samples", "values", "data") ?? [],
+    samples: flatten(pick(w, "samples", "values") ?? []),
     leadOff: Boolean(pick(w, "lead_off")),
   };
+}
+
+// A status report: only the fields it carries (so it never blanks what the page knows).
+export function normStatus(st) {
+  const out = {
+    battery: pick(st, "battery_pct", "battery"), rssi: pick(st, "rssi_dbm", "rssi"),
+    firmware: pick(st, "fw", "firmware"), lastSeen: toSeconds(pick(st, "received_at", "last_seen_at")),
+    leadOff: pick(st, "lead_off"),
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== null));
 }
 
 const list = (payload, key) => (Array.isArray(payload) ? payload : (payload?.[key] ?? payload?.items ?? []));
@@ -169,11 +183,13 @@ const list = (payload, key) => (Array.isArray(payload) ? payload : (payload?.[ke
 export async function me() {
   const who = await request("GET", "/api/me");
   csrfToken = who.csrf_token;
+  userName = who.name;
   return who;
 }
 export async function login(name, password) {
   const who = await request("POST", "/login", { name, password });
   csrfToken = who.csrf_token;
+  userName = who.name;
   return who;
 }
 export const logout = () => request("POST", "/logout");
@@ -181,46 +197,67 @@ export const listUsers = () => request("GET", "/api/users");
 export const addUser = (name, password, role) => request("POST", "/api/users", { name, password, role });
 
 // --- devices ---------------------------------------------------------------------------------------
-export async function listDevices() {
-  return list(await request("GET", "/api/v1/devices"), "devices").map(normDevice);
+// Every device with its latest status, alert level and (from the last summary) HR, rhythm and quality.
+export async function listDevices({ withState = true } = {}) {
+  const rows = list(await request("GET", "/api/v1/devices"), "devices");
+  if (!withState) return rows.map(normDevice);
+  const nowUs = Math.round(Date.now() * 1000);
+  return Promise.all(rows.map(async (row) => {
+    const id = encodeURIComponent(row.id);
+    const [state, sums] = await Promise.all([
+      request("GET", `/api/v1/devices/${id}`).catch(() => row),
+      request("GET", `/api/v1/devices/${id}/summaries${query({ start_us: nowUs - 120e6 })}`).catch(() => []),
+    ]);
+    const device = normDevice(state);
+    const last = sums.length ? normSummary(sums[sums.length - 1]) : null;
+    if (last) Object.assign(device, { hr: last.hr, rhythm: last.rhythm, quality: last.quality });
+    return device;
+  }));
 }
-export async function registerDevice(name, sensor) {
-  const r = await request("POST", "/api/v1/devices", { name, sensor });
-  return { device: normDevice(r.device ?? r), token: r.token };
+export async function registerDevice(name) {
+  const r = await request("POST", "/api/v1/devices", { name });
+  return { device: normDevice(r), token: r.token };
 }
 export async function rotateToken(id) {
-  const r = await request("POST", `/api/v1/devices/${encodeURIComponent(id)}/token`);
-  return r.token;
+  return (await request("POST", `/api/v1/devices/${encodeURIComponent(id)}/token`)).token;
 }
 export const revokeDevice = (id) => request("POST", `/api/v1/devices/${encodeURIComponent(id)}/revoke`);
 
 // --- alerts ----------------------------------------------------------------------------------------
+const OPEN_STATES = ["active", "snoozed", "acknowledged"];
 export async function listAlerts({ deviceId, openOnly = true, start, end } = {}) {
-  const q = query({ device_id: deviceId, open: openOnly ? "true" : undefined, start, end });
-  return list(await request("GET", `/api/v1/alerts${q}`), "alerts").map(normAlert);
+  const get = (state) => request("GET", `/api/v1/alerts${query({ device_id: deviceId, state, start_at: start, end_at: end })}`);
+  const pages = openOnly ? await Promise.all(OPEN_STATES.map(get)) : [await get(undefined)];
+  return pages.flatMap((p) => list(p, "alerts")).map(normAlert);
 }
-export const ackAlert = (id) => request("POST", `/api/v1/alerts/${encodeURIComponent(id)}/ack`);
+export const ackAlert = (id) => request("POST", `/api/v1/alerts/${encodeURIComponent(id)}/ack`, { user: userName });
 export const snoozeAlert = (id, minutes) =>
-  request("POST", `/api/v1/alerts/${encodeURIComponent(id)}/snooze`, { minutes });
+  request("POST", `/api/v1/alerts/${encodeURIComponent(id)}/snooze`, { user: userName, minutes });
 
-// --- history ---------------------------------------------------------------------------------------
-const ranged = (id, what, start, end) =>
-  `/api/v1/devices/${encodeURIComponent(id)}/${what}${query({ start, end })}`;
+// --- history (times in Unix seconds here, µs on the wire) ------------------------------------------
+const ranged = (id, what, start, end, extra = {}) => `/api/v1/devices/${encodeURIComponent(id)}/${what}${query({
+  start_us: start === undefined ? undefined : Math.floor(start * 1e6),
+  end_us: end === undefined ? undefined : Math.ceil(end * 1e6), ...extra })}`;
 
 export async function beats(id, start, end) {
-  return list(await request("GET", ranged(id, "beats", start, end)), "beats").map(normBeat);
+  return list(await request("GET", ranged(id, "beats", start, end, { limit: 10000 })), "beats").map(normBeat);
 }
 export async function episodes(id, start, end) {
   return list(await request("GET", ranged(id, "episodes", start, end)), "episodes").map(normEpisode);
 }
 export async function summaries(id, start, end) {
-  return list(await request("GET", ranged(id, "summaries", start, end)), "summaries").map(normSummary);
+  return list(await request("GET", ranged(id, "summaries", start, end, { limit: 10000 })), "summaries").map(normSummary);
 }
+// Stored waveform chunks whose first sample lies in [start, end); one frame before start is included.
 export async function waveform(id, start, end) {
-  const payload = await request("GET", ranged(id, "waveform", start, end));
+  const payload = await request("GET", ranged(id, "samples", start - 1, end, { limit: 2000 }));
   return list(payload, "chunks").map(normSamples);
 }
 export const reportUrl = (id, start, end) => ranged(id, "report", start, end);
+export async function reportAvailable(id) {
+  const response = await fetch(reportUrl(id), { method: "HEAD", credentials: "same-origin" });
+  return response.ok;
+}
 
 // --- live feed -------------------------------------------------------------------------------------
 // Calls handlers.samples / beat / alert / status / summary with normalised payloads; reconnects with
@@ -249,21 +286,26 @@ export function liveFeed(handlers, { deviceId } = {}) {
 }
 
 function dispatch(handlers, m) {
-  const type = String(m.type ?? m.kind ?? "").toLowerCase();
+  const type = String(m.type ?? "").toLowerCase();
   const data = m.data ?? m.payload ?? m;
-  const deviceId = String(pick(m, "device_id") ?? pick(data, "device_id"));
+  const deviceId = String(pick(m, "device_id") ?? pick(data, "device_id") ?? m.alert?.device_id);
   switch (type) {
-    case "samples": case "waveform": case "chunk":
+    case "samples":
       handlers.samples?.(deviceId, normSamples(data)); break;
     case "beat":
       handlers.beat?.(deviceId, normBeat(data)); break;
     case "beats":
       for (const b of list(data, "beats")) handlers.beat?.(deviceId, normBeat(b)); break;
     case "alert":
-      handlers.alert?.(deviceId, normAlert(data.alert ?? data), m.received_at ?? null); break;
-    case "status": case "device":
-      handlers.status?.(deviceId, normDevice({ device_id: deviceId, ...data })); break;
-    case "summary": case "rhythm":
+      // An alert transition: {action, at, by, alert: {...}}; `at` is the server's time of the change.
+      handlers.alert?.(deviceId, normAlert(data.alert ?? data), { action: m.action ?? null, at: m.at ?? null }); break;
+    case "status":
+      handlers.status?.(deviceId, normStatus(data)); break;
+    case "hr":
+      handlers.summary?.(deviceId, { hr: pick(data, "hr_bpm", "hr") }); break;
+    case "rhythm":
+      handlers.summary?.(deviceId, { rhythm: pick(data, "rhythm") }); break;
+    case "summary":
       handlers.summary?.(deviceId, normSummary(data)); break;
     default: break;
   }

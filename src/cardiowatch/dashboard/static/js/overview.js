@@ -80,15 +80,15 @@ async function main() {
     status(id, device) {
       const tile = tiles.get(id);
       if (!tile) { loadDevices(); return; }
-      for (const [k, v] of Object.entries(device)) if (v !== null && k !== "id" && k !== "name") tile.device[k] = v;
+      Object.assign(tile.device, device);
       render(tile);
     },
     summary(id, s) {
       const tile = tiles.get(id);
       if (!tile) return;
-      if (s.hr !== null) tile.device.hr = s.hr;
+      if (s.hr != null) tile.device.hr = s.hr;
       if (s.rhythm) tile.device.rhythm = s.rhythm;
-      if (s.quality !== null) tile.device.quality = s.quality;
+      if (s.quality != null) tile.device.quality = s.quality;
       render(tile);
     },
     alert(id, alert) {

@@ -79,7 +79,7 @@ function renderAlerts() {
   document.getElementById("no-alerts").classList.toggle("hidden", open.length > 0);
   body.replaceChildren(...open.map((a) => {
     const act = async (fn) => {
-      try { Object.assign(a, api.normAlert({ ...(await fn()) ?? {}, alert_id: a.id, device_id: a.deviceId })); } catch (exc) { alert(exc.message); }
+      try { await fn(); } catch (exc) { window.alert(exc.message); }
       await loadAlerts();
     };
     const state = a.state === "acknowledged" ? `acknowledged by ${a.ackedBy ?? "?"} ${fmtTime(a.ackedAt)}`
@@ -154,12 +154,12 @@ async function main() {
     beat(id, beat) { if (id === deviceId) sweep.addBeat(beat); },
     status(id, d) {
       if (id !== deviceId) return;
-      for (const [k, v] of Object.entries(d)) if (v !== null && k !== "id" && k !== "name") device[k] = v;
+      Object.assign(device, d);
       renderVitals();
     },
     summary(id, s) {
       if (id !== deviceId) return;
-      latest = { ...latest, ...Object.fromEntries(Object.entries(s).filter(([, v]) => v !== null)) };
+      latest = { ...latest, ...Object.fromEntries(Object.entries(s).filter(([, v]) => v != null)) };
       if (s.hr != null) device.hr = s.hr;
       if (s.rhythm) {
         device.rhythm = s.rhythm;
