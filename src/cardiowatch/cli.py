@@ -33,6 +33,113 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log mor
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
 
+@app.command("annotate")
+def annotate(
+    records: Annotated[list[str], typer.Argument(help="Records: a WFDB path (dir/100) or database/name (mitdb/100).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the annotation files.")] = Path("annotations"),
+    beats_from: Annotated[Optional[str], typer.Option(
+        "--beats-from", help="Take beats from this annotation file (e.g. atr) instead of the signal.")] = None,
+    data: DataOption = None,
+) -> None:
+    """Write the project's beats (AAMI letters) and rhythm changes as WFDB annotation files (<record>.cw)."""
+    from rich.progress import track
+
+    from cardiowatch.errors import CardiowatchError
+    from cardiowatch.evaluate.annotate import annotate_record
+
+    failed = 0
+    for spec in track(records, description="annotating", console=console, disable=len(records) < 2):
+        try:
+            result = annotate_record(spec, out_dir=out, beats_from=beats_from, root=data)
+        except (CardiowatchError, KeyError) as exc:
+            console.print(f"[red]{spec}:[/red] {exc}")
+            failed += 1
+            continue
+        console.print(f"{result.record}: {result.n_beats} beats, {result.n_rhythm_changes} rhythm changes "
+                      f"-> {result.path}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command("simulate")
+def simulate(
+    records: Annotated[list[str], typer.Argument(help="Records to replay, one device each (mitdb/100, bidmc/bidmc01, a WFDB path).")],
+    server: Annotated[str, typer.Option(help="Server base URL.")] = "http://127.0.0.1:8000",
+    api_key: Annotated[Optional[str], typer.Option(envvar="CARDIOWATCH_API_KEY", help="Server API key (registers the devices).")] = None,
+    transport: Annotated[str, typer.Option(help="http, ws or mqtt.")] = "http",
+    mqtt_host: Annotated[str, typer.Option()] = "127.0.0.1",
+    mqtt_port: Annotated[int, typer.Option()] = 1883,
+    speed: Annotated[float, typer.Option(help="1 = real time, 10 = ten times faster, 0 = flat out.")] = 1.0,
+    loop: Annotated[bool, typer.Option(help="Replay the records forever.")] = False,
+    drop_rate: Annotated[float, typer.Option(help="Share of sends lost in transit (then resent).")] = 0.0,
+    duplicate_rate: Annotated[float, typer.Option(help="Share of sends delivered twice.")] = 0.0,
+    reconnect_every: Annotated[Optional[float], typer.Option(help="Drop and re-open the link every N s of device time.")] = None,
+    clock_drift_ppm: Annotated[float, typer.Option(help="Device clock error, ppm.")] = 0.0,
+    lead_off: Annotated[Optional[list[str]], typer.Option(help="START:END seconds with the lead off (repeatable).")] = None,
+    noise: Annotated[Optional[list[str]], typer.Option(help="START:END seconds of noise burst (repeatable).")] = None,
+    data: DataOption = None,
+) -> None:
+    """Replay records as virtual devices over the real protocol, with optional faults."""
+    import asyncio
+
+    from cardiowatch.evaluate.annotate import load_record
+    from cardiowatch.simulate.device import Faults
+    from cardiowatch.simulate.session import register_devices, stream_sources
+    from cardiowatch.simulate.source import source_from_record
+
+    def spans(values: Optional[list[str]]) -> tuple[tuple[float, float], ...]:
+        try:
+            return tuple((float(a), float(b)) for a, b in (v.split(":") for v in values or ()))
+        except ValueError as exc:
+            raise typer.BadParameter(f"expected START:END seconds, got {values}") from exc
+
+    faults = Faults(drop_rate=drop_rate, duplicate_rate=duplicate_rate, reconnect_every_s=reconnect_every,
+                    clock_drift_ppm=clock_drift_ppm, lead_off=spans(lead_off), noise_bursts=spans(noise))
+    sources = [source_from_record(load_record(r, root=data)) for r in records]
+    names = [r.replace("/", "-") for r in records]
+
+    async def main() -> None:
+        creds = await register_devices(server, names, api_key=api_key)
+        results = await stream_sources(sources, creds, transport=transport, base_url=server, speed=speed,
+                                       faults=faults, loop_forever=loop, mqtt_host=mqtt_host, mqtt_port=mqtt_port)
+        for r in results:
+            console.print(f"device {r.device_id}: {r.frames_acknowledged} frames stored, {r.frames_rejected} "
+                          f"rejected, {r.sends_lost} sends lost and resent, {r.reconnects} reconnects")
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+@app.command("demo")
+def demo(
+    port: Annotated[int, typer.Option(help="Port of the server and dashboard.")] = 8000,
+    speed: Annotated[float, typer.Option(help="Replay speed (1 = real time).")] = 1.0,
+    workdir: Annotated[Path, typer.Option(help="Where the demo keeps its SQLite database.")] = Path(".cardiowatch-demo"),
+    data: DataOption = None,
+) -> None:
+    """Start the server, dashboard and simulated patients on an embedded SQLite database (Ctrl-C stops)."""
+    import asyncio
+
+    from cardiowatch.errors import CardiowatchError
+    from cardiowatch.simulate.demo import describe_patients, run_demo
+
+    def ready(login) -> None:  # noqa: ANN001 - DemoLogin, imported lazily
+        console.print(f"\n[bold]cardiowatch demo[/bold] is running: open [link]{login.url}[/link]")
+        console.print(f"  login: [bold]{login.user}[/bold]  password: [bold]{login.password}[/bold]")
+        console.print(f"  API key (for `cardiowatch simulate`): {login.api_key}")
+        console.print(f"  patients:\n{describe_patients()}\n  Ctrl-C stops everything.\n")
+
+    try:
+        asyncio.run(run_demo(workdir=workdir, port=port, speed=speed, data_root=data, on_ready=ready))
+    except KeyboardInterrupt:
+        console.print("demo stopped")
+    except (CardiowatchError, KeyError, OSError) as exc:
+        console.print(f"[red]demo failed:[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+
+
 @data_app.command("fetch")
 def data_fetch(
     database: Annotated[str, typer.Argument(help="Database name, e.g. mitdb")],

@@ -1,0 +1,222 @@
+"""The one streaming analysis: samples in, beats, rhythm, events and signal quality out.
+
+The same `Pipeline` object runs offline (`cardiowatch annotate`, `report`, the evaluations), in the server
+(one per device) and in the end-to-end checks. Stages, for each sensor::
+
+    ECG:  raw lead ─┬─► QrsDetector ─► beat samples ─► BeatClassifierStage ─► RhythmTracker
+                    ├─────────────────────────────────────────▲ (raw lead: the stage filters it itself)
+                    └─► EcgQuality ─► quality spans
+    PPG:  pleth ────┬─► PpgPulseDetector ─► pulse samples ─────────────────► RhythmTracker (no classes)
+                    └─► PpgSignalQuality ─► quality spans
+
+Every stage takes chunks of any size and keeps its state, so feeding a record whole or in frames gives
+the same result. Sample indices are counted from the first sample since the last `reset`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from cardiowatch._checks import check_fs, check_signal
+
+Sensor = Literal["ecg", "ppg"]
+
+#: Beats over which the displayed heart rate is the median interval (about 8 s at rest, as monitors do).
+HR_BEATS = 8
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """What a pipeline needs to know about its input; everything else has defaults."""
+
+    fs: float
+    sensor: Sensor
+    brady_bpm: float = 50.0
+    tachy_bpm: float = 100.0
+    pause_s: float = 2.0
+    asystole_s: float = 4.0
+
+
+@dataclass(frozen=True)
+class Beat:
+    """A detected beat (ECG) or pulse (PPG): sample index and AAMI class ("" when unknown, as for PPG)."""
+
+    sample: int
+    label: str
+
+
+@dataclass(frozen=True)
+class QualitySpan:
+    """Samples ``start`` (inclusive) to ``end`` (exclusive) share one signal-quality ``flag``."""
+
+    start: int
+    end: int
+    flag: str
+
+
+@dataclass(frozen=True)
+class PipelineOutput:
+    """What one `Pipeline.process` (or `flush`) call produced."""
+
+    beats: tuple[Beat, ...] = ()
+    rhythm_changes: tuple = ()  #: `cardiowatch.rhythm.tracker.RhythmChange`
+    events: tuple = ()  #: `cardiowatch.rhythm.tracker.RhythmEvent`
+    quality: tuple[QualitySpan, ...] = ()
+    heart_rate_bpm: float | None = None  #: median-interval rate over the last `HR_BEATS` beats
+
+
+@dataclass
+class RecordAnalysis:
+    """Everything a pipeline produced over a whole record."""
+
+    fs: float
+    sensor: Sensor
+    n_samples: int
+    beats: list[Beat] = field(default_factory=list)
+    rhythm_changes: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    episodes: list = field(default_factory=list)
+    quality: list[QualitySpan] = field(default_factory=list)
+
+    @property
+    def beat_samples(self) -> np.ndarray:
+        return np.fromiter((b.sample for b in self.beats), dtype=np.int64, count=len(self.beats))
+
+    @property
+    def beat_labels(self) -> np.ndarray:
+        return np.array([b.label for b in self.beats], dtype=object)
+
+
+class Pipeline:
+    """Streaming analysis of one sensor channel.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+        Sampling rate, sensor kind and rhythm thresholds.
+    beat_classifier : cardiowatch.beats.classifier.BeatClassifier or None
+        The ECG beat model; None loads the shipped one. Pass one loaded model to many pipelines (the
+        server does) to load it once.
+
+    Examples
+    --------
+    >>> pipe = Pipeline(PipelineConfig(fs=rec.fs, sensor="ecg"))      # doctest: +SKIP
+    >>> outputs = [pipe.process(chunk) for chunk in chunks] + [pipe.flush()]   # doctest: +SKIP
+    """
+
+    def __init__(self, config: PipelineConfig, *, beat_classifier: object | None = None) -> None:
+        self.config = config
+        self.beat_classifier = beat_classifier
+        self.reset()
+
+    def reset(self) -> None:
+        """Start afresh: a new record, or the data resumed after a gap."""
+        from cardiowatch.rhythm.tracker import RhythmTracker
+
+        cfg = self.config
+        fs = check_fs(cfg.fs)
+        if cfg.sensor == "ecg":
+            from cardiowatch.beats.classifier import BeatClassifier, BeatClassifierStage
+            from cardiowatch.signal.qrs import QrsDetector
+
+            if self.beat_classifier is None:
+                self.beat_classifier = BeatClassifier()
+            self.detector_ = QrsDetector(fs=fs)
+            self.classifier_ = BeatClassifierStage(fs=fs, classifier=self.beat_classifier)
+            self.quality_ = _ecg_quality(fs)
+        elif cfg.sensor == "ppg":
+            from cardiowatch.signal.ppg import PpgPulseDetector
+            from cardiowatch.signal.ppg_quality import PpgSignalQuality
+
+            self.detector_ = PpgPulseDetector(fs=fs)
+            self.classifier_ = None
+            self.quality_ = PpgSignalQuality(fs=fs)
+        else:
+            raise ValueError(f"unknown sensor {cfg.sensor!r}; valid: 'ecg', 'ppg'")
+        self.tracker_ = RhythmTracker(fs=fs, brady_bpm=cfg.brady_bpm, tachy_bpm=cfg.tachy_bpm,
+                                      pause_s=cfg.pause_s, asystole_s=cfg.asystole_s)
+        self.n_samples_ = 0
+        self.recent_beats_: deque[int] = deque(maxlen=HR_BEATS + 1)
+
+    def process(self, samples: np.ndarray) -> PipelineOutput:
+        """Feed the next samples (any length, 0 included; NaN marks unusable samples)."""
+        x = check_signal(samples, name="samples")
+        self.n_samples_ += len(x)
+        detected = self.detector_.process(x)
+        if self.classifier_ is not None:
+            beats = [Beat(b.sample, b.aami) for b in self.classifier_.process(x, detected)]
+        else:
+            beats = [Beat(int(s), "") for s in detected]
+        quality = self.quality_.process(x) if self.quality_ is not None else []
+        return self._rhythm(beats, quality, final=False)
+
+    def flush(self) -> PipelineOutput:
+        """End of input: emit what the look-ahead of every stage still holds."""
+        detected = self.detector_.flush()
+        if self.classifier_ is not None:
+            beats = [Beat(b.sample, b.aami) for b in self.classifier_.process(np.empty(0), detected)]
+            beats += [Beat(b.sample, b.aami) for b in self.classifier_.flush()]
+        else:
+            beats = [Beat(int(s), "") for s in detected]
+        quality = self.quality_.flush() if self.quality_ is not None else []
+        return self._rhythm(beats, quality, final=True)
+
+    def _rhythm(self, beats: list[Beat], quality: list, *, final: bool) -> PipelineOutput:
+        sample = np.fromiter((b.sample for b in beats), dtype=np.int64, count=len(beats))
+        label = np.array([b.label for b in beats], dtype=object)
+        found = list(self.tracker_.process(sample, label if self.classifier_ is not None else None))
+        if final:
+            found += self.tracker_.flush()
+        else:
+            found += self.tracker_.advance_to(self.n_samples_)
+        from cardiowatch.rhythm.tracker import RhythmChange
+
+        changes = tuple(f for f in found if isinstance(f, RhythmChange))
+        events = tuple(f for f in found if not isinstance(f, RhythmChange))
+        self.recent_beats_.extend(int(s) for s in sample)
+        return PipelineOutput(tuple(beats), changes, events, tuple(_span(q) for q in quality),
+                              self._heart_rate())
+
+    def _heart_rate(self) -> float | None:
+        if len(self.recent_beats_) < 3:
+            return None
+        rr_s = np.diff(np.asarray(self.recent_beats_, dtype=np.float64)) / self.config.fs
+        since_last_s = (self.n_samples_ - self.recent_beats_[-1]) / self.config.fs
+        if since_last_s > self.config.asystole_s:
+            return 0.0  # no beat for that long: the rate is not what the old intervals say
+        return float(60.0 / np.median(rr_s))
+
+
+def _ecg_quality(fs: float) -> object | None:
+    try:
+        from cardiowatch.signal.quality import EcgQuality
+    except ImportError:
+        return None
+    return EcgQuality(fs=fs)
+
+
+def _span(segment: object) -> QualitySpan:
+    flag = getattr(segment, "flag", None) or getattr(segment, "label", None)
+    return QualitySpan(int(segment.start), int(segment.end), str(getattr(flag, "value", flag)))
+
+
+def analyze_signal(x: np.ndarray, *, fs: float, sensor: Sensor, chunk_s: float | None = None,
+                   beat_classifier: object | None = None, **config: float) -> RecordAnalysis:
+    """Run a `Pipeline` over a whole signal (in chunks of ``chunk_s`` seconds, default all at once)."""
+    x = check_signal(x, name="x")
+    pipe = Pipeline(PipelineConfig(fs=fs, sensor=sensor, **config), beat_classifier=beat_classifier)
+    step = len(x) if chunk_s is None else max(1, int(round(chunk_s * fs)))
+    result = RecordAnalysis(fs=fs, sensor=sensor, n_samples=len(x))
+    outputs = [pipe.process(x[i:i + step]) for i in range(0, len(x), step)] + [pipe.flush()]
+    for out in outputs:
+        result.beats += out.beats
+        result.rhythm_changes += out.rhythm_changes
+        result.events += out.events
+        result.quality += out.quality
+    result.episodes = pipe.tracker_.episodes()
+    return result
+
