@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast venv clean
+.PHONY: demo test test-fast venv system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/cardiowatch demo
 
-# Every check: unit tests, the full-data checks on the real databases, firmware host tests.
-test: $(STAMP)
+# Debian packages the checks need: C toolchains (host, RISC-V + QEMU, Xtensa) and chromium for the
+# browser tests. Idempotent; installs only what is missing (needs root or sudo).
+system-deps:
+	bash firmware/tools/install-toolchains.sh
+	bash tests/dashboard/install-chromium.sh
+
+# Every check: unit tests, the full-data checks on the real databases, firmware host tests, browser tests.
+test: $(STAMP) system-deps
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # Unit tests only (no real databases): a quick loop while editing.
