@@ -1,0 +1,83 @@
+"""The alert engine (`server/alerts.py`) wired to storage: every transition is stored with who and when,
+and the engine's state is snapshotted so a restart keeps open alerts, snoozes and hysteresis timers."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from sqlalchemy.orm import Session
+
+from cardiowatch.server.alerts import AlertConfig, AlertEngine, AlertTransition, Observation
+from cardiowatch.server.storage import crud
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_NAME = "alert_engine"
+
+
+class AlertService:
+    """Feeds observations to one `AlertEngine` and stores what it decides.
+
+    The engine refuses time going backwards; wall clocks sometimes do (NTP steps), so ``now`` is clamped
+    to the latest time already given.
+    """
+
+    def __init__(self, engine: AlertEngine) -> None:
+        self.engine = engine
+        self.last_now_ = engine.last_now_ or 0.0
+
+    @classmethod
+    def load(cls, *, session: Session, config: AlertConfig | None = None) -> AlertService:
+        """Restore the engine from its last stored snapshot, or start a fresh one."""
+        data = crud.get_engine_state(session=session, name=SNAPSHOT_NAME)
+        if data is None:
+            return cls(AlertEngine(config))
+        engine = AlertEngine.restore(json.loads(data), config)
+        logger.info("alert engine restored: %d open alerts", len(engine.open_alerts()))
+        return cls(engine)
+
+    def _clock(self, now: float) -> float:
+        self.last_now_ = max(self.last_now_, now)
+        return self.last_now_
+
+    def observe(self, *, session: Session, device_id: int, observations: list[Observation],
+                now: float) -> list[AlertTransition]:
+        now = self._clock(now)
+        out: list[AlertTransition] = []
+        for observation in observations:
+            out += self.engine.observe(str(device_id), observation, now=now)
+        self._store(session, out, now)
+        return out
+
+    def tick(self, *, session: Session, now: float) -> list[AlertTransition]:
+        now = self._clock(now)
+        out = self.engine.tick(now=now)
+        self._store(session, out, now)
+        return out
+
+    def acknowledge(self, *, session: Session, alert_id: int, user: str, now: float) -> AlertTransition:
+        now = self._clock(now)
+        transition = self.engine.acknowledge(alert_id, user=user, now=now)
+        self._store(session, [transition], now)
+        return transition
+
+    def snooze(self, *, session: Session, alert_id: int, user: str, until: float, now: float) -> AlertTransition:
+        now = self._clock(now)
+        transition = self.engine.snooze(alert_id, user=user, until=until, now=now)
+        self._store(session, [transition], now)
+        return transition
+
+    def level(self, device_id: int) -> int:
+        return self.engine.level(str(device_id))
+
+    def _store(self, session: Session, transitions: list[AlertTransition], now: float) -> None:
+        for t in transitions:
+            a = t.alert
+            crud.save_alert(session=session, device_id=int(a.device_id), alert_id=a.alert_id, kind=a.kind.value,
+                            severity=a.severity.name.lower(), state=a.state.value, level=a.level, detail=a.detail,
+                            raised_at=a.raised_at, updated_at=a.updated_at, resolved_at=a.resolved_at,
+                            action=t.action.value, by=t.by, at=t.at, snoozed_until=a.snoozed_until)
+        if transitions:
+            crud.put_engine_state(session=session, name=SNAPSHOT_NAME,
+                                  data=json.dumps(self.engine.snapshot()), now=now)

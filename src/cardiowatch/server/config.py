@@ -1,0 +1,61 @@
+"""Server settings: one typed class, read from ``CARDIOWATCH_*`` environment variables or given in code.
+
+Built in `create_app(settings=None)` and kept on ``app.state.settings``; nothing reads the environment at
+import time.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(str, enum.Enum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Everything the server can be told. Environment variables: ``CARDIOWATCH_<FIELD>`` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="CARDIOWATCH_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = "sqlite:///cardiowatch.db"
+    #: PostgreSQL only: keep every table in this schema (created if missing).
+    database_schema: str | None = None
+    sqlite_synchronous: str = Field("NORMAL", pattern="^(NORMAL|FULL)$")
+    #: Key for the management and data API (``X-API-Key`` header); None = open (development only).
+    api_key: SecretStr | None = None
+    #: MQTT broker; None = no MQTT (HTTP and WebSocket ingest still work, no broker needed).
+    mqtt_host: str | None = None
+    mqtt_port: int = 1883
+    mqtt_username: str | None = None
+    mqtt_password: SecretStr | None = None
+    mqtt_topic_prefix: str = Field("cardiowatch", pattern=r"^[A-Za-z0-9_\-/]+$")
+    #: Publish the store acknowledgement of every MQTT message on ``<prefix>/<id>/ack``.
+    mqtt_publish_acks: bool = True
+    #: Largest HTTP / WebSocket ingest message, and most frames in one.
+    max_ingest_bytes: int = Field(65536, ge=1024)
+    max_batch_frames: int = Field(64, ge=1)
+    #: Raw samples and status reports older than this are deleted (0 = keep forever).
+    retention_days: float = Field(30.0, ge=0)
+    #: Seconds between stored per-device summaries.
+    summary_period_s: float = Field(15.0, gt=0)
+    #: Live feed: at most this many waveform samples per second per device (decimated above it).
+    live_max_sample_rate_hz: float = Field(125.0, gt=0)
+    #: Seconds between alert-engine ticks (no-data detection, escalation, snooze expiry).
+    alert_tick_s: float = Field(1.0, gt=0)
+    #: Webhook that receives alert transitions (see server/notify.py); None = none.
+    webhook_url: str | None = None
+    #: ThingSpeak write key for the summary bridge (see server/thingspeak.py); never logged.
+    thingspeak_api_key: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            if self.api_key is None or len(self.api_key.get_secret_value()) < 16:
+                raise ValueError("production needs CARDIOWATCH_API_KEY of at least 16 characters")
+        return self

@@ -1,0 +1,94 @@
+"""MQTT ingest: subscribe to ``<prefix>/+/frames`` and ``<prefix>/+/status`` and hand every message to
+`Runtime.ingest` (the same path as HTTP and WebSocket); publish the answer on ``<prefix>/<id>/ack``.
+
+Payloads are envelopes (`cardiowatch.protocol.envelope_decode`): the token travels inside, since MQTT
+3.1.1 has no per-message header. A refused message is dropped and counted, never stored. The broker
+connection is retried with backoff, so the server starts and keeps serving HTTP without a broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections import Counter
+from typing import Any
+
+import aiomqtt
+
+from cardiowatch.errors import FrameError
+from cardiowatch.protocol import envelope_decode
+from cardiowatch.server.ingest import IngestRejected, PayloadKind
+from cardiowatch.server.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+_KINDS = {"frames": PayloadKind.FRAMES, "status": PayloadKind.STATUS}
+
+
+class MqttIngest:
+    """The server's MQTT subscriber; `run` until cancelled."""
+
+    def __init__(self, *, runtime: Runtime, host: str, port: int, prefix: str, username: str | None = None,
+                 password: str | None = None, publish_acks: bool = True) -> None:
+        self.runtime = runtime
+        self.host = host
+        self.port = port
+        self.prefix = prefix.rstrip("/")
+        self.username = username
+        self.password = password
+        self.publish_acks = publish_acks
+        self.connected = asyncio.Event()
+        self.dropped: Counter = Counter()
+        self.received = 0
+
+    def counters(self) -> dict[str, Any]:
+        return {"connected": self.connected.is_set(), "received": self.received, "dropped": dict(self.dropped)}
+
+    async def run(self) -> None:
+        backoff_s = 0.5
+        while True:
+            try:
+                async with aiomqtt.Client(self.host, self.port, username=self.username, password=self.password,
+                                          identifier=f"cardiowatch-server-{uuid.uuid4().hex[:12]}") as client:
+                    for kind in _KINDS:
+                        await client.subscribe(f"{self.prefix}/+/{kind}", qos=1)
+                    self.connected.set()
+                    backoff_s = 0.5
+                    logger.info("MQTT: subscribed at %s:%d under %s/", self.host, self.port, self.prefix)
+                    async for message in client.messages:
+                        await self.handle(client, message.topic.value, bytes(message.payload))
+            except aiomqtt.MqttError as exc:
+                self.connected.clear()
+                logger.warning("MQTT: %s; retrying in %.1f s", exc, backoff_s)
+                await asyncio.sleep(backoff_s)
+                backoff_s = min(backoff_s * 2, 30.0)
+
+    async def handle(self, client: aiomqtt.Client, topic: str, payload: bytes) -> None:
+        """Ingest one message; drop (and count) what the protocol refuses."""
+        self.received += 1
+        parts = topic[len(self.prefix) + 1:].split("/") if topic.startswith(self.prefix + "/") else []
+        if len(parts) != 2 or not parts[0].isdigit() or parts[1] not in _KINDS:
+            self._drop("BadTopic", f"topic {topic!r}")
+            return
+        device_id, kind = int(parts[0]), _KINDS[parts[1]]
+        try:
+            token, body = envelope_decode(payload)
+        except FrameError as exc:
+            self._drop(type(exc).__name__, f"device {device_id}: {exc}")
+            return
+        try:
+            answer = await self.runtime.ingest(body, kind=kind, token=token, transport="mqtt",
+                                               topic_device_id=device_id)
+        except IngestRejected as exc:
+            self.dropped[type(exc).__name__] += 1
+            logger.info("MQTT: dropped a message on %s: %s", topic, exc)
+            return
+        if self.publish_acks:
+            await client.publish(f"{self.prefix}/{device_id}/ack", json.dumps(answer.body()), qos=0)
+
+    def _drop(self, reason: str, detail: str) -> None:
+        self.dropped[reason] += 1
+        self.runtime.ingestor.counters.rejected[reason] += 1
+        logger.info("MQTT: dropped (%s) %s", reason, detail)

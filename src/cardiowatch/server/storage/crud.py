@@ -1,0 +1,256 @@
+"""Data functions: keyword-only, each takes the session; no commits here except where named.
+
+Routes and the ingest path call these; nothing else in the server writes SQL.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from cardiowatch.protocol import Frame, Status
+from cardiowatch.server.storage.models import (
+    AlertActionRow,
+    AlertRow,
+    Beat,
+    Device,
+    EngineState,
+    Episode,
+    SampleChunk,
+    StatusReport,
+    Summary,
+)
+
+#: Query results are capped so one request cannot pull a whole database.
+MAX_ROWS = 10_000
+
+
+class ChunkOutcome(enum.Enum):
+    """What `store_chunk` did with a frame."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # same (device, seq), same bytes: a resend
+    CONFLICT = "conflict"  # same (device, seq), different bytes: a replay, refused
+
+
+# ------------------------------------------------------------------------------------------ devices
+def create_device(*, session: Session, name: str, token_hash: str, now: float) -> Device:
+    """Add a device with the next free numeric id (ids start at 1 and are never reused)."""
+    next_id = (session.scalar(select(func.max(Device.id))) or 0) + 1
+    device = Device(id=next_id, name=name, token_hash=token_hash, created_at=now)
+    session.add(device)
+    session.flush()
+    return device
+
+
+def get_device(*, session: Session, device_id: int) -> Device | None:
+    return session.get(Device, device_id)
+
+
+def get_device_by_name(*, session: Session, name: str) -> Device | None:
+    return session.scalar(select(Device).where(Device.name == name))
+
+
+def get_device_by_token_hash(*, session: Session, token_hash: str) -> Device | None:
+    return session.scalar(select(Device).where(Device.token_hash == token_hash))
+
+
+def list_devices(*, session: Session) -> Sequence[Device]:
+    return session.scalars(select(Device).order_by(Device.id)).all()
+
+
+def set_device_token(*, session: Session, device: Device, token_hash: str) -> Device:
+    device.token_hash = token_hash
+    device.revoked_at = None
+    session.flush()
+    return device
+
+
+def revoke_device(*, session: Session, device: Device, now: float) -> Device:
+    device.revoked_at = now
+    session.flush()
+    return device
+
+
+def mark_device_seen(*, session: Session, device: Device, seq: int, sensor: str, now: float) -> None:
+    device.last_seq = seq if device.last_seq is None else max(device.last_seq, seq)
+    device.sensor = sensor
+    device.last_seen_at = now
+
+
+# ------------------------------------------------------------------------------------ sample chunks
+def store_chunk(*, session: Session, device_id: int, frame: Frame, raw: bytes, t_us: int,
+                now: float) -> ChunkOutcome:
+    """Add one frame's chunk unless ``(device_id, seq)`` is already stored; say which happened."""
+    existing = session.scalar(select(SampleChunk.frame).where(SampleChunk.device_id == device_id,
+                                                              SampleChunk.seq == frame.seq))
+    if existing is not None:
+        return ChunkOutcome.DUPLICATE if bytes(existing) == raw else ChunkOutcome.CONFLICT
+    session.add(SampleChunk(device_id=device_id, seq=frame.seq, t_us=t_us, fs_millihz=frame.fs_millihz,
+                            n_samples=frame.n_samples, flags=int(frame.flags), frame=raw, received_at=now))
+    return ChunkOutcome.STORED
+
+
+def list_chunks(*, session: Session, device_id: int, start_t_us: int | None = None,
+                end_t_us: int | None = None, limit: int = MAX_ROWS) -> Sequence[SampleChunk]:
+    """Chunks of a device whose first sample is in ``[start_t_us, end_t_us)``, in time order."""
+    query = select(SampleChunk).where(SampleChunk.device_id == device_id)
+    query = _time_range(query, SampleChunk.t_us, start_t_us, end_t_us)
+    return session.scalars(query.order_by(SampleChunk.t_us, SampleChunk.seq).limit(min(limit, MAX_ROWS))).all()
+
+
+def list_seqs(*, session: Session, device_id: int) -> list[int]:
+    """Every stored sequence number of a device, ascending (gap and duplicate checks)."""
+    return list(session.scalars(select(SampleChunk.seq).where(SampleChunk.device_id == device_id)
+                                .order_by(SampleChunk.seq)))
+
+
+def count_chunks(*, session: Session, device_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(SampleChunk)
+                          .where(SampleChunk.device_id == device_id)) or 0
+
+
+def count_rows(*, session: Session) -> dict[str, int]:
+    """Rows per table (tests check that rejected input stored nothing)."""
+    return {model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Device, SampleChunk, Beat, Episode, AlertRow, AlertActionRow, Summary, StatusReport)}
+
+
+# ----------------------------------------------------------------------------------- analysis output
+def add_beats(*, session: Session, device_id: int, beats: Sequence[tuple[int, str]]) -> None:
+    """Add beats given as ``(t_us, label)``."""
+    session.add_all(Beat(device_id=device_id, t_us=t, label=label) for t, label in beats)
+
+
+def list_beats(*, session: Session, device_id: int, start_t_us: int | None = None,
+               end_t_us: int | None = None, limit: int = MAX_ROWS) -> Sequence[Beat]:
+    query = _time_range(select(Beat).where(Beat.device_id == device_id), Beat.t_us, start_t_us, end_t_us)
+    return session.scalars(query.order_by(Beat.t_us).limit(min(limit, MAX_ROWS))).all()
+
+
+def start_episode(*, session: Session, device_id: int, rhythm: str, t_us: int) -> Episode:
+    """Close the device's open episode at ``t_us`` and open one of ``rhythm``."""
+    current = session.scalar(select(Episode).where(Episode.device_id == device_id, Episode.end_t_us.is_(None)))
+    if current is not None:
+        current.end_t_us = t_us
+    episode = Episode(device_id=device_id, rhythm=rhythm, start_t_us=t_us)
+    session.add(episode)
+    return episode
+
+
+def end_episode(*, session: Session, device_id: int, t_us: int) -> None:
+    """Close the device's open episode (a gap: the rhythm is unknown from here)."""
+    current = session.scalar(select(Episode).where(Episode.device_id == device_id, Episode.end_t_us.is_(None)))
+    if current is not None:
+        current.end_t_us = max(t_us, current.start_t_us)
+
+
+def list_episodes(*, session: Session, device_id: int, start_t_us: int | None = None,
+                  end_t_us: int | None = None, limit: int = MAX_ROWS) -> Sequence[Episode]:
+    """Episodes overlapping ``[start_t_us, end_t_us)``."""
+    query = select(Episode).where(Episode.device_id == device_id)
+    if start_t_us is not None:
+        query = query.where((Episode.end_t_us.is_(None)) | (Episode.end_t_us > start_t_us))
+    if end_t_us is not None:
+        query = query.where(Episode.start_t_us < end_t_us)
+    return session.scalars(query.order_by(Episode.start_t_us).limit(min(limit, MAX_ROWS))).all()
+
+
+def add_summary(*, session: Session, device_id: int, t_us: int, hr_bpm: float | None, rhythm: str | None,
+                quality: str | None, alert_level: int, battery_pct: float | None) -> Summary:
+    summary = Summary(device_id=device_id, t_us=t_us, hr_bpm=hr_bpm, rhythm=rhythm, quality=quality,
+                      alert_level=alert_level, battery_pct=battery_pct)
+    session.add(summary)
+    return summary
+
+
+def list_summaries(*, session: Session, device_id: int, start_t_us: int | None = None,
+                   end_t_us: int | None = None, limit: int = MAX_ROWS) -> Sequence[Summary]:
+    query = _time_range(select(Summary).where(Summary.device_id == device_id), Summary.t_us, start_t_us, end_t_us)
+    return session.scalars(query.order_by(Summary.t_us).limit(min(limit, MAX_ROWS))).all()
+
+
+# ------------------------------------------------------------------------------------------- status
+def add_status(*, session: Session, status: Status, now: float) -> StatusReport:
+    values = asdict(status)
+    device_id = values.pop("device_id")
+    report = StatusReport(device_id=device_id, received_at=now, **values)
+    session.add(report)
+    return report
+
+
+def latest_status(*, session: Session, device_id: int) -> StatusReport | None:
+    return session.scalar(select(StatusReport).where(StatusReport.device_id == device_id)
+                          .order_by(StatusReport.received_at.desc(), StatusReport.id.desc()).limit(1))
+
+
+# ------------------------------------------------------------------------------------------- alerts
+def save_alert(*, session: Session, device_id: int, alert_id: int, kind: str, severity: str, state: str,
+               level: int, detail: str, raised_at: float, updated_at: float, resolved_at: float | None,
+               action: str, by: str, at: float, snoozed_until: float | None) -> AlertRow:
+    """Insert or update an alert and record the action that changed it."""
+    row = session.get(AlertRow, alert_id)
+    if row is None:
+        row = AlertRow(id=alert_id, device_id=device_id, kind=kind, severity=severity, raised_at=raised_at,
+                       state=state, level=level, detail=detail, updated_at=updated_at)
+        session.add(row)
+    row.state, row.level, row.detail = state, level, detail
+    row.updated_at, row.resolved_at = updated_at, resolved_at
+    session.flush()
+    session.add(AlertActionRow(alert_id=alert_id, action=action, by=by, at=at, snoozed_until=snoozed_until))
+    return row
+
+
+def list_alerts(*, session: Session, device_id: int | None = None, start_at: float | None = None,
+                end_at: float | None = None, state: str | None = None,
+                limit: int = MAX_ROWS) -> Sequence[AlertRow]:
+    query = select(AlertRow)
+    if device_id is not None:
+        query = query.where(AlertRow.device_id == device_id)
+    if state is not None:
+        query = query.where(AlertRow.state == state)
+    query = _time_range(query, AlertRow.raised_at, start_at, end_at)
+    return session.scalars(query.order_by(AlertRow.raised_at, AlertRow.id).limit(min(limit, MAX_ROWS))).all()
+
+
+def list_alert_actions(*, session: Session, alert_id: int) -> Sequence[AlertActionRow]:
+    return session.scalars(select(AlertActionRow).where(AlertActionRow.alert_id == alert_id)
+                           .order_by(AlertActionRow.at, AlertActionRow.id)).all()
+
+
+def get_engine_state(*, session: Session, name: str) -> str | None:
+    row = session.get(EngineState, name)
+    return None if row is None else row.data
+
+
+def put_engine_state(*, session: Session, name: str, data: str, now: float) -> None:
+    row = session.get(EngineState, name)
+    if row is None:
+        session.add(EngineState(name=name, data=data, updated_at=now))
+    else:
+        row.data, row.updated_at = data, now
+
+
+# ---------------------------------------------------------------------------------------- retention
+def purge_before(*, session: Session, received_before: float) -> int:
+    """Delete raw sample chunks and status reports received before ``received_before`` (Unix s).
+
+    Beats, episodes, alerts and summaries are small and kept. Returns the number of rows deleted.
+    """
+    deleted = 0
+    for model in (SampleChunk, StatusReport):
+        result = session.execute(delete(model).where(model.received_at < received_before))
+        deleted += result.rowcount or 0
+    return deleted
+
+
+def _time_range(query, column, start, end):  # noqa: ANN001, ANN202 - SQLAlchemy generics
+    if start is not None:
+        query = query.where(column >= start)
+    if end is not None:
+        query = query.where(column < end)
+    return query

@@ -1,0 +1,74 @@
+"""Server test fixtures: a database per test (SQLite file, or a fresh PostgreSQL schema), an app client,
+registered devices, frame builders."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+from server_helpers import DeviceHandle, register
+
+from cardiowatch.server.app import create_app
+from cardiowatch.server.config import Settings
+from cardiowatch.server.storage.db import drop_schema
+
+POSTGRES_URL = os.environ.get("CARDIOWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MQTT_HOST, MQTT_PORT = "127.0.0.1", 1883
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip locally, fail in CI, when a service the test needs is not listening."""
+    if not _reachable(host, port):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs {name} at {host}:{port}")
+        pytest.skip(f"{name} is not listening at {host}:{port}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """(url, schema) of an empty database; PostgreSQL gets a fresh schema, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cw.db'}", None
+        return
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    schema = f"cw_test_{uuid.uuid4().hex[:12]}"
+    try:
+        yield POSTGRES_URL, schema
+    finally:
+        drop_schema(POSTGRES_URL, schema)
+
+
+@pytest.fixture
+def sqlite_database(tmp_path):
+    return f"sqlite:///{tmp_path / 'cw.db'}", None
+
+
+def make_settings(database, **overrides) -> Settings:
+    url, schema = database
+    return Settings(database_url=url, database_schema=schema, summary_period_s=1.0, alert_tick_s=3600.0,
+                    retention_days=0, **overrides)
+
+
+@pytest.fixture
+def client(database):
+    app = create_app(make_settings(database), pipeline_factory=None)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def device(client) -> DeviceHandle:
+    return register(client, "bench-1")
+
+
