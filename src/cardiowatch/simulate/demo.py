@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,8 +82,9 @@ async def run_demo(*, workdir: Path, host: str = "127.0.0.1", port: int = 8000, 
         on_ready(DemoLogin(base_url + "/", "admin", password, api_key))
     stop = stop or asyncio.Event()
     try:
+        # Device clocks are synced to Unix time, as the firmware does with SNTP.
         await stream_sources(sources, creds, transport="http", base_url=base_url, speed=speed,
-                             loop_forever=True, stop=stop)
+                             loop_forever=True, stop=stop, start_t_us=int(time.time() * 1e6), clock_synced=True)
     finally:
         server.should_exit = True
         await server_task

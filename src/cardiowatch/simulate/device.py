@@ -57,6 +57,8 @@ class VirtualDevice:
     faults: Faults = field(default_factory=Faults)
     start_t_us: int = 0
     first_seq: int = 0
+    #: Device time is Unix time (the firmware syncs it with SNTP): frames carry CLOCK_SYNCED.
+    clock_synced: bool = False
 
     def __post_init__(self) -> None:
         self._rng = np.random.default_rng(self.faults.seed + self.device_id)
@@ -97,7 +99,7 @@ class VirtualDevice:
         src = self.source
         fs = src.fs
         counts = src.counts[start:stop].astype(np.int64)
-        flags = FrameFlags.NONE
+        flags = FrameFlags.CLOCK_SYNCED if self.clock_synced else FrameFlags.NONE
         t0_s, t1_s = start / fs, stop / fs
         invalid = src.invalid[start:stop]
         if invalid.any() or any(a < t1_s and b > t0_s for a, b in self.faults.lead_off):

@@ -70,13 +70,14 @@ async def stream_sources(
     loop_forever: bool = False,
     stop: asyncio.Event | None = None,
     start_t_us: int = 0,
+    clock_synced: bool = False,
     **transport_options: object,
 ) -> list[DeviceResult]:
     """Stream every source as its own device, all at once; return when all is acknowledged (or stopped)."""
     tasks = []
     for source, cred in zip(sources, creds, strict=True):
         device = VirtualDevice(cred.device_id, cred.token, source, frame_samples=frame_samples, faults=faults,
-                               start_t_us=start_t_us)
+                               start_t_us=start_t_us, clock_synced=clock_synced)
         make = transport_factory(transport, base_url=base_url, creds=cred, **transport_options)
         tasks.append(run_device(device, make, speed=speed, stop=stop, loop_forever=loop_forever))
     return list(await asyncio.gather(*tasks))
