@@ -180,6 +180,59 @@ def data_info(data: DataOption = None) -> None:
         console.print(f"  {db.name:8s} {state:12s} {db.title}")
 
 
+# --- server (owner: server) ------------------------------------------------------------------------------
+device_app = typer.Typer(help="Sensor devices known to the server.", no_args_is_help=True)
+app.add_typer(device_app, name="device")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 for the whole network).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP/WebSocket port.")] = 8000,
+    database_url: Annotated[Optional[str], typer.Option(
+        "--database-url", help="SQLAlchemy URL (else $CARDIOWATCH_DATABASE_URL, else sqlite:///cardiowatch.db).")] = None,
+    mqtt_host: Annotated[Optional[str], typer.Option(help="MQTT broker to subscribe to (else $CARDIOWATCH_MQTT_HOST; "
+                                                     "none: HTTP/WebSocket only).")] = None,
+) -> None:
+    """Run the monitoring server: device ingest, REST API (docs at /docs), live feed."""
+    import uvicorn
+
+    from cardiowatch.server.app import create_app
+    from cardiowatch.server.config import Settings
+
+    overrides = {k: v for k, v in (("database_url", database_url), ("mqtt_host", mqtt_host)) if v is not None}
+    settings = Settings(**overrides)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@device_app.command("add")
+def device_add(
+    name: Annotated[str, typer.Argument(help="Device name, e.g. kitchen-ecg")],
+    database_url: Annotated[Optional[str], typer.Option(
+        "--database-url", help="SQLAlchemy URL (else $CARDIOWATCH_DATABASE_URL, else sqlite:///cardiowatch.db).")] = None,
+) -> None:
+    """Register device NAME and print its id and token (shown once: put it in the firmware config now)."""
+    import time
+
+    from cardiowatch.server.config import Settings
+    from cardiowatch.server.devices import register_device
+    from cardiowatch.server.storage import crud
+    from cardiowatch.server.storage.db import make_engine, make_session_factory, migrate
+
+    settings = Settings() if database_url is None else Settings(database_url=database_url)
+    engine = make_engine(settings.database_url, schema=settings.database_schema)
+    migrate(engine)
+    with make_session_factory(engine)() as session:
+        if crud.get_device_by_name(session=session, name=name) is not None:
+            console.print(f"[red]error:[/red] a device named {name!r} exists")
+            raise typer.Exit(code=1)
+        device, token = register_device(session=session, name=name, now=time.time())
+        session.commit()
+    engine.dispose()
+    typer.echo(f"device_id={device.id}")
+    typer.echo(f"token={token}")
+
+
 # --- dashboard users (owner: dashboard) ------------------------------------------------------------------
 user_app = typer.Typer(help="Dashboard users: admins manage devices and users, viewers watch.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
