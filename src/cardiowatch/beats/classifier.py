@@ -1,0 +1,181 @@
+"""AAMI beat classification: the shipped ONNX model and the streaming stage that runs it.
+
+Inference uses onnxruntime only. The model file ``models/beat_classifier.onnx`` comes with a sidecar
+``models/beat_classifier.json`` holding the feature names it was trained on, the classes of its outputs
+and the per-class decision weights tuned by patient-wise cross-validation inside DS1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cardiowatch._checks import check_fs, check_signal
+from cardiowatch.beats.features import FEATURE_NAMES, BeatFeatures, EcgBeatFeatureStage
+from cardiowatch.data.aami import AAMI_CLASSES
+from cardiowatch.errors import ModelError
+
+logger = logging.getLogger(__name__)
+
+#: Format version of the sidecar json; bump when the features or the decision rule change.
+MODEL_FORMAT_VERSION = 1
+#: Where the shipped model lives (repository root / models).
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "beat_classifier.onnx"
+#: Label of a beat whose window could not be read (NaN samples): AAMI Q, unclassifiable.
+UNCLASSIFIABLE = "Q"
+
+
+def sidecar_path(model_path: Path) -> Path:
+    """The json next to an onnx model file."""
+    return Path(model_path).with_suffix(".json")
+
+
+@dataclass(frozen=True)
+class ClassifiedBeat:
+    """One classified beat: its sample index from the record's start, AAMI class, class probabilities."""
+
+    sample: int
+    aami: str  #: one of `AAMI_CLASSES`
+    prob: tuple[float, ...]  #: probability per class of `BeatClassifier.classes` (NaN when unclassifiable)
+
+
+class BeatClassifier:
+    """The ONNX beat classifier: features -> AAMI classes.
+
+    Parameters
+    ----------
+    path : path-like or None
+        The ``.onnx`` file (its ``.json`` sidecar beside it); None loads the shipped model.
+
+    Raises
+    ------
+    ModelError
+        The file or its sidecar is missing, unreadable, or made for other features.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        import onnxruntime as ort
+
+        self.path = Path(path) if path is not None else DEFAULT_MODEL_PATH
+        meta_path = sidecar_path(self.path)
+        if not self.path.is_file():
+            raise ModelError(f"beat classifier model not found: {self.path} (run `cardiowatch train`)")
+        if not meta_path.is_file():
+            raise ModelError(f"beat classifier sidecar not found: {meta_path}")
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"{meta_path}: unreadable sidecar: {exc}") from exc
+        if meta.get("format_version") != MODEL_FORMAT_VERSION:
+            raise ModelError(f"{meta_path}: format_version {meta.get('format_version')!r}, "
+                             f"expected {MODEL_FORMAT_VERSION}")
+        if tuple(meta.get("feature_names", ())) != FEATURE_NAMES:
+            raise ModelError(f"{meta_path}: model was trained on other features than this code computes")
+        self.classes: tuple[str, ...] = tuple(meta["classes"])
+        if not set(self.classes) <= set(AAMI_CLASSES):
+            raise ModelError(f"{meta_path}: classes {self.classes} are not AAMI classes {AAMI_CLASSES}")
+        self.class_weights = np.asarray(meta["class_weights"], dtype=np.float64)
+        if self.class_weights.shape != (len(self.classes),):
+            raise ModelError(f"{meta_path}: {len(self.class_weights)} class weights for {len(self.classes)} classes")
+        self.meta = meta
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        try:
+            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors on corrupt files
+            raise ModelError(f"{self.path}: cannot load ONNX model: {exc}") from exc
+        self._input = self._session.get_inputs()[0].name
+        outputs = [o.name for o in self._session.get_outputs()]
+        self._prob_output = outputs[-1]
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """Class probabilities, shape (n, len(classes)); rows with non-finite features are NaN."""
+        x = np.asarray(features, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != len(FEATURE_NAMES):
+            raise ValueError(f"features must have shape (n, {len(FEATURE_NAMES)}), got {x.shape}")
+        out = np.full((len(x), len(self.classes)), np.nan)
+        ok = np.all(np.isfinite(x), axis=1)
+        if ok.any():
+            prob = self._session.run([self._prob_output], {self._input: x[ok].astype(np.float32)})[0]
+            out[ok] = np.asarray(prob, dtype=np.float64)
+        return out
+
+    def decide(self, prob: np.ndarray) -> np.ndarray:
+        """AAMI class letters from probabilities: argmax of the weighted probabilities; NaN rows -> Q."""
+        labels = np.full(len(prob), UNCLASSIFIABLE, dtype=object)
+        ok = np.all(np.isfinite(prob), axis=1)
+        if ok.any():
+            labels[ok] = np.asarray(self.classes, dtype=object)[np.argmax(prob[ok] * self.class_weights, axis=1)]
+        return labels
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """AAMI class letter per feature row."""
+        return self.decide(self.predict_proba(features))
+
+
+class BeatClassifierStage:
+    """Streaming beat classification: raw ECG chunks + beat positions in, classified beats out.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate in Hz (required).
+    classifier : BeatClassifier or None
+        The model; None loads the shipped one (once, here).
+
+    Notes
+    -----
+    ``process(chunk, beats)`` takes the next raw samples of the lead (any length, 0 included) and the
+    beats detected so far that were not given before (sorted sample indices from the record's start,
+    each before the end of the samples received). A beat is classified once its post-window (450 ms)
+    and the next beat are known; `flush` classifies the rest at the end of input. The same beats come
+    out whatever the chunking. The stage filters the raw lead itself (see `EcgBeatFeatureStage`).
+
+    Examples
+    --------
+    >>> stage = BeatClassifierStage(fs=rec.fs)                  # doctest: +SKIP
+    >>> out = [b for x, q in chunks for b in stage.process(x, q)] + stage.flush()   # doctest: +SKIP
+    """
+
+    def __init__(self, *, fs: float, classifier: BeatClassifier | None = None) -> None:
+        self.fs = check_fs(fs)
+        self.classifier = classifier if classifier is not None else BeatClassifier()
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new record (or resume after a gap): drops queued beats and patient statistics."""
+        self.features_ = EcgBeatFeatureStage(fs=self.fs)
+
+    def process(self, chunk: np.ndarray, beats: np.ndarray | list[int] = ()) -> list[ClassifiedBeat]:
+        """Feed raw samples and new beat positions; return the beats classified by now."""
+        return self._classify(self.features_.process(check_signal(chunk, name="chunk"), beats))
+
+    def flush(self) -> list[ClassifiedBeat]:
+        """End of input: classify every queued beat, then `reset`."""
+        return self._classify(self.features_.flush())
+
+    def _classify(self, feats: BeatFeatures) -> list[ClassifiedBeat]:
+        if len(feats) == 0:
+            return []
+        prob = self.classifier.predict_proba(feats.features)
+        labels = self.classifier.decide(prob)
+        return [
+            ClassifiedBeat(int(s), str(lab), tuple(float(p) for p in row))
+            for s, lab, row in zip(feats.sample, labels, prob)
+        ]
+
+
+def ecg_classify_beats(
+    x: np.ndarray, beats: np.ndarray, *, fs: float, classifier: BeatClassifier | None = None
+) -> list[ClassifiedBeat]:
+    """Classify every beat of a whole raw ECG record: a thin wrapper over `BeatClassifierStage`."""
+    stage = BeatClassifierStage(fs=fs, classifier=classifier)
+    x = check_signal(x, name="x")
+    beats = np.asarray(beats, dtype=np.int64)
+    beats = beats[(beats >= 0) & (beats < len(x))]
+    return stage.process(x, beats) + stage.flush()

@@ -1,0 +1,245 @@
+"""Training of the beat classifier (optional extra ``train``: lightgbm, onnxmltools, scikit-learn).
+
+Recipe, all on DS1 (de Chazal 2004) -- DS2 is never read here:
+
+1. features of every reference beat of each DS1 record, computed by the same streaming stage the live
+   system runs (`cardiowatch.beats.features.ecg_beat_features`);
+2. a LightGBM multi-class model (N, S, V, F; Q has 8 beats in DS1 and is left to the "unclassifiable"
+   rule) with class-balanced sample weights;
+3. patient-wise 5-fold cross-validation (folds grouped by record) gives out-of-fold probabilities,
+   on which per-class decision weights are tuned to maximise F1(SVEB) + F1(VEB);
+4. the final model is fitted on all of DS1 and exported to ONNX with a json sidecar.
+
+Seeds are fixed and LightGBM runs deterministically, so `cardiowatch train` reproduces the shipped model.
+
+References
+----------
+Ke G, Meng Q, Finley T, et al. LightGBM: a highly efficient gradient boosting decision tree. NeurIPS (2017).
+de Chazal P, O'Dwyer M, Reilly RB. IEEE Trans Biomed Eng 51(7):1196-1206 (2004).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from cardiowatch.beats.classifier import MODEL_FORMAT_VERSION, sidecar_path
+from cardiowatch.beats.features import FEATURE_NAMES, ecg_beat_features
+from cardiowatch.data import AAMI_CLASSES, MITDB_DS1, read_record
+
+logger = logging.getLogger(__name__)
+
+#: Classes the model outputs (Q is left to the unclassifiable rule).
+MODEL_CLASSES: tuple[str, ...] = ("N", "S", "V", "F")
+SEED = 20261125
+N_FOLDS = 5
+#: LightGBM settings, chosen by the DS1 cross-validation (see models/beat_classifier.md).
+LGBM_PARAMS: dict[str, object] = {
+    "objective": "multiclass",
+    "n_estimators": 200,
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_child_samples": 100,
+    "subsample": 0.7,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.5,
+    "reg_lambda": 1.0,
+    "deterministic": True,
+    "force_row_wise": True,
+    "verbose": -1,
+}
+#: Decision weights searched for S, V and F (N stays 1).
+WEIGHT_GRID = np.round(np.geomspace(0.1, 100.0, 31), 4)
+
+
+@dataclass(frozen=True)
+class BeatDataset:
+    """Feature rows of reference beats: class index into `MODEL_CLASSES` (-1: Q), record of each row."""
+
+    features: np.ndarray
+    label: np.ndarray
+    record: np.ndarray
+    sample: np.ndarray
+
+
+def record_dataset(database: str, name: str, *, root: str | Path | None = None) -> BeatDataset:
+    """Features of every reference beat of one record, from its ECG lead (MLII first)."""
+    rec = read_record(database, name, root=root)
+    lead = rec.ecg_lead()
+    beats = rec.annotations.beats()
+    feats = ecg_beat_features(rec.signals[lead], beats.sample, fs=rec.fs)
+    by_sample = dict(zip(beats.sample.tolist(), beats.aami.tolist()))
+    aami = np.array([by_sample[int(s)] for s in feats.sample], dtype=np.int64)
+    letters = np.asarray(AAMI_CLASSES)[aami]
+    label = np.array([MODEL_CLASSES.index(c) if c in MODEL_CLASSES else -1 for c in letters], dtype=np.int64)
+    return BeatDataset(feats.features, label, np.full(len(label), name, dtype=object), feats.sample)
+
+
+def build_dataset(
+    records: Sequence[str], *, database: str = "mitdb", root: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BeatDataset:
+    """`record_dataset` over several records, concatenated."""
+    parts = []
+    for name in records:
+        if progress is not None:
+            progress(name)
+        parts.append(record_dataset(database, name, root=root))
+    return BeatDataset(
+        np.concatenate([p.features for p in parts]).astype(np.float32),
+        np.concatenate([p.label for p in parts]),
+        np.concatenate([p.record for p in parts]),
+        np.concatenate([p.sample for p in parts]),
+    )
+
+
+def _balanced_weights(y: np.ndarray) -> np.ndarray:
+    counts = np.bincount(y, minlength=len(MODEL_CLASSES)).astype(float)
+    per_class = np.where(counts > 0, len(y) / (len(MODEL_CLASSES) * np.maximum(counts, 1)), 0.0)
+    return np.sqrt(per_class[y])  # full inverse-frequency weights over-fit the few S records
+
+
+def fit_model(x: np.ndarray, y: np.ndarray, *, seed: int = SEED, n_jobs: int = 2, params: dict | None = None):
+    """Fit the LightGBM classifier on rows with a model class (Q rows dropped)."""
+    import lightgbm as lgb
+
+    keep = y >= 0
+    model = lgb.LGBMClassifier(**{**LGBM_PARAMS, **(params or {})}, random_state=seed, n_jobs=n_jobs)
+    model.fit(x[keep], y[keep], sample_weight=_balanced_weights(y[keep]))
+    return model
+
+
+def _full_proba(model, x: np.ndarray) -> np.ndarray:
+    prob = np.zeros((len(x), len(MODEL_CLASSES)))
+    prob[:, model.classes_] = model.predict_proba(x)
+    return prob
+
+
+def cross_val_proba(ds: BeatDataset, *, n_folds: int = N_FOLDS, seed: int = SEED, params: dict | None = None,
+                    n_jobs: int = 2) -> np.ndarray:
+    """Out-of-fold class probabilities with folds grouped by record (no patient in train and test)."""
+    records = np.array(sorted(set(ds.record.tolist())))
+    order = np.random.default_rng(seed).permutation(len(records))
+    fold_of = {records[i]: k % n_folds for k, i in enumerate(order)}
+    fold = np.array([fold_of[r] for r in ds.record])
+    oof = np.zeros((len(ds.label), len(MODEL_CLASSES)))
+    for k in range(n_folds):
+        test = fold == k
+        model = fit_model(ds.features[~test], ds.label[~test], seed=seed, n_jobs=n_jobs, params=params)
+        oof[test] = _full_proba(model, ds.features[test])
+        logger.info("fold %d/%d done (%d test beats)", k + 1, n_folds, int(test.sum()))
+    return oof
+
+
+def class_scores(y: np.ndarray, pred: np.ndarray) -> dict[str, dict[str, float]]:
+    """Gross Se, +P and F1 (percent) per model class over rows with a model class (beats given, not detected)."""
+    out = {}
+    keep = y >= 0
+    for c, name in enumerate(MODEL_CLASSES):
+        tp = int(np.sum((pred == c) & (y == c) & keep))
+        fn = int(np.sum((pred != c) & (y == c) & keep))
+        fp = int(np.sum((pred == c) & (y != c) & keep))
+        se = 100 * tp / (tp + fn) if tp + fn else float("nan")
+        ppv = 100 * tp / (tp + fp) if tp + fp else float("nan")
+        f1 = 200 * tp / (2 * tp + fn + fp) if tp + fn + fp else float("nan")
+        out[name] = {"se": round(se, 2), "ppv": round(ppv, 2), "f1": round(f1, 2), "tp": tp, "fn": fn, "fp": fp}
+    return out
+
+
+def tune_class_weights(y: np.ndarray, prob: np.ndarray) -> np.ndarray:
+    """Decision weights (N fixed at 1) maximising F1(S) + F1(V) on out-of-fold probabilities.
+
+    Coordinate search over `WEIGHT_GRID`, V then S then F, twice; deterministic.
+    """
+    w = np.ones(len(MODEL_CLASSES))
+
+    def objective(weights: np.ndarray) -> float:
+        s = class_scores(y, np.argmax(prob * weights, axis=1))
+        return np.nan_to_num(s["S"]["f1"]) + np.nan_to_num(s["V"]["f1"]) + 0.25 * np.nan_to_num(s["F"]["f1"])
+
+    for _ in range(2):
+        for c in (MODEL_CLASSES.index("V"), MODEL_CLASSES.index("S"), MODEL_CLASSES.index("F")):
+            best, best_val = w[c], -1.0
+            for v in WEIGHT_GRID:
+                trial = w.copy()
+                trial[c] = v
+                val = objective(trial)
+                if val > best_val + 1e-12:
+                    best, best_val = v, val
+            w[c] = best
+    return w
+
+
+def export_onnx(model, path: Path, *, meta: dict) -> None:
+    """Write the LightGBM model as ONNX (probabilities as a plain tensor) and its json sidecar."""
+    import onnxmltools
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    onx = onnxmltools.convert_lightgbm(
+        model, initial_types=[("features", FloatTensorType([None, len(FEATURE_NAMES)]))],
+        zipmap=False, target_opset=15,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(onx.SerializeToString())
+    sidecar_path(path).write_text(json.dumps(meta, indent=1) + "\n")
+
+
+def train_beat_classifier(
+    out: Path, *, records: Sequence[str] = MITDB_DS1, database: str = "mitdb", seed: int = SEED,
+    n_jobs: int = 2, root: str | Path | None = None, progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Train, cross-validate, tune and export the beat classifier; returns the sidecar metadata."""
+    ds = build_dataset(records, database=database, root=root, progress=progress)
+    logger.info("%d beats from %d records", len(ds.label), len(records))
+    if progress is not None:
+        progress("cross-validation")
+    oof = cross_val_proba(ds, seed=seed, n_jobs=n_jobs)
+    weights = tune_class_weights(ds.label, oof)
+    cv = class_scores(ds.label, np.argmax(oof * weights, axis=1))
+    cv_unweighted = class_scores(ds.label, np.argmax(oof, axis=1))
+    if progress is not None:
+        progress("final fit")
+    model = fit_model(ds.features, ds.label, seed=seed, n_jobs=n_jobs)
+    meta = {
+        "format_version": MODEL_FORMAT_VERSION,
+        "classes": list(MODEL_CLASSES),
+        "class_weights": [float(v) for v in weights],
+        "feature_names": list(FEATURE_NAMES),
+        "training": {
+            "database": database, "records": list(records), "n_beats": int(np.sum(ds.label >= 0)),
+            "class_counts": {c: int(np.sum(ds.label == i)) for i, c in enumerate(MODEL_CLASSES)},
+            "seed": seed, "lgbm_params": LGBM_PARAMS, "n_folds": N_FOLDS,
+        },
+        "cv_ds1_patientwise": {"weighted": cv, "unweighted": cv_unweighted},
+    }
+    export_onnx(model, Path(out), meta=meta)
+    return meta
+
+
+def leaky_random_split(
+    records: Sequence[str], *, class_weights: Sequence[float], database: str = "mitdb", seed: int = SEED,
+    n_jobs: int = 2, root: str | Path | None = None, progress: Callable[[str], None] | None = None,
+) -> dict:
+    """The popular but LEAKY protocol: beats of all ``records`` split at random 50/50 into train and test.
+
+    The same patients appear on both sides, so the figures are optimistic and say nothing about a new
+    patient; they are reported only beside the inter-patient ones, to show the gap. Same recipe as
+    `train_beat_classifier` (features, LightGBM settings, the shipped decision weights).
+    """
+    ds = build_dataset(records, database=database, root=root, progress=progress)
+    keep = np.flatnonzero(ds.label >= 0)
+    order = np.random.default_rng(seed).permutation(keep)
+    train, test = order[: len(order) // 2], order[len(order) // 2:]
+    model = fit_model(ds.features[train], ds.label[train], seed=seed, n_jobs=n_jobs)
+    prob = _full_proba(model, ds.features[test])
+    pred = np.argmax(prob * np.asarray(class_weights, dtype=float), axis=1)
+    return {
+        "protocol": "LEAKY random 50/50 beat split (same patients in train and test; optimistic)",
+        "records": list(records), "n_train": int(len(train)), "n_test": int(len(test)), "seed": seed,
+        "gross": class_scores(ds.label[test], pred),
+    }

@@ -1,0 +1,99 @@
+"""ONNX beat classifier and its streaming stage, on generated records and a tiny generated model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cardiowatch.beats.classifier import (
+    BeatClassifier,
+    BeatClassifierStage,
+    ecg_classify_beats,
+    sidecar_path,
+)
+from cardiowatch.errors import ModelError
+
+from conftest import synthetic_ecg
+
+
+def test_onnx_probabilities_agree_with_lightgbm(tiny_model):
+    path, model, X = tiny_model
+    clf = BeatClassifier(path)
+    np.testing.assert_allclose(clf.predict_proba(X[:50]), model.predict_proba(X[:50]), atol=1e-5)
+
+
+def test_stage_labels_early_wide_beats_v_and_normal_beats_n(tiny_model, rng):
+    path, _, _ = tiny_model
+    fs = 300.0  # a rate the tiny model never saw
+    x, beats, ectopic = synthetic_ecg(rng, fs=fs)
+    out = ecg_classify_beats(x, beats, fs=fs, classifier=BeatClassifier(path))
+    labels = np.array([b.aami for b in out])
+    assert [b.sample for b in out] == beats.tolist()
+    assert np.mean(labels[ectopic] == "V") > 0.9
+    assert np.mean(labels[~ectopic] == "N") > 0.9
+
+
+@settings(max_examples=15, deadline=None)
+@given(cuts=st.lists(st.integers(0, 700), max_size=30))
+def test_stage_output_does_not_depend_on_chunking(tiny_model, cuts):
+    path, _, _ = tiny_model
+    fs = 250.0
+    x, beats, _ = synthetic_ecg(np.random.default_rng(5), fs=fs, n_beats=20)
+    clf = BeatClassifier(path)
+    whole = ecg_classify_beats(x, beats, fs=fs, classifier=clf)
+    stage = BeatClassifierStage(fs=fs, classifier=clf)
+    got, start = [], 0
+    for size in cuts + [len(x)]:
+        stop = min(start + size, len(x))
+        got += stage.process(x[start:stop], beats[(beats >= start) & (beats < stop)])
+        start = stop
+        if start >= len(x):
+            break
+    got += stage.flush()
+    assert [(b.sample, b.aami) for b in got] == [(b.sample, b.aami) for b in whole]
+    np.testing.assert_allclose([b.prob for b in got], [b.prob for b in whole], atol=1e-6)
+
+
+def test_beats_in_nan_stretches_are_labelled_q_with_nan_probabilities(tiny_model, rng):
+    path, _, _ = tiny_model
+    fs = 360.0
+    x, beats, _ = synthetic_ecg(rng, fs=fs)
+    x[beats[15] - 20: beats[15] + 20] = np.nan
+    out = ecg_classify_beats(x, beats, fs=fs, classifier=BeatClassifier(path))
+    assert out[15].aami == "Q" and np.all(np.isnan(out[15].prob))
+    assert all(b.aami != "Q" for i, b in enumerate(out) if abs(i - 15) > 1)
+
+
+def test_missing_model_file_raises_model_error(tmp_path):
+    with pytest.raises(ModelError, match="not found"):
+        BeatClassifier(tmp_path / "absent.onnx")
+
+
+def test_corrupt_model_file_raises_model_error(tiny_model, tmp_path):
+    path, _, _ = tiny_model
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not an onnx model")
+    sidecar_path(bad).write_text(sidecar_path(path).read_text())
+    with pytest.raises(ModelError, match="cannot load"):
+        BeatClassifier(bad)
+
+
+def test_sidecar_for_other_features_raises_model_error(tiny_model, tmp_path):
+    path, _, _ = tiny_model
+    other = tmp_path / "other.onnx"
+    other.write_bytes(path.read_bytes())
+    meta = json.loads(sidecar_path(path).read_text())
+    meta["feature_names"] = meta["feature_names"][:-1]
+    sidecar_path(other).write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="other features"):
+        BeatClassifier(other)
+
+
+def test_features_of_wrong_width_are_rejected(tiny_model):
+    path, _, _ = tiny_model
+    with pytest.raises(ValueError, match="shape"):
+        BeatClassifier(path).predict_proba(np.zeros((3, 5)))
