@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -66,6 +68,15 @@ def fake(clock):
 def test_rhythm_field_codes_cover_every_rhythm_code_with_distinct_numbers():
     assert set(RHYTHM_FIELD_CODES) == set(RHYTHM_CODES) == set(RHYTHM_NAMES)
     assert len(set(RHYTHM_FIELD_CODES.values())) == len(RHYTHM_FIELD_CODES)
+
+
+def test_docs_rhythm_table_matches_the_code():
+    text = (Path(__file__).parents[2] / "docs" / "thingspeak.md").read_text()
+
+    rows = re.findall(r"^\| (\d+) \| (\w+) \| ([^|]+?) \|$", text, flags=re.MULTILINE)
+
+    assert {code: (int(number), name) for number, code, name in rows} == {
+        code: (number, RHYTHM_NAMES[code]) for code, number in RHYTHM_FIELD_CODES.items()}
 
 
 def test_summary_maps_to_documented_fields():
