@@ -9,10 +9,9 @@ import uuid
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import DeviceHandle, register
+from server_helpers import DeviceHandle, make_settings, register
 
 from cardiowatch.server.app import create_app
-from cardiowatch.server.config import Settings
 from cardiowatch.server.storage.db import drop_schema
 
 POSTGRES_URL = os.environ.get("CARDIOWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -52,12 +51,6 @@ def database(request, tmp_path):
 @pytest.fixture
 def sqlite_database(tmp_path):
     return f"sqlite:///{tmp_path / 'cw.db'}", None
-
-
-def make_settings(database, **overrides) -> Settings:
-    url, schema = database
-    return Settings(database_url=url, database_schema=schema, summary_period_s=1.0, alert_tick_s=3600.0,
-                    retention_days=0, **overrides)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 
 from cardiowatch.protocol import Frame, FrameFlags, SensorKind, frame_encode
+from cardiowatch.server.config import Settings
 from cardiowatch.server.storage import crud
 from cardiowatch.server.storage.db import make_session_factory
 
@@ -50,3 +51,9 @@ def row_counts(app) -> dict[str, int]:
 def stored_seqs(app, device_id: int) -> list[int]:
     with make_session_factory(app.state.engine)() as session:
         return crud.list_seqs(session=session, device_id=device_id)
+
+
+def make_settings(database, **overrides) -> Settings:
+    url, schema = database
+    return Settings(database_url=url, database_schema=schema, summary_period_s=1.0, alert_tick_s=3600.0,
+                    retention_days=0, **overrides)

@@ -53,6 +53,18 @@ logger = logging.getLogger(__name__)
 _MAX_STORABLE_T_US = 2**63 - 1  # BIGINT is signed
 
 
+#: Pipeline event kinds (`cardiowatch.rhythm.tracker.EVENTS`) the alert engine hears about. A run of
+#: three or more ventricular beats is reported as a VT run, as bedside monitors' "V-run" alarm does;
+#: couplets only count towards ectopy.
+EVENT_ALERTS: dict[str, EventKind] = {"PAUSE": EventKind.PAUSE, "ASYSTOLE": EventKind.ASYSTOLE,
+                                      "VRUN": EventKind.VT_RUN}
+#: Pipeline quality flags (ECG and `cardiowatch.signal.ppg_quality.PpgQuality`) -> alert engine quality.
+QUALITY_ALERTS: dict[str, SignalQuality] = {
+    "good": SignalQuality.GOOD, "lead_off": SignalQuality.LEAD_OFF, "noisy": SignalQuality.NOISY,
+    "unusable": SignalQuality.UNUSABLE, "low_perfusion": SignalQuality.NOISY, "motion": SignalQuality.NOISY,
+    "clipped": SignalQuality.UNUSABLE, "flat": SignalQuality.UNUSABLE, "missing": SignalQuality.UNUSABLE}
+
+
 class IngestRejected(CardiowatchError):
     """The whole message is refused; nothing of it is stored."""
 
@@ -289,13 +301,14 @@ class Ingestor:
             crud.start_episode(session=session, device_id=device_id, rhythm=rhythm, t_us=t_us)
             state.rhythm = rhythm
             live.append({"type": "rhythm", "device_id": device_id, "t_us": t_us, "rhythm": rhythm})
-        for _t_us, kind in result.events:
-            if kind in {k.value for k in EventKind}:
-                observations.append(EventObserved(EventKind(kind)))
+        for t_us, kind in result.events:
+            live.append({"type": "event", "device_id": device_id, "t_us": t_us, "kind": kind})
+            if kind in EVENT_ALERTS:
+                observations.append(EventObserved(EVENT_ALERTS[kind]))
         for _t_us, flag in result.quality:
             state.quality = flag
-            if flag in {q.value for q in SignalQuality}:
-                observations.append(QualityObserved(SignalQuality(flag)))
+            if flag in QUALITY_ALERTS:
+                observations.append(QualityObserved(QUALITY_ALERTS[flag]))
         if result.hr_bpm is not None and result.hr_bpm != state.hr_bpm:
             state.hr_bpm = result.hr_bpm
             live.append({"type": "hr", "device_id": device_id, "hr_bpm": result.hr_bpm})

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from cardiowatch.errors import ModelError
 from cardiowatch.protocol import Frame, FrameFlags, SensorKind
 
 logger = logging.getLogger(__name__)
@@ -30,19 +31,39 @@ class PipelineLike(Protocol):
     def flush(self) -> Any: ...
 
 
-PipelineFactory = Callable[[float, str], PipelineLike]
+PipelineFactory = Callable[[float, str], "PipelineLike | None"]
 
 
 def default_pipeline_factory() -> PipelineFactory | None:
-    """The project's streaming pipeline, or None while `cardiowatch.pipeline` is not available."""
+    """The project's streaming pipeline, or None while `cardiowatch.pipeline` is not available.
+
+    The ECG beat classifier is loaded once and shared by every device's pipeline. When a model the
+    pipeline needs is missing (not trained yet), frames of that modality are stored but not analysed,
+    and a warning says so once.
+    """
     try:
         from cardiowatch.pipeline import Pipeline, PipelineConfig
     except ImportError:
         logger.warning("cardiowatch.pipeline is not available: frames are stored but not analysed")
         return None
+    classifiers: dict[str, object | None] = {}
+    unavailable: set[str] = set()
 
-    def factory(fs: float, modality: str) -> PipelineLike:
-        return Pipeline(PipelineConfig(fs=fs, sensor=modality))
+    def factory(fs: float, modality: str) -> PipelineLike | None:
+        if modality in unavailable:
+            return None
+        try:
+            if modality != "ecg":
+                return Pipeline(PipelineConfig(fs=fs, sensor=modality))
+            if "ecg" not in classifiers:
+                from cardiowatch.beats.classifier import BeatClassifier
+
+                classifiers["ecg"] = BeatClassifier()
+            return Pipeline(PipelineConfig(fs=fs, sensor=modality), beat_classifier=classifiers["ecg"])
+        except ModelError as exc:
+            logger.warning("%s frames are stored but not analysed: %s", modality.upper(), exc)
+            unavailable.add(modality)
+            return None
 
     return factory
 
@@ -133,7 +154,11 @@ class PipelineRegistry:
         start = stream.n_fed
         stream.n_fed += len(signal)
         stream.next_seq = frame.seq + 1
-        self._collect(out, stream, _call(stream.pipeline, "process", signal))
+        try:
+            self._collect(out, stream, _call(stream.pipeline, "process", signal))
+        except ModelError as exc:  # a model the pipeline loads lazily is missing: store, don't analyse
+            logger.warning("device %d: frames are stored but not analysed: %s", device_id, exc)
+            stream.pipeline = None
         self._decimate(out, stream, signal, start)
         return out
 
