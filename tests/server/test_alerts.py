@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -393,3 +394,30 @@ def test_snapshot_restore_through_json_continues_identically(before, after):
 
     assert got == expected
     assert restored.snapshot() == engine.snapshot()
+
+
+def test_only_the_last_closed_alerts_are_kept():
+    engine = _engine(max_closed_kept=2)
+    ids = []
+    for start in (0.0, 100.0, 200.0):
+        ids.append(engine.observe(DEV, EventObserved(EventKind.PAUSE), now=start)[0].alert.alert_id)
+        engine.tick(now=start + 50.0)
+
+    with pytest.raises(UnknownAlert):
+        engine.get(ids[0])
+    assert [engine.get(i).state for i in ids[1:]] == [AlertState.RESOLVED] * 2
+
+
+def test_a_thousand_devices_tick_in_well_under_a_second():
+    engine = _engine()
+    for i in range(1000):
+        engine.observe(f"d{i}", RhythmObserved("AFIB", 130.0), now=0.0)
+        engine.observe(f"d{i}", StatusObserved(battery_pct=5.0, lead_off=True), now=0.0)
+    engine.tick(now=120.0)
+
+    started = time.perf_counter()
+    engine.tick(now=121.0)
+    elapsed = time.perf_counter() - started
+
+    assert len(engine.open_alerts()) == 4000   # AF, tachycardia, lead off, low battery
+    assert elapsed < 1.0

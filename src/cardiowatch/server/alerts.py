@@ -58,7 +58,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,6 +152,7 @@ class AlertEngine:
         self.devices_: dict[str, _Device] = {}
         self.alerts_: OrderedDict[int, Alert] = OrderedDict()  # open alerts, then the last closed ones
         self.open_: dict[tuple[str, AlertKind], int] = {}
+        self.closed_: deque[int] = deque()  # ids of the closed alerts kept, oldest first
         self.next_id_ = 1
         self.last_now_: float | None = None
 
@@ -220,7 +221,13 @@ class AlertEngine:
 
     def open_alerts(self, device_id: str | None = None) -> list[Alert]:
         """Open alerts, of one device or of all, most urgent first, then oldest first."""
-        alerts = [self.alerts_[i] for (dev, _), i in self.open_.items() if device_id is None or dev == device_id]
+        if device_id is None:
+            ids = list(self.open_.values())
+        else:
+            device = self.devices_.get(device_id)
+            kinds = () if device is None else device.conditions
+            ids = [i for i in (self.open_.get((device_id, kind)) for kind in kinds) if i is not None]
+        alerts = [self.alerts_[i] for i in ids]
         return sorted(alerts, key=lambda a: (-a.severity, a.raised_at, a.alert_id))
 
     def level(self, device_id: str) -> int:
@@ -256,6 +263,8 @@ class AlertEngine:
             engine.alerts_[alert.alert_id] = alert
             if alert.is_open:
                 engine.open_[(alert.device_id, alert.kind)] = alert.alert_id
+            else:
+                engine.closed_.append(alert.alert_id)
         for device_id, data in snapshot["devices"].items():
             engine.devices_[device_id] = _Device(
                 last_seen=data["last_seen"],
@@ -339,13 +348,13 @@ class AlertEngine:
         if not alert.is_open:
             self.open_.pop((alert.device_id, alert.kind), None)
             self.alerts_.move_to_end(alert.alert_id)
-            self._prune_closed()
+            self._keep_closed(alert.alert_id)
         if action is not AlertAction.RAISED:
             logger.info("alert %d %s by %s", alert.alert_id, action.value, by)
         return AlertTransition(action=action, alert=alert, at=now, by=by,
                                previous_state=None if before is None else before.state)
 
-    def _prune_closed(self) -> None:
-        closed = [i for i, a in self.alerts_.items() if not a.is_open]
-        for alert_id in closed[:max(0, len(closed) - self.config_.max_closed_kept)]:
-            del self.alerts_[alert_id]
+    def _keep_closed(self, alert_id: int) -> None:
+        self.closed_.append(alert_id)
+        while len(self.closed_) > self.config_.max_closed_kept:
+            del self.alerts_[self.closed_.popleft()]
