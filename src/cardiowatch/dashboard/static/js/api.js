@@ -88,7 +88,7 @@ export function normDevice(raw) {
   return {
     id: String(pick(d, "device_id", "id")),
     name: pick(d, "name", "label") ?? `device ${pick(d, "device_id", "id")}`,
-    sensor: String(pick(d, "sensor", "sensor_kind", "modality") ?? "ecg").toLowerCase(),
+    sensor: pick(d, "sensor") === null ? null : String(d.sensor).toLowerCase(),
     fs: pick(d, "fs", "fs_hz"),
     firmware: pick(d, "fw", "firmware"),
     rssi: pick(d, "rssi_dbm", "rssi"),
@@ -255,7 +255,7 @@ export async function waveform(id, start, end) {
 }
 export const reportUrl = (id, start, end) => ranged(id, "report", start, end);
 export async function reportAvailable(id) {
-  const response = await fetch(reportUrl(id), { method: "HEAD", credentials: "same-origin" });
+  const response = await fetch(reportUrl(id), { credentials: "same-origin" });
   return response.ok;
 }
 

@@ -74,11 +74,11 @@ let soundOn = false;
 const TONES = { critical: [880, 0.18, 3], warning: [660, 0.25, 2], technical: [440, 0.3, 1] };
 
 export function soundToggle() {
-  const button = el("button", { type: "button", id: "sound", "aria-pressed": "false" }, "🔇 Sound off");
+  const button = el("button", { type: "button", id: "sound", "aria-pressed": "false" }, "Sound: off");
   button.addEventListener("click", () => {
     soundOn = !soundOn;
     if (soundOn && !audio) audio = new AudioContext();
-    button.textContent = soundOn ? "🔊 Sound on" : "🔇 Sound off";
+    button.textContent = soundOn ? "Sound: on" : "Sound: off";
     button.setAttribute("aria-pressed", String(soundOn));
   });
   return button;
@@ -104,3 +104,11 @@ export function playAlarm(severity) {
 export const stats = (window.cwStats = window.cwStats || {
   frames: 0, sweepsDrawn: 0, samplesReceived: 0, alertsShown: [], startedAt: performance.now(),
 });
+
+// Record when a new alert reached the screen: stamped in the next animation frame, after it is painted.
+// ``meta.at`` is the server's time of the alert transition (the latency the benchmark reports).
+export function noteShown(alert, meta) {
+  requestAnimationFrame(() => stats.alertsShown.push({
+    id: alert.id, deviceId: alert.deviceId, kind: alert.kind, at: meta?.at ?? alert.raisedAt, shownAt: Date.now() / 1000,
+  }));
+}

@@ -34,7 +34,7 @@ async function render() {
     ] : [];
     return el("tr", { "data-device": d.id },
       el("td", {}, el("a", { href: `/patient/${encodeURIComponent(d.id)}` }, d.name), el("div", { class: "muted" }, `id ${d.id}`)),
-      el("td", {}, d.sensor.toUpperCase()),
+      el("td", {}, d.sensor ? d.sensor.toUpperCase().replaceAll("_", " ") : "—"),
       el("td", {}, state),
       el("td", {}, fmtAgo(d.lastSeen, now)),
       el("td", {}, d.firmware ?? "—"),
@@ -60,7 +60,7 @@ async function main() {
     event.preventDefault();
     $("register-error").textContent = "";
     try {
-      const { device, token } = await api.registerDevice($("device-name").value.trim(), $("device-sensor").value);
+      const { device, token } = await api.registerDevice($("device-name").value.trim());
       $("device-name").value = "";
       showToken(device.id, token);
       await render();

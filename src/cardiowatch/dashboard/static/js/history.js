@@ -22,9 +22,10 @@ function setRange(start, end) {
   $("end").value = toLocalInput(end);
 }
 
-function renderChart(sums) {
+function renderChart(sums, start, end) {
   const host = $("hr-chart");
-  const data = [sums.map((s) => s.t), sums.map((s) => s.hr)];
+  // The range's ends as empty points, so the axis spans the range picked even with few summaries.
+  const data = [[start, ...sums.map((s) => s.t), end], [null, ...sums.map((s) => s.hr), null]];
   if (chart) chart.destroy();
   chart = new uPlot({
     width: Math.max(280, host.clientWidth), height: 220,
@@ -85,7 +86,7 @@ async function showStrip(t, why) {
   $("strip-title").textContent = `10-second strip · ${fmtDateTime(start)} (${why})`;
   $("strip-note").textContent = strip.samples.length ? `${strip.samples.length} samples at ${strip.fs} Hz, ${bts.length} beats` : "No stored waveform in this window.";
   $("strip").dataset.samples = String(strip.samples.length);
-  drawStrip($("strip"), strip, bts, { sensor: current.device?.sensor?.startsWith("ppg") ? "ppg" : "ecg" });
+  drawStrip($("strip"), strip, bts, { sensor: (current.device?.sensor ?? "ecg").startsWith("ppg") ? "ppg" : "ecg" });
 }
 
 // Stored chunks -> one run of samples from start to end (gaps left as a flat line at the last value).
@@ -112,14 +113,16 @@ async function load() {
   current = { deviceId, start, end, device };
   history.replaceState(null, "", `/history/${encodeURIComponent(deviceId)}?start=${start}&end=${end}`);
   $("report-link").href = api.reportUrl(deviceId, start, end);
+  $("report-link").classList.toggle("hidden", !(await api.reportAvailable(deviceId).catch(() => false)));
   const [sums, eps, alerts] = await Promise.all([
     api.summaries(deviceId, start, end).catch(() => []),
     api.episodes(deviceId, start, end).catch(() => []),
     api.listAlerts({ deviceId, openOnly: false, start, end }).catch(() => []),
   ]);
-  renderChart(sums);
+  renderChart(sums, start, end);
   renderTimeline(eps, start, end);
   renderEvents(eps, alerts);
+  await showStrip(Math.min(end, Date.now() / 1000) - STRIP_S / 2 - 1, "end of range");
   document.body.dataset.loaded = String(Date.now());
 }
 

@@ -1,7 +1,7 @@
 // Overview: one tile per device with a live mini-sweep, HR, rhythm, signal quality, battery, last seen,
 // alert state (colour and sound by severity) and a stale-data warning when a device goes quiet.
 import * as api from "./api.js";
-import { STALE_AFTER_S, el, fmtAgo, fmtNum, playAlarm, rhythmName, soundToggle, startPage, stats } from "./common.js";
+import { STALE_AFTER_S, el, fmtAgo, fmtNum, noteShown, playAlarm, rhythmName, soundToggle, startPage } from "./common.js";
 import { Sweep } from "./sweep.js";
 
 const tiles = new Map();   // device id -> {device, node, sweep, alerts: Map}
@@ -15,7 +15,7 @@ function tileFor(device) {
     el("canvas", { class: "sweep", "aria-label": `live waveform of ${device.name}` }),
     el("div", { class: "facts" }));
   document.getElementById("tiles").append(node);
-  const sweep = new Sweep(node.querySelector("canvas"), { windowS: 5, sensor: device.sensor.startsWith("ppg") ? "ppg" : "ecg", labels: false });
+  const sweep = new Sweep(node.querySelector("canvas"), { windowS: 5, sensor: (device.sensor ?? "ecg").startsWith("ppg") ? "ppg" : "ecg", labels: false });
   tile = { device, node, sweep, alerts: new Map() };
   tiles.set(device.id, tile);
   return tile;
@@ -91,7 +91,7 @@ async function main() {
       if (s.quality != null) tile.device.quality = s.quality;
       render(tile);
     },
-    alert(id, alert) {
+    alert(id, alert, meta) {
       const tile = tiles.get(id);
       if (!tile) return;
       const isNew = !tile.alerts.has(alert.id) && alert.state === "active";
@@ -99,7 +99,7 @@ async function main() {
       render(tile);
       if (isNew) {
         playAlarm(alert.severity);
-        stats.alertsShown.push({ id: alert.id, deviceId: id, kind: alert.kind, shownAt: Date.now() / 1000 });
+        noteShown(alert, meta);
       }
     },
   });

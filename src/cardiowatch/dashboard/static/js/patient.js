@@ -2,8 +2,8 @@
 // acknowledge and snooze, and the HRV / AF-burden summary.
 import * as api from "./api.js";
 import {
-  RHYTHM_COLOURS, STALE_AFTER_S, alertTitle, el, fmtAgo, fmtNum, fmtTime, playAlarm, rhythmName,
-  soundToggle, startPage, stats,
+  RHYTHM_COLOURS, STALE_AFTER_S, alertTitle, el, fmtAgo, fmtNum, fmtTime, noteShown, playAlarm, rhythmName,
+  soundToggle, startPage,
 } from "./common.js";
 import { Sweep } from "./sweep.js";
 
@@ -131,7 +131,7 @@ async function main() {
   device = (await api.listDevices()).find((d) => d.id === deviceId) ?? api.normDevice({ device_id: deviceId });
   document.getElementById("title").textContent = device.name;
   document.title = `${device.name} · cardiowatch`;
-  sweep = new Sweep(document.getElementById("sweep"), { windowS: 6, sensor: device.sensor.startsWith("ppg") ? "ppg" : "ecg" });
+  sweep = new Sweep(document.getElementById("sweep"), { windowS: 6, sensor: (device.sensor ?? "ecg").startsWith("ppg") ? "ppg" : "ecg" });
   makeTrend();
   const now = Date.now() / 1000;
   const [sums, eps] = await Promise.all([
@@ -170,14 +170,14 @@ async function main() {
       addTrendPoint(s.t ?? Date.now() / 1000, s.hr);
       renderVitals(); renderSummary(); renderTimeline();
     },
-    alert(id, a) {
+    alert(id, a, meta) {
       if (id !== deviceId) return;
       const isNew = !alerts.has(a.id) && a.state === "active";
       alerts.set(a.id, a);
       renderAlerts();
       if (isNew) {
         playAlarm(a.severity);
-        stats.alertsShown.push({ id: a.id, deviceId: id, kind: a.kind, shownAt: Date.now() / 1000 });
+        noteShown(a, meta);
       }
     },
   }, { deviceId });

@@ -8,7 +8,9 @@ let loopRunning = false;
 
 function loop(now) {
   stats.frames += 1;
-  for (const sweep of sweeps) sweep.draw(now);
+  for (const sweep of sweeps) {
+    try { sweep.draw(now); } catch (exc) { console.error("sweep draw failed", exc); }
+  }
   requestAnimationFrame(loop);
 }
 
@@ -75,7 +77,8 @@ export class Sweep {
       this.pen = 0;
     }
     for (let i = 0; i < samples.length; i += 1) {
-      this.ring[(this.received + i) % this.capacity] = samples[i];
+      // null = no signal (lead off, NaN on the server): kept as NaN so the trace breaks there.
+      this.ring[(this.received + i) % this.capacity] = samples[i] ?? NaN;
     }
     this.received += samples.length;
     stats.samplesReceived += samples.length;
@@ -120,7 +123,8 @@ export class Sweep {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    if (!Number.isFinite(lo) || hi - lo < 1e-9) return;
+    if (!Number.isFinite(lo)) return;
+    if (hi - lo < 1e-6) { lo -= 0.5; hi += 0.5; }   // a flat stretch: a fixed band around it
     const pad = (hi - lo) * 0.12;
     if (!this.scale) { this.scale = [lo - pad, hi + pad]; return; }
     // Slow adaptation keeps a steady picture; widen at once so nothing is clipped.
@@ -140,6 +144,7 @@ export class Sweep {
     const from = Math.max(0, pen - cap + 1, this.received - cap);
     if (pen <= from) return;
     this._updateScale(from, pen);
+    if (!this.scale) return;
     const [lo, hi] = this.scale;
     const yOf = (v) => h - ((v - lo) / (hi - lo)) * h;
     const xOf = (index) => ((index % cap) / cap) * w;
@@ -151,16 +156,26 @@ export class Sweep {
     let prevX = null;
     for (let i = Math.max(from, pen - cap + gapSamples); i < pen; i += 1) {
       const x = xOf(i);
-      const y = yOf(this.ring[i % cap]);
+      const v = this.ring[i % cap];
+      if (Number.isNaN(v)) { prevX = null; continue; }
+      const y = yOf(v);
       if (prevX === null || x < prevX) g.moveTo(x, y); else g.lineTo(x, y);
       prevX = x;
     }
     g.stroke();
-    // Pen dot.
-    g.fillStyle = "#d7ffe8";
-    g.beginPath();
-    g.arc(xOf(pen - 1), yOf(this.ring[(pen - 1) % cap]), 2.2 * ratio, 0, Math.PI * 2);
-    g.fill();
+    const last = this.ring[(pen - 1) % cap];
+    if (Number.isNaN(last)) {
+      // No signal at the pen: say so, as a monitor does, rather than draw a flat line.
+      g.fillStyle = "#4da3ff";
+      g.font = `600 ${14 * ratio}px "DejaVu Sans", sans-serif`;
+      g.textAlign = "center";
+      g.fillText("LEAD OFF · NO SIGNAL", w / 2, h / 2);
+    } else {
+      g.fillStyle = "#d7ffe8";
+      g.beginPath();
+      g.arc(xOf(pen - 1), yOf(last), 2.2 * ratio, 0, Math.PI * 2);
+      g.fill();
+    }
     if (this.labels) this._drawBeats(g, pen, cap, gapSamples, xOf, ratio);
     stats.sweepsDrawn += 1;
   }

@@ -1,0 +1,251 @@
+"""A real server on a loopback port plus devices that stream to it: for the browser tests and benchmark.
+
+`LiveServer` runs the real app (`cardiowatch.server.app.create_app` with the dashboard installed) under
+uvicorn in a thread, on SQLite in a folder the caller owns. `StreamingDevice` is a virtual sensor: it
+frames a synthetic ECG with `cardiowatch.protocol` and posts the frames to the real HTTP ingest at the
+device's own pace, in a thread; it can also send status reports (battery, RSSI, lead-off).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cardiowatch.protocol import Frame, FrameFlags, SensorKind, Status, frame_encode, status_encode
+
+logger = logging.getLogger(__name__)
+
+#: Nanovolts per count of the synthetic ECG (5 uV, as the simulator's AD8232 model).
+ECG_SCALE_NV = 5000
+FRAME_SAMPLES = 50
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def synthetic_ecg(*, fs: float, seconds: float, hr_bpm: float = 72.0, seed: int = 0) -> np.ndarray:
+    """A clean single-lead ECG in mV: Gaussian P, Q, R, S, T waves, slight RR variability, no noise.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate in Hz.
+    seconds : float
+        Length.
+    hr_bpm : float
+        Mean heart rate.
+    seed : int
+        Seed of the RR variability.
+
+    References
+    ----------
+    .. [1] P. E. McSharry et al., "A dynamical model for generating synthetic electrocardiogram signals",
+       IEEE Trans. Biomed. Eng. 50(3), 2003 (the sum-of-Gaussians wave shapes used here).
+    """
+    rng = np.random.default_rng(seed)
+    n = int(round(seconds * fs))
+    t = np.arange(n) / fs
+    x = np.zeros(n)
+    # (offset from R in s, amplitude in mV, width in s)
+    waves = ((-0.20, 0.12, 0.025), (-0.035, -0.12, 0.008), (0.0, 1.3, 0.010), (0.035, -0.28, 0.010),
+             (0.26, 0.32, 0.045))
+    beat = 0.3
+    while beat < seconds + 0.5:
+        for offset, amplitude, width in waves:
+            x += amplitude * np.exp(-0.5 * ((t - beat - offset) / width) ** 2)
+        beat += 60.0 / hr_bpm * (1.0 + 0.03 * rng.standard_normal())
+    return x
+
+
+@dataclass
+class LiveServer:
+    """The real cardiowatch server with the dashboard, under uvicorn on 127.0.0.1 in a thread.
+
+    Parameters
+    ----------
+    folder : Path
+        Where the SQLite database goes.
+    api_key : str
+        The server's API key (the browser never sees it; the dashboard guard adds it for logged-in users).
+    users : dict
+        ``name -> (password, role)`` created before start.
+    settings : dict
+        More `cardiowatch.server.config.Settings` fields.
+    analysis : bool
+        Run the project's analysis pipeline on the frames when it can be built (its model files are
+        present); without it frames are stored and the live waveform, status and alerts still flow.
+    """
+
+    folder: Path
+    api_key: str = "test-api-key-0123456789abcdef"
+    users: dict[str, tuple[str, str]] = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    analysis: bool = True
+
+    def __post_init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database_url = f"sqlite:///{Path(self.folder) / 'cardiowatch.db'}"
+        self._server = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "LiveServer":
+        import uvicorn
+
+        from cardiowatch.dashboard import install_dashboard
+        from cardiowatch.dashboard.users import UserStore
+        from cardiowatch.server.app import create_app
+        from cardiowatch.server.config import Settings
+        from cardiowatch.server.storage.db import make_engine
+
+        engine = make_engine(self.database_url)
+        store = UserStore(engine)
+        store.create_tables()
+        for name, (password, role) in self.users.items():
+            store.add_user(name, password, role)
+        engine.dispose()
+        settings = Settings(database_url=self.database_url, api_key=self.api_key, **self.settings)
+        self.app = create_app(settings, pipeline_factory=self._pipeline_factory())
+        if not hasattr(self.app.state, "dashboard_get_auth"):  # app.py may install it already
+            install_dashboard(self.app)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                ws_ping_interval=None)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"server on port {self.port} did not start")
+            time.sleep(0.02)
+        return self
+
+    def _pipeline_factory(self):  # noqa: ANN202 - the server's PipelineFactory or None
+        from cardiowatch.errors import CardiowatchError
+        from cardiowatch.server.pipelines import default_pipeline_factory
+
+        factory = default_pipeline_factory() if self.analysis else None
+        if factory is None:
+            return None
+        try:
+            factory(250.0, "ecg")
+        except (CardiowatchError, OSError) as exc:
+            logger.warning("analysis pipeline unavailable, frames are stored without analysis: %s", exc)
+            return None
+        return factory
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+
+    def register_device(self, name: str) -> tuple[int, str]:
+        """Register a device with the server's API key; returns ``(device_id, token)``."""
+        import httpx
+
+        response = httpx.post(f"{self.url}/api/v1/devices", json={"name": name},
+                              headers={"X-API-Key": self.api_key}, timeout=10)
+        response.raise_for_status()
+        body = response.json()
+        return int(body["id"]), str(body["token"])
+
+
+class StreamingDevice:
+    """A virtual ECG sensor posting protocol frames to the server's HTTP ingest in real time.
+
+    Parameters
+    ----------
+    server_url : str
+        Base URL of the server.
+    device_id, token : int, str
+        From registration.
+    fs : float
+        Sampling rate the device claims in its frames (Hz).
+    hr_bpm : float
+        Heart rate of the synthetic ECG.
+    frames_per_post : int
+        Frames batched in one HTTP request.
+    """
+
+    def __init__(self, server_url: str, device_id: int, token: str, *, fs: float, hr_bpm: float = 72.0,
+                 frames_per_post: int = 2, seed: int = 0) -> None:
+        self.server_url = server_url
+        self.device_id = device_id
+        self.token = token
+        self.fs = fs
+        self.hr_bpm = hr_bpm
+        self.frames_per_post = frames_per_post
+        self.seed = seed
+        self.lead_off = False
+        self.frames_sent = 0
+        self.errors = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "StreamingDevice":
+        self._thread = threading.Thread(target=self._run, name=f"device-{self.device_id}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def send_status(self, **fields: object) -> None:
+        """Post one status report (e.g. ``battery_pct=80, rssi_dbm=-60, fw="1.2.0", lead_off=False``)."""
+        import httpx
+
+        body = status_encode(Status(device_id=self.device_id, **fields))
+        response = httpx.post(f"{self.server_url}/api/v1/ingest/status", content=body, timeout=10,
+                              headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+        response.raise_for_status()
+
+    def _run(self) -> None:
+        import httpx
+
+        period_s = 20.0
+        ecg = synthetic_ecg(fs=self.fs, seconds=period_s, hr_bpm=self.hr_bpm, seed=self.seed)
+        counts = np.round(ecg * 1e6 / ECG_SCALE_NV).astype(np.int64)
+        fs_millihz = int(round(self.fs * 1000))
+        start_us = int(time.time() * 1e6)
+        seq = 0
+        sample = 0
+        block = FRAME_SAMPLES * self.frames_per_post
+        with httpx.Client(base_url=self.server_url, timeout=10,
+                          headers={"Authorization": f"Bearer {self.token}"}) as client:
+            while not self._stop.is_set():
+                due = start_us / 1e6 + (sample + block) / self.fs  # wall time the last sample exists
+                wait = due - time.time()
+                if wait > 0 and self._stop.wait(wait):
+                    break
+                frames = []
+                for _ in range(self.frames_per_post):
+                    idx = (sample + np.arange(FRAME_SAMPLES)) % len(counts)
+                    flags = FrameFlags.CLOCK_SYNCED | (FrameFlags.LEAD_OFF if self.lead_off else FrameFlags.NONE)
+                    values = np.zeros(FRAME_SAMPLES, dtype=np.int64) if self.lead_off else counts[idx]
+                    frames.append(frame_encode(Frame(
+                        device_id=self.device_id, seq=seq, t_us=start_us + round(sample * 1e6 / self.fs),
+                        fs_millihz=fs_millihz, sensor=SensorKind.ECG, samples=values, flags=flags,
+                        scale_nv=ECG_SCALE_NV)))
+                    seq += 1
+                    sample += FRAME_SAMPLES
+                try:
+                    response = client.post("/api/v1/ingest/frames", content=b"".join(frames),
+                                           headers={"Content-Type": "application/octet-stream"})
+                    response.raise_for_status()
+                    self.frames_sent += len(frames)
+                except httpx.HTTPError as exc:
+                    self.errors += 1
+                    logger.warning("device %d: ingest failed: %s", self.device_id, exc)
