@@ -412,12 +412,38 @@ def test_a_thousand_devices_tick_in_well_under_a_second():
     engine = _engine()
     for i in range(1000):
         engine.observe(f"d{i}", RhythmObserved("AFIB", 130.0), now=0.0)
-        engine.observe(f"d{i}", StatusObserved(battery_pct=5.0, lead_off=True), now=0.0)
+        engine.observe(f"d{i}", StatusObserved(battery_pct=5.0), now=0.0)
+        engine.observe(f"d{i}", QualityObserved(SignalQuality.NOISY), now=0.0)
     engine.tick(now=120.0)
 
     started = time.perf_counter()
     engine.tick(now=121.0)
     elapsed = time.perf_counter() - started
 
-    assert len(engine.open_alerts()) == 4000   # AF, tachycardia, lead off, low battery
+    assert len(engine.open_alerts()) == 4000   # AF, tachycardia, low battery, poor signal
     assert elapsed < 1.0
+
+
+def test_no_rhythm_alert_while_a_lead_is_off_and_hysteresis_restarts_after():
+    engine = _engine()
+    engine.observe(DEV, StatusObserved(lead_off=True), now=0.0)
+
+    during = engine.observe(DEV, EventObserved(EventKind.ASYSTOLE), now=1.0)
+    during += _hold(engine, RhythmObserved("AFIB", 25.0), start=2.0, stop=60.0)
+    engine.observe(DEV, StatusObserved(lead_off=False), now=61.0)
+    after = _hold(engine, RhythmObserved("AFIB", 80.0), start=62.0, stop=100.0)
+
+    assert _actions(during) == [(AlertAction.RAISED, AlertKind.LEAD_OFF)]
+    assert [(t.action, t.alert.kind, t.at) for t in after if t.action is AlertAction.RAISED] == [
+        (AlertAction.RAISED, AlertKind.ATRIAL_FIBRILLATION, 90.0)]   # 30 s after the lead was last off
+
+
+def test_an_open_critical_alert_stays_open_when_the_lead_comes_off():
+    engine = _engine()
+    (raised,) = engine.observe(DEV, RhythmObserved("VT"), now=0.0)
+
+    engine.observe(DEV, StatusObserved(lead_off=True), now=1.0)
+    out = engine.tick(now=30.0)
+
+    assert engine.get(raised.alert.alert_id).is_open
+    assert AlertAction.RESOLVED not in [t.action for t in out]

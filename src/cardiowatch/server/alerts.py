@@ -33,6 +33,10 @@ Mapping, observation -> alert kind -> severity (thresholds are `AlertConfig` fie
     StatusObserved battery < 15 %   low_battery             technical
     nothing seen for no_data_s      no_data                 technical
 
+While a lead is off (the ``lead_off`` condition is present, before its own alert is raised too), no
+rhythm or event alert is raised: a flat or railing signal looks like asystole or an extreme rate. Their
+events are dropped and their hysteresis restarts once the lead is back; alerts already open stay open.
+
 An HR below 30 bpm raises both ``bradycardia`` and ``extreme_bradycardia`` (likewise for tachycardia):
 the kinds are separate conditions, the critical one is on top.
 
@@ -308,10 +312,19 @@ class AlertEngine:
         if now - device.last_seen >= cfg.no_data_s:
             no_data.sources["data"] = True
             device.detail[AlertKind.NO_DATA] = f"no data since {device.last_seen:.0f}"
+        lead = device.conditions.get(AlertKind.LEAD_OFF)
+        lead_off = lead is not None and lead.present_at(now)
         for kind, cond in device.conditions.items():
+            alert_id = self.open_.get((device_id, kind))
+            if lead_off and alert_id is None and kind in RHYTHM_GOVERNED_KINDS:
+                # Analysis of a lead-off signal is no evidence: drop its events, restart the hysteresis.
+                cond.event_until = None
+                cond.refresh(now)
+                if cond.present_since is not None:
+                    cond.present_since = now
+                continue
             cond.refresh(now)
             timing = cfg.timing[kind]
-            alert_id = self.open_.get((device_id, kind))
             if alert_id is None:
                 if cond.present_since is not None and now - cond.present_since >= timing.raise_after_s:
                     out.append(self._raise(device_id, kind, cond.present_since, device.detail.get(kind, ""), now))
