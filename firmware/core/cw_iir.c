@@ -1,13 +1,13 @@
 #include "cw_iir.h"
 
-cw_err_t cw_iir_init(cw_iir_t *f, const float *sos, float *state, size_t n_sections)
+cw_err_t cw_iir_init(cw_iir_t *f, const double *sos, double *state, size_t n_sections)
 {
     size_t s;
     if (f == 0 || sos == 0 || state == 0 || n_sections == 0) {
         return CW_ERR_ARG;
     }
     for (s = 0; s < n_sections; ++s) {
-        if (sos[s * CW_IIR_SOS_ROW + 3u] != 1.0f) {
+        if (sos[s * CW_IIR_SOS_ROW + 3u] != 1.0) {
             return CW_ERR_UNSTABLE;
         }
     }
@@ -22,17 +22,25 @@ void cw_iir_reset(cw_iir_t *f)
 {
     size_t i;
     for (i = 0; i < f->n_sections * CW_IIR_STATE_ROW; ++i) {
-        f->state[i] = 0.0f;
+        f->state[i] = 0.0;
     }
 }
 
-float cw_iir_step(cw_iir_t *f, float x)
+void cw_iir_start(cw_iir_t *f, const double *zi_unit, double x0)
+{
+    size_t i;
+    for (i = 0; i < f->n_sections * CW_IIR_STATE_ROW; ++i) {
+        f->state[i] = zi_unit[i] * x0;
+    }
+}
+
+double cw_iir_step(cw_iir_t *f, double x)
 {
     size_t s;
     for (s = 0; s < f->n_sections; ++s) {
-        const float *c = &f->sos[s * CW_IIR_SOS_ROW];
-        float *z = &f->state[s * CW_IIR_STATE_ROW];
-        const float y = c[0] * x + z[0];
+        const double *c = &f->sos[s * CW_IIR_SOS_ROW];
+        double *z = &f->state[s * CW_IIR_STATE_ROW];
+        const double y = c[0] * x + z[0];
         z[0] = c[1] * x - c[4] * y + z[1];
         z[1] = c[2] * x - c[5] * y;
         x = y;
@@ -40,7 +48,7 @@ float cw_iir_step(cw_iir_t *f, float x)
     return x;
 }
 
-void cw_iir_process(cw_iir_t *f, const float *x, float *y, size_t n)
+void cw_iir_process(cw_iir_t *f, const double *x, double *y, size_t n)
 {
     size_t i;
     for (i = 0; i < n; ++i) {

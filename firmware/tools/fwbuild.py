@@ -185,16 +185,26 @@ def size_report() -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_benchmarks(section: str) -> None:
-    """Replace the text between the firmware markers of docs/benchmarks.md (append them if absent)."""
+def write_benchmarks_part(key: str, text: str) -> None:
+    """Put ``text`` into part ``key`` of the Firmware section of docs/benchmarks.md.
+
+    The section lies between ``<!-- firmware:begin -->`` and ``<!-- firmware:end -->`` (appended under a
+    "Firmware" heading when absent); each part between ``<!-- fw-KEY:begin -->`` / ``<!-- fw-KEY:end -->``,
+    so the size report and each agreement figure are rewritten independently.
+    """
     begin, end = "<!-- firmware:begin -->", "<!-- firmware:end -->"
-    text = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
-    block = f"{begin}\n{section}{end}"
-    if begin in text and end in text:
-        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    part_begin, part_end = f"<!-- fw-{key}:begin -->", f"<!-- fw-{key}:end -->"
+    doc = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
+    if begin not in doc or end not in doc:
+        doc = doc.rstrip("\n") + f"\n\n## Firmware\n\n{begin}\n{end}\n"
+    head, rest = doc.split(begin, 1)
+    section, tail = rest.split(end, 1)
+    block = f"{part_begin}\n{text.rstrip()}\n{part_end}\n"
+    if part_begin in section and part_end in section:
+        section = section[: section.index(part_begin)] + block + section[section.index(part_end) + len(part_end) + 1:]
     else:
-        text = text.rstrip("\n") + f"\n\n## Firmware\n\n{block}\n"
-    BENCHMARKS.write_text(text)
+        section = section.lstrip("\n") + block
+    BENCHMARKS.write_text(f"{head}{begin}\n{section.lstrip(chr(10))}{end}{tail}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     report = size_report()
     sys.stdout.write(report)
     if args.write:
-        write_benchmarks(report)
+        write_benchmarks_part("size", report)
         log.info("wrote the Firmware section of %s", BENCHMARKS.relative_to(ROOT))
     return 0
 

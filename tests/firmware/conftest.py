@@ -28,6 +28,7 @@ def _load_tool(name: str) -> ModuleType:
 
 
 fwbuild = _load_tool("fwbuild")
+agreement = _load_tool("agreement")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

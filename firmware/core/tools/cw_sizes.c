@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cw_iir.h"
+#include "cw_qrs.h"
 #include "cw_queue.h"
 #include "cw_ring.h"
 
@@ -11,5 +12,6 @@ int main(void)
     printf("cw_ring_t %u\n", (unsigned)sizeof(cw_ring_t));
     printf("cw_queue_t %u\n", (unsigned)sizeof(cw_queue_t));
     printf("cw_iir_t %u\n", (unsigned)sizeof(cw_iir_t));
+    printf("cw_qrs_t %u\n", (unsigned)sizeof(cw_qrs_t));
     return 0;
 }

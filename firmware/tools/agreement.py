@@ -1,0 +1,131 @@
+"""C-vs-Python agreement of the firmware core's detectors on real PhysioNet records.
+
+Runs the host build's command-line tools (``build/firmware-host/cw_*_cli``) and the Python reference
+on the same integer samples and counts the beats that agree within one sample.
+
+Usage (from the repository root, after the host build, e.g. ``python firmware/tools/fwbuild.py``)::
+
+    .venv/bin/python firmware/tools/agreement.py qrs            # all 48 mitdb records
+    .venv/bin/python firmware/tools/agreement.py qrs --write    # ... into docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST_DIR = ROOT / "build" / "firmware-host"
+#: int16 counts per mV fed to both detectors (mitdb's ADC: 200 units per mV); the detectors are
+#: scale-invariant, this only has to keep the signal inside int16.
+COUNTS_PER_MV = 200.0
+TOLERANCE_SAMPLES = 1
+
+log = logging.getLogger("agreement")
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Beats of two detectors on one record; ``matched`` pairs lie within the tolerance."""
+
+    record: str
+    n_python: int
+    n_c: int
+    matched: int
+
+    @property
+    def fraction(self) -> float:
+        """Matched pairs over all distinct beats (a beat only one side found counts against)."""
+        union = self.n_python + self.n_c - self.matched
+        return self.matched / union if union else 1.0
+
+
+def match_within(a: np.ndarray, b: np.ndarray, tolerance: int = TOLERANCE_SAMPLES) -> int:
+    """Number of one-to-one pairs (greedy in time order) of sorted ``a`` and ``b`` within ``tolerance``."""
+    i = j = matched = 0
+    while i < len(a) and j < len(b):
+        if abs(int(a[i]) - int(b[j])) <= tolerance:
+            matched += 1
+            i += 1
+            j += 1
+        elif a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    return matched
+
+
+def run_c_qrs(counts: np.ndarray, *, fs: float, cuts: list[int] | None = None,
+              host_dir: Path = HOST_DIR) -> np.ndarray:
+    """Beats of the C detector (``cw_qrs_cli``) fed ``counts`` in chunks cycling through ``cuts``."""
+    args = [str(host_dir / "cw_qrs_cli"), str(int(round(fs))), *map(str, cuts or [64])]
+    proc = subprocess.run(args, input=np.asarray(counts, dtype="<i2").tobytes(), capture_output=True,
+                          check=False, timeout=300)
+    if proc.returncode != 0:
+        raise RuntimeError(f"cw_qrs_cli exit {proc.returncode}: {proc.stderr.decode(errors='replace')}")
+    return np.array(proc.stdout.split(), dtype=np.int64)
+
+
+def mitdb_counts(record: str) -> tuple[np.ndarray, float]:
+    """The record's ECG lead as int16 counts and its sampling rate."""
+    from cardiowatch.data import read_record
+
+    rec = read_record("mitdb", record)
+    x = np.asarray(rec.signals[rec.ecg_lead()], dtype=np.float64)
+    return np.round(np.nan_to_num(x) * COUNTS_PER_MV).astype(np.int16), rec.fs
+
+
+def qrs_agreement(record: str, host_dir: Path = HOST_DIR) -> Agreement:
+    """Run both QRS detectors over one mitdb record."""
+    from cardiowatch.signal.qrs import ecg_find_beats
+
+    counts, fs = mitdb_counts(record)
+    py = ecg_find_beats(counts.astype(np.float64), fs=fs)
+    c = run_c_qrs(counts, fs=fs, host_dir=host_dir)
+    return Agreement(record, len(py), len(c), match_within(py, c))
+
+
+def _report(rows: list[Agreement], what: str, source: str) -> str:
+    n_py = sum(r.n_python for r in rows)
+    n_c = sum(r.n_c for r in rows)
+    matched = sum(r.matched for r in rows)
+    pooled = Agreement("all", n_py, n_c, matched)
+    worst = min(rows, key=lambda r: r.fraction)
+    return (f"{what}: on {len(rows)} {source} records, {matched} of {n_py} Python beats and {n_c} C beats pair "
+            f"within {TOLERANCE_SAMPLES} sample: **{100 * pooled.fraction:.2f} %** agreement (pooled; "
+            f"target >= 99.5 %); worst record {worst.record} {100 * worst.fraction:.2f} %.\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="C-vs-Python agreement of the firmware detectors")
+    parser.add_argument("what", choices=["qrs"])
+    parser.add_argument("--records", nargs="*", help="default: every record of the database")
+    parser.add_argument("--write", action="store_true", help="write the figure into docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from cardiowatch.data import MITDB_ALL
+
+    rows = []
+    for record in args.records or list(MITDB_ALL):
+        row = qrs_agreement(record)
+        log.info("%s: python %d, c %d, matched %d (%.2f %%)", record, row.n_python, row.n_c, row.matched,
+                 100 * row.fraction)
+        rows.append(row)
+    text = _report(rows, "QRS detector (`cw_qrs` vs `signal/qrs.py`)", "mitdb")
+    sys.stdout.write(text)
+    if args.write:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from fwbuild import write_benchmarks_part
+
+        write_benchmarks_part("qrs-agreement", text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
