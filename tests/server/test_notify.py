@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from cardiowatch.server.alerts import AlertEngine, EventKind, EventObserved
-from cardiowatch.server.notify import WebhookNotifier, sign_body
+from cardiowatch.server.notify import WebhookNotifier, make_notifier, sign_body
 
 URL = "https://hooks.example.org/services/T000/SECRET-TOKEN-123"
 
@@ -233,3 +233,22 @@ def test_request_timeout_fires_against_a_silent_server(receiver):
 
     assert notifier.failed_ == 1
     assert time.perf_counter() - started < 3.0
+
+
+def test_server_hook_starts_itself_and_queues_each_batch():
+    seen = []
+
+    def handler(request):
+        seen.append(json.loads(request.content)["event"])
+        return httpx.Response(200)
+
+    async def main():
+        hook = make_notifier(URL, client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
+        engine = AlertEngine()
+        raised = engine.observe("dev1", EventObserved(EventKind.ASYSTOLE), now=0.0)
+        queued = hook(raised + [engine.acknowledge(raised[0].alert.alert_id, user="ana", now=1.0)])
+        await hook.aclose()
+        return queued
+
+    assert asyncio.run(main()) == 2
+    assert seen == ["alert.raised", "alert.acknowledged"]

@@ -21,14 +21,14 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import httpx
 
 from cardiowatch.server.alerts import AlertTransition
 
-__all__ = ["WebhookNotifier", "sign_body"]
+__all__ = ["WebhookNotifier", "make_notifier", "sign_body"]
 
 logger = logging.getLogger(__name__)
 
@@ -128,11 +128,15 @@ class WebhookNotifier:
     # -------------------------------------------------------------------------------------- life cycle
     async def start(self) -> None:
         """Start the worker task (idempotent)."""
+        self._ensure_started()
+
+    def _ensure_started(self) -> None:
         if self.worker_ is not None and not self.worker_.done():
             return
+        loop = asyncio.get_running_loop()  # RuntimeError outside the event loop's thread: misuse
         self.client_ = self.client if self.client is not None else httpx.AsyncClient()
         logging.getLogger("httpx").addFilter(self.redact_)
-        self.worker_ = asyncio.create_task(self._work(), name="webhook-notifier")
+        self.worker_ = loop.create_task(self._work(), name="webhook-notifier")
 
     async def aclose(self, *, drain_timeout_s: float = 5.0) -> None:
         """Deliver what is queued (for at most ``drain_timeout_s``), then stop the worker."""
@@ -176,6 +180,12 @@ class WebhookNotifier:
                            body.get("event", "a transition"))
             return False
         return True
+
+    def __call__(self, transitions: Iterable[AlertTransition]) -> int:
+        """Queue several transitions (the server's hook); start the worker on first use. Returns how many
+        were queued. Call it from the event loop's thread."""
+        self._ensure_started()
+        return sum(self.notify(t) for t in transitions)
 
     # -------------------------------------------------------------------------------------- delivering
     async def _work(self) -> None:
@@ -228,6 +238,15 @@ class WebhookNotifier:
             self.retries_ += 1
             await self.sleep(delay)
         return False  # unreachable: the loop returns on its last attempt
+
+
+def make_notifier(url: str, **kwargs: Any) -> WebhookNotifier:
+    """The server's webhook hook: a `WebhookNotifier` that starts itself on the first call.
+
+    The server calls it with each batch of transitions from the event loop's thread and should
+    ``await notifier.aclose()`` at shutdown so queued transitions get their chance.
+    """
+    return WebhookNotifier(url, **kwargs)
 
 
 def _retry_after_s(response: httpx.Response) -> float | None:
