@@ -71,8 +71,10 @@ RHYTHM_ALERT_KINDS: Mapping[str, AlertKind] = MappingProxyType({
     "B": AlertKind.FREQUENT_ECTOPY, "T": AlertKind.FREQUENT_ECTOPY, "PAUSE": AlertKind.PAUSE,
 })
 # The kinds a rhythm observation speaks for: each one sets them all present or absent.
-RHYTHM_GOVERNED_KINDS = frozenset(RHYTHM_ALERT_KINDS.values()) | {
-    AlertKind.EXTREME_BRADYCARDIA, AlertKind.EXTREME_TACHYCARDIA, AlertKind.BRADYCARDIA, AlertKind.TACHYCARDIA}
+# (a tuple in AlertKind's order, so that transitions come out in the same order in every process)
+RHYTHM_GOVERNED_KINDS = tuple(kind for kind in AlertKind if kind in {
+    *RHYTHM_ALERT_KINDS.values(), AlertKind.EXTREME_BRADYCARDIA, AlertKind.EXTREME_TACHYCARDIA,
+    AlertKind.BRADYCARDIA, AlertKind.TACHYCARDIA})
 
 
 class EventKind(str, enum.Enum):

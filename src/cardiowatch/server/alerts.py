@@ -44,7 +44,10 @@ A *condition* (device, kind) is present while any of its sources says so (the la
 status observation) or while an event holds it (``event_hold_s`` after the last event). Hysteresis:
 an alert is raised once the condition has been present without a break for the kind's
 ``raise_after_s`` and resolved once it has been absent for ``clear_after_s``. At most one open alert
-exists per (device, kind); a condition that persists updates nothing.
+exists per (device, kind); a condition that persists updates nothing. The delays per kind and the
+escalation intervals per severity are `DEFAULT_TIMING` and `DEFAULT_ESCALATE_AFTER_S` (in
+`cardiowatch.server.alert_types`), overridable through `AlertConfig`. ``no_data`` is watched only for
+devices the engine has seen: observe `DataSeen()` when a device registers.
 
 Alert states and the transitions between them (anything else raises `RuntimeError`)::
 
@@ -163,6 +166,8 @@ class AlertEngine:
     # ------------------------------------------------------------------------------------ public API
     def observe(self, device_id: str, observation: Observation, *, now: float) -> list[AlertTransition]:
         """Take one observation of ``device_id`` at ``now``; return the transitions it caused."""
+        if not isinstance(observation, Observation):
+            raise TypeError(f"expected an Observation, got {type(observation).__name__}")
         self._advance(now)
         device = self.devices_.get(device_id)
         if device is None:
@@ -194,8 +199,6 @@ class AlertEngine:
                 device.condition(AlertKind.LOW_BATTERY).sources["status"] = (
                     observation.battery_pct < cfg.low_battery_pct)
                 device.detail[AlertKind.LOW_BATTERY] = f"battery {observation.battery_pct:.0f} %"
-        elif not isinstance(observation, DataSeen):
-            raise TypeError(f"expected an Observation, got {type(observation).__name__}")
         return self._evaluate(device_id, device, now)
 
     def tick(self, *, now: float) -> list[AlertTransition]:
