@@ -4,34 +4,16 @@ registered devices, frame builders."""
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import DeviceHandle, make_settings, register
+from server_helpers import DeviceHandle, make_settings, register, require_service
 
 from cardiowatch.server.app import create_app
 from cardiowatch.server.storage.db import drop_schema
 
 POSTGRES_URL = os.environ.get("CARDIOWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-MQTT_HOST, MQTT_PORT = "127.0.0.1", 1883
-
-
-def _reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def require_service(name: str, host: str, port: int) -> None:
-    """Skip locally, fail in CI, when a service the test needs is not listening."""
-    if not _reachable(host, port):
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs {name} at {host}:{port}")
-        pytest.skip(f"{name} is not listening at {host}:{port}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

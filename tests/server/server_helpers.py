@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
+
+import pytest
 
 import numpy as np
 from fastapi.testclient import TestClient
@@ -57,3 +61,22 @@ def make_settings(database, **overrides) -> Settings:
     url, schema = database
     return Settings(database_url=url, database_schema=schema, summary_period_s=1.0, alert_tick_s=3600.0,
                     retention_days=0, **overrides)
+
+
+MQTT_HOST, MQTT_PORT = "127.0.0.1", 1883
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip locally, fail in CI, when a service the test needs is not listening."""
+    if not _reachable(host, port):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs {name} at {host}:{port}")
+        pytest.skip(f"{name} is not listening at {host}:{port}")

@@ -6,7 +6,7 @@ import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Path, Request, status
 from sqlalchemy.orm import Session
 
 from cardiowatch.server.config import Settings
@@ -45,7 +45,11 @@ def require_api_key(settings: SettingsDep,
 ApiKeyDep = Depends(require_api_key)
 
 
-def get_device_or_404(device_id: int, session: SessionDep) -> Device:
+DeviceIdPath = Annotated[int, Path(ge=1, le=2**32 - 1, description="numeric device id (as in frames)")]
+AlertIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def get_device_or_404(device_id: DeviceIdPath, session: SessionDep) -> Device:
     device = crud.get_device(session=session, device_id=device_id)
     if device is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no device {device_id}")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, status
 
 from cardiowatch.server.alerts import UnknownAlert
-from cardiowatch.server.deps import ApiKeyDep, SessionDep
+from cardiowatch.server.deps import AlertIdPath, ApiKeyDep, SessionDep
 from cardiowatch.server.schemas import AckRequest, AlertActionPublic, AlertDetail, AlertPublic, SnoozeRequest
 from cardiowatch.server.storage import crud
 from cardiowatch.server.storage.models import AlertRow
@@ -36,7 +36,7 @@ def _detail(session, alert_id: int) -> AlertDetail:  # noqa: ANN001
 
 
 @router.get("/{alert_id}")
-def get_alert(alert_id: int, session: SessionDep) -> AlertDetail:
+def get_alert(alert_id: AlertIdPath, session: SessionDep) -> AlertDetail:
     return _detail(session, alert_id)
 
 
@@ -50,7 +50,7 @@ async def _act(request: Request, method: str, alert_id: int, **kwargs) -> None: 
 
 
 @router.post("/{alert_id}/ack")
-async def acknowledge_alert(alert_id: int, body: AckRequest, request: Request, session: SessionDep) -> AlertDetail:
+async def acknowledge_alert(alert_id: AlertIdPath, body: AckRequest, request: Request, session: SessionDep) -> AlertDetail:
     """Acknowledge an active or snoozed alert (recorded with the user and time)."""
     await _act(request, "acknowledge", alert_id, user=body.user)
     session.expire_all()
@@ -58,7 +58,7 @@ async def acknowledge_alert(alert_id: int, body: AckRequest, request: Request, s
 
 
 @router.post("/{alert_id}/snooze")
-async def snooze_alert(alert_id: int, body: SnoozeRequest, request: Request, session: SessionDep) -> AlertDetail:
+async def snooze_alert(alert_id: AlertIdPath, body: SnoozeRequest, request: Request, session: SessionDep) -> AlertDetail:
     """Silence an active alert for ``minutes``; it comes back then if its condition persists."""
     now = request.app.state.runtime.clock()
     await _act(request, "snooze", alert_id, user=body.user, until=now + body.minutes * 60.0)
