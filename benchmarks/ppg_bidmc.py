@@ -1,0 +1,136 @@
+"""PPG pulse detection on all 53 BIDMC records, and the issue-10 sensor-change check.
+
+Writes the section between ``<!-- ppg:begin -->`` and ``<!-- ppg:end -->`` of docs/benchmarks.md
+(creating the file or the section when absent) and prints the same figures.
+
+Run: ``.venv/bin/python benchmarks/ppg_bidmc.py`` (about 1.5 min on one core), or
+``--no-write`` to print only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cardiowatch.evaluate.ppg import BIDMC_RECORDS, simulate_adc_scenarios, validate_bidmc
+
+logger = logging.getLogger("ppg_bidmc")
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- ppg:begin -->", "<!-- ppg:end -->"
+
+
+def _pct(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:.2f} %"
+
+
+def build_section() -> str:
+    t0 = time.perf_counter()
+    v = validate_bidmc(BIDMC_RECORDS)
+    t_val = time.perf_counter() - t0
+    s = v.summary()
+    t0 = time.perf_counter()
+    sims = simulate_adc_scenarios(BIDMC_RECORDS)
+    t_sim = time.perf_counter() - t0
+    g, a, p = v.score_good, v.score_all, v.score_premature
+    met = lambda ok: "met" if ok else "**missed**"  # noqa: E731
+    lines = [
+        BEGIN,
+        "## PPG pulse detection (BIDMC)",
+        "",
+        "Produced by `.venv/bin/python benchmarks/ppg_bidmc.py` (writes this section). Detector:",
+        "`cardiowatch.signal.ppg.PpgPulseDetector` (fiducial: maximum upslope of the systolic rise);",
+        "quality: `PpgSignalQuality`; scoring: `cardiowatch.evaluate.ppg` (reference beats from",
+        "`cardiowatch.signal.qrs.ecg_find_beats` on lead II, shifted by each record's pulse-arrival delay,",
+        "matched within 150 ms). All 53 records, 125 Hz, 8 min each; the first and last second of each",
+        "record are not scored. Parameters are published defaults (Elgendi 2013 windows and beta,",
+        "Orphanidou 2015 ECG rules) plus a 300 ms refractory and quality ratios set by hand; BIDMC was",
+        "looked at during development and there is no held-out PPG set, so read these as development",
+        "figures. ECG windows (8 s) that fail the Orphanidou rules are left out as unusable reference:",
+        f"{s['ecg_unusable_pct']:.1f} % of the time.",
+        "",
+        "| figure | target | measured | |",
+        "|---|---|---|---|",
+        f"| pulse Se, PPG rated good | >= 99 % | {_pct(s['se_good_pct'])} (TP {g.tp}, FN {g.fn}) | {met(s['se_good_pct'] >= 99)} |",
+        f"| pulse +P, PPG rated good | >= 99 % | {_pct(s['ppv_good_pct'])} (FP {g.fp}) | {met(s['ppv_good_pct'] >= 99)} |",
+        f"| pulse Se / +P, all usable-ECG time | — | {_pct(s['se_all_pct'])} / {_pct(s['ppv_all_pct'])} (FN {a.fn}, FP {a.fp}) | |",
+        f"| share of time rated good | report | {_pct(s['good_share_pct'])} | |",
+        f"| Se on premature beats (R-R < 0.8 x median of last 8) | — | {_pct(s['se_premature_pct'])} of {int(s['n_premature'])} beats (FN {p.fn}) | |",
+        f"| HR MAE, PPG vs ECG, 8-s windows ({s['hr_windows']} windows, good + usable) | <= 1 bpm | {s['hr_mae_ppg_vs_ecg_bpm']:.2f} bpm | {met(s['hr_mae_ppg_vs_ecg_bpm'] <= 1)} |",
+        f"| HR MAE, monitor PULSE (numerics) vs our ECG | — | {s['hr_mae_monitor_pulse_vs_ecg_bpm']:.2f} bpm | |",
+        f"| HR MAE, monitor HR (numerics) vs our ECG | — | {s['hr_mae_monitor_hr_vs_ecg_bpm']:.2f} bpm | |",
+        f"| HR MAE, PPG vs monitor PULSE | — | {s['hr_mae_ppg_vs_monitor_pulse_bpm']:.2f} bpm | |",
+        f"| **PPI - RRI timing error** ({int(s['n_intervals'])} intervals) | for the rhythm work | mean {s['ppi_rri_mean_ms']:.1f} ms, **SD {s['ppi_rri_sd_ms']:.1f} ms, 95th pct of abs {s['ppi_rri_abs_p95_ms']:.0f} ms** | |",
+        "",
+        "Where it misses: most false negatives are premature (ectopic) beats whose pulse is weak or absent",
+        "at the finger (pulse deficit): on the PPG they are a small wave right after a normal pulse,",
+        "the shape of a dicrotic wave, which the detector is built to ignore. Records with frequent ectopy",
+        "(bidmc24, 28, 38, 39, 41, 53) carry most of them; a PPG-only rhythm analysis sees these beats as",
+        "a long interval, not as two. The rest are motion stretches that the quality stage does not flag.",
+        "PPI - RRI includes the 8-ms sample grid of 125 Hz. Reported pulse-arrival delays are modulo one",
+        "beat for a few records (the best match is with the next R peak), which does not change scoring.",
+        "",
+        "Per record (good PPG, usable ECG): Se / +P %, scored seconds good / usable, delay.",
+        "",
+        "| record | Se | +P | good s / usable s | delay s |",
+        "|---|---|---|---|---|",
+    ]
+    for r in v.records:
+        sg = r.score_good
+        lines.append(
+            f"| {r.name} | {100 * sg.sensitivity:.1f} | {100 * sg.ppv:.1f} | "
+            f"{r.seconds_good:.0f} / {r.seconds_scored:.0f} | {r.delay_s:.2f} |"
+        )
+    lines += [
+        "",
+        "### Finger pressure and gain changes (issue 10)",
+        "",
+        "PLETH mapped onto the ESP32's 12-bit scale so that its pulsatile range (5th-95th percentile)",
+        "spans 450-650 counts: the user's fixed threshold (`analogRead(34) > 550`, a beat per rising",
+        "crossing) sits mid-pulse in the baseline, as after tuning it on one's own finger. Each scenario",
+        "is rounded and clipped to 0-4095, then scored as above over all usable-ECG time (quality not",
+        "applied) on all 53 records. Changes start at 4 min unless a drift.",
+        "",
+        "| scenario | detector Se | detector +P | fixed 550 Se | fixed 550 +P |",
+        "|---|---|---|---|---|",
+    ]
+    for scenario, res in sims.items():
+        d, f = res["detector"], res["fixed threshold 550"]
+        lines.append(
+            f"| {scenario} | {_pct(100 * d.sensitivity)} | {_pct(100 * d.ppv)} | "
+            f"{_pct(100 * f.sensitivity)} | {_pct(100 * f.ppv)} |"
+        )
+    lines += [
+        "",
+        f"Run time: validation {t_val:.0f} s, scenarios {t_sim:.0f} s (one core).",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def write_section(section: str, doc: Path = DOC) -> None:
+    text = doc.read_text() if doc.exists() else "# Benchmarks\n\nEvery figure here is produced by a script in `benchmarks/`.\n"
+    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    section = build_section()
+    logger.info("%s", section)
+    if not args.no_write:
+        write_section(section)
+        logger.info("wrote %s", DOC)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Full-data check: PPG pulse detection against the ECG of all 53 BIDMC records (issues 4 and 10).
+
+Figures and how they were produced: docs/benchmarks.md, section "PPG pulse detection (BIDMC)"
+(`.venv/bin/python benchmarks/ppg_bidmc.py`). Where a target of the issue is met the test asserts
+the target; where it is missed it asserts the measured floor with a margin (noted per assert), so a
+regression fails. About 30 s on one core.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from cardiowatch.evaluate.ppg import BIDMC_RECORDS, simulate_adc_scenarios, validate_bidmc
+
+if os.environ.get("CI"):
+    from cardiowatch.signal.qrs import ecg_find_beats  # noqa: F401  (the reference must exist in CI)
+else:
+    pytest.importorskip("cardiowatch.signal.qrs")
+
+pytestmark = [pytest.mark.data, pytest.mark.slow, pytest.mark.xdist_group("bidmc_ppg")]
+
+
+@pytest.fixture(scope="module")
+def validation(bidmc: str):
+    return validate_bidmc(BIDMC_RECORDS)
+
+
+def test_ppg_pulses_match_ecg_beats_on_good_quality_bidmc(validation) -> None:
+    s = validation.summary()
+    assert s["records"] == 53
+    assert s["ppv_good_pct"] >= 99.0  # target met (measured 99.8 %)
+    # Target 99 % missed: measured 98.3 %, mostly ectopic beats with pulse deficit; floor 97.5 %.
+    assert s["se_good_pct"] >= 97.5
+    assert s["good_share_pct"] >= 95.0  # measured 98.7 %
+
+
+def test_ppg_heart_rate_and_interval_error_against_ecg(validation) -> None:
+    s = validation.summary()
+    assert s["hr_windows"] >= 2500
+    # Target 1 bpm missed: measured 1.30 bpm; floor 1.6 bpm.
+    assert s["hr_mae_ppg_vs_ecg_bpm"] <= 1.6
+    # Our PPG HR is closer to the ECG than the monitor's own PULSE numerics (measured 1.30 vs 1.85).
+    assert s["hr_mae_ppg_vs_ecg_bpm"] < s["hr_mae_monitor_pulse_vs_ecg_bpm"]
+    # PPI - RRI: measured SD 18.4 ms, 95th percentile of |error| 24 ms (125 Hz grid: 8 ms).
+    assert s["ppi_rri_sd_ms"] <= 25.0
+    assert s["ppi_rri_abs_p95_ms"] <= 32.0
+    assert abs(s["ppi_rri_mean_ms"]) <= 2.0
+
+
+def test_ppg_detection_holds_under_pressure_and_gain_changes_where_a_fixed_threshold_fails(bidmc: str) -> None:
+    # Every fourth record keeps the run short; the benchmark runs all 53.
+    res = simulate_adc_scenarios(BIDMC_RECORDS[::4])
+    base = res["baseline"]["detector"].sensitivity
+    assert base >= 0.96
+    for scenario, by_method in res.items():
+        det, fixed = by_method["detector"], by_method["fixed threshold 550"]
+        assert det.sensitivity >= base - 0.005, scenario
+        assert det.ppv >= 0.99, scenario
+        if scenario != "baseline":
+            assert fixed.sensitivity < 0.6, scenario
