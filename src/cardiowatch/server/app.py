@@ -10,14 +10,17 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE, __version__
+from cardiowatch.dashboard import install_dashboard
 from cardiowatch.server.alert_service import AlertService
 from cardiowatch.server.config import Settings
-from cardiowatch.server.ingest import Ingestor
+from cardiowatch.server.ingest import Ingestor, SummaryMade
 from cardiowatch.server.live import LiveHub
+from cardiowatch.server.notify import WebhookNotifier, make_notifier
 from cardiowatch.server.pipelines import PipelineFactory, PipelineRegistry, default_pipeline_factory
 from cardiowatch.server.routes import alerts, data, devices, ingest, live, system
 from cardiowatch.server.runtime import Runtime, every
 from cardiowatch.server.storage.db import make_engine, make_session_factory, migrate
+from cardiowatch.server.thingspeak import RHYTHM_FIELD_CODES, DeviceSummary, ThingSpeakBridge, ThingSpeakConfig
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +46,9 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
                             registry=PipelineRegistry(factory, live_max_sample_rate_hz=settings.live_max_sample_rate_hz),
                             alerts=alert_service, max_bytes=settings.max_ingest_bytes,
                             max_frames=settings.max_batch_frames, summary_period_s=settings.summary_period_s)
-        runtime = Runtime(ingestor=ingestor, live=LiveHub(), notify=_make_notifier(settings))
+        notifier, bridge = _make_notifier(settings), _make_bridge(settings)
+        runtime = Runtime(ingestor=ingestor, live=LiveHub(), notify=notifier,
+                          summaries=None if bridge is None else _bridge_submit(bridge))
         app.state.engine, app.state.session_factory, app.state.runtime = engine, session_factory, runtime
         app.state.ingestor = ingestor
         app.state.mqtt = None
@@ -61,6 +66,8 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
                 password=None if settings.mqtt_password is None else settings.mqtt_password.get_secret_value(),
                 publish_acks=settings.mqtt_publish_acks)
             tasks.append(asyncio.create_task(app.state.mqtt.run()))
+        if bridge is not None:
+            tasks.append(asyncio.create_task(bridge.run()))
         logger.info("cardiowatch server %s ready (%s)", __version__, engine.url.render_as_string(hide_password=True))
         try:
             yield
@@ -70,6 +77,10 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if notifier is not None:
+                await notifier.aclose()
+            if bridge is not None:
+                await bridge.aclose()
             engine.dispose()
 
     app = FastAPI(title="cardiowatch", version=__version__, lifespan=lifespan,
@@ -77,17 +88,31 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
     app.state.settings = settings
     for module in (system, devices, data, alerts, ingest, live):
         app.include_router(module.router)
+    install_dashboard(app)  # the web dashboard: pages, login, API guard (owner: cardiowatch.dashboard)
     return app
 
 
-def _make_notifier(settings: Settings):  # noqa: ANN202 - returns the notifier's callable or None
-    """The webhook notifier of `server/notify.py` when a webhook is configured (None otherwise)."""
-    if not settings.webhook_url:
+def _make_notifier(settings: Settings) -> WebhookNotifier | None:
+    """The webhook notifier (`server/notify.py`) when a webhook is configured."""
+    if settings.webhook_url is None:
         return None
-    try:
-        from cardiowatch.server import notify
-    except ImportError:
-        logger.warning("webhook_url is set but cardiowatch.server.notify is not available")
+    secret = None if settings.webhook_secret is None else settings.webhook_secret.get_secret_value()
+    return make_notifier(settings.webhook_url.get_secret_value(), secret=secret)
+
+
+def _make_bridge(settings: Settings) -> ThingSpeakBridge | None:
+    """The ThingSpeak bridge (`server/thingspeak.py`) when ``CARDIOWATCH_THINGSPEAK_*`` names a channel."""
+    if not settings.thingspeak:
         return None
-    factory = getattr(notify, "make_notifier", None)
-    return None if factory is None else factory(settings.webhook_url)
+    config = ThingSpeakConfig.from_env()
+    return None if config is None else ThingSpeakBridge(config)
+
+
+def _bridge_submit(bridge: ThingSpeakBridge):  # noqa: ANN202 - a callback
+    def submit(summary: SummaryMade) -> None:
+        rhythm = summary.rhythm if summary.rhythm in RHYTHM_FIELD_CODES else None
+        bridge.submit(DeviceSummary(device_id=summary.device_name, time_s=summary.time_s, hr_bpm=summary.hr_bpm,
+                                    rhythm=rhythm, alert_level=summary.alert_level,
+                                    battery_pct=summary.battery_pct))
+
+    return submit

@@ -48,10 +48,12 @@ class Settings(BaseSettings):
     live_max_sample_rate_hz: float = Field(125.0, gt=0)
     #: Seconds between alert-engine ticks (no-data detection, escalation, snooze expiry).
     alert_tick_s: float = Field(1.0, gt=0)
-    #: Webhook that receives alert transitions (see server/notify.py); None = none.
-    webhook_url: str | None = None
-    #: ThingSpeak write key for the summary bridge (see server/thingspeak.py); never logged.
-    thingspeak_api_key: SecretStr | None = None
+    #: Webhook that receives alert transitions (see server/notify.py); None = none. Treated as a secret.
+    webhook_url: SecretStr | None = None
+    #: Key of the webhook's ``X-Cardiowatch-Signature`` HMAC.
+    webhook_secret: SecretStr | None = None
+    #: The ThingSpeak bridge reads its own ``CARDIOWATCH_THINGSPEAK_*`` variables (docs/thingspeak.md).
+    thingspeak: bool = True
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

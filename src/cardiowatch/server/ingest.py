@@ -103,6 +103,19 @@ class Rejection:
     detail: str
 
 
+@dataclass(frozen=True)
+class SummaryMade:
+    """A stored periodic summary, handed to outputs such as the ThingSpeak bridge."""
+
+    device_id: int
+    device_name: str
+    time_s: float
+    hr_bpm: float | None
+    rhythm: str | None
+    alert_level: int
+    battery_pct: float | None
+
+
 @dataclass
 class IngestAnswer:
     """What happened to one message: the device's acknowledgement plus what to publish."""
@@ -113,6 +126,8 @@ class IngestAnswer:
     rejected: list[Rejection] = field(default_factory=list)
     live: list[dict[str, Any]] = field(default_factory=list)
     transitions: list[AlertTransition] = field(default_factory=list)
+    #: Per-device summaries made while handling the message (for the ThingSpeak bridge).
+    summaries: list[SummaryMade] = field(default_factory=list)
 
     def body(self) -> dict[str, Any]:
         """The JSON answer a device gets (HTTP body, WebSocket text, MQTT ack)."""
@@ -167,6 +182,7 @@ class Ingestor:
         self.summary_period_s = summary_period_s
         self.counters = IngestCounters()
         self._tokens: dict[str, int] = {}  # token hash -> device id (valid, unrevoked)
+        self._names: dict[int, str] = {}
         self._live: dict[int, _DeviceLive] = {}
 
     # ------------------------------------------------------------------------------------ the entry
@@ -205,6 +221,7 @@ class Ingestor:
             if device is None or device.revoked_at is not None:
                 raise Unauthorized("unknown or revoked device token")
             self._tokens[digest] = device.id
+            self._names[device.id] = device.name
             return device.id
 
     def forget_tokens(self) -> None:
@@ -283,8 +300,10 @@ class Ingestor:
                     observations += self._record(session, state, result, answer.live)
             answer.transitions = self.alerts.observe(session=session, device_id=device_id,
                                                      observations=observations, now=now)
-            self._summarise(session, device_id, state, now)
+            summary = self._summarise(session, device_id, state, now)
             session.commit()
+        if summary is not None:
+            answer.summaries.append(summary)
         answer.live += [{"type": "alert", **t.to_dict()} for t in answer.transitions]
 
     def _record(self, session: Session, state: _DeviceLive, result: DeviceAnalysis,
@@ -320,13 +339,17 @@ class Ingestor:
                          "fs": result.live_fs, "values": result.live_samples})
         return observations
 
-    def _summarise(self, session: Session, device_id: int, state: _DeviceLive, now: float) -> None:
+    def _summarise(self, session: Session, device_id: int, state: _DeviceLive, now: float) -> SummaryMade | None:
         if now - state.last_summary_at < self.summary_period_s:
-            return
+            return None
         state.last_summary_at = now
+        level = self.alerts.level(device_id)
         crud.add_summary(session=session, device_id=device_id, t_us=int(now * 1e6), hr_bpm=state.hr_bpm,
-                         rhythm=state.rhythm, quality=state.quality, alert_level=self.alerts.level(device_id),
+                         rhythm=state.rhythm, quality=state.quality, alert_level=level,
                          battery_pct=state.battery_pct)
+        return SummaryMade(device_id=device_id, device_name=self._names.get(device_id, str(device_id)),
+                           time_s=now, hr_bpm=state.hr_bpm, rhythm=state.rhythm, alert_level=level,
+                           battery_pct=state.battery_pct)
 
     # ------------------------------------------------------------------------------------- status
     def _ingest_status(self, payload: bytes, *, device_id: int, now: float) -> IngestAnswer:

@@ -14,7 +14,7 @@ import anyio
 import anyio.to_thread
 
 from cardiowatch.server.alerts import AlertTransition
-from cardiowatch.server.ingest import IngestAnswer, Ingestor, PayloadKind
+from cardiowatch.server.ingest import IngestAnswer, Ingestor, PayloadKind, SummaryMade
 from cardiowatch.server.live import LiveHub
 from cardiowatch.server.storage import crud
 
@@ -31,10 +31,12 @@ class Runtime:
 
     def __init__(self, *, ingestor: Ingestor, live: LiveHub,
                  notify: Callable[[list[AlertTransition]], Any] | None = None,
+                 summaries: Callable[[SummaryMade], Any] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.ingestor = ingestor
         self.live = live
         self.notify = notify
+        self.summaries = summaries
         self.clock = clock
         self.limiter = anyio.CapacityLimiter(1)
 
@@ -48,9 +50,13 @@ class Runtime:
         answer = await self.run(self.ingestor.ingest, payload, kind=kind, token=token, transport=transport,
                                 now=self.clock(), topic_device_id=topic_device_id)
         self.publish(answer.live, answer.transitions)
+        if self.summaries is not None:
+            for summary in answer.summaries:
+                self.summaries(summary)
         return answer
 
     def publish(self, live: list[dict[str, Any]], transitions: list[AlertTransition]) -> None:
+        """Hand results to the live feed and the webhook (on the event loop's thread: neither waits)."""
         self.live.publish(live)
         if transitions and self.notify is not None:
             self.notify(transitions)
