@@ -349,3 +349,30 @@ def test_fake_mqtt_publish_shares_the_rest_rate_limit(fake, clock):
 
     assert (first, rest[2], second) == (True, b"0", True)
     assert [e["field1"] for e in fake.entries(CHANNEL)] == ["70", "72"]
+
+
+def test_run_loop_posts_on_its_own_clock_and_stops_when_cancelled(fake, clock):
+    async def main(url):
+        bridge = ThingSpeakBridge(_config(url))
+        bridge.submit(_summary(clock()))
+        sleeps = []
+
+        async def fake_sleep(seconds):
+            sleeps.append(seconds)
+            clock.advance(seconds)
+            if len(sleeps) == 20:
+                bridge.submit(_summary(clock()))
+            if len(sleeps) >= 40:
+                raise asyncio.CancelledError
+            await asyncio.sleep(0)
+
+        with pytest.raises(asyncio.CancelledError):
+            await bridge.run(clock=clock, sleep=fake_sleep, period_s=1.0)
+        await bridge.aclose()
+        return bridge
+
+    with serve(fake) as url:
+        bridge = asyncio.run(main(url))
+
+    assert bridge.entries_posted_ == 2
+    assert [r.at - T0 for r in fake.received] == [0.0, 20.0]

@@ -275,8 +275,9 @@ class ThingSpeakBridge:
             if len(batch) == 1:
                 response = await self.client_.post(f"{cfg.base_url}/update", timeout=cfg.timeout_s,
                                                    data={"api_key": key, **batch[0].to_update()})
-                accepted = response.status_code == 200 and response.text.strip() not in ("", "0")
-                if response.status_code == 200 and response.text.strip() == "0":
+                reply = response.text.strip()
+                accepted = response.status_code == 200 and reply.isdigit() and int(reply) > 0
+                if response.status_code == 200 and reply == "0":
                     return self._backoff(box, now, f"channel {channel_id}: reply 0 (not inserted)", rejected=True)
             else:
                 body = json.dumps({"write_api_key": key, "updates": [s.to_update() for s in batch]})
@@ -284,7 +285,7 @@ class ThingSpeakBridge:
                                                    content=body, timeout=cfg.timeout_s,
                                                    headers={"Content-Type": "application/json"})
                 accepted = response.status_code in (200, 202) and _bulk_success(response)
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:  # network failures, timeouts, broken replies
             return self._backoff(box, now, f"channel {channel_id}: {type(exc).__name__}")
         if accepted:
             del box.pending[:len(batch)]
