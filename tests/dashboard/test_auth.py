@@ -9,7 +9,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from fastapi import FastAPI, Request, WebSocket
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, WebSocket
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from starlette.websockets import WebSocketDisconnect
@@ -22,19 +24,29 @@ SERVER_KEY = "server-api-key-0123456789"
 
 
 def _app(tmp_path, *, api_key: str | None = SERVER_KEY) -> tuple[FastAPI, UserStore]:
+    """A stand-in for the server: its API checks ``X-API-Key`` (or ``?api_key=`` on /ws/live) as
+    `cardiowatch.server.deps.require_api_key` does, and echoes what reached it."""
     engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+
+    def require_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
+        if api_key is not None and x_api_key != api_key:
+            raise HTTPException(401, "missing or wrong X-API-Key")
+
     app = FastAPI()
     app.state.settings = SimpleNamespace(api_key=api_key)
+    api = APIRouter(dependencies=[Depends(require_key)])
 
-    @app.get("/api/v1/echo")
-    @app.post("/api/v1/echo")
-    @app.post("/api/v1/devices")
+    @api.get("/api/v1/echo")
+    @api.post("/api/v1/echo")
+    @api.post("/api/v1/devices")
     def echo(request: Request) -> dict:
         return {"key": request.headers.get("x-api-key"), "actor": request.headers.get("x-cardiowatch-user")}
 
-    @app.post("/api/v1/alerts/{alert_id}/ack")
+    @api.post("/api/v1/alerts/{alert_id}/ack")
     async def ack(alert_id: int, request: Request) -> dict:
         return {"body": await request.json(), "length": request.headers.get("content-length")}
+
+    app.include_router(api)
 
     @app.post("/api/v1/ingest/frames")
     def ingest() -> dict:
@@ -42,8 +54,11 @@ def _app(tmp_path, *, api_key: str | None = SERVER_KEY) -> tuple[FastAPI, UserSt
 
     @app.websocket("/ws/live")
     async def live(ws: WebSocket) -> None:
+        if api_key is not None and ws.query_params.get("api_key") != api_key:
+            await ws.close(1008)
+            return
         await ws.accept()
-        await ws.send_text(f"hello {ws.query_params.get('api_key')} {ws.query_params.get('device_id')}")
+        await ws.send_text(f"hello {ws.query_params.get('device_id')}")
         await ws.close()
 
     install_dashboard(app, engine=engine)
@@ -112,10 +127,11 @@ def test_guard_lets_device_ingest_and_api_key_callers_through_to_the_server(tmp_
     app, _ = _app(tmp_path)
     with TestClient(app) as client:
         assert client.post("/api/v1/ingest/frames").status_code == 200
-        # A caller with its own key meets the server's check (this fake server echoes what it got).
-        assert client.get("/api/v1/echo", headers={"X-API-Key": "mine"}).json()["key"] == "mine"
+        # A script with the server's key meets the server's own check, unchanged.
+        assert client.get("/api/v1/echo", headers={"X-API-Key": SERVER_KEY}).json()["key"] == SERVER_KEY
+        assert client.get("/api/v1/echo", headers={"X-API-Key": "wrong"}).status_code == 401
         # Nobody but the guard may name the acting user.
-        assert client.get("/api/v1/echo", headers={"X-API-Key": "mine", "X-Cardiowatch-User": "ada"}
+        assert client.get("/api/v1/echo", headers={"X-API-Key": SERVER_KEY, "X-Cardiowatch-User": "ada"}
                           ).json()["actor"] is None
 
 
@@ -177,7 +193,7 @@ def test_live_feed_needs_a_session_and_the_same_origin(tmp_path):
         with pytest.raises(WebSocketDisconnect) as refused:
             with client.websocket_connect("/ws/live", headers={"origin": "http://testserver"}):
                 pass
-        assert refused.value.code == 4401
+        assert refused.value.code == 1008   # the server's own refusal: no key, no session
         _login(client, "vic", "battery staple")
         with pytest.raises(WebSocketDisconnect) as cross:
             with client.websocket_connect("/ws/live", headers={"origin": "http://evil.example"}):
@@ -185,7 +201,7 @@ def test_live_feed_needs_a_session_and_the_same_origin(tmp_path):
         assert cross.value.code == 4403
         with client.websocket_connect("/ws/live?device_id=7&api_key=forged",
                                       headers={"origin": "http://testserver"}) as ws:
-            assert ws.receive_text() == f"hello {SERVER_KEY} 7"
+            assert ws.receive_text() == "hello 7"   # the guard put the server's key in place of "forged"
 
 
 def test_open_development_server_without_key_is_not_blocked_by_the_guard(tmp_path):

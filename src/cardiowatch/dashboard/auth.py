@@ -7,7 +7,7 @@ request (POST, PUT, PATCH, DELETE) must carry the session's CSRF token in the ``
 `DashboardGuard` is a pure ASGI middleware in front of the server's API and live feed: a logged-in
 browser gets through with CSRF checked on writes (403), the admin role checked on admin writes (403),
 the Origin of WebSocket handshakes checked, and the server's API key added on its behalf; anyone else
-meets the server's own API-key check (see the class). Device-facing ingest paths keep their own
+meets the server's own API-key check unchanged (see the class). Device-facing ingest paths keep their own
 device-token auth and are let through untouched (`GuardPolicy.device_paths`).
 
 References
@@ -42,8 +42,7 @@ API_KEY_QUERY = "api_key"
 #: Set by the guard on requests it let through for a logged-in user: who acts (acknowledges, snoozes).
 ACTOR_HEADER = "x-cardiowatch-user"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: WebSocket close code for "no session" (4000-4999 are free for applications; 4401 mirrors HTTP 401).
-WS_CLOSE_UNAUTHENTICATED = 4401
+#: WebSocket close code for a cross-site handshake (4000-4999 are free for applications; mirrors HTTP 403).
 WS_CLOSE_FORBIDDEN = 4403
 
 Scope = MutableMapping[str, Any]
@@ -149,14 +148,6 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return morsel.value if morsel else None
 
 
-def _carries_api_key(scope: Scope) -> bool:
-    """Whether the caller brought the server's kind of credential itself (header, or query for WebSockets)."""
-    if _header(scope, API_KEY_HEADER.encode()) is not None:
-        return True
-    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    return any(k == API_KEY_QUERY for k, _ in query)
-
-
 def same_origin(origin: str | None, host: str | None) -> bool:
     """Whether an ``Origin`` header names the host the request was sent to."""
     if not origin or not host:
@@ -170,9 +161,9 @@ class DashboardGuard:
     The server guards its API with an API key (``X-API-Key``, `Settings.api_key`); a browser must never
     hold that key. For a request with a valid session cookie the guard checks CSRF on writes and the
     admin role on admin writes, then adds the server's key to the request so the server's own check
-    passes. A request without a session goes on to the server's own check only when it carries an
-    ``X-API-Key`` of its own (scripts, the CLI) or when the server runs with no key at all (its open
-    development mode); otherwise it is refused here: HTTP 401, or WebSocket close 4401.
+    passes. A request without a session goes on unchanged to the server's own check (401 without the
+    key; scripts and the CLI bring theirs). A server run without a key (its development mode) leaves
+    its API open; the dashboard's pages still need a login.
 
     Parameters
     ----------
@@ -201,16 +192,14 @@ class DashboardGuard:
         # Only the guard says who acts: drop any such header that came from outside.
         scope = dict(scope)
         scope["headers"] = [(k, v) for k, v in scope.get("headers", ()) if k != ACTOR_HEADER.encode()]
-        auth = self.get_auth()
-        session = await anyio.to_thread.run_sync(auth.session_for_cookie, _cookie(scope, SESSION_COOKIE))
+        cookie = _cookie(scope, SESSION_COOKIE)
+        session = None
+        if cookie is not None:  # no cookie, no database work: scripts and devices pay nothing
+            session = await anyio.to_thread.run_sync(self.get_auth().session_for_cookie, cookie)
         api_key = self.get_api_key()
         if session is None:
-            if api_key is None or _carries_api_key(scope):
-                await self.app(scope, receive, send)     # the server's own API-key check decides
-            elif kind == "websocket":
-                await _ws_refuse(send, WS_CLOSE_UNAUTHENTICATED)
-            else:
-                await _json(send, status.HTTP_401_UNAUTHORIZED, "login required")
+            # Not logged in: the server's own API-key check decides (401 without the key).
+            await self.app(scope, receive, send)
             return
         method = scope.get("method", "GET")
         if kind == "websocket":
