@@ -65,3 +65,12 @@ def test_live_feed_carries_decimated_samples(client, device):
     assert message["type"] == "samples" and message["fs"] == 125.0
     assert len(message["values"]) == 25
     assert message["values"][0] == pytest.approx(2048 * 8000e-6)
+
+
+def test_live_feed_filtered_by_type_skips_other_messages(client, device):
+    with client.websocket_connect("/ws/live?types=status") as live:
+        live.receive_json()
+        client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [0]), headers=device.auth)
+        client.post("/api/v1/ingest/status", content=status_encode(Status(device_id=device.id, rssi_dbm=-3)),
+                    headers=device.auth)
+        assert live.receive_json()["type"] == "status"

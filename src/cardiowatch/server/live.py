@@ -2,7 +2,8 @@
 
 Messages are JSON objects with a ``type``: ``samples`` (waveform, decimated for display), ``beats``,
 ``hr``, ``rhythm``, ``alert`` (an alert transition), ``status`` (a device status report), and ``hello``
-on connect. A subscriber may ask for one device (``/ws/live?device_id=7``). A slow subscriber loses its
+on connect. A subscriber may ask for one device (``/ws/live?device_id=7``) and for some types only
+(``/ws/live?types=alert,status``). A slow subscriber loses its
 oldest messages, never blocks ingest; the number dropped is counted and sent in the next message.
 """
 
@@ -30,11 +31,14 @@ class LinkState(str, enum.Enum):
 class Subscription:
     device_id: int | None
     queue: asyncio.Queue
+    types: frozenset[str] | None = None
     state: LinkState = LinkState.CONNECTING
     dropped: int = 0
     _pending_drop_report: int = field(default=0, repr=False)
 
     def wants(self, message: dict[str, Any]) -> bool:
+        if self.types is not None and message.get("type") not in self.types:
+            return False
         return self.device_id is None or message.get("device_id") == self.device_id or (
             message.get("type") == "alert" and str(message.get("alert", {}).get("device_id")) == str(self.device_id))
 
@@ -56,8 +60,8 @@ class LiveHub:
         self.max_queue = max_queue
         self.subscriptions_: set[Subscription] = set()
 
-    def subscribe(self, device_id: int | None = None) -> Subscription:
-        sub = Subscription(device_id=device_id, queue=asyncio.Queue(maxsize=self.max_queue))
+    def subscribe(self, device_id: int | None = None, types: frozenset[str] | None = None) -> Subscription:
+        sub = Subscription(device_id=device_id, queue=asyncio.Queue(maxsize=self.max_queue), types=types)
         self.subscriptions_.add(sub)
         return sub
 

@@ -15,7 +15,8 @@ router = APIRouter(tags=["live"])
 
 @router.websocket("/ws/live")
 async def live_feed(websocket: WebSocket) -> None:
-    """Stream live messages; ``?device_id=N`` for one device; ``?api_key=`` when the server has a key."""
+    """Stream live messages; ``?device_id=N`` for one device, ``?types=alert,status`` for some types only;
+    ``?api_key=`` when the server has a key."""
     settings = websocket.app.state.settings
     if settings.api_key is not None and websocket.query_params.get("api_key") != settings.api_key.get_secret_value():
         await websocket.close(1008, "missing or wrong api_key")
@@ -23,7 +24,9 @@ async def live_feed(websocket: WebSocket) -> None:
     device = websocket.query_params.get("device_id")
     hub = websocket.app.state.runtime.live
     await websocket.accept()
-    sub = hub.subscribe(int(device) if device and device.isdigit() else None)
+    types = websocket.query_params.get("types")
+    sub = hub.subscribe(int(device) if device and device.isdigit() else None,
+                        None if not types else frozenset(t.strip() for t in types.split(",")))
     sub.state = LinkState.STREAMING
     await websocket.send_json({"type": "hello", "device_id": sub.device_id, "notice": NOT_A_MEDICAL_DEVICE})
 
