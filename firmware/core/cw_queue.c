@@ -99,6 +99,30 @@ size_t cw_queue_peek(const cw_queue_t *q, uint8_t *out, size_t out_cap)
     return len;
 }
 
+size_t cw_queue_peek_at(const cw_queue_t *q, size_t index, uint8_t *out, size_t out_cap)
+{
+    uint8_t len_bytes[CW_QUEUE_OVERHEAD];
+    size_t at;
+    size_t len = 0;
+    size_t i;
+    if (!cw_queue_ready(q) || out == 0 || index >= q->count) {
+        return 0;
+    }
+    at = q->tail;
+    for (i = 0; i <= index; ++i) {
+        cw_queue_get(q, at, len_bytes, CW_QUEUE_OVERHEAD);
+        len = (size_t)len_bytes[0] | ((size_t)len_bytes[1] << 8);
+        if (i < index) {
+            at = (at + CW_QUEUE_OVERHEAD + len) % q->size;
+        }
+    }
+    if (out_cap < len) {
+        return 0;
+    }
+    cw_queue_get(q, (at + CW_QUEUE_OVERHEAD) % q->size, out, len);
+    return len;
+}
+
 size_t cw_queue_count(const cw_queue_t *q)
 {
     return cw_queue_ready(q) ? q->count : 0u;

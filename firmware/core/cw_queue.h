@@ -50,6 +50,12 @@ cw_err_t cw_queue_push(cw_queue_t *q, const uint8_t *frame, size_t len);
  */
 size_t cw_queue_peek(const cw_queue_t *q, uint8_t *out, size_t out_cap);
 
+/**
+ * Copy the `index`-th oldest frame (0 = the oldest) into `out` without removing anything, to send a
+ * batch. Same return as `cw_queue_peek`; 0 also when `index >= count`.
+ */
+size_t cw_queue_peek_at(const cw_queue_t *q, size_t index, uint8_t *out, size_t out_cap);
+
 /** Length of the oldest frame, 0 when empty. */
 size_t cw_queue_front_len(const cw_queue_t *q);
 

@@ -98,6 +98,26 @@ static void test_queue_peek_should_copy_nothing_into_a_short_buffer(void **state
     assert_int_equal(cw_queue_count(&q), 1);
 }
 
+static void test_queue_peek_at_should_reach_every_frame_in_order(void **state)
+{
+    cw_queue_t q;
+    uint8_t arena[40], frame[6], out[6];
+    uint8_t tag;
+    (void)state;
+    assert_int_equal(cw_queue_init(&q, arena, sizeof arena), CW_OK);
+    for (tag = 0; tag < 7; ++tag) { /* 5 fit (8 bytes each): frames 2..6 stay, wrapped around */
+        fill(frame, sizeof frame, (uint8_t)(tag * 10));
+        assert_int_equal(cw_queue_push(&q, frame, sizeof frame), CW_OK);
+    }
+    assert_int_equal(cw_queue_count(&q), 5);
+    for (tag = 0; tag < 5; ++tag) {
+        assert_int_equal(cw_queue_peek_at(&q, tag, out, sizeof out), sizeof out);
+        fill(frame, sizeof frame, (uint8_t)((tag + 2) * 10));
+        assert_memory_equal(out, frame, sizeof frame);
+    }
+    assert_int_equal(cw_queue_peek_at(&q, 5, out, sizeof out), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -106,6 +126,7 @@ int main(void)
         cmocka_unit_test(test_queue_should_keep_frames_intact_across_the_arena_wrap),
         cmocka_unit_test(test_queue_should_refuse_a_frame_larger_than_the_arena),
         cmocka_unit_test(test_queue_peek_should_copy_nothing_into_a_short_buffer),
+        cmocka_unit_test(test_queue_peek_at_should_reach_every_frame_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

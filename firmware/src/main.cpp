@@ -1,0 +1,369 @@
+// main.cpp - cardiowatch firmware for an ESP32 dev board (Arduino framework).
+//
+// Three tasks, so that neither the network nor the display can disturb sampling:
+//   sampler (core 1, highest priority): woken by a hardware timer, reads the sensor, writes the ring
+//   framer  (core 0): reads the ring, runs the on-device beat detector and local warning, encodes
+//           frames (seq, device time, flags) into the bounded offline queue
+//   sender  (core 0): Wi-Fi, clock sync, MQTT or HTTP; sends the oldest frames, drops them once the
+//           server's answer lists them (stored / duplicate / rejected), resends otherwise
+// All analysis and wire-format code is the portable core (firmware/core/), tested on the host.
+// Not a medical device.
+#include <Arduino.h>
+#include <Preferences.h>
+#include <WiFi.h>
+#include <sys/time.h>
+
+#include "config.h"
+#include "cw_ack.h"
+#include "cw_frame.h"
+#include "cw_params.h"
+#include "cw_qrs.h"
+#include "cw_queue.h"
+#include "cw_ring.h"
+#include "net.h"
+#include "sensor.h"
+
+namespace {
+
+// ---- sizes ----------------------------------------------------------------------------------
+const size_t kRingSamples = 2048;       // ~4 s of ECG at 250 Hz x 2 channels of PPG at 100 Hz
+const uint32_t kFramesPerSecond = 5;    // 200 ms frames: 50 samples at 250 Hz (134 bytes)
+const size_t kMaxFrameValues = 512;
+const size_t kInFlight = 8;             // frames sent before an answer is awaited
+const unsigned long kResendMs = 5000;   // no answer within this: send again (resends are safe)
+const unsigned long kStatusMs = 60000;
+const uint32_t kSeqReserve = 4096;      // seq high-water mark step kept in NVS (docs/protocol.md 4)
+const time_t kValidUnixTime = 1600000000;
+
+// Local warning thresholds (bpm / s): the device warns by itself when the network is down.
+const double kBradyBpm = 40.0;
+const double kTachyBpm = 150.0;
+const double kPauseS = 3.0;
+
+// ---- shared state (each field written by one task; the mux guards multi-word reads) ----------------
+CwSensor *g_sensor = nullptr;
+CwTransport *g_mqtt = nullptr;
+CwTransport *g_http = nullptr;
+TaskHandle_t g_sampler_task = nullptr;
+hw_timer_t *g_timer = nullptr;
+
+int32_t g_ring_storage[kRingSamples];
+cw_ring_t g_ring;
+uint8_t g_queue_arena[CW_OFFLINE_QUEUE_BYTES];
+cw_queue_t g_queue;
+portMUX_TYPE g_mux = portMUX_INITIALIZER_UNLOCKED;
+
+volatile uint32_t g_sample_count = 0;   // sample instants written (sampler)
+volatile int64_t g_last_sample_us = 0;  // boot time of the last one (sampler)
+volatile uint8_t g_sensor_flags = 0;    // CW_SENSOR_* since the last frame (sampler sets, framer clears)
+volatile int64_t g_unix_offset_us = 0;  // unix_us - boot_us once the clock is synced (sender)
+volatile bool g_clock_synced = false;
+volatile bool g_online = false;
+volatile uint8_t g_alert = 0;           // 0 none, 1 warning (framer)
+volatile double g_heart_rate_bpm = 0.0;
+
+uint32_t g_acked[64];                   // seqs the server answered for (sender)
+size_t g_n_acked = 0;
+
+Preferences g_prefs;
+
+void IRAM_ATTR on_timer() {
+  BaseType_t woken = pdFALSE;
+  vTaskNotifyGiveFromISR(g_sampler_task, &woken);
+  portYIELD_FROM_ISR(woken);
+}
+
+void start_timer(uint32_t hz) {
+  // Arduino-ESP32 3.x: the timer counts at 1 MHz, the alarm fires every 1e6 / hz ticks.
+  g_timer = timerBegin(1000000);
+  timerAttachInterrupt(g_timer, &on_timer);
+  timerAlarm(g_timer, 1000000u / hz, true, 0);
+}
+
+void sampler_task(void *) {
+  int32_t values[2 * 32];  // a MAX30102 FIFO holds at most 32 instants
+  const uint8_t channels = g_sensor->channels();
+  for (;;) {
+    ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
+    uint8_t flags = 0;
+    const size_t n = g_sensor->sample(values, sizeof values / sizeof values[0], &flags);
+    const int64_t now = esp_timer_get_time();
+    // whole instants only: the ring never holds half a red/IR pair
+    const size_t fit = cw_ring_space(&g_ring) / channels;
+    const size_t kept = n < fit ? n : fit;
+    cw_ring_write(&g_ring, values, kept * channels);
+    if (kept < n) {
+      g_ring.overflow += (uint32_t)((n - kept) * channels);  // counted, never silent
+    }
+    portENTER_CRITICAL(&g_mux);
+    g_sample_count += (uint32_t)kept;
+    g_last_sample_us = now;
+    g_sensor_flags |= flags;
+    portEXIT_CRITICAL(&g_mux);
+  }
+}
+
+uint32_t next_seq() {
+  static uint32_t seq = 0;
+  static uint32_t reserved = 0;
+  if (seq >= reserved) {  // never repeat a seq across reboots: reserve the next block in NVS first
+    if (reserved == 0) {
+      seq = g_prefs.getUInt("seq_hw", 0);
+    }
+    reserved = seq + kSeqReserve;
+    g_prefs.putUInt("seq_hw", reserved);
+  }
+  return seq++;
+}
+
+// Boot time of sample instant `index`, from the sampler's last timestamp and the nominal rate.
+int64_t sample_time_us(uint32_t index, uint32_t fs_millihz) {
+  portENTER_CRITICAL(&g_mux);
+  const uint32_t count = g_sample_count;
+  const int64_t last_us = g_last_sample_us;
+  portEXIT_CRITICAL(&g_mux);
+  const int64_t behind = (int64_t)(count - 1u - index);
+  return last_us - behind * 1000000000LL / (int64_t)fs_millihz;
+}
+
+void update_warning(const cw_beat_t *beats, size_t n, int64_t now_sample, double fs) {
+  static int64_t last_beat = -1;
+  static int64_t rr[8];
+  static size_t n_rr = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (last_beat >= 0) {
+      rr[n_rr % 8] = beats[i].sample - last_beat;
+      ++n_rr;
+    }
+    last_beat = beats[i].sample;
+  }
+  if (n_rr > 0) {
+    const size_t k = n_rr < 8 ? n_rr : 8;
+    int64_t sorted[8];
+    memcpy(sorted, rr, k * sizeof rr[0]);
+    for (size_t a = 1; a < k; ++a) {  // insertion sort of at most 8 intervals
+      for (size_t b = a; b > 0 && sorted[b - 1] > sorted[b]; --b) {
+        const int64_t t = sorted[b];
+        sorted[b] = sorted[b - 1];
+        sorted[b - 1] = t;
+      }
+    }
+    g_heart_rate_bpm = 60.0 * fs / (double)sorted[k / 2];
+  }
+  const bool pause = last_beat >= 0 && (double)(now_sample - last_beat) > kPauseS * fs;
+  const bool rate = n_rr >= 4 && (g_heart_rate_bpm < kBradyBpm || g_heart_rate_bpm > kTachyBpm);
+  g_alert = (pause || rate) ? 1 : 0;
+}
+
+void framer_task(void *) {
+  static int32_t values[kMaxFrameValues];
+  static uint8_t frame[CW_FRAME_MAX_BYTES];
+  static cw_qrs_t qrs;
+  static cw_beat_t beats[kMaxFrameValues + CW_QRS_HELD];
+  const uint8_t channels = g_sensor->channels();
+  const bool ecg = g_sensor->kind() == CW_SENSOR_ECG;
+  const cw_qrs_cfg_t *qrs_cfg = ecg ? cw_qrs_cfg_for(g_sensor->timer_hz()) : nullptr;
+  const bool detect = qrs_cfg != nullptr && cw_qrs_init(&qrs, qrs_cfg) == CW_OK;
+  if (ecg && !detect) {
+    log_e("framer: no QRS configuration for %u Hz: set CW_ECG_FS_HZ to 250 or 360", g_sensor->timer_hz());
+  }
+  uint32_t first_index = 0;
+  for (;;) {
+    const uint32_t fs_millihz = g_sensor->fs_millihz();
+    const size_t per_frame = (fs_millihz / 1000u) / kFramesPerSecond;
+    if (cw_ring_count(&g_ring) < per_frame * channels) {
+      vTaskDelay(pdMS_TO_TICKS(20));
+      continue;
+    }
+    cw_ring_read(&g_ring, values, per_frame * channels);
+    if (detect) {
+      const size_t n = cw_qrs_process(&qrs, values, per_frame, beats, sizeof beats / sizeof beats[0]);
+      update_warning(beats, n, qrs.n_seen, qrs_cfg->fs);
+    }
+    portENTER_CRITICAL(&g_mux);
+    const uint8_t sensor_flags = g_sensor_flags;
+    g_sensor_flags = 0;
+    portEXIT_CRITICAL(&g_mux);
+
+    cw_frame_header_t h = {};
+    h.device_id = CW_DEVICE_ID;
+    h.seq = next_seq();
+    h.fs_millihz = fs_millihz;
+    h.scale_nv = g_sensor->scale_nv();
+    h.n_samples = (uint16_t)per_frame;
+    h.sensor = g_sensor->kind();
+    h.encoding = channels == 2 ? CW_ENCODING_INT32 : CW_ENCODING_INT16;
+    h.flags = (uint8_t)((sensor_flags & CW_SENSOR_LEAD_OFF ? CW_FLAG_LEAD_OFF : 0) |
+                        (sensor_flags & CW_SENSOR_CLIPPED ? CW_FLAG_CLIPPED : 0) |
+                        (g_online ? 0 : CW_FLAG_RESENT));  // queued while offline: sent later, from the queue
+    const int64_t boot_us = sample_time_us(first_index, fs_millihz);
+    if (g_clock_synced) {
+      h.t_us = (uint64_t)(boot_us + g_unix_offset_us);
+      h.flags |= CW_FLAG_CLOCK_SYNCED;
+    } else {
+      h.t_us = (uint64_t)boot_us;
+    }
+    first_index += (uint32_t)per_frame;
+    size_t len = 0;
+    const cw_err_t err = cw_frame_encode(&h, values, frame, sizeof frame, &len);
+    if (err != CW_OK) {
+      log_e("framer: frame seq %u not encoded: %s", (unsigned)h.seq, cw_err_str(err));
+      continue;
+    }
+    portENTER_CRITICAL(&g_mux);
+    cw_queue_push(&g_queue, frame, len);  // full: the oldest frame is dropped and counted
+    portEXIT_CRITICAL(&g_mux);
+  }
+}
+
+uint32_t frame_seq(const uint8_t *frame) {
+  return (uint32_t)frame[12] | ((uint32_t)frame[13] << 8) | ((uint32_t)frame[14] << 16) |
+         ((uint32_t)frame[15] << 24);
+}
+
+bool is_acked(uint32_t seq) {
+  for (size_t i = 0; i < g_n_acked; ++i) {
+    if (g_acked[i] == seq) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void keep_clock() {
+  static bool asked = false;
+  if (!asked) {
+    configTime(0, 0, CW_NTP_SERVER);
+    asked = true;
+  }
+  struct timeval tv;
+  gettimeofday(&tv, nullptr);
+  if (tv.tv_sec > kValidUnixTime) {
+    g_unix_offset_us = (int64_t)tv.tv_sec * 1000000LL + tv.tv_usec - esp_timer_get_time();
+    g_clock_synced = true;
+  }
+}
+
+void send_status(CwTransport *transport) {
+  char json[256];
+  portENTER_CRITICAL(&g_mux);
+  const size_t depth = cw_queue_count(&g_queue);
+  const uint32_t dropped = cw_queue_dropped(&g_queue) + cw_ring_overflow(&g_ring);
+  portEXIT_CRITICAL(&g_mux);
+  const int n = snprintf(json, sizeof json,
+                         "{\"v\":1,\"device_id\":%u,\"rssi_dbm\":%d,\"fw\":\"0.1.0\",\"uptime_s\":%lu,"
+                         "\"fs_measured_millihz\":%u,\"queue_depth\":%u,\"dropped_samples\":%u}",
+                         (unsigned)CW_DEVICE_ID, (int)WiFi.RSSI(), (unsigned long)(millis() / 1000u),
+                         (unsigned)g_sensor->fs_millihz(), (unsigned)depth, (unsigned)dropped);
+  if (n > 0 && (size_t)n < sizeof json) {
+    transport->send_status(json, (size_t)n);
+  }
+}
+
+void sender_task(void *) {
+  static uint8_t frames[kInFlight][CW_FRAME_MAX_BYTES];
+  const uint8_t *ptrs[kInFlight];
+  size_t lens[kInFlight];
+  unsigned long last_send_ms = 0;
+  unsigned long last_status_ms = 0;
+  size_t in_flight = 0;
+  for (;;) {
+    if (WiFi.status() != WL_CONNECTED) {
+      g_online = false;
+      vTaskDelay(pdMS_TO_TICKS(500));
+      continue;
+    }
+    keep_clock();
+    CwTransport *transport = g_mqtt->ready() ? g_mqtt : g_http;
+    transport->poll();
+    g_online = transport->ready();
+    if (!g_online) {
+      vTaskDelay(pdMS_TO_TICKS(500));
+      continue;
+    }
+    // drop what the server answered for, oldest first
+    portENTER_CRITICAL(&g_mux);
+    while (cw_queue_count(&g_queue) > 0 && cw_queue_peek(&g_queue, frames[0], CW_FRAME_MAX_BYTES) > 0 &&
+           is_acked(frame_seq(frames[0]))) {
+      cw_queue_pop(&g_queue);
+      in_flight = in_flight > 0 ? in_flight - 1 : 0;
+    }
+    portEXIT_CRITICAL(&g_mux);
+    const unsigned long now = millis();
+    if (in_flight == 0 || now - last_send_ms > kResendMs) {
+      size_t n = 0;
+      portENTER_CRITICAL(&g_mux);
+      for (; n < kInFlight; ++n) {
+        lens[n] = cw_queue_peek_at(&g_queue, n, frames[n], CW_FRAME_MAX_BYTES);
+        if (lens[n] == 0) {
+          break;
+        }
+        ptrs[n] = frames[n];
+      }
+      portEXIT_CRITICAL(&g_mux);
+      if (n > 0) {
+        g_n_acked = 0;
+        if (transport->send(ptrs, lens, n)) {
+          in_flight = n;
+          last_send_ms = now;
+        }
+      }
+    }
+    if (now - last_status_ms > kStatusMs) {
+      send_status(transport);
+      last_status_ms = now;
+    }
+    vTaskDelay(pdMS_TO_TICKS(20));
+  }
+}
+
+}  // namespace
+
+void cw_net_on_answer(const char *json, size_t len) {
+  size_t n = 0;
+  const size_t room = sizeof g_acked / sizeof g_acked[0] - g_n_acked;
+  const cw_err_t err = cw_ack_parse(json, len, g_acked + g_n_acked, room, &n);
+  if (err == CW_ERR_FORMAT) {
+    log_w("net: unreadable server answer (%u bytes)", (unsigned)len);
+    return;
+  }
+  g_n_acked += n < room ? n : room;
+}
+
+void setup() {
+  Serial.begin(115200);
+  Serial.println("cardiowatch - not a medical device");
+  pinMode(CW_LED_PIN, OUTPUT);
+  g_prefs.begin("cardiowatch", false);
+  cw_ring_init(&g_ring, g_ring_storage, kRingSamples);
+  cw_queue_init(&g_queue, g_queue_arena, sizeof g_queue_arena);
+  g_sensor = cw_sensor_create();
+  if (!g_sensor->begin()) {
+    log_e("sensor failed to start: blinking the LED, not streaming");
+    for (;;) {
+      digitalWrite(CW_LED_PIN, HIGH);
+      delay(100);
+      digitalWrite(CW_LED_PIN, LOW);
+      delay(900);
+    }
+  }
+  g_mqtt = cw_mqtt_transport();
+  g_http = cw_http_transport();
+  WiFi.mode(WIFI_STA);  // station only: access-point mode puts spikes on the ADC
+  WiFi.setAutoReconnect(true);
+  WiFi.begin(CW_WIFI_SSID, CW_WIFI_PASSWORD);
+  xTaskCreatePinnedToCore(sampler_task, "cw_sampler", 4096, nullptr, 5, &g_sampler_task, 1);
+  xTaskCreatePinnedToCore(framer_task, "cw_framer", 8192, nullptr, 3, nullptr, 0);
+  xTaskCreatePinnedToCore(sender_task, "cw_sender", 8192, nullptr, 2, nullptr, 0);
+  start_timer(g_sensor->timer_hz());
+}
+
+void loop() {
+  // local warning: LED on (and a short beep) while the on-device detector sees a pause or a rate
+  // outside 40-150 bpm; this works with the network down.
+  digitalWrite(CW_LED_PIN, g_alert ? HIGH : LOW);
+  if (g_alert && CW_BUZZER_PIN >= 0) {
+    tone(CW_BUZZER_PIN, 2000, 100);
+  }
+  delay(250);
+}

@@ -1,0 +1,103 @@
+// net_mqtt.cpp - frames over MQTT (PubSubClient): envelope(token, frame) on cardiowatch/<id>/frames,
+// the server's answer on cardiowatch/<id>/ack.
+#include <Arduino.h>
+#include <PubSubClient.h>
+#include <WiFi.h>
+
+#include "config.h"
+#include "cw_frame.h"
+#include "net.h"
+
+namespace {
+
+// PubSubClient's default packet limit (256 bytes, topic included) is too small for most frames:
+// header + topic + envelope + the largest legal frame.
+const uint16_t kPacketBytes = 1200;
+const unsigned long kReconnectMs = 5000;
+
+class MqttTransport : public CwTransport {
+ public:
+  MqttTransport() : mqtt_(client_) {}
+
+  bool ready() override {
+    if (CW_MQTT_HOST[0] == '\0' || WiFi.status() != WL_CONNECTED) {
+      return false;
+    }
+    if (mqtt_.connected()) {
+      return true;
+    }
+    const unsigned long now = millis();
+    if (tried_ && now - last_try_ms_ < kReconnectMs) {
+      return false;
+    }
+    tried_ = true;
+    last_try_ms_ = now;
+    return connect();
+  }
+
+  bool send(const uint8_t *const *frames, const size_t *lens, size_t n) override {
+    for (size_t i = 0; i < n; ++i) {
+      if (!publish(frames_topic_, frames[i], lens[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool send_status(const char *json, size_t len) override {
+    return publish(status_topic_, (const uint8_t *)json, len);
+  }
+
+  void poll() override { mqtt_.loop(); }
+  const char *name() const override { return "mqtt"; }
+
+ private:
+  bool connect() {
+    snprintf(frames_topic_, sizeof frames_topic_, "%s/%u/frames", CW_MQTT_TOPIC_PREFIX, (unsigned)CW_DEVICE_ID);
+    snprintf(status_topic_, sizeof status_topic_, "%s/%u/status", CW_MQTT_TOPIC_PREFIX, (unsigned)CW_DEVICE_ID);
+    snprintf(ack_topic_, sizeof ack_topic_, "%s/%u/ack", CW_MQTT_TOPIC_PREFIX, (unsigned)CW_DEVICE_ID);
+    char client_id[32];
+    snprintf(client_id, sizeof client_id, "cardiowatch-%u", (unsigned)CW_DEVICE_ID);
+    mqtt_.setServer(CW_MQTT_HOST, CW_MQTT_PORT);
+    if (!mqtt_.setBufferSize(kPacketBytes)) {
+      log_e("mqtt: cannot allocate a %u-byte packet buffer", kPacketBytes);
+      return false;
+    }
+    mqtt_.setCallback([](char *topic, uint8_t *payload, unsigned int len) {
+      (void)topic;  // only the ack topic is subscribed
+      cw_net_on_answer((const char *)payload, len);
+    });
+    if (!mqtt_.connect(client_id)) {
+      log_w("mqtt: connect to %s:%u failed (state %d)", CW_MQTT_HOST, (unsigned)CW_MQTT_PORT, mqtt_.state());
+      return false;
+    }
+    mqtt_.subscribe(ack_topic_, 1);
+    log_i("mqtt: connected to %s", CW_MQTT_HOST);
+    return true;
+  }
+
+  bool publish(const char *topic, const uint8_t *payload, size_t len) {
+    size_t n = 0;
+    if (cw_envelope_wrap(CW_DEVICE_TOKEN, payload, len, envelope_, sizeof envelope_, &n) != CW_OK) {
+      log_e("mqtt: the device token in config.h is empty, too long or not printable ASCII");
+      return false;
+    }
+    return mqtt_.publish(topic, envelope_, (unsigned int)n, false);
+  }
+
+  WiFiClient client_;
+  PubSubClient mqtt_;
+  bool tried_ = false;
+  unsigned long last_try_ms_ = 0;
+  char frames_topic_[64];
+  char status_topic_[64];
+  char ack_topic_[64];
+  uint8_t envelope_[1 + CW_ENVELOPE_MAX_TOKEN + CW_FRAME_MAX_BYTES];
+};
+
+}  // namespace
+
+CwTransport *cw_mqtt_transport() {
+  static MqttTransport transport;
+  return &transport;
+}

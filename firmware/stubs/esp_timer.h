@@ -1,0 +1,4 @@
+/* Stub of ESP-IDF esp_timer.h (syntax check only). */
+#pragma once
+#include <stdint.h>
+int64_t esp_timer_get_time(void);
