@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 FIELDS = tuple(f"field{i}" for i in range(1, 9))
 _BULK_PATH = re.compile(r"^/channels/(\d+)/bulk_update\.json$")
+_KEY_IN_QUERY = re.compile(r"(api_key)=[^&\s\"]*")
 
 
 class FakeClock:
@@ -263,7 +264,7 @@ def serve(fake: FakeThingSpeak, *, host: str = "127.0.0.1", port: int = 0) -> It
         do_GET = do_POST = _answer  # noqa: N815 (http.server's naming)
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            logger.debug("fake thingspeak: %s", format % args)
+            logger.debug("fake thingspeak: %s", _KEY_IN_QUERY.sub(r"\1=***", format % args))
 
     server = http.server.ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
