@@ -3,14 +3,20 @@
 from cardiowatch.signal.filters import EcgFilter, ecg_clean
 from cardiowatch.signal.ppg import PpgPulseDetector, ppg_find_pulses
 from cardiowatch.signal.ppg_quality import PpgQuality, PpgSignalQuality, QualitySegment, ppg_quality
+from cardiowatch.signal.qrs import QrsDetector, ecg_find_beats
+from cardiowatch.signal.quality import EcgQuality, Segment
 
 __all__ = [
     "EcgFilter",
+    "EcgQuality",
     "PpgPulseDetector",
     "PpgQuality",
     "PpgSignalQuality",
+    "QrsDetector",
     "QualitySegment",
+    "Segment",
     "ecg_clean",
+    "ecg_find_beats",
     "ppg_find_pulses",
     "ppg_quality",
 ]

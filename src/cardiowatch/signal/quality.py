@@ -1,0 +1,236 @@
+"""Streaming ECG signal-quality flags: stretches of input that no beat may come from.
+
+Bad samples are not errors: `EcgQuality` turns them into flagged `Segment`\\ s, and the QRS detector
+drops beats near them. Each flag is decided per sample from the past alone (a causal rule, so the
+flags are the same for any chunking), and a reported segment starts where its run began:
+
+``nan``
+    a non-finite sample (NaN, inf): a dropped or invalid sample.
+``flat``
+    the same value for at least ``FLAT_MIN_S`` (a disconnected lead, a stuck ADC, a held gap).
+``clipped``
+    at least ``CLIP_MIN_S`` of identical samples at the ADC limits (``limits=(lo, hi)`` when the
+    caller knows them), or, when not given, at the most extreme value seen so far: a saturated
+    amplifier, an AD8232 whose lead came off and whose output sits at a rail.
+``noisy``
+    a block of ``NOISE_BLOCK_S`` (aligned to the record's start) whose mean absolute second
+    difference exceeds ``NOISE_RATIO`` times the block's range: broadband high-frequency noise
+    (muscle, a floating input, mains hum) as large as the ECG itself. A crude, conservative flag:
+    it does not see low-frequency motion artefact, which the QRS detector's thresholds absorb.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cardiowatch._checks import check_fs, check_signal
+
+FLAT_MIN_S = 0.100
+CLIP_MIN_S = 0.015
+#: Fewest identical samples that make a clipped run, whatever the rate.
+CLIP_MIN_SAMPLES = 3
+NOISE_BLOCK_S = 1.0
+NOISE_RATIO = 0.25
+#: Without known limits, clipping is judged only after this much signal has set the extremes.
+CLIP_WARMUP_S = 1.0
+
+FLAGS: tuple[str, ...] = ("nan", "flat", "clipped", "noisy")
+_BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
+
+
+def flag_mask(flags: tuple[str, ...]) -> int:
+    """The bit mask of `EcgQuality.flags` output that selects ``flags``; ValueError names valid ones."""
+    mask = 0
+    for flag in flags:
+        if flag not in _BIT:
+            raise ValueError(f"unknown quality flag {flag!r}; valid flags: {', '.join(FLAGS)}")
+        mask |= _BIT[flag]
+    return mask
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A flagged stretch of input: samples ``start`` (inclusive) to ``end`` (exclusive)."""
+
+    start: int
+    end: int
+    flag: str
+
+    @property
+    def n_samples(self) -> int:
+        return self.end - self.start
+
+
+class EcgQuality:
+    """Streaming bad-signal flags (``nan``, ``flat``, ``clipped``, ``noisy``) as `Segment`\\ s.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate in Hz (required).
+    limits : (float, float) or None
+        The input's physical limits (ADC rails) if known; else clipping is judged from the most
+        extreme values seen so far.
+
+    Examples
+    --------
+    >>> q = EcgQuality(fs=250.0)
+    >>> x = np.r_[np.sin(np.arange(500) / 5.0), np.full(100, np.nan), np.sin(np.arange(500) / 5.0)]
+    >>> q.process(x) + q.flush()
+    [Segment(start=500, end=600, flag='nan')]
+    """
+
+    def __init__(self, *, fs: float, limits: tuple[float, float] | None = None) -> None:
+        self.fs = check_fs(fs)
+        if limits is not None and not limits[0] < limits[1]:
+            raise ValueError(f"limits must be (low, high) with low < high, got {limits}")
+        self.limits = limits
+
+    def reset(self) -> None:
+        """Start afresh (next record, or a gap in the input)."""
+        self._flat_min = max(2, int(round(FLAT_MIN_S * self.fs)))
+        self._clip_min = max(CLIP_MIN_SAMPLES, int(round(CLIP_MIN_S * self.fs)))
+        self._block = max(4, int(round(NOISE_BLOCK_S * self.fs)))
+        self._warmup = int(round(CLIP_WARMUP_S * self.fs))
+        self.n_seen_ = 0
+        self.prev_ = np.nan  # last sample
+        self.run_ = 0  # length of the run of identical samples ending at the last sample
+        self.hi_ = -np.inf  # most extreme finite values seen
+        self.lo_ = np.inf
+        self.noise_tail_ = np.full(2, np.nan)  # last two samples, for the differences
+        self.noise_d2_ = 0.0  # sum of |second difference| over the current noise block
+        self.noise_hi_ = -np.inf  # range of the current noise block
+        self.noise_lo_ = np.inf
+        self.open_: dict[str, int] = {}  # flag -> start of the run still open
+        self.noisy_open_: int | None = None  # start of the noisy stretch still open
+        self.noisy_closed_: list[Segment] = []
+
+    def _ensure_started(self) -> None:
+        if not hasattr(self, "n_seen_"):
+            self.reset()
+
+    # ------------------------------------------------------------------ per-sample flags
+    def flags(self, chunk: np.ndarray) -> np.ndarray:
+        """Advance over ``chunk`` and return its per-sample flag bits (uint8), decided causally.
+
+        A run is flagged from the sample at which it becomes long enough; `process` dates the
+        reported segment back to the run's first sample.
+        """
+        self._ensure_started()
+        x = check_signal(chunk, name="chunk")
+        n = x.size
+        bits = np.zeros(n, dtype=np.uint8)
+        if n == 0:
+            return bits
+        finite = np.isfinite(x)
+        bits[~finite] |= _BIT["nan"]
+
+        # identical-sample runs (NaN never equals anything, so NaN breaks a run)
+        prev = np.concatenate([[self.prev_], x[:-1]])
+        same = x == prev
+        run = _run_lengths(same, self.run_)  # run[i] = identical samples ending at i (1 = none)
+        self.run_ = int(run[-1])
+        self.prev_ = float(x[-1])
+        bits[run >= self._flat_min] |= _BIT["flat"]
+
+        if self.limits is not None:
+            at_limit = (x <= self.limits[0]) | (x >= self.limits[1])
+        else:
+            xf = np.where(finite, x, np.nan)
+            hi = np.fmax.accumulate(np.concatenate([[self.hi_], xf]))[1:]
+            lo = np.fmin.accumulate(np.concatenate([[self.lo_], xf]))[1:]
+            self.hi_, self.lo_ = float(hi[-1]), float(lo[-1])
+            warm = np.arange(self.n_seen_, self.n_seen_ + n) >= self._warmup
+            at_limit = finite & warm & ((x >= hi) | (x <= lo))
+        bits[at_limit & (run >= self._clip_min)] |= _BIT["clipped"]
+
+        bits |= self._noise_bits(x)
+        self.n_seen_ += n
+        return bits
+
+    def _noise_bits(self, x: np.ndarray) -> np.ndarray:
+        """Flag whole blocks (aligned to the record's start) whose content is mostly high-frequency."""
+        n = x.size
+        bits = np.zeros(n, dtype=np.uint8)
+        full = np.concatenate([self.noise_tail_, x])
+        with np.errstate(invalid="ignore", over="ignore"):
+            d2 = np.abs(full[2:] - 2 * full[1:-1] + full[:-2])
+        d2 = np.where(np.isfinite(d2), d2, 0.0)
+        self.noise_tail_ = full[-2:]
+        pos = self.n_seen_
+        i = 0
+        while i < n:
+            in_block = (pos + i) % self._block
+            take = min(n - i, self._block - in_block)
+            part = x[i : i + take]
+            self.noise_d2_ += float(d2[i : i + take].sum())
+            if np.isfinite(part).any():
+                self.noise_hi_ = max(self.noise_hi_, float(np.nanmax(np.where(np.isfinite(part), part, np.nan))))
+                self.noise_lo_ = min(self.noise_lo_, float(np.nanmin(np.where(np.isfinite(part), part, np.nan))))
+            i += take
+            if in_block + take == self._block:  # block complete: flag its last sample
+                end = pos + i
+                span = self.noise_hi_ - self.noise_lo_
+                if span > 0 and self.noise_d2_ / self._block > NOISE_RATIO * span:
+                    bits[i - 1] |= _BIT["noisy"]
+                    if self.noisy_open_ is None:
+                        self.noisy_open_ = end - self._block
+                elif self.noisy_open_ is not None:
+                    self.noisy_closed_.append(Segment(self.noisy_open_, end - self._block, "noisy"))
+                    self.noisy_open_ = None
+                self.noise_d2_ = 0.0
+                self.noise_hi_, self.noise_lo_ = -np.inf, np.inf
+        return bits
+
+    # ------------------------------------------------------------------ segments
+    def process(self, chunk: np.ndarray) -> list[Segment]:
+        """Feed the next samples; return the segments that ended within them."""
+        start = getattr(self, "n_seen_", 0)
+        return self._segments(self.flags(chunk), start)
+
+    def flush(self) -> list[Segment]:
+        """End of input: close the segments still open."""
+        self._ensure_started()
+        out = [Segment(s, self.n_seen_, f) for f, s in self.open_.items()] + self.noisy_closed_
+        if self.noisy_open_ is not None:
+            out.append(Segment(self.noisy_open_, self.n_seen_, "noisy"))
+        self.open_, self.noisy_open_, self.noisy_closed_ = {}, None, []
+        return sorted(out, key=lambda seg: (seg.start, seg.flag))
+
+    def _segments(self, bits: np.ndarray, offset: int) -> list[Segment]:
+        out, self.noisy_closed_ = self.noisy_closed_, []
+        for flag in ("nan", "flat", "clipped"):
+            on = (bits & _BIT[flag]) != 0
+            edges = np.diff(np.concatenate([[flag in self.open_], on, [False]]).astype(np.int8))
+            starts = np.flatnonzero(edges == 1)
+            ends = np.flatnonzero(edges == -1)
+            if flag in self.open_:
+                starts = np.concatenate([[-1], starts])  # the run open from an earlier chunk
+            for s, e in zip(starts.tolist(), ends.tolist()):
+                first = self.open_.pop(flag) if s == -1 else offset + s - self._backdate(flag)
+                if e == on.size:
+                    self.open_[flag] = first  # still open at the chunk's end
+                else:
+                    out.append(Segment(first, offset + e, flag))
+        return sorted(out, key=lambda seg: (seg.start, seg.flag))
+
+    def _backdate(self, flag: str) -> int:
+        if flag == "flat":
+            return self._flat_min - 1
+        if flag == "clipped":
+            return self._clip_min - 1
+        return 0
+
+
+def _run_lengths(same: np.ndarray, carried: int) -> np.ndarray:
+    """run[i] = 1 + number of consecutive True in ``same`` ending at i (``carried`` continues a run)."""
+    n = same.size
+    idx = np.arange(n)
+    last_break = np.where(~same, idx, -1)
+    np.maximum.accumulate(last_break, out=last_break)
+    run = idx - last_break + 1
+    no_break = last_break < 0  # no break yet in this chunk: the run continues from before
+    run[no_break] = carried + idx[no_break] + 1
+    return run
