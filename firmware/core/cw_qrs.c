@@ -81,6 +81,7 @@ cw_err_t cw_qrs_init(cw_qrs_t *det, const cw_qrs_cfg_t *cfg)
     back = (int64_t)cfg->half_window + 1;
     back = max_i64(back, (int64_t)cfg->integration - 1);
     back = max_i64(back, (int64_t)cfg->lag + (int64_t)cfg->r_half - (int64_t)cfg->wide_delay);
+    back = max_i64(back, (int64_t)cfg->lag + (int64_t)cfg->r_half + (int64_t)cfg->quality_margin);
     if ((int64_t)cfg->half_window + back + 1 > (int64_t)CW_QRS_HISTORY
         || (int64_t)cfg->integration > (int64_t)CW_QRS_HISTORY) {
         return CW_ERR_ARG;
@@ -100,7 +101,12 @@ void cw_qrs_reset(cw_qrs_t *det)
         det->e_hist[i] = 0.0f;
         det->v_hist[i] = 0.0;
         det->w_hist[i] = 0.0f;
+        det->bad_hist[i] = 0u;
     }
+    det->q_prev = 0;
+    det->q_run = 0;
+    det->q_hi = INT32_MIN;
+    det->q_lo = INT32_MAX;
     for (i = 0; i < CW_QRS_SLOPE_MAX; ++i) {
         det->b_hist[i] = 0.0;
     }
@@ -127,8 +133,27 @@ void cw_qrs_reset(cw_qrs_t *det)
 
 /* ---------------------------------------------------------------- signal path */
 
-static void cw_qrs_append(cw_qrs_t *det, double x)
+/* EcgQuality.flags of signal/quality.py for integer input, limited to the flags that block beats:
+ * `flat` (a run of identical samples) and `clipped` (such a run at the most extreme value seen). */
+static uint8_t cw_qrs_quality(cw_qrs_t *det, int32_t x)
 {
+    const cw_qrs_cfg_t *cfg = det->cfg;
+    int at_limit;
+    det->q_run = (det->n_seen > 0 && x == det->q_prev) ? det->q_run + 1u : 1u;
+    det->q_prev = x;
+    if (x > det->q_hi) {
+        det->q_hi = x;
+    }
+    if (x < det->q_lo) {
+        det->q_lo = x;
+    }
+    at_limit = det->n_seen >= (int64_t)cfg->clip_warmup && (x >= det->q_hi || x <= det->q_lo);
+    return (uint8_t)(det->q_run >= cfg->flat_min || (at_limit && det->q_run >= cfg->clip_min));
+}
+
+static void cw_qrs_append(cw_qrs_t *det, int32_t sample)
+{
+    const double x = (double)sample;
     const cw_qrs_cfg_t *cfg = det->cfg;
     cw_iir_t wide = {cfg->wide_sos, det->wide_state, cfg->n_wide};
     cw_iir_t band = {cfg->band_sos, det->band_state, cfg->n_band};
@@ -152,6 +177,7 @@ static void cw_qrs_append(cw_qrs_t *det, double x)
     }
     det->v_hist[(uint64_t)n & HIST_MASK] = v;
     det->w_hist[(uint64_t)n & HIST_MASK] = (float)w;
+    det->bad_hist[(uint64_t)n & HIST_MASK] = cw_qrs_quality(det, sample);
     det->n_seen = n + 1;
 }
 
@@ -206,6 +232,20 @@ static cw_qrs_cand_t cw_qrs_describe(const cw_qrs_t *det, int64_t m)
         c.r = max_i64(best - (int64_t)cfg->wide_delay, 0);
     }
     return c;
+}
+
+/* Any flagged sample within quality_margin of r (clipped to the samples seen)? */
+static int cw_qrs_near_bad(const cw_qrs_t *det, int64_t r)
+{
+    const int64_t margin = (int64_t)det->cfg->quality_margin;
+    const int64_t hi = min_i64(r + margin, det->n_seen - 1);
+    int64_t j;
+    for (j = max_i64(r - margin, 0); j <= hi; ++j) {
+        if (det->bad_hist[(uint64_t)j & HIST_MASK]) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- decision logic */
@@ -407,7 +447,9 @@ static void cw_qrs_scan(cw_qrs_t *det, int64_t final, cw_qrs_sink_t *sink)
         for (m = det->scan_from; m < final; ++m) {
             if (cw_qrs_is_candidate(det, m, det->n_seen)) {
                 const cw_qrs_cand_t cand = cw_qrs_describe(det, m);
-                cw_qrs_on_candidate(det, &cand, sink);
+                if (!cw_qrs_near_bad(det, cand.r)) { /* near flagged samples: neither counts nor trains */
+                    cw_qrs_on_candidate(det, &cand, sink);
+                }
             }
         }
         det->scan_from = final;
@@ -432,7 +474,7 @@ size_t cw_qrs_process(cw_qrs_t *det, const int32_t *x, size_t n, cw_beat_t *out,
     sink.cap = out == 0 ? 0u : out_cap;
     sink.count = 0;
     for (i = 0; i < n; ++i) {
-        cw_qrs_append(det, (double)x[i]);
+        cw_qrs_append(det, x[i]);
         cw_qrs_scan(det, det->n_seen - (int64_t)det->cfg->half_window, &sink);
     }
     return sink.count;

@@ -4,7 +4,8 @@
  * timing, a 5-20 Hz band-pass -> slope over 10 ms -> |.| -> 100 ms moving-window integral for
  * detection; candidates are the integral's peaks (tallest within +/-200 ms); 2 s of learning; the
  * Hamilton-Tompkins threshold on the medians of the last 8 QRS and noise heights; T-wave rejection by
- * slope within 360 ms; search-back after 1.66 median RR (retried lower). Arithmetic is in double, as in numpy, so the
+ * slope within 360 ms; search-back after 1.66 median RR (retried lower); no beat near a flat or
+ * clipped stretch (the blocking flags of signal/quality.py's EcgQuality, ported here). Arithmetic is in double, as in numpy, so the
  * beats agree with Python's on real records (tests/firmware/test_agreement.py).
  *
  * Samples go in one call at a time or in chunks of any size; the beats are the same. Beats are
@@ -62,6 +63,10 @@ typedef struct {
     uint32_t refractory;
     uint32_t t_wave_window;
     uint32_t searchback_gap;
+    uint32_t quality_margin;   /**< no beat within this many samples of a flagged one */
+    uint32_t flat_min;         /**< identical samples that make a flat run (signal/quality.py) */
+    uint32_t clip_min;         /**< identical samples at the extremes seen that make a clipped run */
+    uint32_t clip_warmup;      /**< samples before clipping is judged */
     double threshold_coef;     /**< 0.3125 */
     double t_wave_slope_ratio; /**< 0.5 */
     double searchback_rr;      /**< 1.66 */
@@ -91,6 +96,10 @@ typedef struct {
     float e_hist[CW_QRS_HISTORY]; /* float: halves the RAM; beats unchanged on mitdb (agreement test) */
     double v_hist[CW_QRS_HISTORY];
     float w_hist[CW_QRS_HISTORY];
+    uint8_t bad_hist[CW_QRS_HISTORY]; /* 1: flat or clipped sample (EcgQuality's blocking flags) */
+    int32_t q_prev;                   /* quality: last sample, run of identical samples, extremes */
+    uint32_t q_run;
+    int32_t q_hi, q_lo;
     int64_t n_seen;
     int64_t scan_from;
     int started;

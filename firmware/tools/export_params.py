@@ -35,12 +35,17 @@ def _doubles(values: np.ndarray) -> str:
 
 
 def _qrs_cfg(fs_hz: int) -> str:
-    from cardiowatch.signal import qrs
+    from cardiowatch.signal import qrs, quality
+    from cardiowatch.signal.filters import EcgFilter
 
     # the exporter reads the detector's own derived values, so C cannot drift from Python
     det = qrs.QrsDetector(fs=float(fs_hz))
-    wide = det._wide.sos
-    band = det._band.sos
+    wide = EcgFilter(fs=float(fs_hz)).sos
+    band = det._sos
+    gate = quality.EcgQuality(fs=float(fs_hz))
+    gate.reset()
+    if tuple(qrs.BLOCKING_FLAGS) != ("nan", "flat", "clipped") or gate.limits is not None:
+        raise SystemExit("the C detector ports the quality gate nan/flat/clipped without limits only")
     fields = {
         "fs": repr(float(fs_hz)),
         "n_wide": f"{len(wide)}u",
@@ -59,6 +64,10 @@ def _qrs_cfg(fs_hz: int) -> str:
         "refractory": f"{det._samples(qrs.REFRACTORY_S)}u",
         "t_wave_window": f"{det._samples(qrs.T_WAVE_WINDOW_S)}u",
         "searchback_gap": f"{det._samples(qrs.SEARCHBACK_GAP_S)}u",
+        "quality_margin": f"{det._margin}u",
+        "flat_min": f"{gate._flat_min}u",
+        "clip_min": f"{gate._clip_min}u",
+        "clip_warmup": f"{gate._warmup}u",
         "threshold_coef": repr(qrs.THRESHOLD_COEF),
         "t_wave_slope_ratio": repr(qrs.T_WAVE_SLOPE_RATIO),
         "searchback_rr": repr(qrs.SEARCHBACK_RR),
