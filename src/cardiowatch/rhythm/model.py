@@ -1,0 +1,151 @@
+"""The shipped AF model: a small tree ensemble on interval features, stored as plain arrays in JSON.
+
+Inference needs numpy only (no scikit-learn): each tree is walked for all rows at once. The same arrays
+are what the C export writes, so Python and C agree by construction (see `cardiowatch.rhythm.export`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cardiowatch.errors import ModelError
+from cardiowatch.rhythm.intervals import FEATURE_NAMES
+
+#: Version of the JSON layout; bump when the fields change.
+MODEL_FORMAT = 1
+#: Default location of the shipped model, overridable with $CARDIOWATCH_MODELS.
+MODEL_NAME = "rhythm_af.json"
+
+
+def models_dir() -> Path:
+    """Folder of the shipped models: $CARDIOWATCH_MODELS, else ``models/`` of the source checkout."""
+    env = os.environ.get("CARDIOWATCH_MODELS")
+    return Path(env) if env else Path(__file__).resolve().parents[3] / "models"
+
+
+@dataclass(frozen=True)
+class AfModel:
+    """Tree ensemble (averaged leaf probabilities of AF) plus the decision rule around it.
+
+    The layout is emlearn's (``emlearn.trees``, ``leaf_bits=8``), so the C export runs the very same
+    numbers: decision node ``k`` goes to ``left[k]`` when ``x[feature[k]] < threshold[k]``, else to
+    ``right[k]``; a child ``c < 0`` is leaf ``-c - 1`` whose AF probability is ``leaf_af[-c - 1] / 255``.
+    ``roots`` holds each tree's first decision node. Thresholds are float32 as the C source spells them.
+    """
+
+    feature: np.ndarray  #: int16, per decision node
+    threshold: np.ndarray  #: float32, per decision node
+    left: np.ndarray  #: int32, decision node index, or -(leaf index) - 1
+    right: np.ndarray  #: int32, likewise
+    leaf_af: np.ndarray  #: uint8, AF probability of each leaf times 255
+    roots: np.ndarray  #: int32
+    window: int  #: intervals per feature window
+    lookahead: int  #: valid intervals after a beat that its window includes
+    threshold_af: float  #: AF when the mean probability is >= this
+    min_af_beats: int  #: AF candidate beats in a row before AF is confirmed
+    min_exit_beats: int  #: non-AF candidate beats in a row before AF ends
+    feature_names: tuple[str, ...] = FEATURE_NAMES
+    meta: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def n_trees(self) -> int:
+        return len(self.roots)
+
+    @property
+    def n_bytes(self) -> int:
+        """Size of the model's tables in the C export (float threshold, int16 feature and children)."""
+        return len(self.feature) * (4 + 2 + 2 + 2) + len(self.leaf_af) * 2 + 4 * len(self.roots)
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """Mean AF probability per row of ``features`` (n, n_features), in float32 exactly as the C port."""
+        x = np.asarray(features, dtype=np.float32)
+        if x.ndim != 2 or x.shape[1] != len(self.feature_names):
+            raise ValueError(f"features must have shape (n, {len(self.feature_names)}), got {x.shape}")
+        rows = np.arange(len(x))
+        total = np.zeros(len(x), dtype=np.float32)
+        leaf_p = self.leaf_af.astype(np.float32) / np.float32(255.0)
+        for root in self.roots:
+            node = np.full(len(x), root, dtype=np.int64)
+            active = np.ones(len(x), dtype=bool)
+            while active.any():
+                idx = node[active]
+                go_left = x[rows[active], self.feature[idx]] < self.threshold[idx]
+                node[active] = np.where(go_left, self.left[idx], self.right[idx])
+                active = node >= 0
+            total += leaf_p[-node - 1]
+        return total / np.float32(self.n_trees)
+
+    def to_json(self) -> dict:
+        return {
+            "format": MODEL_FORMAT,
+            "kind": "af_tree_ensemble",
+            "feature_names": list(self.feature_names),
+            "window": self.window,
+            "lookahead": self.lookahead,
+            "threshold_af": self.threshold_af,
+            "min_af_beats": self.min_af_beats,
+            "min_exit_beats": self.min_exit_beats,
+            "roots": self.roots.tolist(),
+            "feature": self.feature.tolist(),
+            "threshold": [float(v) for v in self.threshold],
+            "left": self.left.tolist(),
+            "right": self.right.tolist(),
+            "leaf_af": self.leaf_af.tolist(),
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "AfModel":
+        if obj.get("format") != MODEL_FORMAT or obj.get("kind") != "af_tree_ensemble":
+            raise ModelError(f"not an AF model of format {MODEL_FORMAT}: format={obj.get('format')!r}, "
+                             f"kind={obj.get('kind')!r}")
+        names = tuple(obj["feature_names"])
+        if names != FEATURE_NAMES:
+            raise ModelError(f"model features {names} differ from the code's {FEATURE_NAMES}; retrain")
+        return cls(
+            feature=np.asarray(obj["feature"], dtype=np.int16),
+            threshold=np.asarray(obj["threshold"], dtype=np.float32),
+            left=np.asarray(obj["left"], dtype=np.int32),
+            right=np.asarray(obj["right"], dtype=np.int32),
+            leaf_af=np.asarray(obj["leaf_af"], dtype=np.uint8),
+            roots=np.asarray(obj["roots"], dtype=np.int32),
+            window=int(obj["window"]),
+            lookahead=int(obj["lookahead"]),
+            threshold_af=float(obj["threshold_af"]),
+            min_af_beats=int(obj["min_af_beats"]),
+            min_exit_beats=int(obj["min_exit_beats"]),
+            feature_names=names,
+            meta=dict(obj.get("meta", {})),
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n")
+        return path
+
+
+def load_af_model(path: str | os.PathLike[str] | None = None) -> AfModel:
+    """Load the AF model at ``path`` (default: the shipped ``models/rhythm_af.json``).
+
+    Raises
+    ------
+    ModelError
+        The file is missing, not JSON, or not a model this code can run.
+    """
+    path = Path(path) if path is not None else models_dir() / MODEL_NAME
+    try:
+        obj = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise ModelError(f"AF model {path} not found; train it with `python -m cardiowatch.rhythm.train`") from exc
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(f"AF model {path} is unreadable: {exc}") from exc
+    try:
+        return AfModel.from_json(obj)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"AF model {path} is malformed: {exc}") from exc

@@ -1,0 +1,446 @@
+"""Streaming rhythm analysis from beat times (and beat classes when known): `RhythmTracker`.
+
+Rhythm codes follow the WFDB ``aux_note`` vocabulary (``"(" + code``):
+
+==========  ==============================================================================================
+``N``       normal sinus rhythm, or no other rhythm found
+``AFIB``    atrial fibrillation or flutter (intervals alone cannot tell them apart; the reference AFL
+            counts as AF)
+``SBR``     sustained bradycardia: local rate < ``brady_bpm``
+``SVTA``    sustained tachycardia: rate > ``tachy_bpm``, not AF and not ventricular. Sinus tachycardia
+            and supraventricular tachyarrhythmia look the same in intervals; both are reported as SVTA.
+``VT``      ventricular tachycardia: >= 3 consecutive ventricular (V) beats at > ``tachy_bpm``
+``IVR``     idioventricular rhythm: >= 3 consecutive V beats at <= ``tachy_bpm``
+``B``       ventricular bigeminy (V and non-V beats alternate over 7 beats)
+``T``       ventricular trigeminy (one V every third beat over 9 beats)
+==========  ==============================================================================================
+
+``VT``, ``IVR``, ``B`` and ``T`` need beat classes (ECG); from PPG pulses they are never reported.
+Events (`RhythmEvent`): ``PAUSE`` (interval > ``pause_s``), ``ASYSTOLE`` (> ``asystole_s``, also raised by
+`RhythmTracker.advance_to` while no beat arrives), ``COUPLET`` (2 consecutive V), ``VRUN`` (>= 3 V).
+
+References
+----------
+.. [1] Petrenas A, Marozas V, Sörnmo L. Low-complexity detection of atrial fibrillation in continuous
+   long-term monitoring. Comput Biol Med 65:184-191 (2015).
+.. [2] Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. IEEE Eng Med Biol 20(3):45-50
+   (2001) (rhythm annotation vocabulary).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from cardiowatch._checks import check_fs
+from cardiowatch.errors import SignalError
+from cardiowatch.rhythm.af import window_end
+from cardiowatch.rhythm.intervals import local_rate_bpm, rr_intervals, rr_window_features
+from cardiowatch.rhythm.model import AfModel, load_af_model
+
+logger = logging.getLogger(__name__)
+
+#: Rhythm code -> meaning (see the module docstring); the aux_note is ``"(" + code``.
+RHYTHMS: dict[str, str] = {
+    "N": "normal sinus rhythm, or no other rhythm found",
+    "AFIB": "atrial fibrillation or flutter",
+    "SBR": "sustained bradycardia",
+    "SVTA": "sustained tachycardia (sinus or supraventricular)",
+    "VT": "ventricular tachycardia",
+    "IVR": "idioventricular rhythm",
+    "B": "ventricular bigeminy",
+    "T": "ventricular trigeminy",
+}
+#: Event kinds.
+EVENTS: dict[str, str] = {
+    "PAUSE": "no beat for longer than pause_s",
+    "ASYSTOLE": "no beat for longer than asystole_s",
+    "COUPLET": "two consecutive ventricular beats",
+    "VRUN": "three or more consecutive ventricular beats",
+}
+#: Beats a candidate rhythm must last before it is confirmed (AF uses the model's own figures).
+MIN_BEATS: dict[str, int] = {"N": 8, "SBR": 8, "SVTA": 8, "VT": 1, "IVR": 1, "B": 4, "T": 6}
+#: Labels of beats kept from before the undecided ones, for the bigeminy/trigeminy patterns.
+_CONTEXT = 4
+
+
+@dataclass(frozen=True)
+class RhythmChange:
+    """The rhythm changes to ``rhythm`` at beat ``sample``; known once beat ``detected_sample`` arrived."""
+
+    sample: int
+    rhythm: str
+    detected_sample: int
+
+    @property
+    def aux_note(self) -> str:
+        return f"({self.rhythm}"
+
+
+@dataclass(frozen=True)
+class RhythmEvent:
+    """A pause, asystole, couplet or ventricular run from beat ``sample`` to ``end_sample``."""
+
+    kind: str
+    sample: int
+    end_sample: int
+    detected_sample: int
+    n_beats: int = 0
+    rate_bpm: float = math.nan
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A stretch of one rhythm, from its first beat to the first beat of the next rhythm (or the last beat)."""
+
+    rhythm: str
+    start_sample: int
+    end_sample: int
+    fs: float
+    ongoing: bool = False
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end_sample - self.start_sample) / self.fs
+
+
+class RhythmTracker:
+    """Rhythm state, AF episodes and rhythm events from a stream of beat times.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate (Hz) of the beat sample indices.
+    brady_bpm, tachy_bpm : float
+        Sustained rate below / above which the rhythm is SBR / SVTA (or VT for ventricular runs).
+    pause_s, asystole_s : float
+        Intervals longer than these raise PAUSE / ASYSTOLE events.
+    model : AfModel, optional
+        The AF model; default the shipped ``models/rhythm_af.json``.
+
+    Notes
+    -----
+    ``process`` takes beats in chunks of any size (0 included) and returns the rhythm changes and events
+    decided so far; a beat is decided once ``model.lookahead`` more valid intervals arrived, and a rhythm
+    is confirmed after it lasted its minimum number of beats, then dated back to its first beat.
+    Feeding a record in any split gives the same output as feeding it whole.
+    Implausible intervals (< 0.25 s or > 3 s, see `cardiowatch.rhythm.intervals`) are excluded from the
+    AF features and counted in ``n_invalid_rr_``; NaN or non-increasing beat times are dropped and counted
+    in ``n_dropped_``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> rr = np.r_[np.full(200, 0.8), rng.uniform(0.35, 1.1, 400)]
+    >>> beats = np.round(np.cumsum(rr) * 128).astype(np.int64)
+    >>> tracker = RhythmTracker(fs=128.0)
+    >>> out = tracker.process(beats) + tracker.flush()
+    >>> [e.rhythm for e in tracker.episodes()]
+    ['N', 'AFIB']
+
+    References
+    ----------
+    See the module references [1]_ [2]_.
+    """
+
+    def __init__(
+        self,
+        *,
+        fs: float,
+        brady_bpm: float = 50.0,
+        tachy_bpm: float = 100.0,
+        pause_s: float = 2.0,
+        asystole_s: float = 4.0,
+        model: AfModel | None = None,
+    ) -> None:
+        self.fs = fs
+        self.brady_bpm = brady_bpm
+        self.tachy_bpm = tachy_bpm
+        self.pause_s = pause_s
+        self.asystole_s = asystole_s
+        self.model = model
+
+    # -- state -------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget every beat: the next `process` starts a new record (or follows a gap in the data)."""
+        self.fs_ = check_fs(self.fs)
+        if not 0 < self.brady_bpm < self.tachy_bpm:
+            raise ValueError(f"need 0 < brady_bpm < tachy_bpm, got {self.brady_bpm} and {self.tachy_bpm}")
+        if not 0 < self.pause_s <= self.asystole_s:
+            raise ValueError(f"need 0 < pause_s <= asystole_s, got {self.pause_s} and {self.asystole_s}")
+        self.model_ = self.model if self.model is not None else load_af_model()
+        w = self.model_.window
+        self.first_sample_: int | None = None
+        self.last_sample_: int | None = None
+        self.n_beats_ = 0
+        self.n_valid_ = 0
+        self.n_invalid_rr_ = 0
+        self.n_dropped_ = 0
+        self.rr_tail_ = np.empty(0)  # last valid intervals, up to window - 1
+        self.q_first_end_ = w - 1  # window-end ordinal of q_prob_[0]
+        self.q_prob_ = np.empty(0, dtype=np.float32)
+        self.q_rate_ = np.empty(0)
+        self.q_avail_ = np.empty(0, dtype=np.int64)  # sample of the valid beat closing each window
+        self.p_sample_ = np.empty(0, dtype=np.int64)  # beats not decided yet
+        self.p_label_ = np.empty(0, dtype=object)
+        self.p_end_ = np.empty(0, dtype=np.int64)
+        self.hist_v_ = np.zeros(0, dtype=bool)  # is-V of the last decided beats (context)
+        self.current_: str | None = None
+        self.cand_: str | None = None
+        self.cand_start_ = 0
+        self.cand_len_ = 0
+        self.vrun_start_ = 0
+        self.vrun_last_ = 0
+        self.vrun_len_ = 0
+        self.asystole_reported_: int | None = None
+        self.changes_: list[RhythmChange] = []
+        self.events_: list[RhythmEvent] = []
+        self.flushed_ = False
+
+    def _check_ready(self) -> None:
+        if not hasattr(self, "fs_"):
+            self.reset()
+        if self.flushed_:
+            raise RuntimeError("RhythmTracker.process after flush(): call reset() to start a new record")
+
+    # -- input ---------------------------------------------------------------------------------------
+    def _clean(self, sample: np.ndarray, label: np.ndarray | list[str] | None) -> tuple[np.ndarray, np.ndarray]:
+        s = np.asarray(sample)
+        if s.ndim != 1:
+            raise SignalError(f"beat samples must be 1-D, got shape {s.shape}")
+        if label is None:
+            lab = np.full(len(s), "", dtype=object)
+        else:
+            lab = np.asarray(label, dtype=object)
+            if lab.shape != s.shape:
+                raise SignalError(f"label has shape {lab.shape}, beats have {s.shape}")
+        if not len(s):
+            return np.empty(0, dtype=np.int64), lab
+        if s.dtype.kind not in "iuf":
+            raise SignalError(f"beat samples must be numbers, got dtype {s.dtype}")
+        values = s.astype(np.float64)
+        keep = np.isfinite(values)
+        prev = -np.inf if self.last_sample_ is None else float(self.last_sample_)
+        before = np.maximum.accumulate(np.r_[prev, np.where(keep, values, -np.inf)])[:-1]
+        keep &= values > before
+        s = np.where(keep, values, 0).astype(np.int64)
+        dropped = int((~keep).sum())
+        if dropped:
+            self.n_dropped_ += dropped
+            logger.warning("dropped %d beat times that were NaN or not after the previous beat", dropped)
+        return s[keep], lab[keep]
+
+    # -- public API ----------------------------------------------------------------------------------
+    def process(self, sample: np.ndarray, label: np.ndarray | list[str] | None = None) -> list:
+        """Add beats (sample indices from the record's start, ascending) and their AAMI classes if known.
+
+        Returns the `RhythmChange` and `RhythmEvent` objects decided by these beats, in order of detection.
+        """
+        self._check_ready()
+        s, lab = self._clean(sample, label)
+        if not len(s):
+            return []
+        if self.first_sample_ is None:
+            self.first_sample_ = int(s[0])
+        out: list = []
+        rr, valid = rr_intervals(s, fs=self.fs_, previous=self.last_sample_)
+        self.n_invalid_rr_ += int((~valid[1:] if self.last_sample_ is None else ~valid).sum())
+        out += self._pause_events(s, rr)
+        out += self._ventricular_events(s, lab)
+        w, h = self.model_.window, self.model_.lookahead
+        end = window_end(valid, window=w, lookahead=h, n_valid_before=self.n_valid_)
+        self._add_windows(rr[valid], s[valid])
+        self.p_sample_ = np.r_[self.p_sample_, s]
+        self.p_label_ = np.r_[self.p_label_, lab]
+        self.p_end_ = np.r_[self.p_end_, end]
+        self.last_sample_ = int(s[-1])
+        self.n_beats_ += len(s)
+        n_ready = int(np.searchsorted(self.p_end_, self.n_valid_, side="left"))
+        out += self._decide(n_ready, final=False)
+        return out
+
+    def flush(self) -> list:
+        """End of input: decide the beats still waiting for look-ahead and close an open ventricular run."""
+        self._check_ready()
+        out: list = []
+        if len(self.p_sample_):
+            out += self._decide(len(self.p_sample_), final=True)
+        out += self._close_vrun(detected=self.last_sample_)
+        self.flushed_ = True
+        return out
+
+    def advance_to(self, sample: int) -> list[RhythmEvent]:
+        """Tell the tracker that the signal reached ``sample`` with no new beat; may raise ASYSTOLE now."""
+        self._check_ready()
+        if self.last_sample_ is None or self.asystole_reported_ == self.last_sample_:
+            return []
+        if (sample - self.last_sample_) / self.fs_ <= self.asystole_s:
+            return []
+        self.asystole_reported_ = self.last_sample_
+        event = RhythmEvent("ASYSTOLE", self.last_sample_, int(sample), int(sample))
+        self.events_.append(event)
+        return [event]
+
+    def changes(self) -> list[RhythmChange]:
+        """Every rhythm change so far."""
+        return list(getattr(self, "changes_", []))
+
+    def events(self) -> list[RhythmEvent]:
+        """Every event so far, in order of detection."""
+        return sorted(getattr(self, "events_", []), key=lambda e: (e.detected_sample, e.sample, e.kind))
+
+    def episodes(self) -> list[Episode]:
+        """Rhythm episodes so far; the last one is ongoing until `flush` (ends at the last beat)."""
+        changes = self.changes()
+        if not changes:
+            return []
+        last = self.last_sample_ if self.last_sample_ is not None else changes[-1].sample
+        out = []
+        for this, nxt in zip(changes, changes[1:] + [None]):
+            end = nxt.sample if nxt is not None else last
+            out.append(Episode(this.rhythm, this.sample, end, self.fs_, ongoing=nxt is None and not self.flushed_))
+        return out
+
+    # -- internals -----------------------------------------------------------------------------------
+    def _pause_events(self, s: np.ndarray, rr: np.ndarray) -> list[RhythmEvent]:
+        out = []
+        with np.errstate(invalid="ignore"):
+            long_idx = np.flatnonzero(rr > self.pause_s)
+        for i in long_idx:
+            start = int(s[i - 1]) if i > 0 else int(self.last_sample_)
+            if rr[i] > self.asystole_s:
+                if self.asystole_reported_ == start:
+                    continue  # already raised by advance_to while waiting
+                kind = "ASYSTOLE"
+            else:
+                kind = "PAUSE"
+            out.append(RhythmEvent(kind, start, int(s[i]), int(s[i]), 0, 60.0 / float(rr[i])))
+        self.events_ += out
+        return out
+
+    def _close_vrun(self, *, detected: int | None) -> list[RhythmEvent]:
+        if self.vrun_len_ < 2 or detected is None:
+            self.vrun_len_ = 0
+            return []
+        kind = "COUPLET" if self.vrun_len_ == 2 else "VRUN"
+        span_s = (self.vrun_last_ - self.vrun_start_) / self.fs_
+        rate = 60.0 * (self.vrun_len_ - 1) / span_s if span_s > 0 else math.nan
+        event = RhythmEvent(kind, self.vrun_start_, self.vrun_last_, int(detected), self.vrun_len_, rate)
+        self.vrun_len_ = 0
+        self.events_.append(event)
+        return [event]
+
+    def _ventricular_events(self, s: np.ndarray, lab: np.ndarray) -> list[RhythmEvent]:
+        is_v = lab == "V"
+        prev_v = np.r_[self.vrun_len_ > 0, is_v[:-1]]
+        out = []
+        for i in np.flatnonzero(is_v | prev_v):  # only beats in or right after a V run
+            if is_v[i]:
+                if self.vrun_len_ == 0:
+                    self.vrun_start_ = int(s[i])
+                self.vrun_len_ += 1
+                self.vrun_last_ = int(s[i])
+            else:
+                out += self._close_vrun(detected=int(s[i]))
+        return out
+
+    def _add_windows(self, rr_valid: np.ndarray, s_valid: np.ndarray) -> None:
+        """Compute the AF probability and rate of every window completed by the new valid intervals."""
+        w = self.model_.window
+        if not len(rr_valid):
+            return
+        n_old = self.n_valid_
+        arr = np.r_[self.rr_tail_, rr_valid]
+        self.n_valid_ += len(rr_valid)
+        self.rr_tail_ = arr[-(w - 1):]
+        if len(arr) < w:
+            return
+        first_end = n_old - (len(arr) - len(rr_valid)) + w - 1
+        prob = self.model_.predict_proba(rr_window_features(arr, window=w))
+        rate = local_rate_bpm(arr, window=w)
+        avail = s_valid[first_end - n_old:]
+        # drop windows no undecided beat needs any more; the newest stays (flush uses it)
+        old_first = self.q_first_end_ if len(self.q_prob_) else first_end
+        need = int(self.p_end_[0]) if len(self.p_end_) else first_end
+        keep_from = min(max(need - old_first, 0), len(self.q_prob_))
+        self.q_prob_ = np.r_[self.q_prob_[keep_from:], prob]
+        self.q_rate_ = np.r_[self.q_rate_[keep_from:], rate]
+        self.q_avail_ = np.r_[self.q_avail_[keep_from:], avail]
+        self.q_first_end_ = old_first + keep_from
+
+    def _decide(self, n: int, *, final: bool) -> list[RhythmChange]:
+        if n == 0:
+            return []
+        end = self.p_end_[:n]
+        if len(self.q_prob_):
+            row = np.minimum(end, self.q_first_end_ + len(self.q_prob_) - 1) - self.q_first_end_
+            prob = self.q_prob_[row]
+            rate = self.q_rate_[row]
+            avail = np.where(end < self.n_valid_, self.q_avail_[row], self.last_sample_)
+        else:  # record shorter than one window: no AF decision possible
+            prob = np.zeros(n, dtype=np.float32)
+            rate = np.full(n, np.nan)
+            avail = np.full(n, self.last_sample_)
+        is_v = np.asarray(self.p_label_ == "V", dtype=bool)
+        ctx = np.r_[np.zeros(_CONTEXT - len(self.hist_v_), dtype=bool), self.hist_v_, is_v,
+                    np.zeros(_CONTEXT, dtype=bool)]
+        codes = self._candidates(ctx, n, prob, rate)
+        out = self._smooth(codes, self.p_sample_[:n], avail)
+        self.hist_v_ = np.r_[self.hist_v_, is_v[:n]][-_CONTEXT:]
+        self.p_sample_ = self.p_sample_[n:]
+        self.p_label_ = self.p_label_[n:]
+        self.p_end_ = self.p_end_[n:]
+        return out
+
+    def _candidates(self, ctx: np.ndarray, n: int, prob: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        p = np.arange(n) + _CONTEXT
+
+        def v(offset: int) -> np.ndarray:
+            return ctx[p + offset]
+
+        vrun = (v(-2) & v(-1) & v(0)) | (v(-1) & v(0) & v(1)) | (v(0) & v(1) & v(2))
+        bigeminy = np.ones(n, dtype=bool)
+        for k in range(-3, 3):
+            bigeminy &= v(k) != v(k + 1)
+        trigeminy = sum(v(k).astype(int) for k in range(-4, 5)) == 3
+        for k in range(-4, 2):
+            trigeminy &= v(k) == v(k + 3)
+        af = prob >= np.float32(self.model_.threshold_af)
+        with np.errstate(invalid="ignore"):
+            fast, slow = rate > self.tachy_bpm, rate < self.brady_bpm
+        return np.select(
+            [vrun & fast, vrun, bigeminy, trigeminy, af, slow, fast],
+            ["VT", "IVR", "B", "T", "AFIB", "SBR", "SVTA"],
+            default="N",
+        ).astype(object)
+
+    def _need(self, code: str) -> int:
+        m = self.model_
+        if code == "AFIB":
+            return m.min_af_beats
+        if self.current_ == "AFIB" and code not in ("VT", "IVR"):
+            return max(MIN_BEATS[code], m.min_exit_beats)
+        return MIN_BEATS[code]
+
+    def _smooth(self, codes: np.ndarray, sample: np.ndarray, avail: np.ndarray) -> list[RhythmChange]:
+        starts = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
+        lengths = np.diff(np.r_[starts, len(codes)])
+        out = []
+        for j0, length in zip(starts.tolist(), lengths.tolist()):
+            code = codes[j0]
+            if code == self.cand_:
+                self.cand_len_ += length
+            else:
+                self.cand_, self.cand_start_, self.cand_len_ = code, int(sample[j0]), length
+            need = self._need(code)
+            if code != self.current_ and self.cand_len_ >= need:
+                j_conf = j0 + max(need - (self.cand_len_ - length), 1) - 1
+                start = self.cand_start_ if self.current_ is not None else self.first_sample_
+                change = RhythmChange(int(start), str(code), int(avail[j_conf]))
+                self.current_ = code
+                self.changes_.append(change)
+                out.append(change)
+        return out
