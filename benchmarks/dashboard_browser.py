@@ -105,12 +105,21 @@ def run(n_devices: int, measure_s: float, rounds: int) -> dict:
                 latencies = [s["shownAt"] - s["at"] for s in shown if s["kind"] == "lead_off"]
                 log.info("alert latencies: %s", latencies)
                 browser.close()
+            beats = _stored_beats(server, devices[0].device_id)
         finally:
             for device in devices:
                 device.stop()
             server.stop()
-        analysed = server.app.state.runtime.ingestor.registry.factory is not None
-    return {"frames": frames, "latencies": latencies, "n_devices": n_devices, "analysis": analysed}
+    return {"frames": frames, "latencies": latencies, "n_devices": n_devices, "beats": beats}
+
+
+def _stored_beats(server: LiveServer, device_id: int) -> int:
+    """Beats the server's analysis stored for one device (0 when it only stores frames)."""
+    import httpx
+
+    response = httpx.get(f"{server.url}/api/v1/devices/{device_id}/beats", headers={"X-API-Key": server.api_key})
+    response.raise_for_status()
+    return len(response.json())
 
 
 def render(result: dict, command: str) -> str:
@@ -125,7 +134,7 @@ def render(result: dict, command: str) -> str:
         "",
         f"`{command}` on this machine ({os.cpu_count()} cores shared with other work, {platform.python_version()}),",
         f"real server + {n} virtual ECG devices at {DEVICE_FS:g} Hz over the HTTP ingest"
-        f" (analysis pipeline {'on' if result['analysis'] else 'off: models absent, frames stored only'}),",
+        f" ({'analysis on: ' + str(result['beats']) + ' beats stored for bed-1' if result['beats'] else 'no beats analysed: the beat model was absent, frames stored only'}),",
         "headless Debian chromium with software rendering (`--disable-gpu`), overview page showing all sweeps.",
         "",
         "| measure | value |",
