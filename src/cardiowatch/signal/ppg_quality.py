@@ -14,7 +14,9 @@ rules are scale-free unless an absolute limit is given):
   reference amplitude within the window (a sudden change of finger pressure or position).
 - ``low_perfusion``: the pulsatile amplitude is below ``low_ratio`` times the reference amplitude,
   or below ``min_amplitude`` (signal units) when one is given.
-- ``good``: none of the above.
+- ``good``: none of the above, and the window before was not an artefact (missing, flat,
+  clipped, motion): a good-looking window right after one is rated ``motion``, because the
+  band-pass (and the pulse detector's) still ring from the artefact.
 
 The reference amplitude is the median amplitude of the last ``reference_windows`` windows that
 were neither missing, flat nor clipped (the current window included), so it follows a slow change
@@ -70,6 +72,9 @@ class QualitySegment:
     label: PpgQuality
 
 
+_ARTEFACTS = frozenset({PpgQuality.MISSING, PpgQuality.FLAT, PpgQuality.CLIPPED, PpgQuality.MOTION})
+
+
 def _longest_run_at(x: np.ndarray, value: float) -> int:
     at = np.concatenate([[False], x == value, [False]])
     edges = np.flatnonzero(np.diff(at.astype(np.int8)))
@@ -99,6 +104,9 @@ class PpgSignalQuality:
         The sensor's output rails (e.g. ``(0, 4095)``); a sample at or beyond them is clipped.
     min_amplitude : float, optional
         Absolute pulsatile amplitude (signal units) below which a window is low perfusion.
+    settle : bool
+        Rate the window after an artefact (missing, flat, clipped, motion) ``motion`` rather than
+        ``good``: the band-pass filter still rings from the artefact.
 
     References
     ----------
@@ -110,9 +118,9 @@ class PpgSignalQuality:
     >>> fs = 100.0
     >>> t = np.arange(int(20 * fs)) / fs
     >>> x = 2000 + 300 * np.sin(2 * np.pi * 1.2 * t)
-    >>> x[1000:1400] = 2000.0  # finger lifted: a constant reading
+    >>> x[1000:1400] = 2000.0  # finger lifted: a constant reading; then 2 s to settle
     >>> [(s.start, s.end, s.label.value) for s in ppg_quality(x, fs=fs)]
-    [(0, 1000, 'good'), (1000, 1400, 'flat'), (1400, 2000, 'good')]
+    [(0, 1000, 'good'), (1000, 1400, 'flat'), (1400, 1600, 'motion'), (1600, 2000, 'good')]
     """
 
     def __init__(
@@ -128,6 +136,7 @@ class PpgSignalQuality:
         adc_range: tuple[float, float] | None = None,
         min_amplitude: float | None = None,
         band_hz: tuple[float, float] = (0.5, 8.0),
+        settle: bool = True,
     ) -> None:
         self.fs = fs
         self.window_s = window_s
@@ -139,6 +148,7 @@ class PpgSignalQuality:
         self.adc_range = adc_range
         self.min_amplitude = min_amplitude
         self.band_hz = band_hz
+        self.settle = settle
 
     def reset(self) -> "PpgSignalQuality":
         """Create the running state; call before the first chunk or after a gap in the input."""
@@ -155,6 +165,7 @@ class PpgSignalQuality:
         self.y_buf_ = np.zeros(0)
         self.buf_start_ = 0
         self.amplitudes_: deque[float] = deque(maxlen=self.reference_windows)
+        self.previous_: PpgQuality | None = None
         self.open_: QualitySegment | None = None
         return self
 
@@ -215,7 +226,10 @@ class PpgSignalQuality:
         start = self.buf_start_
         self.x_buf_, self.y_buf_ = self.x_buf_[n:], self.y_buf_[n:]
         self.buf_start_ += n
-        label = self._label(x, y)
+        label = own = self._label(x, y)
+        if own is PpgQuality.GOOD and self.previous_ in _ARTEFACTS and self.settle:
+            label = PpgQuality.MOTION  # the band-pass still rings from the artefact before
+        self.previous_ = own
         if self.open_ is not None and self.open_.label == label and self.open_.end == start:
             self.open_ = QualitySegment(self.open_.start, start + n, label)
             return
