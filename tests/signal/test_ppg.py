@@ -90,6 +90,17 @@ def test_ppg_detector_is_scale_and_offset_free(rng: np.random.Generator) -> None
     np.testing.assert_array_equal(tiny, base)
 
 
+def test_ppg_detector_reads_an_inverted_sensor_when_told(rng: np.random.Generator) -> None:
+    fs = 100.0
+    x, _ = synth_ppg(fs=fs, duration_s=40, hr_bpm=70, rng=rng, hr_jitter=0.1)
+    raw = 250_000 - 3000 * x  # MAX30102-like: more blood, less light
+
+    upright = ppg_find_pulses(x, fs=fs)
+    inverted = ppg_find_pulses(raw, fs=fs, invert=True)
+
+    np.testing.assert_array_equal(inverted, upright)
+
+
 def test_ppg_detector_holds_through_pressure_and_drift_changes(rng: np.random.Generator) -> None:
     fs = 100.0
     x, onsets = synth_ppg(fs=fs, duration_s=120, hr_bpm=70, rng=rng, hr_jitter=0.05)

@@ -89,6 +89,10 @@ class PpgPulseDetector:
         Two pulses closer than this cannot both be real; the smaller one is dropped.
     settle_s : float
         No pulse is reported within this time after a bad (non-finite) sample.
+    invert : bool
+        The sensor reads *down* when blood volume goes up (raw MAX30102 red/IR counts, most raw
+        photodiode readings): negate it first. Monitor PLETH (BIDMC) and the analog pulse sensor's
+        amplified output read up.
 
     Notes
     -----
@@ -125,6 +129,7 @@ class PpgPulseDetector:
         beta: float = 0.02,
         refractory_s: float = 0.3,
         settle_s: float = 1.0,
+        invert: bool = False,
     ) -> None:
         self.fs = fs
         self.band_hz = band_hz
@@ -133,6 +138,7 @@ class PpgPulseDetector:
         self.beta = beta
         self.refractory_s = refractory_s
         self.settle_s = settle_s
+        self.invert = invert
 
     # -- state ---------------------------------------------------------------------------------
     def reset(self) -> "PpgPulseDetector":
@@ -180,6 +186,8 @@ class PpgPulseDetector:
         x = check_signal(chunk, name="chunk")
         if len(x) == 0:
             return np.zeros(0, dtype=np.int64)
+        if self.invert:
+            x = -x
         start = self.n_
         idx = np.arange(start, start + len(x), dtype=np.int64)
         bad = ~np.isfinite(x)
@@ -311,7 +319,7 @@ class PpgPulseDetector:
         return _Candidate(fiducial=fid, peak=peak, amplitude=float(yk[-1] - yk[0]))
 
 
-def ppg_find_pulses(x: np.ndarray, *, fs: float, **kwargs: float) -> np.ndarray:
+def ppg_find_pulses(x: np.ndarray, *, fs: float, **kwargs: float | bool) -> np.ndarray:
     """Pulse sample indices (maximum-upslope points) of a whole PPG record.
 
     A thin wrapper that runs `PpgPulseDetector` over ``x`` at once; keyword arguments go to it.
