@@ -132,6 +132,8 @@ def test_overview_shows_every_device_with_an_advancing_live_waveform(live, brows
     assert page.locator(f".tile[data-device='{devices[1].device_id}']").inner_text().count("61 %") == 1
     assert page.locator("#notice").inner_text().startswith("cardiowatch is not a medical device")
     assert page.get_by_text("not a medical device").count() == 1
+    # A sweep full enough to read (about 4.5 s of each device's decimated live samples) for the picture.
+    page.wait_for_function("() => window.cwStats.samplesReceived > 2 * 125 * 4.5")
     page.screenshot(path=str(screenshots / "overview.png"))
     assert page.errors == []
     page.context.close()
@@ -146,7 +148,7 @@ def test_phone_layout_stacks_tiles_in_one_column(live, browser, screenshots):
     second = page.locator(".tile").nth(1).bounding_box()
     assert second["y"] > first["y"] + first["height"] - 1 and abs(second["x"] - first["x"]) < 1
     assert first["width"] <= 390
-    page.wait_for_function("() => window.cwStats.sweepsDrawn > 10")
+    page.wait_for_function("() => window.cwStats.samplesReceived > 2 * 125 * 4.5")
     page.screenshot(path=str(screenshots / "phone.png"))
     page.context.close()
 
