@@ -3,33 +3,37 @@
 Algorithm, per sample (what the C port runs; every step is a causal filter or a comparison)::
 
     x ── hold last finite ──┬─► EcgFilter 0.5-40 Hz ─────────────────────► w[n]  (R-peak timing)
-                            └─► band-pass 5-20 Hz ─► b[n]
+                            ├─► band-pass 5-20 Hz (Butterworth, 2 sections) ─► b[n]
+                            └─► EcgQuality flags (nan, flat, clipped) ─────► bad[n]
     d[n]   = b[n] - b[n-k]                      slope over k = 10 ms
-    e[n]   = |d[n]|
-    v[n]   = (1/W) * sum(e[n-W+1 .. n])         moving-window integral, W = 100 ms
+    e[n]   = |d[n]|                             (absolute value, not square: amplitude-linear)
+    v[n]   = (1/W) * sum(e[n-W+1 .. n])         moving-window integral, W = 120 ms
 
-1. Candidates. ``v[m]`` is a candidate when it is the largest value within +/- 200 ms (ties: the
-   first sample of a plateau wins). Deciding this needs 200 ms of look-ahead.
-   Each candidate carries its height ``v[m]``, its steepest slope ``max e`` over the integration
-   window, and its R peak: the sample of largest ``|w|`` in +/- 80 ms around the QRS centre that the
-   integration lag points to, moved back by the filter's group delay (raw-signal timing).
-2. Learning (first 2 s): candidates are held; then the QRS level starts at the tallest one and the
-   noise level at the median of those below half of it, and the held candidates are replayed.
+1. Candidates. ``v[m]`` is a candidate when it is the largest value within +/- 250 ms and larger
+   than ``v[m-1]`` (a plateau counts once). Deciding this needs 250 ms of look-ahead; it also sets
+   the highest rate detected, 240 beats/min. Each candidate carries its height ``v[m]``, its
+   steepest slope ``max e`` over the integration window, and its R peak: the sample of largest
+   ``|w|`` within +/- 80 ms of the QRS centre that the integration lag points to, moved back by the
+   0.5-40 Hz filter's group delay (raw-signal timing). A candidate whose R peak lies within 150 ms
+   of a sample flagged ``nan``, ``flat`` or ``clipped`` is dropped: no beat, no level update.
+2. Learning: candidates in the 2 s from the first one are held; then the QRS level starts at the
+   tallest and the noise level at the median of those below half of it, and the held ones replay.
 3. Classification (Hamilton & Tompkins 1986): QRS level ``Q`` and noise level ``N`` are medians of
    the last 8 QRS and noise heights; threshold ``T = N + 0.3125 (Q - N)``. A candidate above ``T``
-   is a beat unless it comes within 360 ms of the previous beat with less than half of its slope
-   (a T wave, Pan & Tompkins 1985). A candidate within the 200 ms refractory period is ignored.
-4. Search-back: when no beat follows the last one within 1.66 median RR (at most 3 s), the tallest
-   candidate above ``T / 2`` at least 360 ms after it becomes a beat; repeated until none is left.
-5. Bad signal: beats inside (or within 200 ms of) a segment that `EcgQuality` flags are dropped
-   and do not train the levels.
+   is a beat unless it comes within 360 ms of the previous beat with less than 0.3 of its slope
+   (a T wave, after Pan & Tompkins 1985). A candidate within 200 ms of the last beat is ignored.
+4. Search-back: when no beat follows the last one within ``D = min(1.66 median RR, 3 s)``, the
+   tallest held candidate above ``T / 2`` and at least 360 ms after it becomes a beat (and the
+   search repeats from that beat). If none qualifies, one more search at ``2 D`` accepts down to
+   ``T / 4`` (the signal may have shrunk: electrode contact); then it waits for the next beat.
 
 A beat is reported once its candidate is decided: normally about 0.3 s after its R peak, at most
 `QrsDetector.delay_s` after it (a search-back beat, or the learning period).
 
 Every intermediate signal comes from a causal recurrence (``sosfilt``/``lfilter`` with kept state)
 and every decision from a fixed window of finished samples, so the beats are identical however the
-input is split into chunks.
+input is split into chunks. All windows are set in seconds and converted with ``fs``; the state is a
+few hundred samples of ``v``, ``e``, ``w`` plus the level and RR histories.
 """
 
 from __future__ import annotations
@@ -183,7 +187,11 @@ class QrsDetector:
         return np.asarray(beats, dtype=np.int64)
 
     def flush(self) -> np.ndarray:
-        """End of input: decide the candidates still waiting for look-ahead; return their beats."""
+        """End of input: decide the candidates still waiting for look-ahead; return their beats.
+
+        The right edge of the input then counts as the end of the signal; call `reset` before
+        feeding another record.
+        """
         if not hasattr(self, "n_seen_"):
             self.reset()
         beats: list[int] = []
@@ -331,7 +339,8 @@ class QrsDetector:
             self._search_back_until(final, beats)
 
     def _search_back(self, deadline: int, beats: list[int]) -> None:
-        assert self.last_m_ is not None
+        if self.last_m_ is None:
+            return
         gap = self._samples(SEARCHBACK_GAP_S)
         limit = 0.5 * self._threshold() * SEARCHBACK_DECAY**self.misses_
         best = None
