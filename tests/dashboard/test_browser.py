@@ -191,6 +191,18 @@ def test_history_shows_a_stored_strip_events_and_exports_csv(live, browser, scre
     assert samples == pytest.approx(10 * DEVICE_FS, rel=0.05)
     assert page.locator("#hr-chart .uplot").count() == 1
     assert page.locator("#events tr[data-event='alert']:has-text('Lead off')").count() == 1
+    # The strip around an event: the stored samples around the lead-off alert.
+    page.click("#events tr[data-event='alert'] button.strip-button")
+    page.wait_for_selector("#strip-title:has-text('Lead off')")
+    # Zoom from the hour down to about a minute by dragging on the chart: the strip follows the zoom.
+    over = page.locator("#hr-chart .u-over").bounding_box()
+    y = over["y"] + over["height"] / 2
+    x_end = over["x"] + over["width"] - 2
+    page.mouse.move(x_end - 15, y)
+    page.mouse.down()
+    page.mouse.move(x_end, y, steps=5)
+    page.mouse.up()
+    page.wait_for_selector("#strip-title:has-text('(zoom)')")
     page.screenshot(path=str(screenshots / "history.png"), full_page=True)
     with page.expect_download() as download_info:
         page.click("#export-csv")
@@ -238,4 +250,17 @@ def test_viewer_cannot_manage_devices(live, browser):
         return r.status;
     }""")
     assert refused == 403
+    page.context.close()
+
+
+def test_a_device_that_goes_quiet_is_marked_stale(live, browser):
+    server, _ = live
+    device_id, token = server.register_device("bed-quiet")
+    device = StreamingDevice(server.url, device_id, token, fs=DEVICE_FS).start()
+    page = _page(browser)
+    _login(page, server.url, VIEWER)
+    tile = f".tile[data-device='{device_id}']"
+    page.wait_for_selector(f"{tile}:not(.stale)")
+    device.stop()
+    page.wait_for_selector(f"{tile}.stale [data-testid='stale']:has-text('NO DATA')", timeout=25000)
     page.context.close()
