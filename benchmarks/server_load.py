@@ -70,6 +70,7 @@ class StepResult:
     alerts_expected: int = 0
     cpu_pct: float = 0.0
     beats_stored: int = 0
+    load_avg: float = 0.0  #: 1-minute load average of the machine at the end of the step (others' work too)
 
     def pct(self, values: list[float], q: float) -> float:
         return float(np.percentile(values, q)) if values else float("nan")
@@ -208,6 +209,7 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
     cpu0, wall0 = _cpu_s(pid), time.monotonic()
     await asyncio.gather(*(device(d, i) for i, d in enumerate(devices)))
     result.cpu_pct = 100.0 * (_cpu_s(pid) - cpu0) / (time.monotonic() - wall0)
+    result.load_avg = os.getloadavg()[0]
     stop.set()
     try:
         await asyncio.wait_for(asyncio.shield(ack_task), timeout=15.0)
@@ -224,13 +226,13 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
 
 def render(results: list[StepResult], seconds: float, knee: str) -> str:
     rows = ["| devices | samples/s | frames sent | lost | sample-to-ack p50 / p99 s | "
-            "sample-to-alert p50 / p99 s (alerts) | server CPU % of a core | beats stored | holds |",
-            "|---|---|---|---|---|---|---|---|---|"]
+            "sample-to-alert p50 / p99 s (alerts) | server CPU % of a core | machine load avg | beats stored | holds |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         rows.append(f"| {r.devices} | {r.devices * FS_MILLIHZ // 1000} | {r.frames_sent} | {r.lost} | "
                     f"{r.pct(r.ack_latency_s, 50):.3f} / {r.pct(r.ack_latency_s, 99):.3f} | "
                     f"{r.pct(r.alert_latency_s, 50):.3f} / {r.pct(r.alert_latency_s, 99):.3f} "
-                    f"({len(r.alert_latency_s)}/{r.alerts_expected}) | {r.cpu_pct:.0f} | {r.beats_stored} | "
+                    f"({len(r.alert_latency_s)}/{r.alerts_expected}) | {r.cpu_pct:.0f} | {r.load_avg:.1f} | {r.beats_stored} | "
                     f"{'yes' if r.holds else '**no**'} |")
     return "\n".join([
         BEGIN, "## Server", "",
@@ -241,7 +243,8 @@ def render(results: list[StepResult], seconds: float, knee: str) -> str:
         "Sample-to-alert excludes the lead-off alert's designed "
         f"{LEAD_OFF_HYSTERESIS_S:.0f} s hysteresis. \"beats stored\" shows whether the analysis ran "
         "(0: the pipeline's models were not in the checkout, so frames were stored and alerted on but "
-        "not analysed).", "", *rows, "", f"Knee: {knee}", END])
+        "not analysed). \"machine load avg\" is the 1-minute load average (2 cores) at the end of the "
+        "step: other work on the machine competes with the server.", "", *rows, "", f"Knee: {knee}", END])
 
 
 def write_section(section: str, doc: Path = DOC) -> None:

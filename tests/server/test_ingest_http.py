@@ -135,3 +135,18 @@ def test_device_token_is_stored_hashed(client, device):
     with make_session_factory(client.app.state.engine)() as session:
         stored = session.get(Device, device.id).token_hash
     assert device.token not in stored and len(stored) == 64
+
+
+def test_one_batch_of_messages_from_several_devices_gets_one_answer_each(client, device):
+    from cardiowatch.server.ingest import IngestItem, PayloadKind, Unauthorized
+
+    other = register(client, "other")
+    ingestor = client.app.state.ingestor
+    items = [IngestItem(ecg_bytes(device.id, [0, 1]), kind=PayloadKind.FRAMES, token=device.token, transport="t"),
+             IngestItem(ecg_bytes(other.id, [0]), kind=PayloadKind.FRAMES, token="bad", transport="t"),
+             IngestItem(ecg_bytes(other.id, [0]), kind=PayloadKind.FRAMES, token=other.token, transport="t"),
+             IngestItem(ecg_bytes(device.id, [1, 2]), kind=PayloadKind.FRAMES, token=device.token, transport="t")]
+    first, refused, third, fourth = ingestor.ingest_many(items, now=1.0)
+    assert (first.stored, third.stored, fourth.stored, fourth.duplicate) == ([0, 1], [0], [2], [1])
+    assert isinstance(refused, Unauthorized)
+    assert stored_seqs(client.app, device.id) == [0, 1, 2] and stored_seqs(client.app, other.id) == [0]

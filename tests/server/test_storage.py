@@ -40,7 +40,8 @@ def _store(session, device_id: int, seqs, now: float) -> None:
     for seq in seqs:
         raw = ecg_bytes(device_id, [seq])
         frame = frame_decode(raw)
-        crud.store_chunk(session=session, device_id=device_id, frame=frame, raw=raw, t_us=frame.t_us, now=now)
+        crud.insert_chunks(session=session, rows=[crud.chunk_row(device_id=device_id, frame=frame, raw=raw,
+                                                                 t_us=frame.t_us, now=now)])
 
 
 def test_retention_deletes_old_raw_chunks_only(database):

@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
         app.state.engine, app.state.session_factory, app.state.runtime = engine, session_factory, runtime
         app.state.ingestor = ingestor
         app.state.mqtt = None
+        await runtime.start()
         tasks = [asyncio.create_task(every(settings.alert_tick_s, runtime.tick, name="alert tick"))]
         if settings.retention_days > 0:
             retention_s = settings.retention_days * 86400.0
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await runtime.stop()
             if notifier is not None:
                 await notifier.aclose()
             if bridge is not None:

@@ -46,7 +46,6 @@ from cardiowatch.server.alerts import (
 )
 from cardiowatch.server.pipelines import DeviceAnalysis, PipelineRegistry
 from cardiowatch.server.storage import crud
-from cardiowatch.server.storage.crud import ChunkOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +100,17 @@ class Rejection:
     seq: int | None
     error: str
     detail: str
+
+
+@dataclass(frozen=True)
+class IngestItem:
+    """One message as a transport received it."""
+
+    payload: bytes
+    kind: PayloadKind
+    token: str | None
+    transport: str
+    topic_device_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -189,24 +199,49 @@ class Ingestor:
     def ingest(self, payload: bytes, *, kind: PayloadKind, token: str | None, transport: str, now: float,
                topic_device_id: int | None = None) -> IngestAnswer:
         """Handle one message from a device; see the module docstring for the order and the errors."""
-        self.counters.messages[transport] += 1
-        try:
-            if len(payload) > self.max_bytes:
-                raise PayloadTooLarge(f"{len(payload)} bytes, the maximum is {self.max_bytes}")
-            device_id = self.authenticate(token)
-            if topic_device_id is not None and topic_device_id != device_id:
-                raise Unauthorized(f"token of device {device_id} used on the topic of device {topic_device_id}")
-        except IngestRejected as exc:
-            self.counters.rejected[type(exc).__name__] += 1
-            logger.info("%s ingest refused: %s", transport, exc)
-            raise
-        if kind is PayloadKind.STATUS:
-            answer = self._ingest_status(payload, device_id=device_id, now=now)
-        else:
-            answer = self._ingest_frames(payload, device_id=device_id, now=now)
-        for rejection in answer.rejected:
-            self.counters.rejected[rejection.error] += 1
-        return answer
+        result = self.ingest_many([IngestItem(payload, kind=kind, token=token, transport=transport,
+                                              topic_device_id=topic_device_id)], now=now)[0]
+        if isinstance(result, IngestRejected):
+            raise result
+        return result
+
+    def ingest_many(self, items: list[IngestItem], *, now: float) -> list[IngestAnswer | IngestRejected]:
+        """Handle several messages (of any devices) together: one commit stores every frame among them.
+
+        Returns one answer per item, in order, or the `IngestRejected` that refused it as a whole. This is
+        what `ingest` calls; transports reach it through `Runtime`, which batches what arrives together.
+        """
+        results: list[IngestAnswer | IngestRejected | None] = [None] * len(items)
+        batch: list[tuple[IngestAnswer, list[tuple[int, bytes, Frame]]]] = []
+        for i, item in enumerate(items):
+            self.counters.messages[item.transport] += 1
+            try:
+                device_id = self._admit(item)
+                if item.kind is PayloadKind.STATUS:
+                    results[i] = self._ingest_status(item.payload, device_id=device_id, now=now)
+                else:
+                    answer, frames = self._decode_frames(item.payload, device_id=device_id)
+                    results[i] = answer
+                    batch.append((answer, frames))
+            except IngestRejected as exc:
+                self.counters.rejected[type(exc).__name__] += 1
+                logger.info("%s ingest refused: %s", item.transport, exc)
+                results[i] = exc
+        if batch:
+            self._store_and_analyse(batch, now=now)
+        for result in results:
+            if isinstance(result, IngestAnswer):
+                for rejection in result.rejected:
+                    self.counters.rejected[rejection.error] += 1
+        return results  # type: ignore[return-value] - every slot is filled above
+
+    def _admit(self, item: IngestItem) -> int:
+        if len(item.payload) > self.max_bytes:
+            raise PayloadTooLarge(f"{len(item.payload)} bytes, the maximum is {self.max_bytes}")
+        device_id = self.authenticate(item.token)
+        if item.topic_device_id is not None and item.topic_device_id != device_id:
+            raise Unauthorized(f"token of device {device_id} used on the topic of device {item.topic_device_id}")
+        return device_id
 
     def authenticate(self, token: str | None) -> int:
         """The id of the unrevoked device holding ``token``, else `Unauthorized`."""
@@ -229,11 +264,10 @@ class Ingestor:
         self._tokens.clear()
 
     # ------------------------------------------------------------------------------------- frames
-    def _ingest_frames(self, payload: bytes, *, device_id: int, now: float) -> IngestAnswer:
+    def _decode_frames(self, payload: bytes, *, device_id: int) -> tuple[IngestAnswer, list[tuple[int, bytes, Frame]]]:
         answer = IngestAnswer(device_id=device_id)
         parts, split_error = _split(payload)
         if len(parts) > self.max_frames:
-            self.counters.rejected["PayloadTooLarge"] += 1
             raise PayloadTooLarge(f"{len(parts)} frames in one message, the maximum is {self.max_frames}")
         frames: list[tuple[int, bytes, Frame]] = []
         for index, raw in enumerate(parts):
@@ -243,30 +277,51 @@ class Ingestor:
                 answer.rejected.append(Rejection(index, _seq_of(raw), type(exc).__name__, str(exc)))
         if split_error is not None:
             answer.rejected.append(Rejection(len(parts), None, type(split_error).__name__, str(split_error)))
-        new: list[tuple[Frame, int]] = []
+        return answer, frames
+
+    def _store_and_analyse(self, batch: list[tuple[IngestAnswer, list[tuple[int, bytes, Frame]]]], *,
+                           now: float) -> None:
+        wanted: dict[int, set[int]] = {}
+        for answer, frames in batch:
+            wanted.setdefault(answer.device_id, set()).update(frame.seq for _, _, frame in frames)
+        new: dict[int, list[tuple[Frame, int]]] = {}
+        first_answer: dict[int, IngestAnswer] = {}
         with self.session_factory() as session:
-            for index, raw, frame in frames:
-                t_us = self.registry.aligned_t_us(device_id, frame, now=now)
-                outcome = crud.store_chunk(session=session, device_id=device_id, frame=frame, raw=raw,
-                                           t_us=t_us, now=now)
-                if outcome is ChunkOutcome.STORED:
-                    answer.stored.append(frame.seq)
-                    new.append((frame, t_us))
-                elif outcome is ChunkOutcome.DUPLICATE:
-                    answer.duplicate.append(frame.seq)
-                else:
-                    answer.rejected.append(Rejection(index, frame.seq, Replayed.__name__,
-                                                     f"device {device_id} seq {frame.seq} is stored with other bytes"))
-            if new:
-                device = crud.get_device(session=session, device_id=device_id)
-                crud.mark_device_seen(session=session, device=device, seq=max(f.seq for f, _ in new),
-                                      sensor=new[-1][0].sensor.name.lower(), now=now)
+            known = {(device_id, seq): raw for device_id, seqs in wanted.items()
+                     for seq, raw in crud.stored_frames(session=session, device_id=device_id, seqs=seqs).items()}
+            rows = []
+            for answer, frames in batch:
+                device_id = answer.device_id
+                if frames:  # a message whose frames were all refused changes nothing, not even analysis state
+                    first_answer.setdefault(device_id, answer)
+                for index, raw, frame in frames:
+                    stored = known.get((device_id, frame.seq))
+                    if stored is None:
+                        t_us = self.registry.aligned_t_us(device_id, frame, now=now)
+                        rows.append(crud.chunk_row(device_id=device_id, frame=frame, raw=raw, t_us=t_us, now=now))
+                        known[(device_id, frame.seq)] = raw
+                        answer.stored.append(frame.seq)
+                        new.setdefault(device_id, []).append((frame, t_us))
+                    elif stored == raw:
+                        answer.duplicate.append(frame.seq)
+                    else:
+                        answer.rejected.append(Rejection(index, frame.seq, Replayed.__name__,
+                                                         f"device {device_id} seq {frame.seq} is stored with other bytes"))
+            crud.insert_chunks(session=session, rows=rows)
+            for device_id, frames in new.items():
+                crud.mark_device_seen(session=session, device_id=device_id, seq=max(f.seq for f, _ in frames),
+                                      sensor=frames[-1][0].sensor.name.lower(), now=now)
             session.commit()  # the acknowledgement point: nothing is acked before this
-        self.counters.frames_stored += len(answer.stored)
-        self.counters.frames_duplicate += len(answer.duplicate)
-        if new or frames:
-            self._analyse(answer, sorted(new, key=lambda item: item[0].seq), now=now)
-        return answer
+        self.counters.frames_stored += len(rows)
+        self.counters.frames_duplicate += sum(len(answer.duplicate) for answer, _ in batch)
+        with self.session_factory() as session:
+            summaries = [self._analyse(session, first_answer[device_id],
+                                       sorted(new.get(device_id, []), key=lambda item: item[0].seq), now=now)
+                         for device_id in first_answer]
+            session.commit()
+        for device_id, summary in zip(first_answer, summaries):
+            if summary is not None:
+                first_answer[device_id].summaries.append(summary)
 
     @staticmethod
     def _validate(frame: Frame, device_id: int) -> Frame:
@@ -281,30 +336,28 @@ class Ingestor:
         return frame
 
     # ----------------------------------------------------------------------------------- analysis
-    def _analyse(self, answer: IngestAnswer, new: list[tuple[Frame, int]], *, now: float) -> None:
+    def _analyse(self, session: Session, answer: IngestAnswer, new: list[tuple[Frame, int]], *,
+                 now: float) -> SummaryMade | None:
+        """Feed a device's new frames to its pipeline and the alert engine; results go on ``answer``."""
         device_id = answer.device_id
         state = self._live.setdefault(device_id, _DeviceLive())
         observations: list[Observation] = [DataSeen()]
-        with self.session_factory() as session:
-            for frame, t_us in new:
-                if frame.sensor is SensorKind.ECG:
-                    observations.append(StatusObserved(lead_off=frame.lead_off))
-                try:
-                    result = self.registry.feed(device_id, frame, t_us=t_us)
-                except Exception:  # noqa: BLE001 - analysis must never undo an acknowledged store
-                    self.counters.analysis_errors += 1
-                    logger.exception("device %d seq %d: analysis failed; stream reset", device_id, frame.seq)
-                    self.registry.flush(device_id)
-                    continue
-                if result is not None:
-                    observations += self._record(session, state, result, answer.live)
-            answer.transitions = self.alerts.observe(session=session, device_id=device_id,
-                                                     observations=observations, now=now)
-            summary = self._summarise(session, device_id, state, now)
-            session.commit()
-        if summary is not None:
-            answer.summaries.append(summary)
+        for frame, t_us in new:
+            if frame.sensor is SensorKind.ECG:
+                observations.append(StatusObserved(lead_off=frame.lead_off))
+            try:
+                result = self.registry.feed(device_id, frame, t_us=t_us)
+            except Exception:  # noqa: BLE001 - analysis must never undo an acknowledged store
+                self.counters.analysis_errors += 1
+                logger.exception("device %d seq %d: analysis failed; stream reset", device_id, frame.seq)
+                self.registry.flush(device_id)
+                continue
+            if result is not None:
+                observations += self._record(session, state, result, answer.live)
+        answer.transitions = self.alerts.observe(session=session, device_id=device_id,
+                                                 observations=observations, now=now)
         answer.live += [{"type": "alert", **t.to_dict()} for t in answer.transitions]
+        return self._summarise(session, device_id, state, now)
 
     def _record(self, session: Session, state: _DeviceLive, result: DeviceAnalysis,
                 live: list[dict[str, Any]]) -> list[Observation]:

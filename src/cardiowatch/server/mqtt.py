@@ -31,7 +31,7 @@ class MqttIngest:
     """The server's MQTT subscriber; `run` until cancelled."""
 
     def __init__(self, *, runtime: Runtime, host: str, port: int, prefix: str, username: str | None = None,
-                 password: str | None = None, publish_acks: bool = True) -> None:
+                 password: str | None = None, publish_acks: bool = True, max_in_flight: int = 4096) -> None:
         self.runtime = runtime
         self.host = host
         self.port = port
@@ -42,6 +42,8 @@ class MqttIngest:
         self.connected = asyncio.Event()
         self.dropped: Counter = Counter()
         self.received = 0
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._in_flight: set[asyncio.Task] = set()
 
     def counters(self) -> dict[str, Any]:
         return {"connected": self.connected.is_set(), "received": self.received, "dropped": dict(self.dropped)}
@@ -58,12 +60,28 @@ class MqttIngest:
                     backoff_s = 0.5
                     logger.info("MQTT: subscribed at %s:%d under %s/", self.host, self.port, self.prefix)
                     async for message in client.messages:
-                        await self.handle(client, message.topic.value, bytes(message.payload))
+                        # one task per message, created in arrival order, so the runtime batches them
+                        # and each device's frames stay in order; the semaphore bounds what is in flight
+                        await self._slots.acquire()
+                        task = asyncio.create_task(self._handle_one(client, message.topic.value,
+                                                                    bytes(message.payload)))
+                        self._in_flight.add(task)
+                        task.add_done_callback(self._in_flight.discard)
             except aiomqtt.MqttError as exc:
                 self.connected.clear()
                 logger.warning("MQTT: %s; retrying in %.1f s", exc, backoff_s)
                 await asyncio.sleep(backoff_s)
                 backoff_s = min(backoff_s * 2, 30.0)
+
+    async def _handle_one(self, client: aiomqtt.Client, topic: str, payload: bytes) -> None:
+        try:
+            await self.handle(client, topic, payload)
+        except aiomqtt.MqttError as exc:  # the ack could not be published: the device will resend
+            logger.info("MQTT: could not acknowledge on %s: %s", topic, exc)
+        except Exception:  # noqa: BLE001 - one failed message (e.g. database down) must not stop the rest
+            logger.exception("MQTT: message on %s failed; not acknowledged", topic)
+        finally:
+            self._slots.release()
 
     async def handle(self, client: aiomqtt.Client, topic: str, payload: bytes) -> None:
         """Ingest one message; drop (and count) what the protocol refuses."""

@@ -4,6 +4,7 @@ background tasks. Transports and routes call `Runtime` so each of them stays a t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -14,7 +15,7 @@ import anyio
 import anyio.to_thread
 
 from cardiowatch.server.alerts import AlertTransition
-from cardiowatch.server.ingest import IngestAnswer, Ingestor, PayloadKind, SummaryMade
+from cardiowatch.server.ingest import IngestAnswer, IngestItem, Ingestor, IngestRejected, PayloadKind, SummaryMade
 from cardiowatch.server.live import LiveHub
 from cardiowatch.server.storage import crud
 
@@ -32,13 +33,28 @@ class Runtime:
     def __init__(self, *, ingestor: Ingestor, live: LiveHub,
                  notify: Callable[[list[AlertTransition]], Any] | None = None,
                  summaries: Callable[[SummaryMade], Any] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, max_batch: int = 256) -> None:
         self.ingestor = ingestor
         self.live = live
         self.notify = notify
         self.summaries = summaries
         self.clock = clock
         self.limiter = anyio.CapacityLimiter(1)
+        self.max_batch = max_batch
+        self.queue_: asyncio.Queue[tuple[IngestItem, asyncio.Future]] | None = None
+        self.batcher_: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        """Start the batcher (on the app's event loop)."""
+        self.queue_ = asyncio.Queue()
+        self.batcher_ = asyncio.create_task(self._batches())
+
+    async def stop(self) -> None:
+        if self.batcher_ is not None:
+            self.batcher_.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.batcher_
+            self.batcher_ = None
 
     async def run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``func`` on the ingest worker thread, after every call queued before it."""
@@ -46,14 +62,43 @@ class Runtime:
 
     async def ingest(self, payload: bytes, *, kind: PayloadKind, token: str | None, transport: str,
                      topic_device_id: int | None = None) -> IngestAnswer:
-        """Hand one message to `Ingestor.ingest`, then publish its live messages and alert transitions."""
-        answer = await self.run(self.ingestor.ingest, payload, kind=kind, token=token, transport=transport,
-                                now=self.clock(), topic_device_id=topic_device_id)
-        self.publish(answer.live, answer.transitions)
-        if self.summaries is not None:
-            for summary in answer.summaries:
-                self.summaries(summary)
-        return answer
+        """Hand one message to the ingest core and wait for its answer (after the commit that stores it).
+
+        Messages that arrive while a batch is being stored wait and go together in the next one (one
+        commit for all), so the commit rate, not the message rate, bounds throughput.
+        """
+        if self.queue_ is None:
+            raise RuntimeError("Runtime.ingest: expected a started runtime, got one not started")
+        future = asyncio.get_running_loop().create_future()
+        self.queue_.put_nowait((IngestItem(payload, kind=kind, token=token, transport=transport,
+                                           topic_device_id=topic_device_id), future))
+        result = await future
+        if isinstance(result, IngestRejected):
+            raise result
+        return result
+
+    async def _batches(self) -> None:
+        queue = self.queue_
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < self.max_batch and not queue.empty():
+                batch.append(queue.get_nowait())
+            try:
+                results = await self.run(self.ingestor.ingest_many, [item for item, _ in batch], now=self.clock())
+            except Exception as exc:  # noqa: BLE001 - e.g. the database is down: every waiter gets the error
+                logger.exception("ingest batch of %d messages failed", len(batch))
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results):
+                if isinstance(result, IngestAnswer):
+                    self.publish(result.live, result.transitions)
+                    if self.summaries is not None:
+                        for summary in result.summaries:
+                            self.summaries(summary)
+                if not future.done():  # the waiter may have gone (client disconnected)
+                    future.set_result(result)
 
     def publish(self, live: list[dict[str, Any]], transitions: list[AlertTransition]) -> None:
         """Hand results to the live feed and the webhook (on the event loop's thread: neither waits)."""

@@ -5,11 +5,10 @@ Routes and the ingest path call these; nothing else in the server writes SQL.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from cardiowatch.protocol import Frame, Status
@@ -27,14 +26,6 @@ from cardiowatch.server.storage.models import (
 
 #: Query results are capped so one request cannot pull a whole database.
 MAX_ROWS = 10_000
-
-
-class ChunkOutcome(enum.Enum):
-    """What `store_chunk` did with a frame."""
-
-    STORED = "stored"
-    DUPLICATE = "duplicate"  # same (device, seq), same bytes: a resend
-    CONFLICT = "conflict"  # same (device, seq), different bytes: a replay, refused
 
 
 # ------------------------------------------------------------------------------------------ devices
@@ -76,23 +67,35 @@ def revoke_device(*, session: Session, device: Device, now: float) -> Device:
     return device
 
 
-def mark_device_seen(*, session: Session, device: Device, seq: int, sensor: str, now: float) -> None:
-    device.last_seq = seq if device.last_seq is None else max(device.last_seq, seq)
-    device.sensor = sensor
-    device.last_seen_at = now
+def mark_device_seen(*, session: Session, device_id: int, seq: int, sensor: str, now: float) -> None:
+    """Record that frames up to ``seq`` arrived now (``last_seq`` only ever grows)."""
+    session.execute(update(Device).where(Device.id == device_id).values(
+        last_seq=case((Device.last_seq.is_(None) | (Device.last_seq < seq), seq), else_=Device.last_seq),
+        sensor=sensor, last_seen_at=now))
 
 
 # ------------------------------------------------------------------------------------ sample chunks
-def store_chunk(*, session: Session, device_id: int, frame: Frame, raw: bytes, t_us: int,
-                now: float) -> ChunkOutcome:
-    """Add one frame's chunk unless ``(device_id, seq)`` is already stored; say which happened."""
-    existing = session.scalar(select(SampleChunk.frame).where(SampleChunk.device_id == device_id,
-                                                              SampleChunk.seq == frame.seq))
-    if existing is not None:
-        return ChunkOutcome.DUPLICATE if bytes(existing) == raw else ChunkOutcome.CONFLICT
-    session.add(SampleChunk(device_id=device_id, seq=frame.seq, t_us=t_us, fs_millihz=frame.fs_millihz,
-                            n_samples=frame.n_samples, flags=int(frame.flags), frame=raw, received_at=now))
-    return ChunkOutcome.STORED
+def stored_frames(*, session: Session, device_id: int, seqs: set[int]) -> dict[int, bytes]:
+    """The stored frame bytes of those of ``seqs`` a device already has (duplicate / replay checks)."""
+    out: dict[int, bytes] = {}
+    ordered = sorted(seqs)
+    for i in range(0, len(ordered), 500):  # keep IN lists short
+        query = select(SampleChunk.seq, SampleChunk.frame).where(SampleChunk.device_id == device_id,
+                                                                 SampleChunk.seq.in_(ordered[i: i + 500]))
+        out.update((seq, bytes(raw)) for seq, raw in session.execute(query))
+    return out
+
+
+def chunk_row(*, device_id: int, frame: Frame, raw: bytes, t_us: int, now: float) -> dict:
+    """The `SampleChunk` values of one frame, for `insert_chunks`."""
+    return {"device_id": device_id, "seq": frame.seq, "t_us": t_us, "fs_millihz": frame.fs_millihz,
+            "n_samples": frame.n_samples, "flags": int(frame.flags), "frame": raw, "received_at": now}
+
+
+def insert_chunks(*, session: Session, rows: list[dict]) -> None:
+    """Insert many chunks in one statement (the caller checked they are new)."""
+    if rows:
+        session.execute(insert(SampleChunk), rows)
 
 
 def list_chunks(*, session: Session, device_id: int, start_t_us: int | None = None,
