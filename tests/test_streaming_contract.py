@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cardiowatch.rhythm.tracker import RhythmTracker
 from cardiowatch.signal.filters import EcgFilter
 from cardiowatch.signal.qrs import QrsDetector
 from cardiowatch.signal.quality import EcgQuality
@@ -50,10 +51,19 @@ def _ecg(fs: float) -> np.ndarray:
     return x
 
 
+def _beats(fs: float) -> np.ndarray:
+    """Beat times for RhythmTracker: 5 min of sinus rhythm, 8 min of AF, a 2.5 s pause, sinus again."""
+    rng = np.random.default_rng(12)
+    rr = np.r_[0.8 + 0.01 * rng.normal(size=400), rng.uniform(0.35, 1.05, 700), 2.5,
+               0.8 + 0.01 * rng.normal(size=300)]
+    return np.round(np.cumsum(rr) * fs).astype(np.int64)
+
+
 STAGES: dict[str, StageSpec] = {
     "EcgFilter": StageSpec(lambda fs: EcgFilter(fs=fs), _join_arrays, _ecg),
     "QrsDetector": StageSpec(lambda fs: QrsDetector(fs=fs), _join_arrays, _ecg),
     "EcgQuality": StageSpec(lambda fs: EcgQuality(fs=fs), _join_lists, _ecg),
+    "RhythmTracker": StageSpec(lambda fs: RhythmTracker(fs=fs), _join_lists, _beats),
 }
 
 

@@ -364,5 +364,26 @@ def evaluate(
         raise typer.Exit(code=1) from exc
 
 
+
+@app.command("report")
+def report(
+    record: Annotated[str, typer.Argument(help="database/name, e.g. mitdb/201 or ltafdb/00 (reference beats).")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="HTML file to write (default: <name>.html).")] = None,
+) -> None:
+    """Write an HTML rhythm report: summary, tachogram, rhythm timeline, strips around each episode."""
+    from cardiowatch.errors import CardiowatchError
+    from cardiowatch.evaluate.report import report_record
+
+    database, _, name = record.partition("/")
+    if not name:
+        console.print(f"[red]error:[/red] give the record as database/name, got {record!r}")
+        raise typer.Exit(code=2)
+    try:
+        path = report_record(database, name, out or Path(f"{database}_{name}.html"))
+    except (CardiowatchError, ValueError, KeyError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+    console.print(f"wrote {path}")
+
 if __name__ == "__main__":
     app()

@@ -13,8 +13,10 @@ Definitions
   of recording.
 - Onset delay: for every reference AF episode that starts after the record's first beat, the time from
   its first beat to the moment the tracker *reported* AF (``RhythmChange.detected_sample``, which includes
-  the look-ahead and confirmation), taking the first detected AF episode that overlaps it. Episodes with
-  no overlapping detection count as missed.
+  the look-ahead and confirmation), taking the first detected AF episode that overlaps it (0 when the
+  tracker was still in AF from before). Episodes with no overlapping detection count as missed. The
+  "fresh" delay counts only onsets whose detected episode starts at or after the reference onset, i.e.
+  where the tracker really had to notice a new episode.
 - Perturbed: beat times jittered with Gaussian noise (``jitter_s``, the PPG pulse timing error) and a
   share ``miss_rate`` of beats dropped at random (missed pulses), no beat classes (PPG gives none).
 """
@@ -111,6 +113,7 @@ class AfScore:
     onsets: int = 0
     missed_onsets: int = 0
     delays_s: list[float] = field(default_factory=list)
+    fresh_delays_s: list[float] = field(default_factory=list)  #: onsets the tracker was not already in AF at
 
     @property
     def sensitivity(self) -> float:
@@ -140,6 +143,9 @@ class AfScore:
             "onsets": self.onsets,
             "missed_onsets": self.missed_onsets,
             "median_delay_s": round(self.median_delay_s, 1),
+            "fresh_onsets": len(self.fresh_delays_s),
+            "median_fresh_delay_s": round(float(np.median(self.fresh_delays_s)), 1) if self.fresh_delays_s
+            else float("nan"),
         }
 
 
@@ -197,6 +203,8 @@ def score_record(
             score.missed_onsets += 1
         else:
             score.delays_s.append(max(hit[2] - t0, 0) / record.fs)
+            if hit[0] >= t0:
+                score.fresh_delays_s.append((hit[2] - t0) / record.fs)
     return score
 
 
@@ -213,6 +221,7 @@ def score_records(records, *, model: AfModel, **kwargs) -> AfScore:
         total.onsets += s.onsets
         total.missed_onsets += s.missed_onsets
         total.delays_s += s.delays_s
+        total.fresh_delays_s += s.fresh_delays_s
     return total
 
 

@@ -1,0 +1,199 @@
+"""RhythmTracker: AF episodes, rate rhythms, ventricular patterns, pauses, bad input, chunk invariance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cardiowatch.errors import SignalError
+from cardiowatch.rhythm.af import af_beat_features
+from cardiowatch.rhythm.model import load_af_model
+from cardiowatch.rhythm.summary import analyze_rhythm, episodes_to_annotations
+from cardiowatch.rhythm.tracker import RhythmTracker
+
+from rhythm_synthetic import FS, af_rr, beats_from_rr, sinus_rr
+
+
+def _run(beats, labels=None, cuts=None, **kw):
+    tracker = RhythmTracker(fs=FS, **kw)
+    out = []
+    if cuts is None:
+        out += tracker.process(beats, labels)
+    else:
+        edges = np.r_[0, np.minimum(np.cumsum(np.asarray(cuts, dtype=np.int64)), len(beats)), len(beats)].astype(np.int64)
+        for a, b in zip(edges[:-1], edges[1:]):
+            out += tracker.process(beats[a:b], None if labels is None else labels[a:b])
+    out += tracker.flush()
+    return tracker, out
+
+
+def test_tracker_finds_one_af_episode_with_boundaries_near_the_truth(sinus_af_sinus) -> None:
+    beats, af_start, af_end = sinus_af_sinus
+    tracker, _ = _run(beats)
+    af = [e for e in tracker.episodes() if e.rhythm == "AFIB"]
+    assert len(af) == 1
+    assert abs(af[0].start_sample - af_start) / FS < 10.0
+    assert abs(af[0].end_sample - af_end) / FS < 10.0
+    assert [e.rhythm for e in tracker.episodes()] == ["N", "AFIB", "N"]
+
+
+def test_af_is_reported_after_lookahead_and_confirmation_beats_only(sinus_af_sinus) -> None:
+    beats, af_start, _ = sinus_af_sinus
+    model = load_af_model()
+    tracker, _ = _run(beats)
+    change = next(c for c in tracker.changes() if c.rhythm == "AFIB")
+    longest_af_rr_s = 1.05
+    bound_s = (model.lookahead + model.min_af_beats + 4) * longest_af_rr_s
+    assert 0 <= (change.detected_sample - af_start) / FS <= bound_s
+    assert change.detected_sample >= change.sample
+
+
+def test_regular_sinus_rhythm_raises_no_af_and_no_events(rng) -> None:
+    beats = beats_from_rr(sinus_rr(rng, 3000))
+    tracker, out = _run(beats)
+    assert [e.rhythm for e in tracker.episodes()] == ["N"]
+    assert tracker.events() == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.integers(0, 300), max_size=20))
+def test_chunked_processing_equals_whole(sinus_af_sinus, cuts) -> None:
+    beats, _, _ = sinus_af_sinus
+    labels = np.where(np.arange(len(beats)) % 97 < 3, "V", "N").astype(object)  # a few V runs
+    whole, _ = _run(beats, labels)
+    chunked, _ = _run(beats, labels, cuts=cuts)
+    assert chunked.changes() == whole.changes()
+    assert chunked.events() == whole.events()
+    assert chunked.episodes() == whole.episodes()
+
+
+class _RecordingTracker(RhythmTracker):
+    """Keeps the AF probability of every decided beat."""
+
+    def reset(self) -> None:
+        super().reset()
+        self.probs_: list[np.ndarray] = []
+
+    def _candidates(self, ctx, n, prob, rate):
+        self.probs_.append(np.array(prob))
+        return super()._candidates(ctx, n, prob, rate)
+
+
+@pytest.mark.parametrize("chunk", [1, 37, 10_000])
+def test_tracker_uses_the_same_windows_as_the_training_features(sinus_af_sinus, chunk) -> None:
+    beats, _, _ = sinus_af_sinus
+    model = load_af_model()
+    features, _, decided = af_beat_features(beats, fs=FS, window=model.window, lookahead=model.lookahead)
+    tracker = _RecordingTracker(fs=FS)
+    tracker.reset()
+    for i in range(0, len(beats), chunk):
+        tracker.process(beats[i : i + chunk])
+    streamed = np.concatenate(tracker.probs_)
+    n = int(decided.sum())
+    assert len(streamed) == n  # the undecided tail waits for flush
+    np.testing.assert_array_equal(streamed, model.predict_proba(features[decided]))
+
+
+def test_slow_and_fast_sustained_rates_are_sbr_and_svta(rng) -> None:
+    rr = np.r_[sinus_rr(rng, 200, mean_s=0.8), sinus_rr(rng, 200, mean_s=1.4), sinus_rr(rng, 300, mean_s=0.5)]
+    tracker, _ = _run(beats_from_rr(rr))
+    assert [e.rhythm for e in tracker.episodes()] == ["N", "SBR", "SVTA"]
+
+
+def test_brady_and_tachy_thresholds_are_configurable(rng) -> None:
+    beats = beats_from_rr(sinus_rr(rng, 300, mean_s=1.1))  # 55 bpm
+    default, _ = _run(beats)
+    strict, _ = _run(beats, brady_bpm=60.0)
+    assert [e.rhythm for e in default.episodes()] == ["N"]
+    assert [e.rhythm for e in strict.episodes()] == ["SBR"]
+
+
+def test_ventricular_couplet_run_and_vt_are_reported(rng) -> None:
+    rr = sinus_rr(rng, 300)
+    labels = np.full(300, "N", dtype=object)
+    labels[100:102] = "V"  # couplet
+    labels[150:156] = "V"  # run of 6
+    rr[151:156] = 0.45  # at 133 bpm: VT
+    tracker, _ = _run(beats_from_rr(rr), labels)
+    kinds = [(e.kind, e.n_beats) for e in tracker.events()]
+    assert kinds == [("COUPLET", 2), ("VRUN", 6)]
+    assert "VT" in [e.rhythm for e in tracker.episodes()]
+
+
+def test_bigeminy_is_reported_from_beat_classes(rng) -> None:
+    labels = np.full(400, "N", dtype=object)
+    labels[101:300:2] = "V"
+    tracker, _ = _run(beats_from_rr(sinus_rr(rng, 400)), labels)
+    assert [e.rhythm for e in tracker.episodes()] == ["N", "B", "N"]
+
+
+def test_pause_and_asystole_events(rng) -> None:
+    rr = sinus_rr(rng, 200)
+    rr[80] = 2.5
+    rr[150] = 5.0
+    tracker, _ = _run(beats_from_rr(rr))
+    assert [e.kind for e in tracker.events()] == ["PAUSE", "ASYSTOLE"]
+    assert tracker.events()[1].end_sample - tracker.events()[1].sample == pytest.approx(5.0 * FS, abs=2)
+
+
+def test_advance_to_raises_asystole_once_while_no_beat_arrives(rng) -> None:
+    beats = beats_from_rr(sinus_rr(rng, 100))
+    tracker = RhythmTracker(fs=FS)
+    tracker.process(beats)
+    last = int(beats[-1])
+    assert tracker.advance_to(last + int(3 * FS)) == []
+    raised = tracker.advance_to(last + int(4.5 * FS))
+    assert [e.kind for e in raised] == ["ASYSTOLE"]
+    assert tracker.advance_to(last + int(6 * FS)) == []
+    late = tracker.process(np.array([last + int(7 * FS)]))
+    assert [e for e in late if getattr(e, "kind", "") == "ASYSTOLE"] == []
+
+
+def test_bad_beat_times_are_dropped_and_counted_without_crash(rng) -> None:
+    beats = beats_from_rr(sinus_rr(rng, 300)).astype(float)
+    beats[50] = np.nan
+    beats[120] = beats[119]  # duplicate
+    beats[200] = beats[198] - 5  # out of order
+    tracker, _ = _run(beats)
+    assert tracker.n_dropped_ == 3
+    assert [e.rhythm for e in tracker.episodes()] == ["N"]
+
+
+def test_implausible_intervals_are_excluded_and_counted(rng) -> None:
+    beats = beats_from_rr(sinus_rr(rng, 300))
+    extra = beats[100:110] + int(0.1 * FS)  # double detections 100 ms after real beats
+    tracker, _ = _run(np.sort(np.r_[beats, extra]))
+    assert tracker.n_invalid_rr_ == 10
+    assert "AFIB" not in [e.rhythm for e in tracker.episodes()]
+
+
+def test_empty_chunks_and_short_records_are_fine(rng) -> None:
+    tracker = RhythmTracker(fs=FS)
+    assert tracker.process(np.array([], dtype=np.int64)) == []
+    tracker.process(beats_from_rr(sinus_rr(rng, 5)))
+    tracker.flush()
+    assert tracker.episodes() == []
+
+
+def test_misuse_raises_typed_errors(rng) -> None:
+    tracker = RhythmTracker(fs=FS)
+    with pytest.raises(SignalError):
+        tracker.process(np.zeros((2, 2)))
+    with pytest.raises(SignalError):
+        tracker.process(np.array([1, 2]), ["N"])
+    tracker.flush()
+    with pytest.raises(RuntimeError):
+        tracker.process(np.array([10]))
+    with pytest.raises(SignalError):
+        RhythmTracker(fs=0.0).reset()
+
+
+def test_episodes_become_wfdb_rhythm_annotations(sinus_af_sinus) -> None:
+    beats, _, _ = sinus_af_sinus
+    result = analyze_rhythm(beats, fs=FS)
+    sample, notes = episodes_to_annotations(result.changes)
+    assert notes == ["(N", "(AFIB", "(N"]
+    assert np.all(np.diff(sample) > 0)
+    assert set(sample) <= set(beats)
