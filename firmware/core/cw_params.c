@@ -74,3 +74,57 @@ const cw_qrs_cfg_t *cw_qrs_cfg_for(uint32_t fs_hz)
         return 0;
     }
 }
+
+const cw_ppg_cfg_t cw_ppg_cfg_100hz = {
+    .fs = 100.0,
+    .n_sections = 2u,
+    .sos = {0.041253537241720324, 0.08250707448344065, 0.041253537241720324, 1.0, -1.3658733439558506, 0.5369260460749358, 1.0, -2.0, 1.0, 1.0, -1.9561871343633086, 0.9572675752592231},
+    .zi = {0.9234441665805795, -0.47671778652915653, -0.9646977038222767, 0.9646977038222776},
+    .w_peak = 11u,
+    .w_beat = 67u,
+    .delay = 33u,
+    .shift = 28u,
+    .ema_a = 0.0012492190754190835,
+    .beta = 0.02,
+    .rise_max = 40u,
+    .refractory = 30u,
+    .settle = 100u,
+    .hist_len = 211u,
+    .search_back = 0u,
+    .search_ratio = 0.0,
+    .search_min_rise = 0.0,
+    .search_gap_max = 0u,
+};
+
+const cw_ppg_cfg_t cw_ppg_cfg_125hz = {
+    .fs = 125.0,
+    .n_sections = 2u,
+    .sos = {0.027859766117136028, 0.055719532234272055, 0.027859766117136028, 1.0, -1.4927424983800321, 0.6077819063875052, 1.0, -2.0, 1.0, 1.0, -1.9649795163240527, 0.965674532086163},
+    .zi = {0.9408436234318172, -0.5609006267069648, -0.968703389548871, 0.9687033895488738},
+    .w_peak = 15u,
+    .w_beat = 83u,
+    .delay = 41u,
+    .shift = 34u,
+    .ema_a = 0.000999500166624978,
+    .beta = 0.02,
+    .rise_max = 50u,
+    .refractory = 38u,
+    .settle = 125u,
+    .hist_len = 261u,
+    .search_back = 0u,
+    .search_ratio = 0.0,
+    .search_min_rise = 0.0,
+    .search_gap_max = 0u,
+};
+
+const cw_ppg_cfg_t *cw_ppg_cfg_for(uint32_t fs_hz)
+{
+    switch (fs_hz) {
+    case 100u:
+        return &cw_ppg_cfg_100hz;
+    case 125u:
+        return &cw_ppg_cfg_125hz;
+    default:
+        return 0;
+    }
+}

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "cw_ppg.h"
 #include "cw_qrs.h"
 
 #ifdef __cplusplus
@@ -16,6 +17,13 @@ extern const cw_qrs_cfg_t cw_qrs_cfg_360hz;
 
 /** The QRS configuration for a sampling rate in whole Hz; NULL when none was exported. */
 const cw_qrs_cfg_t *cw_qrs_cfg_for(uint32_t fs_hz);
+
+/* PpgPulseDetector(fs=...) of src/cardiowatch/signal/ppg.py at each PPG rate. */
+extern const cw_ppg_cfg_t cw_ppg_cfg_100hz;
+extern const cw_ppg_cfg_t cw_ppg_cfg_125hz;
+
+/** The PPG configuration for a sampling rate in whole Hz; NULL when none was exported. */
+const cw_ppg_cfg_t *cw_ppg_cfg_for(uint32_t fs_hz);
 
 #ifdef __cplusplus
 }

@@ -61,15 +61,21 @@ def match_within(a: np.ndarray, b: np.ndarray, tolerance: int = TOLERANCE_SAMPLE
     return matched
 
 
-def run_c_qrs(counts: np.ndarray, *, fs: float, cuts: list[int] | None = None,
-              host_dir: Path = HOST_DIR) -> np.ndarray:
-    """Beats of the C detector (``cw_qrs_cli``) fed ``counts`` in chunks cycling through ``cuts``."""
-    args = [str(host_dir / "cw_qrs_cli"), str(int(round(fs))), *map(str, cuts or [64])]
+def run_c(kind: str, counts: np.ndarray, *, fs: float, cuts: list[int] | None = None,
+          host_dir: Path = HOST_DIR) -> np.ndarray:
+    """Events of a C detector (``cw_detect_cli qrs|ppg``) fed ``counts`` in chunks cycling through ``cuts``."""
+    args = [str(host_dir / "cw_detect_cli"), kind, str(int(round(fs))), *map(str, cuts or [64])]
     proc = subprocess.run(args, input=np.asarray(counts, dtype="<i2").tobytes(), capture_output=True,
                           check=False, timeout=300)
     if proc.returncode != 0:
-        raise RuntimeError(f"cw_qrs_cli exit {proc.returncode}: {proc.stderr.decode(errors='replace')}")
+        raise RuntimeError(f"cw_detect_cli exit {proc.returncode}: {proc.stderr.decode(errors='replace')}")
     return np.array(proc.stdout.split(), dtype=np.int64)
+
+
+def run_c_qrs(counts: np.ndarray, *, fs: float, cuts: list[int] | None = None,
+              host_dir: Path = HOST_DIR) -> np.ndarray:
+    """Beats of the C QRS detector."""
+    return run_c("qrs", counts, fs=fs, cuts=cuts, host_dir=host_dir)
 
 
 def mitdb_counts(record: str) -> tuple[np.ndarray, float]:
@@ -79,6 +85,29 @@ def mitdb_counts(record: str) -> tuple[np.ndarray, float]:
     rec = read_record("mitdb", record)
     x = np.asarray(rec.signals[rec.ecg_lead()], dtype=np.float64)
     return np.round(np.nan_to_num(x) * COUNTS_PER_MV).astype(np.int16), rec.fs
+
+
+#: int16 counts per unit of BIDMC's normalised PLETH (0..1); the detector is scale-free.
+PLETH_COUNTS = 20000.0
+
+
+def bidmc_counts(record: str) -> tuple[np.ndarray, float]:
+    """The record's PLETH signal as int16 counts and its sampling rate."""
+    from cardiowatch.data import read_record
+
+    rec = read_record("bidmc", record)
+    x = np.asarray(rec.signals["PLETH"], dtype=np.float64)
+    return np.round(np.nan_to_num(x) * PLETH_COUNTS).astype(np.int16), rec.fs
+
+
+def ppg_agreement(record: str, host_dir: Path = HOST_DIR) -> Agreement:
+    """Run both PPG pulse detectors over one BIDMC record's PLETH."""
+    from cardiowatch.signal.ppg import ppg_find_pulses
+
+    counts, fs = bidmc_counts(record)
+    py = ppg_find_pulses(counts.astype(np.float64), fs=fs)
+    c = run_c("ppg", counts, fs=fs, host_dir=host_dir)
+    return Agreement(record, len(py), len(c), match_within(py, c))
 
 
 def qrs_agreement(record: str, host_dir: Path = HOST_DIR) -> Agreement:
@@ -91,7 +120,7 @@ def qrs_agreement(record: str, host_dir: Path = HOST_DIR) -> Agreement:
     return Agreement(record, len(py), len(c), match_within(py, c))
 
 
-def _report(rows: list[Agreement], what: str, source: str) -> str:
+def report(rows: list[Agreement], what: str, source: str) -> str:
     n_py = sum(r.n_python for r in rows)
     n_c = sum(r.n_c for r in rows)
     matched = sum(r.matched for r in rows)
@@ -117,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         log.info("%s: python %d, c %d, matched %d (%.2f %%)", record, row.n_python, row.n_c, row.matched,
                  100 * row.fraction)
         rows.append(row)
-    text = _report(rows, "QRS detector (`cw_qrs` vs `signal/qrs.py`)", "mitdb")
+    text = report(rows, "QRS detector (`cw_qrs` vs `signal/qrs.py`)", "mitdb")
     sys.stdout.write(text)
     if args.write:
         sys.path.insert(0, str(Path(__file__).parent))
