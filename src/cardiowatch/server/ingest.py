@@ -287,8 +287,7 @@ class Ingestor:
         new: dict[int, list[tuple[Frame, int]]] = {}
         first_answer: dict[int, IngestAnswer] = {}
         with self.session_factory() as session:
-            known = {(device_id, seq): raw for device_id, seqs in wanted.items()
-                     for seq, raw in crud.stored_frames(session=session, device_id=device_id, seqs=seqs).items()}
+            known = crud.stored_frames(session=session, wanted=wanted)
             rows = []
             for answer, frames in batch:
                 device_id = answer.device_id
@@ -308,9 +307,9 @@ class Ingestor:
                         answer.rejected.append(Rejection(index, frame.seq, Replayed.__name__,
                                                          f"device {device_id} seq {frame.seq} is stored with other bytes"))
             crud.insert_chunks(session=session, rows=rows)
-            for device_id, frames in new.items():
-                crud.mark_device_seen(session=session, device_id=device_id, seq=max(f.seq for f, _ in frames),
-                                      sensor=frames[-1][0].sensor.name.lower(), now=now)
+            crud.mark_devices_seen(session=session, now=now, seen={
+                device_id: (max(f.seq for f, _ in frames), frames[-1][0].sensor.name.lower())
+                for device_id, frames in new.items()})
             session.commit()  # the acknowledgement point: nothing is acked before this
         self.counters.frames_stored += len(rows)
         self.counters.frames_duplicate += sum(len(answer.duplicate) for answer, _ in batch)

@@ -42,6 +42,7 @@ class MqttIngest:
         self.connected = asyncio.Event()
         self.dropped: Counter = Counter()
         self.received = 0
+        self._max_in_flight = max_in_flight
         self._slots = asyncio.Semaphore(max_in_flight)
         self._in_flight: set[asyncio.Task] = set()
 
@@ -53,7 +54,10 @@ class MqttIngest:
         while True:
             try:
                 async with aiomqtt.Client(self.host, self.port, username=self.username, password=self.password,
-                                          identifier=f"cardiowatch-server-{uuid.uuid4().hex[:12]}") as client:
+                                          identifier=f"cardiowatch-server-{uuid.uuid4().hex[:12]}",
+                                          max_inflight_messages=1000) as client:
+                    # acks are published from many tasks at once under load; that is expected, not a warning
+                    client.pending_calls_threshold = 10 * self._max_in_flight
                     for kind in _KINDS:
                         await client.subscribe(f"{self.prefix}/+/{kind}", qos=1)
                     self.connected.set()

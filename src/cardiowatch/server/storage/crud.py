@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from cardiowatch.protocol import Frame, Status
@@ -67,22 +67,34 @@ def revoke_device(*, session: Session, device: Device, now: float) -> Device:
     return device
 
 
-def mark_device_seen(*, session: Session, device_id: int, seq: int, sensor: str, now: float) -> None:
-    """Record that frames up to ``seq`` arrived now (``last_seq`` only ever grows)."""
-    session.execute(update(Device).where(Device.id == device_id).values(
-        last_seq=case((Device.last_seq.is_(None) | (Device.last_seq < seq), seq), else_=Device.last_seq),
-        sensor=sensor, last_seen_at=now))
+def mark_devices_seen(*, session: Session, seen: dict[int, tuple[int, str]], now: float) -> None:
+    """Record, for each ``device_id -> (highest seq, sensor)``, that frames arrived now.
+
+    One statement for all devices (executemany); ``last_seq`` only ever grows.
+    """
+    if not seen:
+        return
+    seq = bindparam("b_seq")
+    statement = (update(Device.__table__).where(Device.__table__.c.id == bindparam("b_id")).values(
+        last_seq=case((Device.__table__.c.last_seq.is_(None) | (Device.__table__.c.last_seq < seq), seq),
+                      else_=Device.__table__.c.last_seq),
+        sensor=bindparam("b_sensor"), last_seen_at=bindparam("b_now")))
+    session.connection().execute(statement, [{"b_id": d, "b_seq": q, "b_sensor": sensor, "b_now": now}
+                                             for d, (q, sensor) in seen.items()])
 
 
 # ------------------------------------------------------------------------------------ sample chunks
-def stored_frames(*, session: Session, device_id: int, seqs: set[int]) -> dict[int, bytes]:
-    """The stored frame bytes of those of ``seqs`` a device already has (duplicate / replay checks)."""
-    out: dict[int, bytes] = {}
-    ordered = sorted(seqs)
-    for i in range(0, len(ordered), 500):  # keep IN lists short
-        query = select(SampleChunk.seq, SampleChunk.frame).where(SampleChunk.device_id == device_id,
-                                                                 SampleChunk.seq.in_(ordered[i: i + 500]))
-        out.update((seq, bytes(raw)) for seq, raw in session.execute(query))
+def stored_frames(*, session: Session, wanted: dict[int, set[int]]) -> dict[tuple[int, int], bytes]:
+    """Stored bytes of the ``(device_id, seq)`` pairs in ``wanted`` that exist (duplicate / replay checks).
+
+    One query per 500 pairs, whatever the number of devices.
+    """
+    pairs = sorted((device_id, seq) for device_id, seqs in wanted.items() for seq in seqs)
+    out: dict[tuple[int, int], bytes] = {}
+    for i in range(0, len(pairs), 500):  # keep IN lists short
+        query = select(SampleChunk.device_id, SampleChunk.seq, SampleChunk.frame).where(
+            tuple_(SampleChunk.device_id, SampleChunk.seq).in_(pairs[i: i + 500]))
+        out.update(((device_id, seq), bytes(raw)) for device_id, seq, raw in session.execute(query))
     return out
 
 
