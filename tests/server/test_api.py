@@ -79,3 +79,11 @@ def test_too_many_frames_in_one_batch_is_refused(client, device):
 def test_unknown_device_is_404(client):
     assert client.get("/api/v1/devices/77").status_code == 404
     assert client.get("/api/v1/devices/77/beats").status_code == 404
+
+
+def test_device_link_state_follows_its_data(client, device):
+    assert client.get(f"/api/v1/devices/{device.id}").json()["link"] == "never_seen"
+    client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [0]), headers=device.auth)
+    assert client.get(f"/api/v1/devices/{device.id}").json()["link"] == "streaming"
+    client.post(f"/api/v1/devices/{device.id}/revoke")
+    assert client.get(f"/api/v1/devices/{device.id}").json()["link"] == "revoked"

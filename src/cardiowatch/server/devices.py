@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import secrets
 
 from sqlalchemy.orm import Session
@@ -9,6 +10,27 @@ from sqlalchemy.orm import Session
 from cardiowatch.server.ingest import token_hash
 from cardiowatch.server.storage import crud
 from cardiowatch.server.storage.models import Device
+
+#: A device that sent nothing for this long is STALE (its frames come every few hundred ms).
+STALE_AFTER_S = 10.0
+
+
+class DeviceLink(str, enum.Enum):
+    """What the server knows of a device's data link."""
+
+    NEVER_SEEN = "never_seen"
+    STREAMING = "streaming"
+    STALE = "stale"
+    REVOKED = "revoked"
+
+
+def device_link(device: Device, *, now: float) -> DeviceLink:
+    if device.revoked_at is not None:
+        return DeviceLink.REVOKED
+    if device.last_seen_at is None:
+        return DeviceLink.NEVER_SEEN
+    return DeviceLink.STREAMING if now - device.last_seen_at <= STALE_AFTER_S else DeviceLink.STALE
+
 
 #: 24 random bytes -> 32 URL-safe characters, within the protocol's 64-byte token limit.
 TOKEN_BYTES = 24

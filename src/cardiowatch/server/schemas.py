@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE
+from cardiowatch.server.devices import DeviceLink
 
 
 class _FromRow(BaseModel):
@@ -49,6 +50,7 @@ class StatusPublic(_FromRow):
 
 class DeviceState(BaseModel):
     device: DevicePublic
+    link: DeviceLink
     status: StatusPublic | None
     alert_level: int
     stored_frames: int

@@ -7,7 +7,7 @@ import time
 from fastapi import APIRouter, HTTPException, Request, status
 
 from cardiowatch.server.deps import ApiKeyDep, DeviceDep, IngestorDep, SessionDep
-from cardiowatch.server.devices import register_device, rotate_token
+from cardiowatch.server.devices import device_link, register_device, rotate_token
 from cardiowatch.server.schemas import DeviceCreate, DevicePublic, DeviceState, DeviceToken, StatusPublic
 from cardiowatch.server.storage import crud
 
@@ -33,7 +33,7 @@ def list_devices(session: SessionDep) -> list[DevicePublic]:
 def get_device(device: DeviceDep, session: SessionDep, request: Request) -> DeviceState:
     """A device with its latest status report, alert level and number of stored frames."""
     report = crud.latest_status(session=session, device_id=device.id)
-    return DeviceState(device=DevicePublic.model_validate(device),
+    return DeviceState(device=DevicePublic.model_validate(device), link=device_link(device, now=time.time()),
                        status=None if report is None else StatusPublic.model_validate(report),
                        alert_level=request.app.state.runtime.ingestor.alerts.level(device.id),
                        stored_frames=crud.count_chunks(session=session, device_id=device.id))
