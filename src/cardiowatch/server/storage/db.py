@@ -62,11 +62,11 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema to ``revision`` with Alembic."""
+    # alembic logs every plugin and step at INFO; the server's own log says when the schema changed
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from alembic import command
     from alembic.config import Config
 
-    # alembic logs every plugin and step at INFO; the server's own log says when the schema changed
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
