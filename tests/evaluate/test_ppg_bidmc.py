@@ -31,23 +31,21 @@ def test_ppg_pulses_match_ecg_beats_on_good_quality_bidmc(validation) -> None:
     s = validation.summary()
     assert s["records"] == 53
     assert s["ecg_unusable_pct"] <= 30.0  # the reference must cover most of the time (measured 7-23 %)
-    assert s["ppv_good_pct"] >= 99.0  # target met (measured 99.3-99.8 %)
-    # Target 99 % missed: measured 98.5 %, mostly ectopic beats with pulse deficit; floor 97.5 %.
-    assert s["se_good_pct"] >= 97.5
-    assert s["se_regular_pct"] >= 99.0  # all beats but the premature ones: target met (99.3 %)
+    assert s["ppv_good_pct"] >= 99.0  # target met (measured 99.3 %; 99.8 % with an earlier QRS detector)
+    assert s["se_good_pct"] >= 99.0  # target met (measured 99.4 %)
+    assert s["se_premature_pct"] >= 85.0  # weak pulses of premature beats, by search-back: 91 %
     assert s["good_share_pct"] >= 95.0  # measured 97.8 %
 
 
 def test_ppg_heart_rate_and_interval_error_against_ecg(validation) -> None:
     s = validation.summary()
     assert s["hr_windows"] >= 2000  # of 3180; measured 2297-2755
-    # Target 1 bpm missed: measured 1.09-1.33 bpm (pulse deficit of ectopic beats); floor 1.6 bpm.
-    assert s["hr_mae_ppg_vs_ecg_bpm"] <= 1.6
-    assert s["hr_mae_no_premature_bpm"] <= 1.0  # windows without a premature beat: 0.3 bpm
+    assert s["hr_mae_ppg_vs_ecg_bpm"] <= 1.0  # target met (measured 0.69 bpm)
+    assert s["hr_mae_no_premature_bpm"] <= 0.6  # windows without a premature beat: 0.31 bpm
     assert s["hr_ae_median_bpm"] <= 0.3
-    # Our PPG HR is closer to the ECG than the monitor's own PULSE numerics (measured 1.1 vs 1.8).
+    # Our PPG HR is closer to the ECG than the monitor's own PULSE numerics (measured 0.69 vs 1.88).
     assert s["hr_mae_ppg_vs_ecg_bpm"] < s["hr_mae_monitor_pulse_vs_ecg_bpm"]
-    # PPI - RRI: measured SD 17-18 ms, 95th percentile of |error| 24 ms (125 Hz grid: 8 ms).
+    # PPI - RRI: measured SD 17-19 ms, 95th percentile of |error| 24 ms (125 Hz grid: 8 ms).
     assert s["ppi_rri_sd_ms"] <= 25.0
     assert s["ppi_rri_abs_p95_ms"] <= 32.0
     assert abs(s["ppi_rri_mean_ms"]) <= 2.0
@@ -57,10 +55,10 @@ def test_ppg_detection_holds_under_pressure_and_gain_changes_where_a_fixed_thres
     # Every fourth record keeps the run short; the benchmark runs all 53.
     res = simulate_adc_scenarios(BIDMC_RECORDS[::4])
     base = res["baseline"]["detector"].sensitivity
-    assert base >= 0.95  # measured 0.960-0.978
+    assert base >= 0.975  # measured 0.988
     for scenario, by_method in res.items():
         det, fixed = by_method["detector"], by_method["fixed threshold 550"]
         assert det.sensitivity >= base - 0.005, scenario
-        assert det.ppv >= 0.975, scenario  # all usable time, no quality gate: measured 0.982-0.997
+        assert det.ppv >= 0.98, scenario  # all usable time, no quality gate: 0.984 on this subset
         if scenario != "baseline":
             assert fixed.sensitivity < 0.6, scenario

@@ -194,3 +194,46 @@ def test_ppg_detector_rejects_a_bad_sampling_rate(fs: object) -> None:
 def test_ppg_detector_rejects_two_dimensional_chunks() -> None:
     with pytest.raises(SignalError):
         PpgPulseDetector(fs=100.0).reset().process(np.zeros((3, 2)))
+
+
+def _with_beats(fs: float, onsets_s: list[float], heights: list[float], duration_s: float) -> np.ndarray:
+    t = np.arange(int(duration_s * fs)) / fs
+    x = np.zeros(len(t))
+    for o, h in zip(onsets_s, heights):
+        x += h * np.exp(-0.5 * ((t - o - 0.15) / 0.06) ** 2)
+        x += 0.35 * h * np.exp(-0.5 * ((t - o - 0.40) / 0.07) ** 2)
+    return x
+
+
+def test_ppg_detector_finds_the_weak_pulse_of_a_premature_beat() -> None:
+    fs = 125.0
+    onsets, heights = [], []
+    t = 0.5
+    for k in range(60):
+        if k % 10 == 5:  # premature beat, weak pulse, then a compensatory pause
+            onsets += [t, t + 0.5]
+            heights += [1.0, 0.3]
+            t += 0.5 + 1.1
+        else:
+            onsets.append(t)
+            heights.append(1.0)
+            t += 0.8
+    x = _with_beats(fs, onsets, heights, t + 1)
+
+    pulses = ppg_find_pulses(x, fs=fs)
+
+    score = _inner_score(np.round(np.asarray(onsets) * fs).astype(np.int64), pulses, fs, len(x))
+    assert score.fn == 0
+    assert score.fp == 0
+
+
+def test_ppg_detector_does_not_fill_a_real_pause_with_the_dicrotic_wave() -> None:
+    fs = 125.0
+    onsets = [0.5 + 0.8 * k for k in range(60) if k % 10 != 5]  # a dropped beat: 1.6 s without pulse
+    x = _with_beats(fs, onsets, [1.0] * len(onsets), 0.5 + 0.8 * 60)
+
+    pulses = ppg_find_pulses(x, fs=fs)
+
+    score = _inner_score(np.round(np.asarray(onsets) * fs).astype(np.int64), pulses, fs, len(x))
+    assert score.fp == 0
+    assert score.fn == 0

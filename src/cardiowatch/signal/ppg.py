@@ -27,13 +27,24 @@ Algorithm (per sample, causal, with a fixed look-ahead), written so it ports to 
    cannot both be pulses; the one with the larger rise amplitude (peak minus foot of ``y``) is
    kept. A dicrotic or diastolic wave has a far smaller rise than the systolic upstroke, so it
    loses. A candidate is final once no later block can come within 300 ms of it.
-7. **Bad samples** (NaN, inf) are fed to the filter as the last finite value (hold), and no pulse
+7. **Too small to be a pulse**: a candidate that is not merged by the refractory rule but rises
+   less than 0.2 times the median rise of the last 8 pulses is dropped (the band-pass filter's
+   slow rebound in a pause, noise); three such in a row mean the pulse itself became smaller
+   (finger pressure, gain), so the rise memory is cleared and detection goes on.
+8. **Search-back for weak pulses** (as Pan & Tompkins search back for a missed QRS): when a new
+   pulse comes more than 1.5 median pulse intervals (of the last 8) after the previous one, and
+   less than 3 s, the steepest rise of ``y`` between them (at least 300 ms from both) becomes a
+   pulse if its slope is at least 0.2 times the median slope of recent pulses and at least twice
+   the median of the steepest rise found inside normal intervals (the dicrotic wave's level).
+   This recovers the weak pulse of a premature beat, which the beat-long average hides behind
+   its strong neighbour. Such a pulse is reported together with the pulse that revealed it.
+9. **Bad samples** (NaN, inf) are fed to the filter as the last finite value (hold), and no pulse
    is reported with its fiducial inside a bad stretch or within 1 s after it (filter settling);
    the start of the input counts as such a stretch.
    Flagging them is `PpgSignalQuality`'s job; the detector only refuses to invent pulses there.
 
 Every step is a per-sample recursion or a bounded search in a short history buffer
-(about 1.5 s), so the C core can run it sample by sample: biquads, two running sums, a one-pole
+(about 5 s with search-back), so the C core can run it sample by sample: biquads, two running sums, a one-pole
 filter, a delay line and a small state machine.
 
 References
@@ -45,11 +56,14 @@ References
    blood pressure pulses. Computers in Cardiology 30:259-262 (2003).
 .. [3] Aboy M, McNames J, Thong T, Tsunami D, Ellenby MS, Goldstein B. An automatic beat
    detection algorithm for pressure signals. IEEE Trans Biomed Eng 52(10):1662-1670 (2005).
+.. [4] Pan J, Tompkins WJ. A real-time QRS detection algorithm. IEEE Trans Biomed Eng
+   32(3):230-236 (1985). (search-back)
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,12 +73,23 @@ from cardiowatch._checks import check_fs, check_signal
 
 __all__ = ["PpgPulseDetector", "ppg_find_pulses"]
 
+#: A separate pulse must rise at least this fraction of the median rise of the last 8 pulses...
+MIN_RISE = 0.2
+#: ...unless this many in a row are smaller: then the pulse itself got smaller.
+SMALL_RUN_RESET = 3
+SEARCH_BACK_RATIO = 1.5
+SEARCH_BACK_MIN_SLOPE = 0.2
+SEARCH_BACK_MAX_S = 3.0
+SEARCH_BACK_OVER_DICROTIC = 2.0
+
 
 @dataclass(frozen=True)
 class _Candidate:
     fiducial: int  # sample index of the maximum upslope
     peak: int  # sample index of the systolic peak of the filtered signal
     amplitude: float  # rise of the filtered signal from the foot to the peak
+    foot: int = 0  # sample index of the foot (start of the rise)
+    slope: float = 0.0  # steepest rise of the filtered signal, per 2 samples
 
 
 def _odd_window(seconds: float, fs: float) -> int:
@@ -89,6 +114,8 @@ class PpgPulseDetector:
         Two pulses closer than this cannot both be real; the smaller one is dropped.
     settle_s : float
         No pulse is reported within this time after a bad (non-finite) sample.
+    search_back : bool
+        Look for a weak pulse inside an interval of over 1.5 median intervals (step 8).
     invert : bool
         The sensor reads *down* when blood volume goes up (raw MAX30102 red/IR counts, most raw
         photodiode readings): negate it first. Monitor PLETH (BIDMC) and the analog pulse sensor's
@@ -99,14 +126,16 @@ class PpgPulseDetector:
     ``process(chunk)`` returns the int64 sample indices (from the start of the input, not of the
     chunk) of the pulses that became final; ``flush()`` returns the rest at end of input. Any chunk
     split gives the same pulses as the whole record. The look-ahead is ``beat_window_s / 2`` plus
-    the length of the current pulse block plus ``refractory_s``: about 1 s in all. The algorithm is
-    described in the module docstring.
+    the length of the current pulse block plus ``refractory_s``: about 1 s in all; a pulse found by
+    search-back comes with the next pulse, up to 3 s later. The algorithm is described in the
+    module docstring.
 
     References
     ----------
     .. [1] Elgendi M et al. PLoS ONE 8(10):e76585 (2013).
     .. [2] Zong W et al. Computers in Cardiology 30:259-262 (2003).
     .. [3] Aboy M et al. IEEE Trans Biomed Eng 52(10):1662-1670 (2005).
+    .. [4] Pan J, Tompkins WJ. IEEE Trans Biomed Eng 32(3):230-236 (1985).
 
     Examples
     --------
@@ -130,6 +159,7 @@ class PpgPulseDetector:
         refractory_s: float = 0.3,
         settle_s: float = 1.0,
         invert: bool = False,
+        search_back: bool = True,
     ) -> None:
         self.fs = fs
         self.band_hz = band_hz
@@ -139,6 +169,7 @@ class PpgPulseDetector:
         self.refractory_s = refractory_s
         self.settle_s = settle_s
         self.invert = invert
+        self.search_back = search_back
 
     # -- state ---------------------------------------------------------------------------------
     def reset(self) -> "PpgPulseDetector":
@@ -163,6 +194,8 @@ class PpgPulseDetector:
         self.settle_ = int(round(self.settle_s * fs))
         # History: y and last-bad index for samples [hist_start_, n_), ma_peak for the last shift_.
         self.hist_len_ = self.delay_ + 2 * self.w_beat_ + self.rise_max_ + 4
+        if self.search_back:
+            self.hist_len_ += int(round(SEARCH_BACK_MAX_S * fs)) + self.refractory_
         self.y_hist_ = np.zeros(0)
         self.bad_hist_ = np.zeros(0, dtype=np.int64)
         self.ma_peak_hist_ = np.zeros(self.shift_)
@@ -173,6 +206,12 @@ class PpgPulseDetector:
         self.in_block_ = False
         self.block_start_ = 0
         self.pending_: _Candidate | None = None
+        self.recent_fid_: deque[int] = deque(maxlen=9)
+        self.recent_amp_: deque[float] = deque(maxlen=8)
+        self.recent_slope_: deque[float] = deque(maxlen=8)
+        self.recent_secondary_: deque[float] = deque(maxlen=8)
+        self.small_run_ = 0
+        self.gap_max_ = int(round(SEARCH_BACK_MAX_S * fs))
         return self
 
     def _ensure_state(self) -> None:
@@ -245,7 +284,7 @@ class PpgPulseDetector:
             self._close_block(self.block_start_, end, out)
             self.in_block_ = False
         if self.pending_ is not None:
-            out.append(self.pending_.fiducial)
+            self._emit(self.pending_, out)
             self.pending_ = None
         return np.asarray(out, dtype=np.int64)
 
@@ -272,7 +311,7 @@ class PpgPulseDetector:
         if self.pending_ is not None and len(m):
             earliest = (self.block_start_ if self.in_block_ else int(m[-1]) + 1) - self.rise_max_
             if earliest - self.pending_.fiducial >= self.refractory_:
-                out.append(self.pending_.fiducial)
+                self._emit(self.pending_, out)
                 self.pending_ = None
         return np.asarray(out, dtype=np.int64)
 
@@ -283,14 +322,75 @@ class PpgPulseDetector:
         if cand is None:
             return
         pending = self.pending_
-        if pending is None:
-            self.pending_ = cand
-        elif cand.fiducial - pending.fiducial < self.refractory_:
+        if pending is not None and cand.fiducial - pending.fiducial < self.refractory_:
             if cand.amplitude > pending.amplitude:
                 self.pending_ = cand
-        else:
-            out.append(pending.fiducial)
-            self.pending_ = cand
+            return
+        if self._too_small(cand):
+            return
+        if pending is not None:
+            self._emit(pending, out)
+        self.pending_ = cand
+
+    def _too_small(self, cand: _Candidate) -> bool:
+        """A separate candidate far smaller than recent pulses is the filter's rebound in a pause or
+        noise; three such in a row mean the pulse itself got smaller (pressure, gain): start over."""
+        if len(self.recent_amp_) < 3 or cand.amplitude >= MIN_RISE * float(np.median(np.asarray(self.recent_amp_))):
+            self.small_run_ = 0
+            return False
+        self.small_run_ += 1
+        if self.small_run_ < SMALL_RUN_RESET:
+            return True
+        self.recent_amp_.clear()
+        self.small_run_ = 0
+        return False
+
+    def _emit(self, cand: _Candidate, out: list[int]) -> None:
+        if self.search_back and len(self.recent_fid_) >= 5:
+            prev = self.recent_fid_[-1]
+            interval = float(np.median(np.diff(np.asarray(self.recent_fid_))))
+            if interval * SEARCH_BACK_RATIO < cand.fiducial - prev <= self.gap_max_:
+                found = self._search_back(prev, cand.fiducial)
+                if found is not None:
+                    out.append(found)
+                    self.recent_fid_.append(found)
+            elif cand.fiducial - prev <= interval * SEARCH_BACK_RATIO:
+                # The largest rise inside a normal interval: the dicrotic wave (or noise), the
+                # level a searched-back pulse must clearly exceed.
+                rise = self._steepest_rise(prev + self.refractory_, cand.foot)
+                self.recent_secondary_.append(0.0 if rise is None else rise[0])
+        out.append(cand.fiducial)
+        self.recent_fid_.append(cand.fiducial)
+        self.recent_amp_.append(cand.amplitude)
+        self.recent_slope_.append(cand.slope)
+
+    def _search_back(self, after: int, before: int) -> int | None:
+        """The steepest large upstroke between two pulses too far apart, or None."""
+        h0 = self.hist_start_
+        lo, hi = after + self.refractory_, before - self.refractory_
+        found = self._steepest_rise(lo, hi)
+        if found is None:
+            return None
+        rise, fid = found
+        floor = SEARCH_BACK_MIN_SLOPE * float(np.median(np.asarray(self.recent_slope_)))
+        if self.recent_secondary_:
+            floor = max(floor, SEARCH_BACK_OVER_DICROTIC * float(np.median(np.asarray(self.recent_secondary_))))
+        if rise < floor or fid - int(self.bad_hist_[fid - h0]) <= self.settle_:
+            return None
+        return fid
+
+    def _steepest_rise(self, lo: int, hi: int) -> tuple[float, int] | None:
+        """(slope, sample) of the steepest rise of ``y`` (central difference) in [lo, hi]."""
+        h0 = self.hist_start_
+        lo = max(lo, h0 + 1)
+        hi = min(hi, h0 + len(self.y_hist_) - 2)
+        if hi - lo < 1:
+            return None
+        slope = self.y_hist_[lo + 1 - h0 : hi + 2 - h0] - self.y_hist_[lo - 1 - h0 : hi - h0]
+        k = int(np.argmax(slope))
+        if slope[k] <= 0:
+            return None
+        return float(slope[k]), lo + k
 
     def _locate(self, start: int, end: int) -> _Candidate | None:
         h0 = self.hist_start_
@@ -316,7 +416,8 @@ class PpgPulseDetector:
             fid = int(ks[-1])
         if fid - int(self.bad_hist_[fid - h0]) <= self.settle_:
             return None
-        return _Candidate(fiducial=fid, peak=peak, amplitude=float(yk[-1] - yk[0]))
+        steepest = float(np.max(slope)) if len(ks) >= 3 else float(yk[-1] - yk[0])
+        return _Candidate(fiducial=fid, peak=peak, amplitude=float(yk[-1] - yk[0]), foot=foot, slope=steepest)
 
 
 def ppg_find_pulses(x: np.ndarray, *, fs: float, **kwargs: float | bool) -> np.ndarray:
