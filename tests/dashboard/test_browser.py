@@ -12,6 +12,7 @@ in CI.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +33,8 @@ DEVICE_FS = 250.0
 ALERT_DISPLAY_TARGET_S = 2.0
 #: The lead-off alert is raised after 5 s of lead-off (server hysteresis), plus ticks and transport.
 LEAD_OFF_WAIT_S = 15.0
+#: bed-3's lead-off episode at the start (longer than the server's 5-s raise hysteresis).
+LEAD_OFF_EPISODE_S = 7.0
 
 pytestmark = [pytest.mark.xdist_group("dashboard_browser"), pytest.mark.slow]
 
@@ -49,12 +52,27 @@ def live(tmp_path_factory):
                         users={ADMIN[0]: (ADMIN[1], "admin"), VIEWER[0]: (VIEWER[1], "viewer")},
                         settings={"alert_tick_s": 0.2}).start()
     devices = []
-    for i, (name, hr) in enumerate((("bed-1", 72.0), ("bed-2", 64.0))):
+    for i, (name, hr) in enumerate((("bed-1", 72.0), ("bed-2", 64.0), ("bed-3", 88.0))):
         device_id, token = server.register_device(name)
-        device = StreamingDevice(server.url, device_id, token, fs=DEVICE_FS, hr_bpm=hr, seed=i).start()
+        device = StreamingDevice(server.url, device_id, token, fs=DEVICE_FS, hr_bpm=hr, seed=i)
+        device.started_at = time.monotonic()
+        devices.append(device.start())
+    for i, device in enumerate(devices[:2]):
         device.send_status(battery_pct=81 - 20 * i, rssi_dbm=-58 - 9 * i, fw="1.2.0", lead_off=False)
-        devices.append(device)
+    # bed-3 has its own history for the history test (tests may run in any order): a lead-off episode
+    # at the start, long enough to raise an alert, then a clean signal.
+    history_device = devices[2]
+    history_device.lead_off = True
+    history_device.send_status(battery_pct=12, fw="1.1.9", lead_off=True)
+
+    def reattach() -> None:
+        history_device.lead_off = False
+        history_device.send_status(lead_off=False)
+
+    timer = threading.Timer(LEAD_OFF_EPISODE_S, reattach)
+    timer.start()
     yield server, devices
+    timer.cancel()
     for device in devices:
         device.stop()
     server.stop()
@@ -180,9 +198,25 @@ def test_alert_reaches_the_page_within_target_and_is_acknowledged_by_the_user(li
     page.context.close()
 
 
+def _wait_until(condition, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
+        time.sleep(0.2)
+
+
 def test_history_shows_a_stored_strip_events_and_exports_csv(live, browser, screenshots):
     server, devices = live
-    device = devices[1]   # the device whose lead-off alert the test above raised
+    device = devices[2]   # bed-3: a lead-off episode at the start, then a clean signal
+
+    def has_lead_off_alert() -> bool:
+        alerts = httpx.get(f"{server.url}/api/v1/alerts", params={"device_id": device.device_id},
+                           headers={"X-API-Key": server.api_key}).json()
+        return any(a["kind"] == "lead_off" for a in alerts)
+
+    _wait_until(has_lead_off_alert, LEAD_OFF_EPISODE_S + LEAD_OFF_WAIT_S, "bed-3's lead-off alert")
+    _wait_until(lambda: time.monotonic() - device.started_at > 11.5, 15, "11 s of bed-3's signal")
     page = _page(browser)
     _login(page, server.url, ADMIN, f"/history/{device.device_id}")
     page.wait_for_selector("body[data-loaded]")
