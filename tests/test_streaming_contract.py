@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from cardiowatch.rhythm.tracker import RhythmTracker
 from cardiowatch.signal.filters import EcgFilter
+from cardiowatch.signal.ppg import PpgPulseDetector
+from cardiowatch.signal.ppg_quality import PpgSignalQuality
 from cardiowatch.signal.qrs import QrsDetector
 from cardiowatch.signal.quality import EcgQuality
 
@@ -59,11 +61,32 @@ def _beats(fs: float) -> np.ndarray:
     return np.round(np.cumsum(rr) * fs).astype(np.int64)
 
 
+def _ppg(fs: float) -> np.ndarray:
+    """40 s of a PPG-like wave (systolic + dicrotic), every 7th beat premature with a weak pulse,
+    a NaN gap, a flat stretch, a step of the level and noise."""
+    rng = np.random.default_rng(13)
+    t = np.arange(int(40 * fs)) / fs
+    onsets, heights, o = [], [], 0.3
+    while o < 40:
+        premature = len(onsets) % 7 == 6
+        onsets.append(o)
+        heights.append(0.35 if premature else 1.0)
+        o += 0.45 if len(onsets) % 7 == 6 else (1.1 if premature else 0.8)
+    x = sum(h * (np.exp(-0.5 * ((t - a - 0.15) / 0.06) ** 2) + 0.35 * np.exp(-0.5 * ((t - a - 0.4) / 0.07) ** 2))
+            for a, h in zip(onsets, heights))
+    x = 2000 + 300 * x + 150 * (t > 25) + 2.0 * rng.normal(size=t.size)
+    x[int(10 * fs) : int(10.4 * fs)] = np.nan
+    x[int(18 * fs) : int(19 * fs)] = 2100.0
+    return x
+
+
 STAGES: dict[str, StageSpec] = {
     "EcgFilter": StageSpec(lambda fs: EcgFilter(fs=fs), _join_arrays, _ecg),
     "QrsDetector": StageSpec(lambda fs: QrsDetector(fs=fs), _join_arrays, _ecg),
     "EcgQuality": StageSpec(lambda fs: EcgQuality(fs=fs), _join_lists, _ecg),
     "RhythmTracker": StageSpec(lambda fs: RhythmTracker(fs=fs), _join_lists, _beats),
+    "PpgPulseDetector": StageSpec(lambda fs: PpgPulseDetector(fs=fs), _join_arrays, _ppg),
+    "PpgSignalQuality": StageSpec(lambda fs: PpgSignalQuality(fs=fs), _join_lists, _ppg),
 }
 
 
