@@ -62,6 +62,24 @@ def test_qrs_detector_follows_a_tachycardia_and_a_bradycardia(rng: np.random.Gen
         assert (score.fn, score.fp) == (0, 0), hr
 
 
+@pytest.mark.parametrize("change", ["inverted", "mains_hum", "baseline_wander", "microvolts", "kilovolts"])
+def test_qrs_detector_is_unaffected_by_polarity_hum_wander_and_units(change: str, rng: np.random.Generator) -> None:
+    fs = 250.0
+    x, ref = synthetic_ecg(fs=fs, duration_s=60.0, rng=rng)
+    t = np.arange(x.size) / fs
+    y = {
+        "inverted": -x,  # electrodes swapped
+        "mains_hum": x + 1.0 * np.sin(2 * np.pi * 50.0 * t),
+        "baseline_wander": x + 2.0 * np.sin(2 * np.pi * 0.1 * t) + 0.5 * np.sin(2 * np.pi * 0.7 * t),
+        "microvolts": x * 1e3,
+        "kilovolts": x * 1e-3,
+    }[change]
+    beats = ecg_find_beats(y, fs=fs)
+    score = score_detection(ref, beats, fs=fs)
+    assert (score.fn, score.fp) == (0, 0)
+    assert np.abs(beats - ref).max() <= 0.02 * fs
+
+
 _X, _REF = synthetic_ecg(fs=250.0, duration_s=20.0, rng=np.random.default_rng(5))
 _X[2000:2100] = np.nan  # a gap, so the NaN path is chunked too
 

@@ -61,6 +61,7 @@ INTEGRATION_S = 0.120
 PEAK_HALF_WINDOW_S = 0.250
 #: Half-width of the window around the expected QRS centre searched for the R peak.
 R_SEARCH_S = 0.080
+BASELINE_END_S = 0.020
 LEARN_S = 2.0
 REFRACTORY_S = 0.200
 T_WAVE_WINDOW_S = 0.360
@@ -121,6 +122,7 @@ class QrsDetector:
         self._half = self._samples(PEAK_HALF_WINDOW_S)
         self._r_half = self._samples(R_SEARCH_S)
         self._margin = self._samples(QUALITY_MARGIN_S)
+        self._ends = self._samples(BASELINE_END_S)
         # integrated peak -> QRS centre: half the integration window, half the slope span, band delay
         g_band = group_delay_samples(self._sos, fs=fs, freq_hz=DELAY_REFERENCE_HZ)
         self._lag = int(round((self._w - 1) / 2 + self._k / 2 + g_band))
@@ -267,7 +269,11 @@ class QrsDetector:
             r = max(centre, 0)
         else:
             win = self.w_buf_[r_lo - s : r_hi - s]
-            r = max(r_lo + int(np.argmax(np.abs(win))) - self._wide_delay, 0)
+            # the baseline under the QRS: a line between the window's ends, each averaged over 20 ms
+            # (one mains period at 50 Hz) so hum does not tilt it
+            ends = self._ends
+            base = np.linspace(win[:ends].mean(), win[-ends:].mean(), win.size)
+            r = max(r_lo + int(np.argmax(np.abs(win - base))) - self._wide_delay, 0)
         return _Candidate(m=m, height=height, slope=slope, r=r)
 
     # ------------------------------------------------------------------ decision logic
