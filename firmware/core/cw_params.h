@@ -11,6 +11,13 @@
 extern "C" {
 #endif
 
+/* Interval rules of src/cardiowatch/rhythm/intervals.py. */
+#define CW_RHYTHM_MIN_RR_S 0.25
+#define CW_RHYTHM_MAX_RR_S 3.0
+#define CW_RHYTHM_NEAR_MEDIAN_FRACTION 0.06
+#define CW_RHYTHM_PNN50_S 0.05
+#define CW_RHYTHM_SHORT_WINDOW 8
+
 /* QrsDetector(fs=...) of src/cardiowatch/signal/qrs.py at each ECG rate. */
 extern const cw_qrs_cfg_t cw_qrs_cfg_250hz;
 extern const cw_qrs_cfg_t cw_qrs_cfg_360hz;

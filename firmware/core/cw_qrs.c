@@ -220,13 +220,25 @@ static cw_qrs_cand_t cw_qrs_describe(const cw_qrs_t *det, int64_t m)
     if (r_hi <= r_lo) {
         c.r = max_i64(centre, 0);
     } else {
+        /* the R peak stands out most from the baseline under the QRS: a line between the window's
+         * ends, each averaged over 20 ms (np.linspace between the two means, as in Python) */
+        const int64_t size = r_hi - r_lo;
+        const int64_t ends = min_i64((int64_t)cfg->baseline_ends, size);
+        double first = 0.0, last = 0.0, step, best_abs = -1.0;
         int64_t best = r_lo;
-        double best_abs = fabs_d(histf_at(det->w_hist, r_lo));
-        for (j = r_lo + 1; j < r_hi; ++j) {
-            const double a = fabs_d(histf_at(det->w_hist, j));
+        for (j = 0; j < ends; ++j) {
+            first += histf_at(det->w_hist, r_lo + j);
+            last += histf_at(det->w_hist, r_hi - ends + j);
+        }
+        first /= (double)ends;
+        last /= (double)ends;
+        step = size > 1 ? (last - first) / (double)(size - 1) : 0.0;
+        for (j = 0; j < size; ++j) {
+            const double base = (j == size - 1 && size > 1) ? last : (double)j * step + first;
+            const double a = fabs_d(histf_at(det->w_hist, r_lo + j) - base);
             if (a > best_abs) {
                 best_abs = a;
-                best = j;
+                best = r_lo + j;
             }
         }
         c.r = max_i64(best - (int64_t)cfg->wide_delay, 0);

@@ -57,6 +57,7 @@ typedef struct {
     uint32_t integration;      /**< W: moving-window integral length */
     uint32_t half_window;      /**< candidate must top +/- this many samples */
     uint32_t r_half;           /**< R search half width */
+    uint32_t baseline_ends;    /**< samples averaged at each end of the R window for its baseline */
     uint32_t lag;              /**< integral peak -> QRS centre */
     uint32_t wide_delay;       /**< group delay of the wide band-pass */
     uint32_t learn;            /**< learning period */

@@ -120,6 +120,51 @@ def qrs_agreement(record: str, host_dir: Path = HOST_DIR) -> Agreement:
     return Agreement(record, len(py), len(c), match_within(py, c))
 
 
+@dataclass(frozen=True)
+class RhythmAgreement:
+    """AF-model windows of one record: how many, on how many C and Python decide the same."""
+
+    record: str
+    n_windows: int
+    same_decision: int
+    max_abs_p_diff: float
+    same_features: int
+
+
+def run_c_rhythm(beats: np.ndarray, *, fs: float, host_dir: Path = HOST_DIR) -> np.ndarray:
+    """Rows ``[closing beat, p_af, 11 features]`` of every window the C rhythm tracker completes."""
+    proc = subprocess.run([str(host_dir / "cw_rhythm_cli"), repr(float(fs))],
+                          input="\n".join(map(str, np.asarray(beats, dtype=np.int64))).encode(),
+                          capture_output=True, check=False, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"cw_rhythm_cli exit {proc.returncode}: {proc.stderr.decode(errors='replace')}")
+    rows = np.array(proc.stdout.split(), dtype=np.float64)
+    return rows.reshape(-1, 13) if rows.size else np.empty((0, 13))
+
+
+def rhythm_agreement(database: str, record: str, host_dir: Path = HOST_DIR) -> RhythmAgreement:
+    """C vs Python AF-model windows over the reference beat annotations of one record."""
+    from cardiowatch.data import read_annotations
+    from cardiowatch.rhythm.intervals import rr_intervals, rr_window_features
+    from cardiowatch.rhythm.model import load_af_model
+
+    ann = read_annotations(database, record).beats()
+    beats = np.unique(np.asarray(ann.sample, dtype=np.int64))
+    model = load_af_model()
+    rr, valid = rr_intervals(beats, fs=ann.fs)
+    features = rr_window_features(rr[valid], window=model.window)
+    p_py = model.predict_proba(features) if len(features) else np.empty(0, dtype=np.float32)
+    c = run_c_rhythm(beats, fs=ann.fs, host_dir=host_dir)
+    n = min(len(p_py), len(c))
+    if len(p_py) != len(c):
+        log.warning("%s/%s: python %d windows, c %d", database, record, len(p_py), len(c))
+    p_c = c[:n, 1].astype(np.float32)
+    same = int(np.sum((p_c >= model.threshold_af) == (p_py[:n] >= model.threshold_af)))
+    same_features = int(np.sum(np.all(c[:n, 2:].astype(np.float32) == features[:n], axis=1)))
+    diff = float(np.max(np.abs(p_c - p_py[:n]))) if n else 0.0
+    return RhythmAgreement(record, max(len(p_py), len(c)), same, diff, same_features)
+
+
 def report(rows: list[Agreement], what: str, source: str) -> str:
     n_py = sum(r.n_python for r in rows)
     n_c = sum(r.n_c for r in rows)
@@ -131,15 +176,49 @@ def report(rows: list[Agreement], what: str, source: str) -> str:
             f"target >= 99.5 %); worst record {worst.record} {100 * worst.fraction:.2f} %.\n")
 
 
+def _rhythm_main(records: list[str] | None, write: bool) -> int:
+    from cardiowatch.data import MITDB_ALL, list_records
+
+    pairs = [tuple(r.split("/", 1)) for r in records] if records else (
+        [("mitdb", r) for r in MITDB_ALL] + [("ltafdb", r) for r in list_records("ltafdb")])
+    rows = []
+    for database, record in pairs:
+        row = rhythm_agreement(database, record)
+        log.info("%s/%s: %d windows, same decision %d, max |dp| %.2g", database, record, row.n_windows,
+                 row.same_decision, row.max_abs_p_diff)
+        rows.append((database, row))
+    text = []
+    for database in dict.fromkeys(db for db, _ in rows):
+        sel = [r for db, r in rows if db == database]
+        n = sum(r.n_windows for r in sel)
+        same = sum(r.same_decision for r in sel)
+        feat = sum(r.same_features for r in sel)
+        text.append(f"Rhythm model (`cw_rhythm` + `cw_rhythm_model.h` vs `rhythm/intervals.py` + `AfModel`) on the "
+                    f"reference beats of {len(sel)} {database} records: the AF decision (p >= threshold) is the "
+                    f"same on {same} of {n} windows: **{100 * same / max(n, 1):.3f} %** (target >= 99.5 %); "
+                    f"float32 features identical on {100 * feat / max(n, 1):.3f} %; largest |p_C - p_Python| "
+                    f"{max(r.max_abs_p_diff for r in sel):.2g}.")
+    out = "\n\n".join(text) + "\n"
+    sys.stdout.write(out)
+    if write:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from fwbuild import write_benchmarks_part
+
+        write_benchmarks_part("rhythm-agreement", out)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="C-vs-Python agreement of the firmware detectors")
-    parser.add_argument("what", choices=["qrs"])
+    parser.add_argument("what", choices=["qrs", "rhythm"])
     parser.add_argument("--records", nargs="*", help="default: every record of the database")
     parser.add_argument("--write", action="store_true", help="write the figure into docs/benchmarks.md")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from cardiowatch.data import MITDB_ALL
 
+    if args.what == "rhythm":
+        return _rhythm_main(args.records, args.write)
     rows = []
     for record in args.records or list(MITDB_ALL):
         row = qrs_agreement(record)

@@ -60,6 +60,7 @@ def _qrs_cfg(fs_hz: int) -> str:
         "integration": f"{det._w}u",
         "half_window": f"{det._half}u",
         "r_half": f"{det._r_half}u",
+        "baseline_ends": f"{det._ends}u",
         "lag": f"{det._lag}u",
         "wide_delay": f"{det._wide_delay}u",
         "learn": f"{det._samples(qrs.LEARN_S)}u",
@@ -126,10 +127,21 @@ def render() -> tuple[str, str]:
     """Return the texts of cw_params.h and cw_params.c."""
     decls = "".join(f"extern const cw_qrs_cfg_t cw_qrs_cfg_{fs}hz;\n" for fs in QRS_RATES_HZ)
     ppg_decls = "".join(f"extern const cw_ppg_cfg_t cw_ppg_cfg_{fs}hz;\n" for fs in PPG_RATES_HZ)
+    from cardiowatch.rhythm import intervals
+
+    rhythm = (
+        "/* Interval rules of src/cardiowatch/rhythm/intervals.py. */\n"
+        f"#define CW_RHYTHM_MIN_RR_S {intervals.MIN_RR_S!r}\n"
+        f"#define CW_RHYTHM_MAX_RR_S {intervals.MAX_RR_S!r}\n"
+        f"#define CW_RHYTHM_NEAR_MEDIAN_FRACTION {intervals.NEAR_MEDIAN_FRACTION!r}\n"
+        f"#define CW_RHYTHM_PNN50_S {intervals.PNN50_S!r}\n"
+        f"#define CW_RHYTHM_SHORT_WINDOW {intervals.SHORT_WINDOW}\n\n"
+    )
     header = (
         f"/* cw_params.h - detector configurations exported from Python. {GENERATED} */\n"
         "#ifndef CW_PARAMS_H\n#define CW_PARAMS_H\n\n#include <stdint.h>\n\n#include \"cw_ppg.h\"\n#include \"cw_qrs.h\"\n\n"
         "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+        f"{rhythm}"
         f"/* QrsDetector(fs=...) of src/cardiowatch/signal/qrs.py at each ECG rate. */\n{decls}\n"
         "/** The QRS configuration for a sampling rate in whole Hz; NULL when none was exported. */\n"
         "const cw_qrs_cfg_t *cw_qrs_cfg_for(uint32_t fs_hz);\n\n"

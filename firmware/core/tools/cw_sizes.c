@@ -3,7 +3,9 @@
 #include <stdio.h>
 
 #include "cw_iir.h"
+#include "cw_ppg.h"
 #include "cw_qrs.h"
+#include "cw_rhythm.h"
 #include "cw_queue.h"
 #include "cw_ring.h"
 
@@ -13,5 +15,7 @@ int main(void)
     printf("cw_queue_t %u\n", (unsigned)sizeof(cw_queue_t));
     printf("cw_iir_t %u\n", (unsigned)sizeof(cw_iir_t));
     printf("cw_qrs_t %u\n", (unsigned)sizeof(cw_qrs_t));
+    printf("cw_ppg_t %u\n", (unsigned)sizeof(cw_ppg_t));
+    printf("cw_rhythm_t %u\n", (unsigned)sizeof(cw_rhythm_t));
     return 0;
 }

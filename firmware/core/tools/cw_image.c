@@ -1,0 +1,88 @@
+/* cw_image - a firmware-shaped program for measuring what the core costs on the target.
+ *
+ * Built three times for rv32 (CMake targets cw_image_base, cw_image_ecg, cw_image_ppg) and linked with
+ * --gc-sections: the base image has the same skeleton without the core, so (ecg - base) is the flash
+ * the core, the AF model and the soft-float helpers they pull in take in an ECG device, and likewise
+ * for PPG. Inputs come from volatile memory so that nothing is optimised away. Never run.
+ */
+#include <stdint.h>
+
+#if !defined(CW_IMAGE_BASE)
+#include "cw_ack.h"
+#include "cw_frame.h"
+#include "cw_params.h"
+#include "cw_queue.h"
+#include "cw_rhythm.h"
+#include "cw_ring.h"
+#if defined(CW_IMAGE_ECG)
+#include "cw_qrs.h"
+#else
+#include "cw_ppg.h"
+#endif
+#endif
+
+volatile int32_t cw_image_input[64];
+volatile uint32_t cw_image_sink;
+
+#if !defined(CW_IMAGE_BASE)
+static int32_t ring_storage[512];
+static uint8_t queue_arena[2048];
+static cw_ring_t ring;
+static cw_queue_t queue;
+static cw_rhythm_t rhythm;
+#if defined(CW_IMAGE_ECG)
+static cw_qrs_t detector;
+static cw_beat_t events[64 + CW_QRS_HELD];
+#else
+static cw_ppg_t detector;
+static int64_t events[64];
+#endif
+#endif
+
+int main(void)
+{
+    int32_t x[64];
+    uint32_t i;
+    for (i = 0; i < 64u; ++i) {
+        x[i] = cw_image_input[i];
+    }
+#if defined(CW_IMAGE_BASE)
+    cw_image_sink = (uint32_t)x[0];
+#else
+    {
+        uint8_t frame[CW_FRAME_MAX_BYTES];
+        cw_frame_header_t h = {1u, 0u, 0u, 250000u, 0u, 50u, CW_SENSOR_ECG, 0u, CW_ENCODING_INT16};
+        uint32_t done[8];
+        size_t n = 0, len = 0, k;
+        float p = 0.0f;
+        cw_ring_init(&ring, ring_storage, 512);
+        cw_queue_init(&queue, queue_arena, sizeof queue_arena);
+        cw_ring_write(&ring, x, 64);
+        cw_ring_read(&ring, x, 64);
+        cw_rhythm_init(&rhythm, 250.0);
+#if defined(CW_IMAGE_ECG)
+        cw_qrs_init(&detector, cw_qrs_cfg_for(250u));
+        n = cw_qrs_process(&detector, x, 64, events, 64 + CW_QRS_HELD);
+        n += cw_qrs_flush(&detector, events, 64);
+        for (k = 0; k < n; ++k) {
+            cw_rhythm_beat(&rhythm, events[k].sample, &p);
+        }
+#else
+        cw_ppg_init(&detector, cw_ppg_cfg_for(100u));
+        n = cw_ppg_process(&detector, x, 64, events, 64);
+        n += cw_ppg_flush(&detector, events, 64);
+        for (k = 0; k < n; ++k) {
+            cw_rhythm_beat(&rhythm, events[k], &p);
+        }
+#endif
+        cw_frame_encode(&h, x, frame, sizeof frame, &len);
+        cw_queue_push(&queue, frame, len);
+        len = cw_queue_peek(&queue, frame, sizeof frame);
+        cw_queue_pop(&queue);
+        cw_ack_parse((const char *)frame, len, done, 8, &k);
+        cw_image_sink = (uint32_t)(n + len + k) + (uint32_t)cw_rhythm_in_af(&rhythm) + (uint32_t)(p * 100.0f)
+                        + cw_ring_overflow(&ring) + cw_queue_dropped(&queue) + (uint32_t)*cw_err_str(CW_OK);
+    }
+#endif
+    return 0;
+}
