@@ -225,9 +225,6 @@ def test_history_shows_a_stored_strip_events_and_exports_csv(live, browser, scre
     assert samples == pytest.approx(10 * DEVICE_FS, rel=0.05)
     assert page.locator("#hr-chart .uplot").count() == 1
     assert page.locator("#events tr[data-event='alert']:has-text('Lead off')").count() == 1
-    # The strip around an event: the stored samples around the lead-off alert.
-    page.click("#events tr[data-event='alert'] button.strip-button")
-    page.wait_for_selector("#strip-title:has-text('Lead off')")
     # Zoom from the hour down to about a minute by dragging on the chart: the strip follows the zoom.
     over = page.locator("#hr-chart .u-over").bounding_box()
     y = over["y"] + over["height"] / 2
@@ -237,6 +234,10 @@ def test_history_shows_a_stored_strip_events_and_exports_csv(live, browser, scre
     page.mouse.move(x_end, y, steps=5)
     page.mouse.up()
     page.wait_for_selector("#strip-title:has-text('(zoom)')")
+    # The strip around an event: the lead-off alert, with the lead-off stretch shown as such.
+    page.click("#events tr[data-event='alert'] button.strip-button")
+    page.wait_for_selector("#strip-title:has-text('Lead off')")
+    assert "lead off for" in page.inner_text("#strip-note")
     page.screenshot(path=str(screenshots / "history.png"), full_page=True)
     with page.expect_download() as download_info:
         page.click("#export-csv")

@@ -153,6 +153,8 @@ export function normSummary(s) {
   };
 }
 
+const FLAG_LEAD_OFF = 0x01;   // frame flag (docs/protocol.md): an ECG lead was off during the frame
+
 // Stored chunks carry samples as rows of channels: show the last channel (IR of a red/IR PPG).
 const flatten = (rows) => (rows.length && Array.isArray(rows[0]) ? rows.map((r) => r[r.length - 1]) : rows);
 
@@ -163,7 +165,7 @@ export function normSamples(w) {
     fs: Number(pick(w, "fs", "fs_hz")),
     sample0: pick(w, "sample", "sample0", "first_sample"),
     samples: flatten(pick(w, "samples", "values") ?? []),
-    leadOff: Boolean(pick(w, "lead_off")),
+    leadOff: Boolean(pick(w, "lead_off")) || Boolean((pick(w, "flags") ?? 0) & FLAG_LEAD_OFF),
   };
 }
 

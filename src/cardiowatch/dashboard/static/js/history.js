@@ -84,12 +84,16 @@ async function showStrip(t, why) {
   ]);
   const strip = joinChunks(chunks, start, end);
   $("strip-title").textContent = `10-second strip · ${fmtDateTime(start)} (${why})`;
-  $("strip-note").textContent = strip.samples.length ? `${strip.samples.length} samples at ${strip.fs} Hz, ${bts.length} beats` : "No stored waveform in this window.";
-  $("strip").dataset.samples = String(strip.samples.length);
+  const stored = strip.samples.filter((v) => !Number.isNaN(v)).length;
+  const leadOff = chunks.filter((c) => c.leadOff).reduce((sum, c) => sum + c.samples.length, 0);
+  $("strip-note").textContent = strip.samples.length
+    ? `${stored} samples at ${strip.fs} Hz${leadOff ? `, lead off for ${(leadOff / strip.fs).toFixed(1)} s` : ""}, ${bts.length} beats`
+    : "No stored waveform in this window.";
+  $("strip").dataset.samples = String(stored + leadOff);
   drawStrip($("strip"), strip, bts, { sensor: (current.device?.sensor ?? "ecg").startsWith("ppg") ? "ppg" : "ecg" });
 }
 
-// Stored chunks -> one run of samples from start to end (gaps left as a flat line at the last value).
+// Stored chunks -> one run of samples from start to end (NaN where nothing was stored or a lead was off).
 function joinChunks(chunks, start, end) {
   if (!chunks.length) return { t0: start, fs: 0, samples: [] };
   const fs = chunks[0].fs;
@@ -97,11 +101,11 @@ function joinChunks(chunks, start, end) {
   const out = new Array(n).fill(null);
   for (const c of chunks) {
     const offset = Math.round((c.t0 - start) * fs);
-    c.samples.forEach((v, i) => { const k = offset + i; if (k >= 0 && k < n) out[k] = v; });
+    // Lead-off samples are not signal: NaN breaks the trace there.
+    c.samples.forEach((v, i) => { const k = offset + i; if (k >= 0 && k < n) out[k] = c.leadOff ? NaN : v; });
   }
-  let last = out.find((v) => v !== null) ?? 0;
-  for (let k = 0; k < n; k += 1) { if (out[k] === null) out[k] = last; else last = out[k]; }
-  return { t0: start, fs, samples: out };
+  // Missing samples (not stored) are NaN as well: the strip shows a gap, never an invented line.
+  return { t0: start, fs, samples: out.map((v) => (v === null ? NaN : v)) };
 }
 
 async function load() {

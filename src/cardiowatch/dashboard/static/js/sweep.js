@@ -205,17 +205,35 @@ export function drawStrip(canvas, { t0, fs, samples }, beats = [], { sensor = "e
   if (!samples.length) return;
   let lo = Infinity; let hi = -Infinity;
   for (const v of samples) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  if (!Number.isFinite(lo)) { lo = -1; hi = 1; }
   const pad = (hi - lo) * 0.12 || 1;
   lo -= pad; hi += pad;
   g.strokeStyle = sensor === "ppg" ? "#4cc9f0" : "#3ee08f";
   g.lineWidth = 1.4 * ratio;
   g.beginPath();
+  let pen = false;
   samples.forEach((v, i) => {
+    if (Number.isNaN(v)) { pen = false; return; }   // a gap: nothing stored, or lead off
     const x = (i / samples.length) * w;
     const y = h - ((v - lo) / (hi - lo)) * h;
-    if (i === 0) g.moveTo(x, y); else g.lineTo(x, y);
+    if (pen) g.lineTo(x, y); else g.moveTo(x, y);
+    pen = true;
   });
   g.stroke();
+  // Name the gaps of half a second or more, so a missing trace is never read as a flat line.
+  g.fillStyle = "#4da3ff";
+  g.font = `600 ${12 * ratio}px "DejaVu Sans", sans-serif`;
+  g.textAlign = "center";
+  let gapStart = null;
+  samples.forEach((v, i) => {
+    const inGap = Number.isNaN(v);
+    if (inGap && gapStart === null) gapStart = i;
+    if ((!inGap || i === samples.length - 1) && gapStart !== null) {
+      const end = inGap ? i + 1 : i;
+      if ((end - gapStart) / fs >= 0.5) g.fillText("NO SIGNAL", ((gapStart + end) / 2 / samples.length) * w, h / 2);
+      gapStart = null;
+    }
+  });
   g.font = `${11 * ratio}px "DejaVu Sans", sans-serif`;
   g.textAlign = "center";
   for (const beat of beats) {
