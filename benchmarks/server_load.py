@@ -287,14 +287,25 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     counts = ecg_counts()
     results = []
-    for n in [args.devices] + ([] if args.no_ramp else args.ramp):
+
+    def step(n: int) -> StepResult:
         result = asyncio.run(run_step(n, args.seconds, counts))
         results.append(result)
-        logger.info("%d devices: lost %d, ack p99 %.3f s, alert p99 %.3f s, cpu %.0f %%, holds %s", n, result.lost,
-                    result.pct(result.ack_latency_s, 99), result.pct(result.alert_latency_s, 99), result.cpu_pct,
-                    result.holds)
-        if not result.holds:
-            break
+        logger.info("%d devices: lost %d, ack p99 %.3f s, alert p99 %.3f s, cpu %.0f %%, load %.1f, holds %s", n,
+                    result.lost, result.pct(result.ack_latency_s, 99), result.pct(result.alert_latency_s, 99),
+                    result.cpu_pct, result.load_avg, result.holds)
+        return result
+
+    # up from --devices while it holds; down (halving) while it does not, to bracket the knee either way
+    if step(args.devices).holds:
+        for n in ([] if args.no_ramp else args.ramp):
+            if not step(n).holds:
+                break
+    elif not args.no_ramp:
+        n = args.devices // 2
+        while n >= 10 and not step(n).holds:
+            n //= 2
+    results.sort(key=lambda r: r.devices)
     held = [r.devices for r in results if r.holds]
     broke = [r.devices for r in results if not r.holds]
     knee = (f"holds up to {max(held)} devices" if held else "does not hold at the first step") + (

@@ -26,6 +26,7 @@ class AlertService:
     def __init__(self, engine: AlertEngine) -> None:
         self.engine = engine
         self.last_now_ = engine.last_now_ or 0.0
+        self.dirty_ = False  # transitions not yet in the stored snapshot
 
     @classmethod
     def load(cls, *, session: Session, config: AlertConfig | None = None) -> AlertService:
@@ -54,18 +55,21 @@ class AlertService:
         now = self._clock(now)
         out = self.engine.tick(now=now)
         self._store(session, out, now)
+        self.persist(session=session, now=now)
         return out
 
     def acknowledge(self, *, session: Session, alert_id: int, user: str, now: float) -> AlertTransition:
         now = self._clock(now)
         transition = self.engine.acknowledge(alert_id, user=user, now=now)
         self._store(session, [transition], now)
+        self.persist(session=session, now=now)
         return transition
 
     def snooze(self, *, session: Session, alert_id: int, user: str, until: float, now: float) -> AlertTransition:
         now = self._clock(now)
         transition = self.engine.snooze(alert_id, user=user, until=until, now=now)
         self._store(session, [transition], now)
+        self.persist(session=session, now=now)
         return transition
 
     def level(self, device_id: int) -> int:
@@ -78,6 +82,12 @@ class AlertService:
                             severity=a.severity.name.lower(), state=a.state.value, level=a.level, detail=a.detail,
                             raised_at=a.raised_at, updated_at=a.updated_at, resolved_at=a.resolved_at,
                             action=t.action.value, by=t.by, at=t.at, snoozed_until=a.snoozed_until)
-        if transitions:
+        self.dirty_ = self.dirty_ or bool(transitions)
+
+    def persist(self, *, session: Session, now: float) -> None:
+        """Store the engine's snapshot if anything changed since the last one (once per batch, not per
+        transition: the snapshot holds every device)."""
+        if self.dirty_:
             crud.put_engine_state(session=session, name=SNAPSHOT_NAME,
                                   data=json.dumps(self.engine.snapshot()), now=now)
+            self.dirty_ = False

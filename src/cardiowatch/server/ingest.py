@@ -317,6 +317,7 @@ class Ingestor:
             summaries = [self._analyse(session, first_answer[device_id],
                                        sorted(new.get(device_id, []), key=lambda item: item[0].seq), now=now)
                          for device_id in first_answer]
+            self.alerts.persist(session=session, now=now)
             session.commit()
         for device_id, summary in zip(first_answer, summaries):
             if summary is not None:
@@ -421,6 +422,7 @@ class Ingestor:
             answer.transitions = self.alerts.observe(
                 session=session, device_id=device_id, now=now,
                 observations=[StatusObserved(battery_pct=status.battery_pct, lead_off=status.lead_off)])
+            self.alerts.persist(session=session, now=now)
             session.commit()
         self.counters.statuses_stored += 1
         answer.live.append({"type": "status", "device_id": device_id, "received_at": now,
