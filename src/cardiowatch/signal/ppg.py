@@ -326,10 +326,11 @@ class PpgPulseDetector:
             if cand.amplitude > pending.amplitude:
                 self.pending_ = cand
             return
+        if pending is not None:  # final: emit it before judging cand, as a chunk end would have
+            self._emit(pending, out)
+            self.pending_ = None
         if self._too_small(cand):
             return
-        if pending is not None:
-            self._emit(pending, out)
         self.pending_ = cand
 
     def _too_small(self, cand: _Candidate) -> bool:
