@@ -187,11 +187,14 @@ def test_alert_reaches_the_page_within_target_and_is_acknowledged_by_the_user(li
     assert 0 <= shown["shownAt"] - shown["at"] <= ALERT_DISPLAY_TARGET_S
     page.screenshot(path=str(screenshots / "patient.png"), full_page=True)
     alert_id = row.get_attribute("data-alert")
+    page.click(f"#alerts tr[data-alert='{alert_id}'] button.snooze")
+    page.wait_for_selector(f"#alerts tr[data-alert='{alert_id}'][data-state='snoozed']:has-text('snoozed until')")
     page.click(f"#alerts tr[data-alert='{alert_id}'] button.ack")
     page.wait_for_selector(f"#alerts tr[data-alert='{alert_id}'][data-state='acknowledged']")
     detail = httpx.get(f"{server.url}/api/v1/alerts/{alert_id}", headers={"X-API-Key": server.api_key}).json()
     assert detail["state"] == "acknowledged"
-    assert [a["by"] for a in detail["actions"] if a["action"] == "acknowledged"] == [VIEWER[0]]
+    assert [(a["action"], a["by"]) for a in detail["actions"] if a["by"] != "system"] == [
+        ("snoozed", VIEWER[0]), ("acknowledged", VIEWER[0])]
     device.lead_off = False
     device.send_status(lead_off=False)
     assert page.errors == []

@@ -1,7 +1,7 @@
 // Overview: one tile per device with a live mini-sweep, HR, rhythm, signal quality, battery, last seen,
 // alert state (colour and sound by severity) and a stale-data warning when a device goes quiet.
 import * as api from "./api.js";
-import { STALE_AFTER_S, el, fmtAgo, fmtNum, noteShown, playAlarm, rhythmName, soundToggle, startPage } from "./common.js";
+import { STALE_AFTER_S, alertTitle, el, fmtAgo, fmtNum, noteShown, playAlarm, rhythmName, soundToggle, startPage } from "./common.js";
 import { Sweep } from "./sweep.js";
 
 const tiles = new Map();   // device id -> {device, node, sweep, alerts: Map}
@@ -37,9 +37,10 @@ function render(tile, now = Date.now() / 1000) {
   tile.node.querySelector(".hr-value").textContent = stale || d.hr === null ? "—" : Math.round(d.hr);
   const facts = tile.node.querySelector(".facts");
   const open = [...tile.alerts.values()].filter((a) => a.state === "active");
+  const top = open.find((a) => a.severity === severity);
   facts.replaceChildren(
-    severity ? el("span", { class: `badge ${severity}`, "data-testid": "alert-badge" },
-      `${open.length || 1} ${severity}`) : el("span", { class: "badge ok" }, "no alert"),
+    severity ? el("span", { class: `badge ${severity}`, "data-testid": "alert-badge", title: severity },
+      `${alertTitle(top.kind)}${open.length > 1 ? ` +${open.length - 1}` : ""}`) : el("span", { class: "badge ok" }, "no alert"),
     el("span", {}, "signal ", el("b", {}, d.quality === null ? "—" : (typeof d.quality === "number" ? fmtNum(d.quality * 100, 0, " %") : d.quality))),
     el("span", {}, "battery ", el("b", {}, fmtNum(d.battery, 0, " %"))),
     stale ? el("span", { class: "stale-badge", "data-testid": "stale" }, `NO DATA · ${fmtAgo(d.lastSeen, now)}`)

@@ -144,7 +144,10 @@ export class Sweep {
     const from = Math.max(0, pen - cap + 1, this.received - cap);
     if (pen <= from) return;
     this._updateScale(from, pen);
-    if (!this.scale) return;
+    if (!this.scale) {   // nothing but gaps so far
+      if (Number.isNaN(this.ring[(pen - 1) % cap])) this._noSignal(g, w, h, ratio);
+      return;
+    }
     const [lo, hi] = this.scale;
     const yOf = (v) => h - ((v - lo) / (hi - lo)) * h;
     const xOf = (index) => ((index % cap) / cap) * w;
@@ -166,10 +169,7 @@ export class Sweep {
     const last = this.ring[(pen - 1) % cap];
     if (Number.isNaN(last)) {
       // No signal at the pen: say so, as a monitor does, rather than draw a flat line.
-      g.fillStyle = "#4da3ff";
-      g.font = `600 ${14 * ratio}px "DejaVu Sans", sans-serif`;
-      g.textAlign = "center";
-      g.fillText("LEAD OFF · NO SIGNAL", w / 2, h / 2);
+      this._noSignal(g, w, h, ratio);
     } else {
       g.fillStyle = "#d7ffe8";
       g.beginPath();
@@ -178,6 +178,13 @@ export class Sweep {
     }
     if (this.labels) this._drawBeats(g, pen, cap, gapSamples, xOf, ratio);
     stats.sweepsDrawn += 1;
+  }
+
+  _noSignal(g, w, h, ratio) {
+    g.fillStyle = "#4da3ff";
+    g.font = `600 ${14 * ratio}px "DejaVu Sans", sans-serif`;
+    g.textAlign = "center";
+    g.fillText("LEAD OFF · NO SIGNAL", w / 2, h / 2);
   }
 
   _drawBeats(g, pen, cap, gapSamples, xOf, ratio) {
