@@ -51,13 +51,17 @@ LONG_RR_S = 300.0
 RING_S = 10.0
 #: The QRS is searched for width within this distance of the peak.
 QRS_HALF_S = 0.100
+#: Parts of the window compared with the template on their own: QRS, and P wave (before the QRS).
+QRS_SPAN_S = (-0.060, 0.100)
+P_SPAN_S = (-0.250, -0.070)
 
 _WAVE_NAMES = tuple(f"wave_{i:02d}" for i in range(N_WAVE_POINTS))
 _DIFF_NAMES = tuple(f"diff_{i:02d}" for i in range(N_WAVE_POINTS))
-_SHAPE_NAMES = ("template_corr", "residual_rms", "amplitude_ratio", "qrs_width_s")
+_SHAPE_NAMES = ("template_corr", "qrs_corr", "p_corr", "residual_rms", "amplitude_ratio", "qrs_width_s")
 _RR_NAMES = (
     "pre_rr_s", "post_rr_s", "local_rr_s", "long_rr_s",
     "pre_over_local", "post_over_pre", "pre_over_long", "post_over_long", "local_over_long",
+    "pre_over_local_median",
 )
 #: Column names of the feature matrix, in order.
 FEATURE_NAMES: tuple[str, ...] = _WAVE_NAMES + _DIFF_NAMES + _SHAPE_NAMES + _RR_NAMES
@@ -252,10 +256,11 @@ class BeatFeatureExtractor:
             local = pre
         if np.isnan(long_run):
             long_run = local
+        local_median = float(np.median(self.rr_recent_)) if self.rr_recent_ else pre
         rr = np.array([
             pre, post, local, long_run,
             _ratio(pre, local), _ratio(post, pre), _ratio(pre, long_run), _ratio(post, long_run),
-            _ratio(local, long_run),
+            _ratio(local, long_run), _ratio(pre, local_median),
         ])
         # Morphology against the patient's own running scale and template.
         if np.isfinite(cur.ptp) and cur.ptp > 0:
@@ -264,8 +269,13 @@ class BeatFeatureExtractor:
         wave = cur.wave / scale if np.isfinite(scale) and scale > 0 else np.full(N_WAVE_POINTS, np.nan)
         template = np.median(np.stack(self.templates_), axis=0) if self.templates_ else wave
         diff = wave - template
+        t = self.grid_ / self.fs
+        qrs = (t >= QRS_SPAN_S[0]) & (t <= QRS_SPAN_S[1])
+        p = (t >= P_SPAN_S[0]) & (t <= P_SPAN_S[1])
         shape = np.array([
             _corr(wave, template),
+            _corr(wave[qrs], template[qrs]),
+            _corr(wave[p], template[p]),
             float(np.sqrt(np.mean(diff**2))),
             cur.ptp / scale if np.isfinite(scale) and scale > 0 else float("nan"),
             self._qrs_width_s(wave),
