@@ -2,7 +2,8 @@
 
     python benchmarks/rhythm_speed.py                # record 120 of ltafdb (about 24 h), best of 5 runs
 
-Target (issue 4): < 2 s for a 24-h record. Reading the annotation file is not timed.
+Target (issue 4): < 2 s for a 24-h record. Reading the annotation file is not timed. Prints wall-clock
+seconds (best and median of the runs) and the best CPU seconds of this process.
 """
 
 from __future__ import annotations
@@ -32,17 +33,19 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     rec = load_beat_record("ltafdb", args.record)
     model = load_af_model()
-    times = []
+    times, cpu = [], []
     for _ in range(args.repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         summary = rhythm_summary(analyze_rhythm(rec.sample, fs=rec.fs, label=rec.label, model=model))
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     result = {
         "record": f"ltafdb/{args.record}",
         "hours": round(rec.hours, 2),
         "beats": int(len(rec.sample)),
         "best_s": round(min(times), 3),
         "median_s": round(sorted(times)[len(times) // 2], 3),
+        "best_cpu_s": round(min(cpu), 3),
         "episodes": len(summary.episodes),
         "af_burden_pct": round(summary.af_burden_pct, 1),
     }

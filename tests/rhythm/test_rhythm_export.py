@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
@@ -34,9 +35,15 @@ int main(void) {
 """
 
 
+@pytest.mark.skipif(importlib.util.find_spec("emlearn") is None, reason="needs the train extra (emlearn)")
 def test_shipped_header_is_generated_from_the_shipped_model() -> None:
-    pytest.importorskip("emlearn")
     assert HEADER.read_text() == c_source(load_af_model()), "regenerate: python -m cardiowatch.rhythm.train"
+
+
+def test_generating_the_header_leaves_numpy_error_handling_alone() -> None:
+    before = np.geterr()
+    c_source(load_af_model())
+    assert np.geterr() == before
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")

@@ -13,7 +13,7 @@ from cardiowatch.rhythm.model import load_af_model
 from cardiowatch.rhythm.summary import analyze_rhythm, episodes_to_annotations
 from cardiowatch.rhythm.tracker import RhythmTracker
 
-from rhythm_synthetic import FS, af_rr, beats_from_rr, sinus_rr
+from rhythm_synthetic import FS, beats_from_rr, sinus_rr
 
 
 def _run(beats, labels=None, cuts=None, **kw):

@@ -17,6 +17,8 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
+
 from cardiowatch.rhythm.model import AfModel
 
 #: C identifier prefix of everything in the header.
@@ -32,7 +34,8 @@ def _forest(model: AfModel) -> tuple[list, list, list]:
 
 def c_source(model: AfModel) -> str:
     """The header text: settings, feature order and emlearn's inline trees (``<prefix>_predict_proba``)."""
-    import emlearn.trees
+    with np.errstate():  # importing emlearn calls numpy.seterr(all="raise"); keep the caller's settings
+        import emlearn.trees
 
     nodes, roots, leaves = _forest(model)
     trees = emlearn.trees.generate_c_inlined(

@@ -77,7 +77,8 @@ def fit_forest(x: np.ndarray, y: np.ndarray, *, seed: int = SEED):
 def forest_to_model(forest, *, threshold_af: float, min_af_beats: int, min_exit_beats: int,
                     window: int = WINDOW, lookahead: int = LOOKAHEAD, meta: dict | None = None) -> AfModel:
     """The forest in emlearn's flat layout (``leaf_bits=8``, float thresholds as the C source prints them)."""
-    import emlearn.trees
+    with np.errstate():  # importing emlearn calls numpy.seterr(all="raise"); keep the caller's settings
+        import emlearn.trees
 
     wrapper = emlearn.trees.Wrapper(forest, method="inline", dtype="float", leaf_bits=8)
     nodes, roots, leaves = wrapper.forest_

@@ -1,0 +1,61 @@
+"""The shipped AF model reproduces the figures of its model card (models/rhythm_af.metrics.json).
+
+Reads the held-out ltafdb records and all of nsr2db once (about 2-3 minutes on one core).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from cardiowatch.evaluate.rhythm import PERTURB_SEED, load_beat_record, score_records
+from cardiowatch.rhythm.model import load_af_model, models_dir
+from cardiowatch.rhythm.splits import LTAFDB_TEST, LTAFDB_TRAIN
+
+SIDECAR = models_dir() / "rhythm_af.metrics.json"
+TOLERANCE_POINTS = 0.5
+
+
+@pytest.fixture(scope="module")
+def card() -> dict:
+    return json.loads(SIDECAR.read_text())
+
+
+@pytest.fixture(scope="module")
+def records(ltafdb, nsr2db) -> tuple[list, list]:
+    from cardiowatch.data import list_records
+
+    return ([load_beat_record("ltafdb", r) for r in LTAFDB_TEST],
+            [load_beat_record("nsr2db", r) for r in list_records("nsr2db")])
+
+
+def test_split_is_disjoint_and_covers_ltafdb() -> None:
+    assert not set(LTAFDB_TRAIN) & set(LTAFDB_TEST)
+    assert len(LTAFDB_TRAIN) + len(LTAFDB_TEST) == 84
+
+
+def test_model_card_sidecar_matches_the_split(card) -> None:
+    assert card["ltafdb_test_records"] == list(LTAFDB_TEST)
+    assert card["nsr2db_records"] == 54
+
+
+@pytest.mark.data
+@pytest.mark.xdist_group("rhythm_model_card")  # one worker reads the records once
+@pytest.mark.parametrize("variant", ["ecg_beats", "perturbed"])
+def test_shipped_model_reproduces_its_model_card(card, records, variant) -> None:
+    af_recs, nsr_recs = records
+    model = load_af_model()
+    kwargs = {"ecg_beats": dict(use_labels=True),
+              "perturbed": dict(use_labels=False, jitter_s=card["jitter_s"], miss_rate=card["miss_rate"])}[variant]
+    rng = np.random.default_rng(PERTURB_SEED)
+    ltaf = score_records(af_recs, model=model, rng=rng, **kwargs).summary()
+    nsr = score_records(nsr_recs, model=model, rng=rng, **kwargs).summary()
+    want = card[variant]
+    for key in ("se_pct", "sp_pct"):
+        assert ltaf[key] == pytest.approx(want["ltafdb"][key], abs=TOLERANCE_POINTS), key
+    assert nsr["sp_pct"] == pytest.approx(want["nsr2db"]["sp_pct"], abs=TOLERANCE_POINTS)
+    assert nsr["af_episodes_per_24h"] == pytest.approx(want["nsr2db"]["af_episodes_per_24h"], abs=TOLERANCE_POINTS)
+    assert math.isclose(ltaf["median_delay_s"], want["ltafdb"]["median_delay_s"], abs_tol=2.0)
