@@ -91,11 +91,14 @@ const cw_ppg_cfg_t cw_ppg_cfg_100hz = {
     .rise_max = 40u,
     .refractory = 30u,
     .settle = 100u,
-    .hist_len = 211u,
-    .search_back = 0u,
-    .search_ratio = 0.0,
-    .search_min_rise = 0.0,
-    .search_gap_max = 0u,
+    .hist_len = 541u,
+    .min_rise = 0.2,
+    .small_run_reset = 3u,
+    .search_back = 1u,
+    .search_ratio = 1.5,
+    .search_min_slope = 0.2,
+    .search_over_dicrotic = 1.5,
+    .search_gap_max = 300u,
 };
 
 const cw_ppg_cfg_t cw_ppg_cfg_125hz = {
@@ -112,11 +115,14 @@ const cw_ppg_cfg_t cw_ppg_cfg_125hz = {
     .rise_max = 50u,
     .refractory = 38u,
     .settle = 125u,
-    .hist_len = 261u,
-    .search_back = 0u,
-    .search_ratio = 0.0,
-    .search_min_rise = 0.0,
-    .search_gap_max = 0u,
+    .hist_len = 674u,
+    .min_rise = 0.2,
+    .small_run_reset = 3u,
+    .search_back = 1u,
+    .search_ratio = 1.5,
+    .search_min_slope = 0.2,
+    .search_over_dicrotic = 1.5,
+    .search_gap_max = 375u,
 };
 
 const cw_ppg_cfg_t *cw_ppg_cfg_for(uint32_t fs_hz)

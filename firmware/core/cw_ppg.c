@@ -69,6 +69,9 @@ void cw_ppg_reset(cw_ppg_t *det)
     det->has_pending = 0;
     det->n_recent_fid = 0;
     det->n_recent_amp = 0;
+    det->n_recent_slope = 0;
+    det->n_recent_secondary = 0;
+    det->small_run = 0;
 }
 
 /* Mean of the last w energies ending at sample n (zeros before the start, as lfilter's zi = 0). */
@@ -84,14 +87,14 @@ static double moving_mean(const cw_ppg_t *det, int64_t n, uint32_t w)
 }
 
 /* Python PpgPulseDetector._locate with its history start h0 (as when fed one sample per call). */
-static int cw_ppg_locate(const cw_ppg_t *det, int64_t start, int64_t end, int64_t newest, cw_ppg_cand_t *cand)
+static int cw_ppg_locate(const cw_ppg_t *det, int64_t start, int64_t end, int64_t h0, int64_t last,
+                         cw_ppg_cand_t *cand)
 {
     const cw_ppg_cfg_t *cfg = det->cfg;
-    const int64_t h0 = max_i64(0, newest - (int64_t)cfg->hist_len);
     const int64_t lo_block = max_i64(start, h0 + 1);
     int64_t peak, lo, foot, k, fid;
     double best;
-    if (end - 1 > newest || end <= lo_block) {
+    if (end - 1 > last || end <= lo_block) {
         return 0;
     }
     peak = lo_block;
@@ -115,6 +118,7 @@ static int cw_ppg_locate(const cw_ppg_t *det, int64_t start, int64_t end, int64_
     if (peak - foot + 1 >= 3) {
         double steepest = 0.0;
         fid = foot + 1;
+        cand->slope = 0.0;
         for (k = foot + 1; k <= peak - 1; ++k) {
             const double slope = y_at(det, k + 1) - y_at(det, k - 1);
             if (k == foot + 1 || slope > steepest) {
@@ -122,16 +126,32 @@ static int cw_ppg_locate(const cw_ppg_t *det, int64_t start, int64_t end, int64_
                 fid = k;
             }
         }
+        cand->slope = steepest;
     } else {
         fid = peak;
+        cand->slope = y_at(det, peak) - y_at(det, foot);
     }
     /* integer input has no bad samples; the start counts as one (last bad sample = -1) */
     if (fid + 1 <= (int64_t)cfg->settle) {
         return 0;
     }
     cand->fiducial = fid;
+    cand->foot = foot;
     cand->amplitude = y_at(det, peak) - y_at(det, foot);
     return 1;
+}
+
+/* Append to a "deque(maxlen=cap)" of doubles. */
+static void push_double(double *v, uint32_t *n, uint32_t cap, double x)
+{
+    uint32_t i;
+    if (*n == cap) {
+        for (i = 1; i < cap; ++i) {
+            v[i - 1u] = v[i];
+        }
+        *n -= 1u;
+    }
+    v[(*n)++] = x;
 }
 
 static void push_recent_fid(cw_ppg_t *det, int64_t fid)
@@ -144,18 +164,6 @@ static void push_recent_fid(cw_ppg_t *det, int64_t fid)
         det->n_recent_fid -= 1u;
     }
     det->recent_fid[det->n_recent_fid++] = fid;
-}
-
-static void push_recent_amp(cw_ppg_t *det, double amp)
-{
-    uint32_t i;
-    if (det->n_recent_amp == CW_PPG_RECENT - 1u) {
-        for (i = 1; i < CW_PPG_RECENT - 1u; ++i) {
-            det->recent_amp[i - 1u] = det->recent_amp[i];
-        }
-        det->n_recent_amp -= 1u;
-    }
-    det->recent_amp[det->n_recent_amp++] = amp;
 }
 
 /* np.median of up to CW_PPG_RECENT values (sorted copy). */
@@ -173,60 +181,59 @@ static double median_of(const double *v, uint32_t n)
     return n == 0 ? 0.0 : ((n % 2u) ? s[n / 2u] : 0.5 * (s[n / 2u - 1u] + s[n / 2u]));
 }
 
-/* Python PpgPulseDetector._search_back: the steepest large upstroke between two pulses too far apart. */
-static int cw_ppg_search_back(const cw_ppg_t *det, int64_t after, int64_t before, int64_t newest, int64_t *found)
+/* Python _steepest_rise: (slope, sample) of the steepest central-difference rise of y in [lo, hi],
+ * the history being y[h0 .. last]. */
+static int cw_ppg_steepest_rise(const cw_ppg_t *det, int64_t lo, int64_t hi, int64_t h0, int64_t last,
+                                double *slope_out, int64_t *at)
+{
+    int64_t k, best = -1;
+    double best_slope = 0.0;
+    lo = max_i64(lo, h0 + 1);
+    hi = hi < last - 1 ? hi : last - 1;
+    if (hi - lo < 1) {
+        return 0;
+    }
+    for (k = lo; k <= hi; ++k) {
+        const double slope = y_at(det, k + 1) - y_at(det, k - 1);
+        if (best < 0 || slope > best_slope) {
+            best_slope = slope;
+            best = k;
+        }
+    }
+    if (best_slope <= 0.0) {
+        return 0;
+    }
+    *slope_out = best_slope;
+    *at = best;
+    return 1;
+}
+
+/* Python _search_back: the steepest large upstroke between two pulses too far apart. */
+static int cw_ppg_search_back(const cw_ppg_t *det, int64_t after, int64_t before, int64_t h0, int64_t last,
+                              int64_t *found)
 {
     const cw_ppg_cfg_t *cfg = det->cfg;
-    const int64_t h0 = max_i64(0, newest - (int64_t)cfg->hist_len);
-    const int64_t lo = after + (int64_t)cfg->refractory;
-    const int64_t hi = before - (int64_t)cfg->refractory;
-    int64_t k, a = -1, b = -1, run_start = -1, fid;
-    double best_rise = 0.0;
-    if (hi - lo < 3 || lo - 1 < h0) {
+    double rise, floor;
+    int64_t fid;
+    if (!cw_ppg_steepest_rise(det, after + (int64_t)cfg->refractory, before - (int64_t)cfg->refractory, h0, last,
+                              &rise, &fid)) {
         return 0;
     }
-    /* runs of rising samples over seg = y[lo-1 .. hi+1]; keep the first run of the largest rise */
-    for (k = lo - 1; k <= hi; ++k) {
-        const int rising = y_at(det, k + 1) > y_at(det, k);
-        if (rising && run_start < 0) {
-            run_start = k;
-        }
-        if ((!rising || k == hi) && run_start >= 0) {
-            const int64_t stop = rising ? k + 1 : k;
-            const double rise = y_at(det, stop) - y_at(det, run_start);
-            if (a < 0 || rise > best_rise) {
-                best_rise = rise;
-                a = run_start;
-                b = stop;
-            }
-            run_start = -1;
-        }
+    floor = cfg->search_min_slope * median_of(det->recent_slope, det->n_recent_slope);
+    if (det->n_recent_secondary > 0u) {
+        const double dicrotic = cfg->search_over_dicrotic * median_of(det->recent_secondary, det->n_recent_secondary);
+        floor = dicrotic > floor ? dicrotic : floor;
     }
-    if (a < 0 || best_rise < cfg->search_min_rise * median_of(det->recent_amp, det->n_recent_amp)) {
-        return 0;
-    }
-    if (b - a >= 2) {
-        double steepest = 0.0;
-        fid = a + 1;
-        for (k = a + 1; k <= b - 1; ++k) {
-            const double slope = y_at(det, k + 1) - y_at(det, k - 1);
-            if (k == a + 1 || slope > steepest) {
-                steepest = slope;
-                fid = k;
-            }
-        }
-    } else {
-        fid = b;
-    }
-    if (fid < lo || fid > hi || fid + 1 <= (int64_t)cfg->settle) {
+    /* integer input has no bad samples; the start counts as one (last bad sample = -1) */
+    if (rise < floor || fid + 1 <= (int64_t)cfg->settle) {
         return 0;
     }
     *found = fid;
     return 1;
 }
 
-/* Python PpgPulseDetector._emit: report a pulse, after the one a search-back finds before it. */
-static void cw_ppg_emit(cw_ppg_t *det, const cw_ppg_cand_t *cand, int64_t newest, cw_ppg_sink_t *sink)
+/* Python _emit: report a pulse, after the one a search-back finds before it. */
+static void cw_ppg_emit(cw_ppg_t *det, const cw_ppg_cand_t *cand, int64_t h0, int64_t last, cw_ppg_sink_t *sink)
 {
     const cw_ppg_cfg_t *cfg = det->cfg;
     if (cfg->search_back && det->n_recent_fid >= 5u) {
@@ -234,38 +241,73 @@ static void cw_ppg_emit(cw_ppg_t *det, const cw_ppg_cand_t *cand, int64_t newest
         uint32_t i;
         const int64_t prev = det->recent_fid[det->n_recent_fid - 1u];
         const int64_t gap = cand->fiducial - prev;
+        double interval;
         int64_t found;
         for (i = 1; i < det->n_recent_fid; ++i) {
             gaps[i - 1u] = (double)(det->recent_fid[i] - det->recent_fid[i - 1u]);
         }
-        if (median_of(gaps, det->n_recent_fid - 1u) * cfg->search_ratio < (double)gap
-            && gap <= (int64_t)cfg->search_gap_max && cw_ppg_search_back(det, prev, cand->fiducial, newest, &found)) {
-            emit(sink, found);
-            push_recent_fid(det, found);
+        interval = median_of(gaps, det->n_recent_fid - 1u);
+        if (interval * cfg->search_ratio < (double)gap) {
+            if (gap <= (int64_t)cfg->search_gap_max && cw_ppg_search_back(det, prev, cand->fiducial, h0, last, &found)) {
+                emit(sink, found);
+                push_recent_fid(det, found);
+            }
+        } else {
+            /* the largest rise inside a normal interval: the dicrotic wave, the level to beat */
+            double rise = 0.0;
+            int64_t at;
+            if (!cw_ppg_steepest_rise(det, prev + (int64_t)cfg->refractory, cand->foot, h0, last, &rise, &at)) {
+                rise = 0.0;
+            }
+            push_double(det->recent_secondary, &det->n_recent_secondary, CW_PPG_RECENT - 1u, rise);
         }
     }
     emit(sink, cand->fiducial);
     push_recent_fid(det, cand->fiducial);
-    push_recent_amp(det, cand->amplitude);
+    push_double(det->recent_amp, &det->n_recent_amp, CW_PPG_RECENT - 1u, cand->amplitude);
+    push_double(det->recent_slope, &det->n_recent_slope, CW_PPG_RECENT - 1u, cand->slope);
 }
 
-static void cw_ppg_close_block(cw_ppg_t *det, int64_t start, int64_t end, int64_t newest, cw_ppg_sink_t *sink)
+/* Python _too_small: a separate candidate far smaller than recent pulses is a rebound or noise;
+ * small_run_reset in a row mean the pulse itself got smaller: start over. */
+static int cw_ppg_too_small(cw_ppg_t *det, const cw_ppg_cand_t *cand)
+{
+    const cw_ppg_cfg_t *cfg = det->cfg;
+    if (det->n_recent_amp < 3u || cand->amplitude >= cfg->min_rise * median_of(det->recent_amp, det->n_recent_amp)) {
+        det->small_run = 0;
+        return 0;
+    }
+    det->small_run += 1u;
+    if (det->small_run < cfg->small_run_reset) {
+        return 1;
+    }
+    det->n_recent_amp = 0;
+    det->small_run = 0;
+    return 0;
+}
+
+static void cw_ppg_close_block(cw_ppg_t *det, int64_t start, int64_t end, int64_t h0, int64_t last,
+                               cw_ppg_sink_t *sink)
 {
     cw_ppg_cand_t cand;
-    if (end - start < (int64_t)det->cfg->w_peak || !cw_ppg_locate(det, start, end, newest, &cand)) {
+    if (end - start < (int64_t)det->cfg->w_peak || !cw_ppg_locate(det, start, end, h0, last, &cand)) {
         return;
     }
-    if (!det->has_pending) {
-        det->pending = cand;
-        det->has_pending = 1;
-    } else if (cand.fiducial - det->pending.fiducial < (int64_t)det->cfg->refractory) {
+    if (det->has_pending && cand.fiducial - det->pending.fiducial < (int64_t)det->cfg->refractory) {
         if (cand.amplitude > det->pending.amplitude) {
             det->pending = cand;
         }
-    } else {
-        cw_ppg_emit(det, &det->pending, newest, sink);
-        det->pending = cand;
+        return;
     }
+    if (det->has_pending) { /* final: emitted before cand is judged, as a chunk end would have */
+        cw_ppg_emit(det, &det->pending, h0, last, sink);
+        det->has_pending = 0;
+    }
+    if (cw_ppg_too_small(det, &cand)) {
+        return;
+    }
+    det->pending = cand;
+    det->has_pending = 1;
 }
 
 static void cw_ppg_step(cw_ppg_t *det, int32_t sample, cw_ppg_sink_t *sink)
@@ -300,12 +342,12 @@ static void cw_ppg_step(cw_ppg_t *det, int32_t sample, cw_ppg_sink_t *sink)
         det->block_start = m;
     } else if (!boi && det->in_block) {
         det->in_block = 0;
-        cw_ppg_close_block(det, det->block_start, m, n, sink);
+        cw_ppg_close_block(det, det->block_start, m, max_i64(0, n - (int64_t)cfg->hist_len), n, sink);
     }
     if (det->has_pending) {
         const int64_t earliest = (det->in_block ? det->block_start : m + 1) - (int64_t)cfg->rise_max;
         if (earliest - det->pending.fiducial >= (int64_t)cfg->refractory) {
-            cw_ppg_emit(det, &det->pending, n, sink);
+            cw_ppg_emit(det, &det->pending, max_i64(0, n - (int64_t)cfg->hist_len), n, sink);
             det->has_pending = 0;
         }
     }
@@ -330,19 +372,22 @@ size_t cw_ppg_process(cw_ppg_t *det, const int32_t *x, size_t n, int64_t *out, s
 size_t cw_ppg_flush(cw_ppg_t *det, int64_t *out, size_t out_cap)
 {
     cw_ppg_sink_t sink;
+    int64_t h0;
     if (det == 0 || det->cfg == 0) {
         return 0;
     }
+    /* as after the Python detector's last trim: history y[n - hist_len .. n - 1] */
+    h0 = max_i64(0, det->n - (int64_t)det->cfg->hist_len);
     sink.out = out;
     sink.cap = out == 0 ? 0u : out_cap;
     sink.count = 0;
     if (det->in_block) {
         const int64_t end = max_i64(det->n - (int64_t)det->cfg->delay, det->block_start);
-        cw_ppg_close_block(det, det->block_start, end, det->n, &sink);
+        cw_ppg_close_block(det, det->block_start, end, h0, det->n - 1, &sink);
         det->in_block = 0;
     }
     if (det->has_pending) {
-        cw_ppg_emit(det, &det->pending, det->n, &sink);
+        cw_ppg_emit(det, &det->pending, h0, det->n - 1, &sink);
         det->has_pending = 0;
     }
     return sink.count < sink.cap ? sink.count : sink.cap;

@@ -5,8 +5,9 @@
  * of z, centred by a delay line; blocks where the short average tops the long one plus beta times a
  * running mean of z (no fixed threshold: every term scales with the gain squared); in each block the
  * point of maximum upslope before the systolic peak; of two pulses closer than 300 ms the one with the
- * larger rise wins; none in the first second; a gap over 1.5 median intervals is searched for the
- * steepest large upstroke (a missed weak pulse). Arithmetic in double, as numpy.
+ * larger rise wins; a separate candidate far smaller than recent pulses is dropped (unless it keeps
+ * happening); none in the first second; a gap over 1.5 median intervals is searched for the steepest
+ * upstroke clearly above the dicrotic level (a missed weak pulse). Arithmetic in double, as numpy.
  *
  * Pulses are absolute sample indices from the first sample after init/reset; any chunking gives the
  * same pulses. All state is in the caller's cw_ppg_t (about 6.3 KB); the configuration per sampling rate
@@ -51,15 +52,20 @@ typedef struct {
     uint32_t refractory; /**< closer pulses: the smaller rise is dropped */
     uint32_t settle;     /**< no pulse this soon after the start */
     uint32_t hist_len;   /**< the Python detector's history length */
+    double min_rise;          /**< a separate pulse must rise this fraction of the recent median rise... */
+    uint32_t small_run_reset; /**< ...unless this many in a row are smaller (the pulse got smaller) */
     uint32_t search_back;     /**< 1: look for a missed pulse in a gap over ratio x the interval */
     double search_ratio;      /**< gap / median interval that triggers the search */
-    double search_min_rise;   /**< a found upstroke must rise this fraction of the recent median rise */
+    double search_min_slope;  /**< a found upstroke must be this fraction of the recent median slope... */
+    double search_over_dicrotic; /**< ...and this many times the median dicrotic (secondary) slope */
     uint32_t search_gap_max;  /**< longer gaps are not searched (signal lost) */
 } cw_ppg_cfg_t;
 
 typedef struct {
     int64_t fiducial;
+    int64_t foot;
     double amplitude;
+    double slope;
 } cw_ppg_cand_t;
 
 typedef struct {
@@ -79,6 +85,11 @@ typedef struct {
     uint32_t n_recent_fid;
     double recent_amp[CW_PPG_RECENT - 1u];
     uint32_t n_recent_amp;
+    double recent_slope[CW_PPG_RECENT - 1u];
+    uint32_t n_recent_slope;
+    double recent_secondary[CW_PPG_RECENT - 1u];
+    uint32_t n_recent_secondary;
+    uint32_t small_run;
 } cw_ppg_t;
 
 /** Check `cfg` once (it must outlive `det`) and start afresh; CW_ERR_ARG when the buffers cannot hold it. */

@@ -95,7 +95,7 @@ def _ppg_cfg(fs_hz: int) -> str:
     search_back = bool(getattr(det, "search_back", False))
     if (len(det.sos_) > 2 or det.w_beat_ > 128 or det.shift_ >= 128 or det.hist_len_ + 2 > 1024
             or (search_back and (det.recent_fid_.maxlen != 9 or det.recent_amp_.maxlen != 8
-                                 or getattr(det, "recent_secondary_", None) is not None))
+                                 or det.recent_slope_.maxlen != 8 or det.recent_secondary_.maxlen != 8))
             or getattr(det, "invert", False)):
         raise SystemExit("the C PPG detector's fixed sizes (2 sections, CW_PPG_WINDOW 128, CW_PPG_HISTORY 1024, "
                          "9 recent pulses) no longer fit the Python detector")
@@ -114,10 +114,13 @@ def _ppg_cfg(fs_hz: int) -> str:
         "refractory": f"{det.refractory_}u",
         "settle": f"{det.settle_}u",
         "hist_len": f"{det.hist_len_}u",
+        "min_rise": repr(ppg.MIN_RISE),
+        "small_run_reset": f"{ppg.SMALL_RUN_RESET}u",
         "search_back": f"{int(search_back)}u",
-        "search_ratio": repr(getattr(ppg, "SEARCH_BACK_RATIO", 0.0)),
-        "search_min_rise": repr(getattr(ppg, "SEARCH_BACK_MIN_RISE", 0.0)),
-        "search_gap_max": f"{getattr(det, 'gap_max_', 0)}u",
+        "search_ratio": repr(ppg.SEARCH_BACK_RATIO),
+        "search_min_slope": repr(ppg.SEARCH_BACK_MIN_SLOPE),
+        "search_over_dicrotic": repr(ppg.SEARCH_BACK_OVER_DICROTIC),
+        "search_gap_max": f"{det.gap_max_}u",
     }
     body = "".join(f"    .{k} = {v},\n" for k, v in fields.items())
     return f"const cw_ppg_cfg_t cw_ppg_cfg_{fs_hz}hz = {{\n{body}}};\n"
