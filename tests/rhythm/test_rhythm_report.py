@@ -38,3 +38,12 @@ def test_cli_report_of_an_mitdb_record(mitdb, tmp_path) -> None:
 def test_cli_report_rejects_a_record_without_database(tmp_path) -> None:
     result = CliRunner().invoke(app, ["report", "201"])
     assert result.exit_code == 2
+
+
+@pytest.mark.data
+def test_cli_report_of_a_bidmc_record_uses_ppg_pulses(bidmc, tmp_path) -> None:
+    out = tmp_path / "b01.html"
+    result = CliRunner().invoke(app, ["report", "bidmc/bidmc01", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "PPG pulses" in text and "Mean heart rate" in text

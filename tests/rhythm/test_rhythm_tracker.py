@@ -197,3 +197,23 @@ def test_episodes_become_wfdb_rhythm_annotations(sinus_af_sinus) -> None:
     assert notes == ["(N", "(AFIB", "(N"]
     assert np.all(np.diff(sample) > 0)
     assert set(sample) <= set(beats)
+
+
+def test_a_marked_gap_raises_no_pause_or_asystole_and_keeps_the_rhythm(rng) -> None:
+    beats = beats_from_rr(sinus_rr(rng, 400))
+    beats[200:] += int(10 * FS)  # 10 s without signal after beat 199
+    tracker = RhythmTracker(fs=FS)
+    tracker.process(beats[:200])
+    tracker.mark_gap()
+    assert tracker.advance_to(int(beats[199] + 8 * FS)) == []
+    tracker.process(beats[200:])
+    tracker.flush()
+    assert tracker.events() == []
+    assert [e.rhythm for e in tracker.episodes()] == ["N"]
+
+
+def test_the_same_hole_without_a_gap_mark_is_an_asystole(rng) -> None:
+    beats = beats_from_rr(sinus_rr(rng, 400))
+    beats[200:] += int(10 * FS)
+    tracker, _ = _run(beats)
+    assert [e.kind for e in tracker.events()] == ["ASYSTOLE"]

@@ -175,19 +175,29 @@ def write_report(
 
 
 def report_record(database: str, name: str, path: str | os.PathLike[str]) -> Path:
-    """Report of a PhysioNet record, with its reference beats (the lead's pipeline will supply detected ones).
+    """Report of a PhysioNet record.
 
-    Records with signals (mitdb) get strips of their ECG lead; annotation-only ones (ltafdb, nsr2db)
-    get the plots and tables only.
+    Records with reference beat annotations (mitdb, ltafdb, nsr2db ...) use those beats and classes;
+    mitdb also gets strips of its ECG lead. Records without beat annotations but with a PPG (bidmc) get
+    their pulses from the streaming pipeline (`cardiowatch.pipeline.analyze_signal`, sensor "ppg"), and
+    strips of the PPG.
     """
     from cardiowatch.data import AAMI_CLASSES, read_record
 
+    if database == "bidmc":
+        from cardiowatch.pipeline import analyze_signal
+
+        rec = read_record(database, name, annotator=None)
+        if "PLETH" not in rec.signals:
+            raise ValueError(f"{database}/{name} has no PLETH channel: {list(rec.signals)}")
+        pleth = rec.signals["PLETH"]
+        analysis = analyze_signal(pleth, fs=rec.fs, sensor="ppg")
+        return write_report(path, title=f"{database}/{name} (PPG pulses)", fs=rec.fs,
+                            sample=analysis.beat_samples, label=None, signal=pleth, signal_name="PLETH")
     rec = read_record(database, name)
-    if rec.annotations is None:
-        raise ValueError(f"{database}/{name} has no beat annotations; detected beats need the pipeline")
-    beats = rec.annotations.beats()
-    if not len(beats):
-        raise ValueError(f"{database}/{name} has no beat annotations; detected beats need the pipeline")
+    beats = rec.annotations.beats() if rec.annotations is not None else None
+    if beats is None or not len(beats):
+        raise ValueError(f"{database}/{name} has no beat annotations")
     label = np.asarray(AAMI_CLASSES, dtype=object)[beats.aami]
     signal, signal_name = None, ""
     if rec.signals:

@@ -196,6 +196,7 @@ class RhythmTracker:
         self.vrun_last_ = 0
         self.vrun_len_ = 0
         self.asystole_reported_: int | None = None
+        self.gap_ = False  # the signal was missing since the last beat: the next interval is unknown
         self.changes_: list[RhythmChange] = []
         self.events_: list[RhythmEvent] = []
         self.flushed_ = False
@@ -246,8 +247,10 @@ class RhythmTracker:
         if self.first_sample_ is None:
             self.first_sample_ = int(s[0])
         out: list = []
-        rr, valid = rr_intervals(s, fs=self.fs_, previous=self.last_sample_)
-        self.n_invalid_rr_ += int((~valid[1:] if self.last_sample_ is None else ~valid).sum())
+        previous = None if self.gap_ else self.last_sample_
+        self.gap_ = False
+        rr, valid = rr_intervals(s, fs=self.fs_, previous=previous)
+        self.n_invalid_rr_ += int((~valid[1:] if previous is None else ~valid).sum())
         out += self._pause_events(s, rr)
         out += self._ventricular_events(s, lab)
         w, h = self.model_.window, self.model_.lookahead
@@ -272,10 +275,17 @@ class RhythmTracker:
         self.flushed_ = True
         return out
 
+    def mark_gap(self) -> None:
+        """The signal is missing from the last beat on (lead off, lost frames): the interval to the next
+        beat is unknown. It raises no pause or asystole and is left out of the AF features; the rhythm
+        state and episodes are kept. Call `reset` instead to forget everything."""
+        self._check_ready()
+        self.gap_ = True
+
     def advance_to(self, sample: int) -> list[RhythmEvent]:
         """Tell the tracker that the signal reached ``sample`` with no new beat; may raise ASYSTOLE now."""
         self._check_ready()
-        if self.last_sample_ is None or self.asystole_reported_ == self.last_sample_:
+        if self.last_sample_ is None or self.gap_ or self.asystole_reported_ == self.last_sample_:
             return []
         if (sample - self.last_sample_) / self.fs_ <= self.asystole_s:
             return []
