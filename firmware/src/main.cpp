@@ -17,8 +17,10 @@
 #include "cw_ack.h"
 #include "cw_frame.h"
 #include "cw_params.h"
+#include "cw_ppg.h"
 #include "cw_qrs.h"
 #include "cw_queue.h"
+#include "cw_rhythm.h"
 #include "cw_ring.h"
 #include "net.h"
 #include "sensor.h"
@@ -59,7 +61,7 @@ volatile uint8_t g_sensor_flags = 0;    // CW_SENSOR_* since the last frame (sam
 volatile int64_t g_unix_offset_us = 0;  // unix_us - boot_us once the clock is synced (sender)
 volatile bool g_clock_synced = false;
 volatile bool g_online = false;
-volatile uint8_t g_alert = 0;           // 0 none, 1 warning (framer)
+volatile uint8_t g_alert = 0;           // 0 none, 1 rate or pause, 2 irregular rhythm (AF model) (framer)
 volatile double g_heart_rate_bpm = 0.0;
 
 uint32_t g_acked[64];                   // seqs the server answered for (sender)
@@ -126,16 +128,19 @@ int64_t sample_time_us(uint32_t index, uint32_t fs_millihz) {
   return last_us - behind * 1000000000LL / (int64_t)fs_millihz;
 }
 
-void update_warning(const cw_beat_t *beats, size_t n, int64_t now_sample, double fs) {
-  static int64_t last_beat = -1;
+// Heart rate from the median of the last 8 intervals, a pause, and the AF model on the intervals:
+// the device's own warning, which works with the network down.
+void update_warning(cw_rhythm_t *rhythm, const int64_t *events, size_t n, int64_t now_sample, double fs) {
+  static int64_t last_event = -1;
   static int64_t rr[8];
   static size_t n_rr = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (last_beat >= 0) {
-      rr[n_rr % 8] = beats[i].sample - last_beat;
+    if (last_event >= 0) {
+      rr[n_rr % 8] = events[i] - last_event;
       ++n_rr;
     }
-    last_beat = beats[i].sample;
+    last_event = events[i];
+    cw_rhythm_beat(rhythm, events[i], nullptr);
   }
   if (n_rr > 0) {
     const size_t k = n_rr < 8 ? n_rr : 8;
@@ -150,23 +155,32 @@ void update_warning(const cw_beat_t *beats, size_t n, int64_t now_sample, double
     }
     g_heart_rate_bpm = 60.0 * fs / (double)sorted[k / 2];
   }
-  const bool pause = last_beat >= 0 && (double)(now_sample - last_beat) > kPauseS * fs;
+  const bool pause = last_event >= 0 && (double)(now_sample - last_event) > kPauseS * fs;
   const bool rate = n_rr >= 4 && (g_heart_rate_bpm < kBradyBpm || g_heart_rate_bpm > kTachyBpm);
-  g_alert = (pause || rate) ? 1 : 0;
+  g_alert = cw_rhythm_in_af(rhythm) ? 2 : ((pause || rate) ? 1 : 0);
 }
 
 void framer_task(void *) {
   static int32_t values[kMaxFrameValues];
+  static int32_t pulse_input[kMaxFrameValues];
   static uint8_t frame[CW_FRAME_MAX_BYTES];
   static cw_qrs_t qrs;
+  static cw_ppg_t ppg;
+  static cw_rhythm_t rhythm;
   static cw_beat_t beats[kMaxFrameValues + CW_QRS_HELD];
+  static int64_t events[kMaxFrameValues + CW_QRS_HELD];
   const uint8_t channels = g_sensor->channels();
   const bool ecg = g_sensor->kind() == CW_SENSOR_ECG;
-  const cw_qrs_cfg_t *qrs_cfg = ecg ? cw_qrs_cfg_for(g_sensor->timer_hz()) : nullptr;
-  const bool detect = qrs_cfg != nullptr && cw_qrs_init(&qrs, qrs_cfg) == CW_OK;
-  if (ecg && !detect) {
-    log_e("framer: no QRS configuration for %u Hz: set CW_ECG_FS_HZ to 250 or 360", g_sensor->timer_hz());
+  const uint32_t rate_hz = g_sensor->timer_hz();
+  // one detector per device kind, with the coefficients exported from the Python reference
+  const cw_qrs_cfg_t *qrs_cfg = ecg ? cw_qrs_cfg_for(rate_hz) : nullptr;
+  const cw_ppg_cfg_t *ppg_cfg = ecg ? nullptr : cw_ppg_cfg_for(rate_hz);
+  const bool detect = ecg ? (qrs_cfg != nullptr && cw_qrs_init(&qrs, qrs_cfg) == CW_OK)
+                          : (ppg_cfg != nullptr && cw_ppg_init(&ppg, ppg_cfg) == CW_OK);
+  if (!detect) {
+    log_e("framer: no detector configuration for %u Hz (ECG: 250 or 360; PPG: 100): no local warning", rate_hz);
   }
+  cw_rhythm_init(&rhythm, (double)rate_hz);
   uint32_t first_index = 0;
   for (;;) {
     const uint32_t fs_millihz = g_sensor->fs_millihz();
@@ -176,9 +190,19 @@ void framer_task(void *) {
       continue;
     }
     cw_ring_read(&g_ring, values, per_frame * channels);
-    if (detect) {
+    if (detect && ecg) {
       const size_t n = cw_qrs_process(&qrs, values, per_frame, beats, sizeof beats / sizeof beats[0]);
-      update_warning(beats, n, qrs.n_seen, qrs_cfg->fs);
+      for (size_t i = 0; i < n; ++i) {
+        events[i] = beats[i].sample;
+      }
+      update_warning(&rhythm, events, n, qrs.n_seen, (double)rate_hz);
+    } else if (detect) {
+      for (size_t i = 0; i < per_frame; ++i) {
+        // MAX30102: the IR channel, which reads down with blood volume, turned up; pulse sensor: as is
+        pulse_input[i] = channels == 2 ? -values[2 * i + 1] : values[i];
+      }
+      const size_t n = cw_ppg_process(&ppg, pulse_input, per_frame, events, sizeof events / sizeof events[0]);
+      update_warning(&rhythm, events, n, ppg.n, (double)rate_hz);
     }
     portENTER_CRITICAL(&g_mux);
     const uint8_t sensor_flags = g_sensor_flags;
@@ -333,7 +357,9 @@ void cw_net_on_answer(const char *json, size_t len) {
 void setup() {
   Serial.begin(115200);
   Serial.println("cardiowatch - not a medical device");
-  pinMode(CW_LED_PIN, OUTPUT);
+  if (CW_LED_PIN >= 0) {
+    pinMode(CW_LED_PIN, OUTPUT);
+  }
   g_prefs.begin("cardiowatch", false);
   cw_ring_init(&g_ring, g_ring_storage, kRingSamples);
   cw_queue_init(&g_queue, g_queue_arena, sizeof g_queue_arena);
@@ -341,9 +367,11 @@ void setup() {
   if (!g_sensor->begin()) {
     log_e("sensor failed to start: blinking the LED, not streaming");
     for (;;) {
-      digitalWrite(CW_LED_PIN, HIGH);
-      delay(100);
-      digitalWrite(CW_LED_PIN, LOW);
+      if (CW_LED_PIN >= 0) {
+        digitalWrite(CW_LED_PIN, HIGH);
+        delay(100);
+        digitalWrite(CW_LED_PIN, LOW);
+      }
       delay(900);
     }
   }
@@ -359,9 +387,13 @@ void setup() {
 }
 
 void loop() {
-  // local warning: LED on (and a short beep) while the on-device detector sees a pause or a rate
-  // outside 40-150 bpm; this works with the network down.
-  digitalWrite(CW_LED_PIN, g_alert ? HIGH : LOW);
+  // local warning, with the network down too: LED steady for a pause or a rate outside 40-150 bpm,
+  // blinking (and a short beep) for an irregular rhythm the on-device AF model confirmed.
+  static bool blink = false;
+  blink = !blink;
+  if (CW_LED_PIN >= 0) {
+    digitalWrite(CW_LED_PIN, (g_alert == 1 || (g_alert == 2 && blink)) ? HIGH : LOW);
+  }
   if (g_alert && CW_BUZZER_PIN >= 0) {
     tone(CW_BUZZER_PIN, 2000, 100);
   }
