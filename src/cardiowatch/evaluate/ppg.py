@@ -397,15 +397,17 @@ def validate_bidmc(
     *,
     root: str | None = None,
     find_beats: Callable[..., np.ndarray] | None = None,
+    detect: Callable[[np.ndarray, float], np.ndarray] | None = None,
 ) -> PpgValidation:
-    """Run `evaluate_ppg_record` over BIDMC records (all 53 by default) with their numerics."""
+    """Run `evaluate_ppg_record` over BIDMC records (all 53 by default) with their numerics;
+    ``detect(ppg, fs)`` replaces the default detector (e.g. to measure a variant)."""
     from cardiowatch.data.bidmc import read_bidmc, read_bidmc_numerics
 
     results = []
     for name in names:
         rec = read_bidmc(name, root=root)
         num = read_bidmc_numerics(name, root=root)
-        results.append(evaluate_ppg_record(rec, numerics=num, find_beats=find_beats))
+        results.append(evaluate_ppg_record(rec, numerics=num, find_beats=find_beats, detect=detect))
         logger.debug("%s: %s", name, results[-1].score_good)
     return PpgValidation(tuple(results))
 
