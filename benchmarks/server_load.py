@@ -7,8 +7,9 @@ Writes the section between ``<!-- server:begin -->`` and ``<!-- server:end -->``
 
 Each step starts a fresh server (``uvicorn``, its own process, SQLite WAL in a temporary folder, the
 project's pipeline), registers the devices, and runs them for ``--seconds``. Every device replays MIT-BIH
-record 100 (MLII, resampled to 250 Hz, 8 µV/count, each device from another offset) in 50-sample frames
-(one every 200 ms, ``CLOCK_SYNCED`` device time = wall time), one MQTT client per device, QoS 1. Measured:
+record 100 (MLII, resampled to 250 Hz, 8 µV/count, each device from another offset) in frames of 50
+samples (200 ms, protocol.md's recommendation) or 125 (500 ms), ``CLOCK_SYNCED`` device time = wall time,
+over 4 MQTT connections, QoS 1. Measured:
 
 - **sample-to-ack**: last sample of a frame taken -> the server's store acknowledgement arrives on
   ``<prefix>/<id>/ack`` (so the frame is committed);
@@ -53,8 +54,7 @@ logger = logging.getLogger("server_load")
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- server:begin -->", "<!-- server:end -->"
 FS_MILLIHZ = 250_000
-FRAME_SAMPLES = 50
-FRAME_S = FRAME_SAMPLES * 1000 / FS_MILLIHZ
+FRAME_SAMPLES = (50, 125)  #: 200 ms frames (protocol.md's recommendation), and 500 ms frames
 SCALE_NV = 8000
 TARGET_S = 2.0
 MQTT = ("127.0.0.1", 1883)
@@ -65,6 +65,7 @@ LEAD_OFF_HYSTERESIS_S = AlertConfig().timing[AlertKind.LEAD_OFF].raise_after_s
 @dataclass
 class StepResult:
     devices: int
+    frame_samples: int
     frames_sent: int = 0
     frames_stored: int = 0
     ack_latency_s: list[float] = field(default_factory=list)
@@ -132,16 +133,16 @@ def start_server(workdir: Path, prefix: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("server did not start")
 
 
-async def run_step(n_devices: int, seconds: float, counts: np.ndarray) -> StepResult:
+async def run_step(n_devices: int, seconds: float, counts: np.ndarray, frame_samples: int) -> StepResult:
     prefix = f"cwload/{uuid.uuid4().hex[:8]}"
-    result = StepResult(devices=n_devices)
+    result = StepResult(devices=n_devices, frame_samples=frame_samples)
     with tempfile.TemporaryDirectory() as tmp:
         proc, base = start_server(Path(tmp), prefix)
         try:
             async with httpx.AsyncClient(base_url=base, timeout=30) as http:
                 devices = [(await http.post("/api/v1/devices", json={"name": f"load-{i}"})).json()
                            for i in range(n_devices)]
-            await _load(devices, seconds, counts, prefix, base, result, proc.pid)
+            await _load(devices, seconds, counts, prefix, base, result, proc.pid, frame_samples)
             async with httpx.AsyncClient(base_url=base, timeout=30) as http:
                 for d in devices:
                     result.frames_stored += (await http.get(f"/api/v1/devices/{d['id']}")).json()["stored_frames"]
@@ -154,7 +155,8 @@ async def run_step(n_devices: int, seconds: float, counts: np.ndarray) -> StepRe
 
 
 async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix: str, base: str,
-                result: StepResult, pid: int) -> None:
+                result: StepResult, pid: int, frame_samples: int) -> None:
+    frame_s = frame_samples * 1000 / FS_MILLIHZ
     sent: dict[tuple[int, int], float] = {}
     published: dict[tuple[int, int], float] = {}
     acked: dict[tuple[int, int], float] = {}
@@ -186,18 +188,18 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
                     alert_at.setdefault(int(message["alert"]["device_id"]), time.time())
 
     async def device(d: dict, index: int, client: aiomqtt.Client) -> None:
-        offset = (index * 7919 * FRAME_SAMPLES) % (len(counts) - FRAME_SAMPLES * 1000)
+        offset = (index * 7919 * frame_samples) % (len(counts) - frame_samples * 1000)
         seq = 0
         while True:
-            first = t_start + seq * FRAME_S
-            last_sample = first + FRAME_S - 1.0 / (FS_MILLIHZ / 1000)
-            if first + FRAME_S > t_start + seconds:
+            first = t_start + seq * frame_s
+            last_sample = first + frame_s - 1.0 / (FS_MILLIHZ / 1000)
+            if first + frame_s > t_start + seconds:
                 return
-            await asyncio.sleep(max(0.0, first + FRAME_S - time.time()))
+            await asyncio.sleep(max(0.0, first + frame_s - time.time()))
             lead_off = first >= leadoff_at[d["id"]]
             if lead_off:
                 first_leadoff_sample.setdefault(d["id"], first)
-            chunk = counts[offset + seq * FRAME_SAMPLES: offset + (seq + 1) * FRAME_SAMPLES]
+            chunk = counts[offset + seq * frame_samples: offset + (seq + 1) * frame_samples]
             flags = FrameFlags.CLOCK_SYNCED | (FrameFlags.LEAD_OFF if lead_off else FrameFlags.NONE)
             frame = Frame(device_id=d["id"], seq=seq, t_us=int(first * 1e6), fs_millihz=FS_MILLIHZ,
                           sensor=SensorKind.ECG, samples=chunk, flags=flags, scale_nv=SCALE_NV)
@@ -239,13 +241,13 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
                               for d in first_leadoff_sample if d in alert_at]
 
 
-def render(results: list[StepResult], seconds: float, knee: str) -> str:
-    rows = ["| devices | samples/s | frames sent | lost | sample-to-ack p50 / p99 s | publish-to-ack p50 / p99 s | "
+def render(results: list[StepResult], seconds: float, knees: list[str]) -> str:
+    rows = ["| frame samples | devices | samples/s | frames sent | lost | sample-to-ack p50 / p99 s | publish-to-ack p50 / p99 s | "
             "generator lag p99 s | "
             "sample-to-alert p50 / p99 s (alerts) | server CPU % of a core | machine load avg | beats stored | holds |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        rows.append(f"| {r.devices} | {r.devices * FS_MILLIHZ // 1000} | {r.frames_sent} | {r.lost} | "
+        rows.append(f"| {r.frame_samples} | {r.devices} | {r.devices * FS_MILLIHZ // 1000} | {r.frames_sent} | {r.lost} | "
                     f"{r.pct(r.ack_latency_s, 50):.3f} / {r.pct(r.ack_latency_s, 99):.3f} | "
                     f"{r.pct(r.server_latency_s, 50):.3f} / {r.pct(r.server_latency_s, 99):.3f} | "
                     f"{r.pct(r.generator_lag_s, 99):.3f} | "
@@ -256,15 +258,15 @@ def render(results: list[StepResult], seconds: float, knee: str) -> str:
         BEGIN, "## Server", "",
         "Produced by `.venv/bin/python benchmarks/server_load.py` (writes this section; method in its "
         f"docstring). One machine, 2 cores shared by the server, Mosquitto and the load generator; "
-        f"{seconds:.0f} s per step, fresh server and SQLite (WAL) database per step, 250 Hz ECG in 50-sample "
-        f"frames over MQTT QoS 1. Target: p99 sample-to-alert <= {TARGET_S:.0f} s and no loss at 100 devices.",
+        f"{seconds:.0f} s per step, fresh server and SQLite (WAL) database per step, 250 Hz ECG over MQTT QoS 1 "
+        f"in 50-sample (200 ms) and 125-sample (500 ms) frames. Target: p99 sample-to-alert <= {TARGET_S:.0f} s and no loss at 100 devices.",
         "Sample-to-alert excludes the lead-off alert's designed "
         f"{LEAD_OFF_HYSTERESIS_S:.0f} s hysteresis. \"beats stored\" shows whether the analysis ran "
         "(0: the pipeline's models were not in the checkout, so frames were stored and alerted on but "
         "not analysed). \"machine load avg\" is the 1-minute load average (2 cores) at the end of the "
         "step: other work on the machine competes with the server. \"generator lag\" is how late the load "
         "generator itself published (a real device sends on time): sample-to-ack = generator lag + "
-        "publish-to-ack.", "", *rows, "", f"Knee: {knee}", END])
+        "publish-to-ack.", "", *rows, "", *(f"Knee, {k}" for k in knees), END])
 
 
 def write_section(section: str, doc: Path = DOC) -> None:
@@ -281,36 +283,43 @@ def main() -> None:
     parser.add_argument("--ramp", type=int, nargs="*", default=[200, 300, 400, 600, 800],
                         help="device counts tried after --devices, until a step does not hold")
     parser.add_argument("--no-ramp", action="store_true")
+    parser.add_argument("--frame-samples", type=int, nargs="+", default=list(FRAME_SAMPLES),
+                        help="samples per frame (each size gets its own ramp)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     counts = ecg_counts()
-    results = []
+    results: list[StepResult] = []
+    knees = []
+    for frame_samples in args.frame_samples:
+        mine: list[StepResult] = []
 
-    def step(n: int) -> StepResult:
-        result = asyncio.run(run_step(n, args.seconds, counts))
-        results.append(result)
-        logger.info("%d devices: lost %d, ack p99 %.3f s, alert p99 %.3f s, cpu %.0f %%, load %.1f, holds %s", n,
-                    result.lost, result.pct(result.ack_latency_s, 99), result.pct(result.alert_latency_s, 99),
-                    result.cpu_pct, result.load_avg, result.holds)
-        return result
+        def step(n: int) -> StepResult:
+            result = asyncio.run(run_step(n, args.seconds, counts, frame_samples))
+            mine.append(result)
+            logger.info("%d-sample frames, %d devices: lost %d, ack p99 %.3f s, alert p99 %.3f s, cpu %.0f %%, "
+                        "load %.1f, holds %s", frame_samples, n, result.lost, result.pct(result.ack_latency_s, 99),
+                        result.pct(result.alert_latency_s, 99), result.cpu_pct, result.load_avg, result.holds)
+            return result
 
-    # up from --devices while it holds; down (halving) while it does not, to bracket the knee either way
-    if step(args.devices).holds:
-        for n in ([] if args.no_ramp else args.ramp):
-            if not step(n).holds:
-                break
-    elif not args.no_ramp:
-        n = args.devices // 2
-        while n >= 10 and not step(n).holds:
-            n //= 2
-    results.sort(key=lambda r: r.devices)
-    held = [r.devices for r in results if r.holds]
-    broke = [r.devices for r in results if not r.holds]
-    knee = (f"holds up to {max(held)} devices" if held else "does not hold at the first step") + (
-        f", breaks at {broke[0]}." if broke else f"; not broken up to {results[-1].devices} (ramp ended).")
-    section = render(results, args.seconds, knee)
+        # up from --devices while it holds; down (halving) while it does not, to bracket the knee
+        if step(args.devices).holds:
+            for n in ([] if args.no_ramp else args.ramp):
+                if not step(n).holds:
+                    break
+        elif not args.no_ramp:
+            n = args.devices // 2
+            while n >= 10 and not step(n).holds:
+                n //= 2
+        held = [r.devices for r in mine if r.holds]
+        broke = [r.devices for r in mine if not r.holds]
+        knees.append(f"{frame_samples}-sample frames: " + (
+            f"holds up to {max(held)} devices" if held else f"does not hold down to {min(broke)} devices") + (
+            f", breaks at {min(d for d in broke if not held or d > max(held))}." if broke else
+            f"; not broken up to {max(held)} (end of the ramp)."))
+        results += sorted(mine, key=lambda r: r.devices)
+    section = render(results, args.seconds, knees)
     print(section)
     if not args.no_write:
         write_section(section)

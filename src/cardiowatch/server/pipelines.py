@@ -65,6 +65,9 @@ def default_pipeline_factory() -> PipelineFactory | None:
             unavailable.add(modality)
             return None
 
+    # load the models and import the stages now, not on the first frame of the first device (seconds)
+    factory(250.0, "ecg")
+    factory(100.0, "ppg")
     return factory
 
 
