@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from cardiowatch.dashboard.harness import LiveServer, StreamingDevice
+from cardiowatch.protocol import SensorKind
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -29,6 +30,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ADMIN = ("ada", "correct horse battery")
 VIEWER = ("vic", "viewer password")
 DEVICE_FS = 250.0
+PPG_FS = 100.0
+PPG_HR_BPM = 72.0
 #: Server alert event -> on the page: the same budget the server has from sample to alert (issue 5).
 ALERT_DISPLAY_TARGET_S = 2.0
 #: The lead-off alert is raised after 5 s of lead-off (server hysteresis), plus ticks and transport.
@@ -52,9 +55,12 @@ def live(tmp_path_factory):
                         users={ADMIN[0]: (ADMIN[1], "admin"), VIEWER[0]: (VIEWER[1], "viewer")},
                         settings={"alert_tick_s": 0.2}).start()
     devices = []
-    for i, (name, hr) in enumerate((("bed-1", 72.0), ("bed-2", 64.0), ("bed-3", 88.0))):
+    # bed-1: an analog pulse sensor (PPG, analysed for pulses and heart rate); bed-2 and bed-3: ECG.
+    for i, (name, hr, sensor, fs) in enumerate((("bed-1", PPG_HR_BPM, SensorKind.PPG_ANALOG, PPG_FS),
+                                                ("bed-2", 64.0, SensorKind.ECG, DEVICE_FS),
+                                                ("bed-3", 88.0, SensorKind.ECG, DEVICE_FS))):
         device_id, token = server.register_device(name)
-        device = StreamingDevice(server.url, device_id, token, fs=DEVICE_FS, hr_bpm=hr, seed=i)
+        device = StreamingDevice(server.url, device_id, token, fs=fs, hr_bpm=hr, seed=i, sensor=sensor)
         device.started_at = time.monotonic()
         devices.append(device.start())
     for i, device in enumerate(devices[:2]):
@@ -168,6 +174,19 @@ def test_phone_layout_stacks_tiles_in_one_column(live, browser, screenshots):
     assert first["width"] <= 390
     page.wait_for_function("() => window.cwStats.samplesReceived > 2 * 125 * 4.5")
     page.screenshot(path=str(screenshots / "phone.png"))
+    page.context.close()
+
+
+def test_patient_view_shows_heart_rate_and_pulse_markers_from_the_live_analysis(live, browser, screenshots):
+    server, devices = live
+    device = devices[0]   # the PPG sensor: the server's pipeline finds its pulses and heart rate
+    page = _page(browser)
+    _login(page, server.url, VIEWER, f"/patient/{device.device_id}")
+    page.wait_for_function("() => /^[0-9]+$/.test(document.getElementById('hr').textContent)", timeout=20000)
+    assert abs(int(page.inner_text("#hr")) - PPG_HR_BPM) <= 5
+    page.wait_for_function("() => (window.cwStats.beatsReceived ?? 0) >= 3", timeout=20000)
+    page.screenshot(path=str(screenshots / "patient-ppg.png"))
+    assert page.errors == []
     page.context.close()
 
 

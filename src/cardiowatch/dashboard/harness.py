@@ -2,7 +2,7 @@
 
 `LiveServer` runs the real app (`cardiowatch.server.app.create_app` with the dashboard installed) under
 uvicorn in a thread, on SQLite in a folder the caller owns. `StreamingDevice` is a virtual sensor: it
-frames a synthetic ECG with `cardiowatch.protocol` and posts the frames to the real HTTP ingest at the
+frames a synthetic ECG or PPG with `cardiowatch.protocol` and posts the frames to the real HTTP ingest at the
 device's own pace, in a thread; it can also send status reports (battery, RSSI, lead-off).
 """
 
@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 #: Nanovolts per count of the synthetic ECG (5 uV, as the simulator's AD8232 model).
 ECG_SCALE_NV = 5000
 FRAME_SAMPLES = 50
+#: Full scale of the analog pulse sensor on the ESP32's 12-bit ADC.
+PPG_FULL_SCALE = 4095
 
 
 def free_port() -> int:
@@ -65,6 +67,23 @@ def synthetic_ecg(*, fs: float, seconds: float, hr_bpm: float = 72.0, seed: int 
             x += amplitude * np.exp(-0.5 * ((t - beat - offset) / width) ** 2)
         beat += 60.0 / hr_bpm * (1.0 + 0.03 * rng.standard_normal())
     return x
+
+
+def synthetic_ppg(*, fs: float, seconds: float, hr_bpm: float = 72.0, seed: int = 0) -> np.ndarray:
+    """A clean finger PPG in arbitrary units (0..1): a systolic wave and a smaller diastolic one per beat.
+
+    Parameters are those of `synthetic_ecg`; the pulse follows each beat by about 0.15 s.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(round(seconds * fs))
+    t = np.arange(n) / fs
+    x = np.zeros(n)
+    beat = 0.3
+    while beat < seconds + 1.0:
+        x += 0.8 * np.exp(-0.5 * ((t - beat - 0.15) / 0.07) ** 2)
+        x += 0.25 * np.exp(-0.5 * ((t - beat - 0.42) / 0.09) ** 2)
+        beat += 60.0 / hr_bpm * (1.0 + 0.03 * rng.standard_normal())
+    return 0.1 + x
 
 
 @dataclass
@@ -179,7 +198,7 @@ class StreamingDevice:
     """
 
     def __init__(self, server_url: str, device_id: int, token: str, *, fs: float, hr_bpm: float = 72.0,
-                 frames_per_post: int = 2, seed: int = 0) -> None:
+                 frames_per_post: int = 2, seed: int = 0, sensor: SensorKind = SensorKind.ECG) -> None:
         self.server_url = server_url
         self.device_id = device_id
         self.token = token
@@ -187,6 +206,7 @@ class StreamingDevice:
         self.hr_bpm = hr_bpm
         self.frames_per_post = frames_per_post
         self.seed = seed
+        self.sensor = SensorKind(sensor)
         self.lead_off = False
         self.frames_sent = 0
         self.errors = 0
@@ -216,8 +236,14 @@ class StreamingDevice:
         import httpx
 
         period_s = 20.0
-        ecg = synthetic_ecg(fs=self.fs, seconds=period_s, hr_bpm=self.hr_bpm, seed=self.seed)
-        counts = np.round(ecg * 1e6 / ECG_SCALE_NV).astype(np.int64)
+        if self.sensor is SensorKind.ECG:
+            ecg = synthetic_ecg(fs=self.fs, seconds=period_s, hr_bpm=self.hr_bpm, seed=self.seed)
+            counts, scale_nv = np.round(ecg * 1e6 / ECG_SCALE_NV).astype(np.int64), ECG_SCALE_NV
+        elif self.sensor is SensorKind.PPG_ANALOG:
+            ppg = synthetic_ppg(fs=self.fs, seconds=period_s, hr_bpm=self.hr_bpm, seed=self.seed)
+            counts, scale_nv = np.round(ppg * PPG_FULL_SCALE).clip(0, PPG_FULL_SCALE).astype(np.int64), 0
+        else:
+            raise ValueError(f"StreamingDevice makes ECG or PPG_ANALOG frames, not {self.sensor.name}")
         fs_millihz = int(round(self.fs * 1000))
         start_us = int(time.time() * 1e6)
         seq = 0
@@ -237,8 +263,8 @@ class StreamingDevice:
                     values = np.zeros(FRAME_SAMPLES, dtype=np.int64) if self.lead_off else counts[idx]
                     frames.append(frame_encode(Frame(
                         device_id=self.device_id, seq=seq, t_us=start_us + round(sample * 1e6 / self.fs),
-                        fs_millihz=fs_millihz, sensor=SensorKind.ECG, samples=values, flags=flags,
-                        scale_nv=ECG_SCALE_NV)))
+                        fs_millihz=fs_millihz, sensor=self.sensor, samples=values, flags=flags,
+                        scale_nv=scale_nv)))
                     seq += 1
                     sample += FRAME_SAMPLES
                 try:

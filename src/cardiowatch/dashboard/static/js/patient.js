@@ -22,7 +22,9 @@ function renderVitals(now = Date.now() / 1000) {
   document.getElementById("hr").textContent = stale || device?.hr == null ? "—" : Math.round(device.hr);
   document.getElementById("rhythm").textContent = rhythmName(device?.rhythm);
   const q = device?.quality;
-  document.getElementById("quality").textContent = q == null ? "—" : (typeof q === "number" ? fmtNum(q * 100, 0, " %") : q);
+  const quality = document.getElementById("quality");
+  quality.textContent = q == null ? "—" : (typeof q === "number" ? fmtNum(q * 100, 0, " %") : q);
+  quality.classList.toggle("degraded", q != null && q !== "good");
   document.getElementById("battery").textContent = fmtNum(device?.battery, 0, " %");
   const seen = document.getElementById("seen");
   seen.textContent = stale ? `NO DATA · ${fmtAgo(device?.lastSeen, now)}` : fmtAgo(device.lastSeen, now);
@@ -108,7 +110,8 @@ function makeTrend() {
   const host = document.getElementById("hr-trend");
   trend = new uPlot({
     width: Math.max(280, host.clientWidth), height: 180,
-    scales: { x: { time: true }, y: { range: (u, lo, hi) => [Math.min(40, lo ?? 40), Math.max(140, hi ?? 140)] } },
+    // A monitor's trend: always the last hour, newest at the right.
+    scales: { x: { time: true, range: () => { const now = Date.now() / 1000; return [now - TREND_S, now]; } }, y: { range: (u, lo, hi) => [Math.min(40, lo ?? 40), Math.max(140, hi ?? 140)] } },
     axes: [{ stroke: "#8796a8", grid: { stroke: "#1c2633" } }, { stroke: "#8796a8", grid: { stroke: "#1c2633" } }],
     series: [{}, { label: "HR bpm", stroke: "#3ee08f", width: 2, spanGaps: false }],
     legend: { show: false },

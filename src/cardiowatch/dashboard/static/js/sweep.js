@@ -89,6 +89,7 @@ export class Sweep {
     if (this.t0 === null || !this.fs) return;
     const index = sample !== null && sample !== undefined ? sample : Math.round((t - this.t0) * this.fs);
     this.beats.push({ index, label });
+    stats.beatsReceived = (stats.beatsReceived ?? 0) + 1;
     if (this.beats.length > 64) this.beats.splice(0, this.beats.length - 64);
   }
 
