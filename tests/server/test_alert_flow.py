@@ -89,3 +89,14 @@ def test_alert_engine_state_survives_a_restart(database):
         assert response.status_code == 200
         client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [1]), headers=device.auth)
         assert len(client.get("/api/v1/alerts").json()) == 1  # the open alert continues, no second one
+
+
+def test_every_pipeline_quality_flag_and_alerting_event_is_mapped():
+    from cardiowatch.rhythm.tracker import EVENTS
+    from cardiowatch.server.ingest import EVENT_ALERTS, QUALITY_ALERTS
+    from cardiowatch.signal.ppg_quality import PpgQuality
+    from cardiowatch.signal.quality import FLAGS
+
+    assert set(FLAGS) <= set(QUALITY_ALERTS)
+    assert {q.value for q in PpgQuality} <= set(QUALITY_ALERTS)
+    assert set(EVENT_ALERTS) <= set(EVENTS)

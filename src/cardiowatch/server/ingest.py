@@ -57,11 +57,13 @@ _MAX_STORABLE_T_US = 2**63 - 1  # BIGINT is signed
 #: couplets only count towards ectopy.
 EVENT_ALERTS: dict[str, EventKind] = {"PAUSE": EventKind.PAUSE, "ASYSTOLE": EventKind.ASYSTOLE,
                                       "VRUN": EventKind.VT_RUN}
-#: Pipeline quality flags (ECG and `cardiowatch.signal.ppg_quality.PpgQuality`) -> alert engine quality.
+#: Pipeline quality flags (`cardiowatch.signal.quality.FLAGS`, `cardiowatch.signal.ppg_quality.PpgQuality`)
+#: -> alert engine quality.
 QUALITY_ALERTS: dict[str, SignalQuality] = {
     "good": SignalQuality.GOOD, "lead_off": SignalQuality.LEAD_OFF, "noisy": SignalQuality.NOISY,
     "unusable": SignalQuality.UNUSABLE, "low_perfusion": SignalQuality.NOISY, "motion": SignalQuality.NOISY,
-    "clipped": SignalQuality.UNUSABLE, "flat": SignalQuality.UNUSABLE, "missing": SignalQuality.UNUSABLE}
+    "clipped": SignalQuality.UNUSABLE, "flat": SignalQuality.UNUSABLE, "missing": SignalQuality.UNUSABLE,
+    "nan": SignalQuality.UNUSABLE}
 
 
 class IngestRejected(CardiowatchError):
@@ -381,6 +383,10 @@ class Ingestor:
             state.quality = flag
             if flag in QUALITY_ALERTS:
                 observations.append(QualityObserved(QUALITY_ALERTS[flag]))
+        if not result.quality and result.live_samples:
+            # ECG quality reports bad stretches only: a frame without one is good signal
+            state.quality = SignalQuality.GOOD.value
+            observations.append(QualityObserved(SignalQuality.GOOD))
         if result.hr_bpm is not None and result.hr_bpm != state.hr_bpm:
             state.hr_bpm = result.hr_bpm
             live.append({"type": "hr", "device_id": device_id, "hr_bpm": result.hr_bpm})
