@@ -44,6 +44,8 @@ AF_RHYTHMS: frozenset[str] = frozenset({"AFIB", "AFL"})
 #: Default PPG timing error (s) and missed-pulse share for the perturbed evaluation.
 DEFAULT_JITTER_S = 0.010
 DEFAULT_MISS_RATE = 0.02
+#: Evaluated inputs: ECG beats with classes, intervals only (as from a PPG), perturbed intervals.
+VARIANTS: tuple[str, ...] = ("ecg_beats", "intervals_only", "perturbed")
 #: Seed of the perturbation noise.
 PERTURB_SEED = 20261125
 
@@ -232,6 +234,7 @@ def evaluate_af(
     nsr2db_records: tuple[str, ...] | None = None,
     jitter_s: float = DEFAULT_JITTER_S,
     miss_rate: float = DEFAULT_MISS_RATE,
+    variants: tuple[str, ...] = VARIANTS,
 ) -> dict:
     """The model card's figures: held-out ltafdb and nsr2db, as ECG beats, as intervals only, perturbed."""
     from cardiowatch.data import list_records
@@ -240,14 +243,15 @@ def evaluate_af(
     t_start = time.perf_counter()
     af_recs = [load_beat_record("ltafdb", r) for r in ltafdb_records]
     nsr_recs = [load_beat_record("nsr2db", r) for r in (nsr2db_records or tuple(list_records("nsr2db")))]
-    variants = {
+    settings = {
         "ecg_beats": dict(use_labels=True),
         "intervals_only": dict(use_labels=False),
         "perturbed": dict(use_labels=False, jitter_s=jitter_s, miss_rate=miss_rate),
     }
     out: dict = {"ltafdb_test_records": list(ltafdb_records), "nsr2db_records": len(nsr_recs),
                  "jitter_s": jitter_s, "miss_rate": miss_rate}
-    for name, kw in variants.items():
+    for name in variants:
+        kw = settings[name]
         rng = np.random.default_rng(PERTURB_SEED)
         ltaf = score_records(af_recs, model=model, rng=rng, **kw)
         nsr = score_records(nsr_recs, model=model, rng=rng, **kw)
@@ -262,11 +266,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", type=Path, default=None, help="AF model JSON (default: shipped)")
     parser.add_argument("--jitter-s", type=float, default=DEFAULT_JITTER_S)
     parser.add_argument("--miss-rate", type=float, default=DEFAULT_MISS_RATE)
+    parser.add_argument("--variant", action="append", choices=VARIANTS, help="only these (default: all)")
     parser.add_argument("--write", type=Path, default=None, help="write the figures as JSON here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     model = load_af_model(args.model) if args.model else load_af_model()
-    result = evaluate_af(model=model, jitter_s=args.jitter_s, miss_rate=args.miss_rate)
+    result = evaluate_af(model=model, jitter_s=args.jitter_s, miss_rate=args.miss_rate,
+                         variants=tuple(args.variant or VARIANTS))
     text = json.dumps(result, indent=1)
     if args.write:
         args.write.write_text(text + "\n")

@@ -58,7 +58,10 @@ class AfModel:
 
     @property
     def n_bytes(self) -> int:
-        """Size of the model's tables in the C export (float threshold, int16 feature and children)."""
+        """Size of the model as flat tables (float threshold, int16 feature and children, leaf bytes).
+
+        The shipped C header inlines the trees as code instead; `benchmarks/rhythm_model_size.py` measures
+        that."""
         return len(self.feature) * (4 + 2 + 2 + 2) + len(self.leaf_af) * 2 + 4 * len(self.roots)
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:

@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     model = train_af()
     model.save(args.out)
-    logger.info("wrote %s (%d trees, %d decision nodes, %d leaves, about %d bytes in C)", args.out,
+    logger.info("wrote %s (%d trees, %d decision nodes, %d leaves, %d bytes as flat tables)", args.out,
                 model.n_trees, len(model.feature), len(model.leaf_af), model.n_bytes)
     from cardiowatch.rhythm.export import export_c_header
 
