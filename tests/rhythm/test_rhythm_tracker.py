@@ -217,3 +217,23 @@ def test_the_same_hole_without_a_gap_mark_is_an_asystole(rng) -> None:
     beats[200:] += int(10 * FS)
     tracker, _ = _run(beats)
     assert [e.kind for e in tracker.events()] == ["ASYSTOLE"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    times=st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**9)),
+                   max_size=300),
+    cut=st.integers(0, 300),
+)
+def test_arbitrary_beat_times_never_crash_and_give_ordered_output(times, cut) -> None:
+    values = np.array(times, dtype=np.float64)
+    labels = np.where(np.arange(len(values)) % 3 == 0, "V", "N").astype(object)
+    tracker = RhythmTracker(fs=FS)
+    tracker.process(values[:cut], labels[:cut])
+    tracker.advance_to(10**9)
+    tracker.process(values[cut:], labels[cut:])
+    tracker.flush()
+    starts = [c.sample for c in tracker.changes()]
+    assert starts == sorted(starts)
+    assert tracker.n_dropped_ + tracker.n_beats_ == len(values)
+    assert all(e.end_sample >= e.sample for e in tracker.events())

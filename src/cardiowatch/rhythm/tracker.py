@@ -63,6 +63,8 @@ EVENTS: dict[str, str] = {
 }
 #: Beats a candidate rhythm must last before it is confirmed (AF uses the model's own figures).
 MIN_BEATS: dict[str, int] = {"N": 8, "SBR": 8, "SVTA": 8, "VT": 1, "IVR": 1, "B": 4, "T": 6}
+#: Beat times at or past this are not sample indices of any real record (and would overflow int64).
+_MAX_SAMPLE = 2.0**62
 #: Labels of beats kept from before the undecided ones, for the bigeminy/trigeminy patterns.
 _CONTEXT = 4
 
@@ -128,8 +130,8 @@ class RhythmTracker:
     is confirmed after it lasted its minimum number of beats, then dated back to its first beat.
     Feeding a record in any split gives the same output as feeding it whole.
     Implausible intervals (< 0.25 s or > 3 s, see `cardiowatch.rhythm.intervals`) are excluded from the
-    AF features and counted in ``n_invalid_rr_``; NaN or non-increasing beat times are dropped and counted
-    in ``n_dropped_``.
+    AF features and counted in ``n_invalid_rr_``; NaN, negative or non-increasing beat times are dropped
+    and counted in ``n_dropped_``.
 
     Examples
     --------
@@ -223,7 +225,8 @@ class RhythmTracker:
         if s.dtype.kind not in "iuf":
             raise SignalError(f"beat samples must be numbers, got dtype {s.dtype}")
         values = s.astype(np.float64)
-        keep = np.isfinite(values)
+        with np.errstate(invalid="ignore"):
+            keep = (values >= 0) & (values < _MAX_SAMPLE)  # NaN, inf, negative and absurd times are dropped
         prev = -np.inf if self.last_sample_ is None else float(self.last_sample_)
         before = np.maximum.accumulate(np.r_[prev, np.where(keep, values, -np.inf)])[:-1]
         keep &= values > before
