@@ -181,7 +181,8 @@ class PipelineRegistry:
         picked = signal[first::step]
         out.live_fs = fs / step
         out.live_t0_us = _sample_t_us(stream, start + first)
-        out.live_samples = [None if not math.isfinite(v) else round(float(v), 4) for v in picked]
+        values = np.round(picked, 4).tolist()
+        out.live_samples = values if np.isfinite(picked).all() else [v if math.isfinite(v) else None for v in values]
 
     def _collect(self, out: DeviceAnalysis, stream: _Stream, result: Any) -> None:
         if result is None:
