@@ -101,8 +101,8 @@ class LiveServer:
     settings : dict
         More `cardiowatch.server.config.Settings` fields.
     analysis : bool
-        Run the project's analysis pipeline on the frames when it can be built (its model files are
-        present); without it frames are stored and the live waveform, status and alerts still flow.
+        Run the project's analysis pipeline on the frames (as the server does by default); without it
+        frames are stored and the live waveform, status and alerts still flow.
     """
 
     folder: Path
@@ -150,18 +150,10 @@ class LiveServer:
         return self
 
     def _pipeline_factory(self):  # noqa: ANN202 - the server's PipelineFactory or None
-        from cardiowatch.errors import CardiowatchError
         from cardiowatch.server.pipelines import default_pipeline_factory
 
-        factory = default_pipeline_factory() if self.analysis else None
-        if factory is None:
-            return None
-        try:
-            factory(250.0, "ecg")
-        except (CardiowatchError, OSError) as exc:
-            logger.warning("analysis pipeline unavailable, frames are stored without analysis: %s", exc)
-            return None
-        return factory
+        # The server itself stores frames unanalysed when a model file is missing.
+        return default_pipeline_factory() if self.analysis else None
 
     def stop(self) -> None:
         if self._server is not None:
