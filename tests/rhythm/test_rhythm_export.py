@@ -40,6 +40,7 @@ def test_shipped_header_is_generated_from_the_shipped_model() -> None:
     assert HEADER.read_text() == c_source(load_af_model()), "regenerate: python -m cardiowatch.rhythm.train"
 
 
+@pytest.mark.skipif(importlib.util.find_spec("emlearn") is None, reason="needs the train extra (emlearn)")
 def test_generating_the_header_leaves_numpy_error_handling_alone() -> None:
     before = np.geterr()
     c_source(load_af_model())
