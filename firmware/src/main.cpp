@@ -22,6 +22,7 @@
 #include "cw_queue.h"
 #include "cw_rhythm.h"
 #include "cw_ring.h"
+#include "cw_thingspeak.h"
 #include "net.h"
 #include "sensor.h"
 
@@ -284,6 +285,39 @@ void send_status(CwTransport *transport) {
   }
 }
 
+// Standalone mode (no server; a ThingSpeak write key): the device posts its own summary. With a server
+// configured the device never posts: the server's bridge mirrors it (one writer per channel).
+void standalone_thingspeak() {
+  static cw_ts_limiter_t limiter;
+  static bool ready = cw_ts_limiter_init(&limiter, 16000, 600000) == CW_OK;
+  const uint32_t now = (uint32_t)millis();
+  if (!ready || !cw_ts_due(&limiter, now)) {
+    return;
+  }
+  portENTER_CRITICAL(&g_mux);
+  const bool lead_off = (g_sensor_flags & CW_SENSOR_LEAD_OFF) != 0;
+  portEXIT_CRITICAL(&g_mux);
+  const double hr = g_heart_rate_bpm;
+  cw_ts_summary_t s;
+  s.hr_decibpm = (hr > 0.0 && !lead_off) ? (int32_t)(hr * 10.0 + 0.5) : -1;
+  s.rhythm = g_alert == 2 ? CW_RHYTHM_AFIB : (s.hr_decibpm < 0 ? -1 : (hr < 60.0 ? CW_RHYTHM_SBR : CW_RHYTHM_N));
+  s.alert_level = lead_off ? 1 : (g_alert ? 2 : 0);  // technical / warning / none
+  s.quality_pct = -1;                                // not estimated on the device: left out
+  s.battery_pct = -1;
+  char body[256];
+  char reply[64];
+  size_t len = 0;
+  if (cw_ts_build_update(CW_THINGSPEAK_WRITE_KEY, &s, body, sizeof body, &len) != CW_OK) {
+    return;
+  }
+  const int status = cw_thingspeak_post(body, len, reply, sizeof reply);
+  const cw_ts_outcome_t outcome = cw_ts_outcome(status, reply);
+  cw_ts_on_outcome(&limiter, now, outcome);
+  if (outcome == CW_TS_REFUSED) {
+    log_e("thingspeak: the write key in config.h was refused (HTTP %d)", status);
+  }
+}
+
 void sender_task(void *) {
   static uint8_t frames[kInFlight][CW_FRAME_MAX_BYTES];
   const uint8_t *ptrs[kInFlight];
@@ -298,6 +332,13 @@ void sender_task(void *) {
       continue;
     }
     keep_clock();
+    if (CW_SERVER_HOST[0] == '\0') {
+      if (CW_THINGSPEAK_WRITE_KEY[0] != '\0') {
+        standalone_thingspeak();
+      }
+      vTaskDelay(pdMS_TO_TICKS(500));
+      continue;
+    }
     CwTransport *transport = g_mqtt->ready() ? g_mqtt : g_http;
     transport->poll();
     g_online = transport->ready();

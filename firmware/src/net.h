@@ -29,3 +29,7 @@ class CwTransport {
 CwTransport *cw_mqtt_transport();
 // HTTP POST /api/v1/ingest/frames (always available as the fallback).
 CwTransport *cw_http_transport();
+
+// Standalone mode: POST one form body to ThingSpeak's /update; the HTTP status (-1: no answer) and the
+// reply text in `reply`.
+int cw_thingspeak_post(const char *body, size_t len, char *reply, size_t cap);

@@ -11,14 +11,12 @@
  * Exit 0 when every frame was acknowledged, 1 otherwise, 2 on bad arguments.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
+
+#include "posix_http.h"
 
 #include "cw_ack.h"
 #include "cw_frame.h"
@@ -51,50 +49,6 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* One HTTP/1.1 POST on a fresh connection; the status code, the body in `answer`; -1 when unreachable. */
-static int http_post(const link_t *link, const uint8_t *body, size_t len, char *answer, size_t cap)
-{
-    static char response[16384];
-    struct sockaddr_in addr;
-    char header[512];
-    size_t got = 0;
-    ssize_t r;
-    int fd, code = -1, n;
-    const char *text;
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) {
-        return -1;
-    }
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)link->port);
-    if (inet_pton(AF_INET, link->host, &addr.sin_addr) != 1 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        close(fd);
-        return -1;
-    }
-    n = snprintf(header, sizeof header,
-                 "POST /api/v1/ingest/frames HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n"
-                 "Content-Type: application/octet-stream\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                 link->host, link->port, link->token, len);
-    if (n < 0 || (size_t)n >= sizeof header || send(fd, header, (size_t)n, 0) != n
-        || send(fd, body, len, 0) != (ssize_t)len) {
-        close(fd);
-        return -1;
-    }
-    while (got + 1 < sizeof response && (r = recv(fd, response + got, sizeof response - 1 - got, 0)) > 0) {
-        got += (size_t)r;
-    }
-    close(fd);
-    response[got] = '\0';
-    if (sscanf(response, "HTTP/1.%*d %d", &code) != 1) {
-        return -1;
-    }
-    text = strstr(response, "\r\n\r\n");
-    text = text ? text + 4 : response + got;
-    snprintf(answer, cap, "%s", text);
-    return code;
-}
-
 static uint32_t frame_seq(const uint8_t *frame)
 {
     return (uint32_t)frame[12] | ((uint32_t)frame[13] << 8) | ((uint32_t)frame[14] << 16) | ((uint32_t)frame[15] << 24);
@@ -120,7 +74,13 @@ static int send_batch(link_t *link)
         return 1;
     }
     link->sends += 1;
-    code = http_post(link, body, used, answer, sizeof answer);
+    {
+        char headers[160];
+        snprintf(headers, sizeof headers, "Authorization: Bearer %s\r\nContent-Type: application/octet-stream\r\n",
+                 link->token);
+        code = cw_http_post(link->host, link->port, "/api/v1/ingest/frames", headers, body, used, answer,
+                            sizeof answer);
+    }
     if (code != 200 && code != 400 && code != 409) {
         link->failures += 1;
         return 0;
