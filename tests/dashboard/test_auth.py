@@ -220,3 +220,12 @@ def test_alert_actions_are_recorded_as_the_logged_in_user_whatever_the_body_clai
                           headers={"X-CSRF-Token": csrf}).json()
         assert got["body"] == {"user": "vic", "note": "x"}
         assert int(got["length"]) == len(b'{"user": "vic", "note": "x"}')
+
+
+def test_a_padded_alert_action_body_cannot_slip_past_the_actor_rewrite(tmp_path):
+    app, _ = _app(tmp_path)
+    with TestClient(app) as client:
+        csrf = _login(client, "vic", "battery staple")
+        padded = {"user": "ada", "padding": "x" * 20000}
+        response = client.post("/api/v1/alerts/3/ack", json=padded, headers={"X-CSRF-Token": csrf})
+        assert response.status_code == 413

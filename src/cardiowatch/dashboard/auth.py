@@ -228,7 +228,11 @@ class DashboardGuard:
             scope["query_string"] = urlencode([*query, (API_KEY_QUERY, api_key)]).encode("latin-1")
         scope["state"] = {**scope.get("state", {}), "dashboard_session": session}
         if kind == "http" and method not in SAFE_METHODS and scope["path"].startswith(self.policy.actor_body_prefixes):
-            receive, length = await _with_actor(receive, session.user.name)
+            actor_receive, length = await _with_actor(receive, session.user.name)
+            if actor_receive is None:
+                await _json(send, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "request body too large")
+                return
+            receive = actor_receive
             if length is not None:
                 scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
                 scope["headers"].append((b"content-length", str(length).encode()))
@@ -239,34 +243,34 @@ class DashboardGuard:
 MAX_ACTOR_BODY_BYTES = 16384
 
 
-async def _with_actor(receive: Receive, user: str) -> tuple[Receive, int | None]:
+async def _with_actor(receive: Receive, user: str) -> tuple[Receive | None, int | None]:
     """A ``receive`` whose JSON body has ``"user"`` set to the logged-in user (no one acts as another).
 
-    Bodies that are not a JSON object, or are too big, pass unchanged: the server rejects them itself.
-    Returns the new ``receive`` and the new body length (None when the body streams on unchanged).
+    Returns the new ``receive`` and the new body length; ``(None, None)`` when the body is bigger than
+    `MAX_ACTOR_BODY_BYTES` (the caller answers 413). A body that is not a JSON object passes unchanged:
+    the server rejects it itself.
     """
     chunks: list[bytes] = []
     size = 0
-    while True:
+    more = True
+    while more and size <= MAX_ACTOR_BODY_BYTES:
         message = await receive()
-        if message["type"] != "http.request":
+        if message["type"] != "http.request":   # the client went away: pass that on
             return _replay([message]), None
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
-        if not message.get("more_body", False) or size > MAX_ACTOR_BODY_BYTES:
-            break
+        more = bool(message.get("more_body", False))
+    if size > MAX_ACTOR_BODY_BYTES:
+        return None, None   # refused by the caller: a padded body must not slip past the rewrite
     body = b"".join(chunks)
-    more = size > MAX_ACTOR_BODY_BYTES
-    if not more:
-        try:
-            payload = json.loads(body) if body else {}
-        except ValueError:
-            payload = None
-        if isinstance(payload, dict):
-            payload["user"] = user
-            body = json.dumps(payload).encode()
-    first = {"type": "http.request", "body": body, "more_body": more}
-    return _replay([first], then=receive if more else None), None if more else len(body)
+    try:
+        payload = json.loads(body) if body else {}
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict):
+        payload["user"] = user
+        body = json.dumps(payload).encode()
+    return _replay([{"type": "http.request", "body": body, "more_body": False}]), len(body)
 
 
 def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
