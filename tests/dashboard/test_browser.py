@@ -189,6 +189,12 @@ def test_patient_view_shows_heart_rate_and_pulse_markers_from_the_live_analysis(
     assert abs(int(page.inner_text("#hr")) - PPG_HR_BPM) <= 5
     page.wait_for_function("() => (window.cwStats.beatsReceived ?? 0) >= 3", timeout=20000)
     page.screenshot(path=str(screenshots / "patient-ppg.png"))
+    # The printable rhythm report of the last minute, made from the beats the server stored.
+    now = time.time()
+    report = page.request.get(f"{server.url}/report/{device.device_id}?start={now - 60}&end={now + 1}")
+    assert report.status == 200
+    text = report.text()
+    assert "Rhythm report: bed-1" in text and "not a medical device" in text
     assert page.errors == []
     page.context.close()
 

@@ -31,6 +31,7 @@ from cardiowatch.dashboard.auth import (
     WriteSessionDep,
     same_origin,
 )
+from cardiowatch.dashboard import report
 from cardiowatch.dashboard.users import Role, UserError, UserStore
 
 logger = logging.getLogger(__name__)
@@ -191,6 +192,7 @@ def install_dashboard(app: FastAPI, *, engine: Engine | Callable[[], Engine] | N
         return auth
 
     app.include_router(router)
+    app.include_router(report.router)
     for folder in ASSET_FOLDERS:
         path = STATIC_DIR / folder
         if path.is_dir():
@@ -199,3 +201,4 @@ def install_dashboard(app: FastAPI, *, engine: Engine | Callable[[], Engine] | N
                        policy=policy or GuardPolicy())
     # The dashboard's own routes read the auth from app.state; build it lazily there too.
     app.state.dashboard_get_auth = get_auth
+    app.state.dashboard_api_key = lambda: _server_api_key(app)

@@ -15,7 +15,7 @@
 //   POST /api/v1/alerts/{id}/snooze {user, minutes}
 //   GET  /api/v1/devices/{id}/beats|episodes|summaries|samples?start_us&end_us   (Unix µs)
 //   WS   /ws/live[?device_id=]                    {type: samples|beats|hr|rhythm|alert|status, ...}
-// A printable report link is offered when GET /api/v1/devices/{id}/report answers.
+//   GET  /report/{id}?start&end                  dashboard: printable rhythm report (HTML)
 
 let csrfToken = null;
 let userName = null;
@@ -255,11 +255,8 @@ export async function waveform(id, start, end) {
   const payload = await request("GET", ranged(id, "samples", start - 1, end, { limit: 2000 }));
   return list(payload, "chunks").map(normSamples);
 }
-export const reportUrl = (id, start, end) => ranged(id, "report", start, end);
-export async function reportAvailable(id) {
-  const response = await fetch(reportUrl(id), { credentials: "same-origin" });
-  return response.ok;
-}
+// The printable rhythm report (dashboard route, made from the beats and waveform of the range).
+export const reportUrl = (id, start, end) => `/report/${encodeURIComponent(id)}${query({ start, end })}`;
 
 // --- live feed -------------------------------------------------------------------------------------
 // Calls handlers.samples / beat / alert / status / summary with normalised payloads; reconnects with

@@ -117,7 +117,6 @@ async function load() {
   current = { deviceId, start, end, device };
   history.replaceState(null, "", `/history/${encodeURIComponent(deviceId)}?start=${start}&end=${end}`);
   $("report-link").href = api.reportUrl(deviceId, start, end);
-  $("report-link").classList.toggle("hidden", !(await api.reportAvailable(deviceId).catch(() => false)));
   const [sums, eps, alerts] = await Promise.all([
     api.summaries(deviceId, start, end).catch(() => []),
     api.episodes(deviceId, start, end).catch(() => []),
