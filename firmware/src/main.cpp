@@ -23,6 +23,7 @@
 #include "cw_rhythm.h"
 #include "cw_ring.h"
 #include "cw_thingspeak.h"
+#include "display.h"
 #include "net.h"
 #include "sensor.h"
 
@@ -195,7 +196,9 @@ void framer_task(void *) {
       const size_t n = cw_qrs_process(&qrs, values, per_frame, beats, sizeof beats / sizeof beats[0]);
       for (size_t i = 0; i < n; ++i) {
         events[i] = beats[i].sample;
+        cw_display_beat(beats[i].sample);
       }
+      cw_display_samples(values, per_frame);
       update_warning(&rhythm, events, n, qrs.n_seen, (double)rate_hz);
     } else if (detect) {
       for (size_t i = 0; i < per_frame; ++i) {
@@ -203,6 +206,10 @@ void framer_task(void *) {
         pulse_input[i] = channels == 2 ? -values[2 * i + 1] : values[i];
       }
       const size_t n = cw_ppg_process(&ppg, pulse_input, per_frame, events, sizeof events / sizeof events[0]);
+      for (size_t i = 0; i < n; ++i) {
+        cw_display_beat(events[i]);
+      }
+      cw_display_samples(pulse_input, per_frame);
       update_warning(&rhythm, events, n, ppg.n, (double)rate_hz);
     }
     portENTER_CRITICAL(&g_mux);
@@ -382,6 +389,25 @@ void sender_task(void *) {
   }
 }
 
+#if defined(CW_USE_DISPLAY) && CW_USE_DISPLAY
+void display_task(void *) {
+  for (;;) {
+    CwDisplayState state;
+    state.heart_rate_bpm = g_heart_rate_bpm;
+    state.rhythm = g_alert == 2 ? "irregular rhythm" : (g_heart_rate_bpm > 0.0 ? "regular" : nullptr);
+    state.wifi = WiFi.status() == WL_CONNECTED;
+    state.server = g_online;
+    state.thingspeak = CW_SERVER_HOST[0] == '\0' && CW_THINGSPEAK_WRITE_KEY[0] != '\0';
+    portENTER_CRITICAL(&g_mux);
+    state.lead_off = (g_sensor_flags & CW_SENSOR_LEAD_OFF) != 0;
+    portEXIT_CRITICAL(&g_mux);
+    state.alert = state.lead_off ? 1 : (g_alert ? 2 : 0);  // technical / warning / none
+    cw_display_draw(state);
+    vTaskDelay(pdMS_TO_TICKS(50));  // 20 frames per second at most, never ahead of sampling
+  }
+}
+#endif
+
 }  // namespace
 
 void cw_net_on_answer(const char *json, size_t len) {
@@ -424,6 +450,10 @@ void setup() {
   xTaskCreatePinnedToCore(sampler_task, "cw_sampler", 4096, nullptr, 5, &g_sampler_task, 1);
   xTaskCreatePinnedToCore(framer_task, "cw_framer", 8192, nullptr, 3, nullptr, 0);
   xTaskCreatePinnedToCore(sender_task, "cw_sender", 8192, nullptr, 2, nullptr, 0);
+#if defined(CW_USE_DISPLAY) && CW_USE_DISPLAY
+  cw_display_begin(g_sensor->timer_hz());
+  xTaskCreatePinnedToCore(display_task, "cw_display", 4096, nullptr, 1, nullptr, 0);
+#endif
   start_timer(g_sensor->timer_hz());
 }
 

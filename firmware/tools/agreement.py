@@ -84,11 +84,19 @@ def mitdb_counts(record: str) -> tuple[np.ndarray, float]:
 
     rec = read_record("mitdb", record)
     x = np.asarray(rec.signals[rec.ecg_lead()], dtype=np.float64)
-    return np.round(np.nan_to_num(x) * COUNTS_PER_MV).astype(np.int16), rec.fs
+    return _to_int16(x * COUNTS_PER_MV, f"mitdb {record} ECG"), rec.fs
 
 
-#: int16 counts per unit of BIDMC's normalised PLETH (0..1); the detector is scale-free.
-PLETH_COUNTS = 20000.0
+#: int16 counts per unit of BIDMC's PLETH (it reaches 4.0 in some records); the detector is scale-free.
+PLETH_COUNTS = 8000.0
+
+
+def _to_int16(x: np.ndarray, what: str) -> np.ndarray:
+    """Round to int16, refusing values that would wrap (a wrapped signal agrees with itself, uselessly)."""
+    counts = np.round(np.nan_to_num(x))
+    if counts.size and (counts.max() > 32767 or counts.min() < -32768):
+        raise ValueError(f"{what}: values {counts.min():.0f}..{counts.max():.0f} do not fit int16")
+    return counts.astype(np.int16)
 
 
 def bidmc_counts(record: str) -> tuple[np.ndarray, float]:
@@ -97,7 +105,7 @@ def bidmc_counts(record: str) -> tuple[np.ndarray, float]:
 
     rec = read_record("bidmc", record)
     x = np.asarray(rec.signals["PLETH"], dtype=np.float64)
-    return np.round(np.nan_to_num(x) * PLETH_COUNTS).astype(np.int16), rec.fs
+    return _to_int16(x * PLETH_COUNTS, f"bidmc {record} PLETH"), rec.fs
 
 
 def ppg_agreement(record: str, host_dir: Path = HOST_DIR) -> Agreement:

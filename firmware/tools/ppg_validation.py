@@ -31,7 +31,7 @@ log = logging.getLogger("ppg_validation")
 
 def c_detect(x: np.ndarray, fs: float) -> np.ndarray:
     """C pulses of a signal already on an integer scale (ADC counts, or PLETH x PLETH_COUNTS)."""
-    return agreement.run_c("ppg", np.clip(np.round(np.nan_to_num(x)), -32768, 32767).astype(np.int16), fs=fs)
+    return agreement.run_c("ppg", agreement._to_int16(x, "PPG"), fs=fs)
 
 
 def validate(records: list[str]) -> str:
@@ -56,7 +56,7 @@ def validate(records: list[str]) -> str:
         rec = read_bidmc(name)
         beats = np.asarray(ecg_find_beats(rec.signals["II"], fs=rec.fs), dtype=np.int64)
         usable = ecg_usable_mask(rec.signals["II"], beats, fs=rec.fs)
-        pleth = np.nan_to_num(np.asarray(rec.signals["PLETH"], dtype=np.float64)) * agreement.PLETH_COUNTS
+        pleth = agreement.bidmc_counts(name)[0].astype(np.float64)  # the same integers for both detectors
         res = evaluate_ppg_record(rec, ppg=pleth, detect=c_detect, find_beats=lambda e, fs, b=beats: b,
                                   ecg_usable=usable, rate_quality=False)
         c_score = c_score + res.score_all

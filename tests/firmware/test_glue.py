@@ -25,13 +25,15 @@ def _config_for(sensor: str, into: Path) -> Path:
     return into
 
 
+@pytest.mark.parametrize("display", [0, 1])
 @pytest.mark.parametrize("sensor", SENSORS)
-def test_arduino_glue_compiles_against_the_stubs(sensor: str, tmp_path: Path) -> None:
+def test_arduino_glue_compiles_against_the_stubs(sensor: str, display: int, tmp_path: Path) -> None:
     require_tools(("g++",))
     config_dir = _config_for(sensor, tmp_path / sensor)
     sources = sorted(SRC.glob("*.cpp"))
     proc = subprocess.run(["g++", "-std=gnu++17", "-fsyntax-only", "-Wall", "-Wextra", "-Werror",
-                           f"-I{STUBS}", f"-I{CORE}", f"-I{config_dir}", *map(str, sources)],
+                           f"-DCW_USE_DISPLAY={display}", f"-I{STUBS}", f"-I{CORE}", f"-I{config_dir}",
+                           *map(str, sources)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert len(sources) >= 6

@@ -1,0 +1,104 @@
+// display.cpp - the thin TFT_eSPI layer of the optional ST7789 display. Layout, colours and the sweep
+// buffer are the portable core's (cw_display, host-tested); this file turns them into draw calls.
+// Drawing runs in its own low-priority task and redraws only what changed, so it never delays sampling.
+#include "config.h"
+#include "display.h"
+
+#if defined(CW_USE_DISPLAY) && CW_USE_DISPLAY
+
+#include <Arduino.h>
+#include <TFT_eSPI.h>
+
+#include "cw_display.h"
+
+namespace {
+
+const uint32_t kSweepSeconds = 4;
+const uint16_t kTraceColor = 0x07FF;  // cyan
+const uint16_t kMarkColor = 0xFFFF;
+
+TFT_eSPI g_tft;
+cw_sweep_t g_sweep;
+portMUX_TYPE g_sweep_mux = portMUX_INITIALIZER_UNLOCKED;
+CwDisplayState g_shown = {-1.0, 255, nullptr, false, false, false, false};
+
+void draw_text_box(const cw_rect_t &r, const char *text, uint16_t color, uint8_t font) {
+  g_tft.fillRect(r.x, r.y, r.w, r.h, TFT_BLACK);
+  g_tft.setTextColor(color, TFT_BLACK);
+  g_tft.setTextDatum(MC_DATUM);
+  g_tft.drawString(text, r.x + r.w / 2, r.y + r.h / 2, font);
+}
+
+}  // namespace
+
+void cw_display_begin(uint32_t fs_hz) {
+  g_tft.init();
+  g_tft.setRotation(1);  // landscape, 320 x 240
+  g_tft.fillScreen(TFT_BLACK);
+  cw_sweep_init(&g_sweep, fs_hz, kSweepSeconds, cw_display_layout()->sweep.h);
+}
+
+void cw_display_samples(const int32_t *x, size_t n) {
+  portENTER_CRITICAL(&g_sweep_mux);
+  cw_sweep_push(&g_sweep, x, n);
+  portEXIT_CRITICAL(&g_sweep_mux);
+}
+
+void cw_display_beat(int64_t sample) {
+  portENTER_CRITICAL(&g_sweep_mux);
+  cw_sweep_mark(&g_sweep, sample);
+  portEXIT_CRITICAL(&g_sweep_mux);
+}
+
+void cw_display_draw(const CwDisplayState &state) {
+  const cw_layout_t *layout = cw_display_layout();
+  const uint16_t alert_color = cw_display_alert_color(state.alert);
+  char text[48];
+  if (state.heart_rate_bpm != g_shown.heart_rate_bpm || state.alert != g_shown.alert) {
+    if (state.heart_rate_bpm > 0.0) {
+      snprintf(text, sizeof text, "%.0f", state.heart_rate_bpm);
+    } else {
+      snprintf(text, sizeof text, "--");
+    }
+    draw_text_box(layout->rate, text, alert_color, 7);
+  }
+  if (state.rhythm != g_shown.rhythm || state.alert != g_shown.alert || state.lead_off != g_shown.lead_off) {
+    draw_text_box(layout->rhythm, state.lead_off ? "lead off" : (state.rhythm ? state.rhythm : "learning"),
+                  alert_color, 2);
+  }
+  if (state.wifi != g_shown.wifi || state.server != g_shown.server || state.thingspeak != g_shown.thingspeak) {
+    snprintf(text, sizeof text, "WiFi %s  server %s  ThingSpeak %s   not a medical device", state.wifi ? "ok" : "--",
+             state.server ? "ok" : "--", state.thingspeak ? "ok" : "--");
+    draw_text_box(layout->status, text, TFT_WHITE, 1);
+  }
+  g_shown = state;
+  // the sweep: only the columns that changed since the last frame, and the gap ahead of the cursor
+  int16_t ys[CW_SWEEP_COLUMNS];
+  uint8_t marks[CW_SWEEP_COLUMNS];
+  uint8_t gaps[CW_SWEEP_COLUMNS];
+  uint16_t from = 0;
+  portENTER_CRITICAL(&g_sweep_mux);
+  const uint16_t n = cw_sweep_dirty(&g_sweep, &from);
+  for (uint16_t k = 0; k < n; ++k) {
+    const uint16_t x = (uint16_t)((from + k) % CW_SWEEP_COLUMNS);
+    ys[k] = g_sweep.y[x];
+    marks[k] = g_sweep.beat[x];
+    gaps[k] = (uint8_t)cw_sweep_is_gap(&g_sweep, x);
+  }
+  portEXIT_CRITICAL(&g_sweep_mux);
+  const cw_rect_t &area = layout->sweep;
+  for (uint16_t k = 0; k < n; ++k) {
+    const int32_t x = area.x + (int32_t)((from + k) % CW_SWEEP_COLUMNS);
+    g_tft.drawFastVLine(x, area.y, area.h, TFT_BLACK);
+    if (gaps[k]) {
+      continue;
+    }
+    const int32_t prev_y = k > 0 ? ys[k - 1] : ys[k];
+    g_tft.drawLine(x - 1, area.y + prev_y, x, area.y + ys[k], kTraceColor);
+    if (marks[k]) {
+      g_tft.drawFastVLine(x, area.y, 6, kMarkColor);
+    }
+  }
+}
+
+#endif
