@@ -100,3 +100,21 @@ def test_every_pipeline_quality_flag_and_alerting_event_is_mapped():
     assert set(FLAGS) <= set(QUALITY_ALERTS)
     assert {q.value for q in PpgQuality} <= set(QUALITY_ALERTS)
     assert set(EVENT_ALERTS) <= set(EVENTS)
+
+
+class BrokenPipeline:
+    def process(self, x):
+        raise RuntimeError("analysis bug")
+
+    def flush(self):
+        raise RuntimeError("analysis bug, again")
+
+
+def test_a_failing_pipeline_never_costs_the_acknowledgement(database):
+    app = create_app(make_settings(database), pipeline_factory=lambda fs, modality: BrokenPipeline())
+    with TestClient(app) as client:
+        device = register(client, "patient-1")
+        for seqs in ([0, 1], [2]):
+            response = client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, seqs), headers=device.auth)
+            assert response.status_code == 200 and response.json()["stored"] == seqs
+        assert client.get("/api/v1/stats").json()["analysis_errors"] >= 2

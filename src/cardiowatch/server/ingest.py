@@ -315,12 +315,17 @@ class Ingestor:
             session.commit()  # the acknowledgement point: nothing is acked before this
         self.counters.frames_stored += len(rows)
         self.counters.frames_duplicate += sum(len(answer.duplicate) for answer, _ in batch)
-        with self.session_factory() as session:
-            summaries = [self._analyse(session, first_answer[device_id],
-                                       sorted(new.get(device_id, []), key=lambda item: item[0].seq), now=now)
-                         for device_id in first_answer]
-            self.alerts.persist(session=session, now=now)
-            session.commit()
+        try:
+            with self.session_factory() as session:
+                summaries = [self._analyse(session, first_answer[device_id],
+                                           sorted(new.get(device_id, []), key=lambda item: item[0].seq), now=now)
+                             for device_id in first_answer]
+                self.alerts.persist(session=session, now=now)
+                session.commit()
+        except Exception:  # noqa: BLE001 - the frames are committed: their acks must go out whatever happens here
+            self.counters.analysis_errors += 1
+            logger.exception("analysis of a batch of %d devices failed; frames stay stored", len(first_answer))
+            return
         for device_id, summary in zip(first_answer, summaries):
             if summary is not None:
                 first_answer[device_id].summaries.append(summary)
@@ -352,7 +357,7 @@ class Ingestor:
             except Exception:  # noqa: BLE001 - analysis must never undo an acknowledged store
                 self.counters.analysis_errors += 1
                 logger.exception("device %d seq %d: analysis failed; stream reset", device_id, frame.seq)
-                self.registry.flush(device_id)
+                self.registry.drop(device_id)
                 continue
             if result is not None:
                 observations += self._record(session, state, result, answer.live)

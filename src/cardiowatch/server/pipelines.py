@@ -165,6 +165,10 @@ class PipelineRegistry:
         self._decimate(out, stream, signal, start)
         return out
 
+    def drop(self, device_id: int) -> None:
+        """Forget a device's stream without asking its pipeline for anything (after the pipeline failed)."""
+        self.streams_.pop(device_id, None)
+
     def flush(self, device_id: int) -> DeviceAnalysis | None:
         """End a device's stream (it went quiet or was revoked): emit what the pipeline still holds."""
         stream = self.streams_.pop(device_id, None)
