@@ -22,8 +22,16 @@ from typing import Literal
 import numpy as np
 
 from cardiowatch._checks import check_fs, check_signal
+from cardiowatch.rhythm.tracker import RhythmChange, RhythmTracker
 
 Sensor = Literal["ecg", "ppg"]
+
+#: Quality flags that mean "no usable signal here": no beat can be seen, so no pause or asystole either.
+UNUSABLE_FLAGS = frozenset({"missing", "flat", "clipped", "lead_off", "unusable"})  # NaN: see _note_gaps
+
+#: Longest a PPG pulse can be reported after it happened (a search-back pulse comes with the next one,
+#: up to 3 s later; see `cardiowatch.signal.ppg`). No asystole is declared before this has passed.
+PPG_REPORT_LAG_S = 3.0
 
 #: Beats over which the displayed heart rate is the median interval (about 8 s at rest, as monitors do).
 HR_BEATS = 8
@@ -115,8 +123,6 @@ class Pipeline:
 
     def reset(self) -> None:
         """Start afresh: a new record, or the data resumed after a gap."""
-        from cardiowatch.rhythm.tracker import RhythmTracker
-
         cfg = self.config
         fs = check_fs(cfg.fs)
         if cfg.sensor == "ecg":
@@ -141,18 +147,27 @@ class Pipeline:
                                       pause_s=cfg.pause_s, asystole_s=cfg.asystole_s)
         self.n_samples_ = 0
         self.recent_beats_: deque[int] = deque(maxlen=HR_BEATS + 1)
+        self.in_gap_ = False  # the last sample seen was NaN
+        self.pending_gaps_: deque[int] = deque()  # first samples of NaN runs not yet told to the tracker
+        self.held_: list[Beat] = []  # beats past the quality stage's horizon, not yet given to the tracker
+        self.gaps_known_: set[int] = set()  # every gap start added, so a still-open span is added once
+        self.last_detected_: int | None = None  # newest beat out of the detector (before classification)
+        self.report_lag_s_ = float(getattr(self.detector_, "delay_s", PPG_REPORT_LAG_S))
 
     def process(self, samples: np.ndarray) -> PipelineOutput:
         """Feed the next samples (any length, 0 included; NaN marks unusable samples)."""
         x = check_signal(samples, name="samples")
+        self._note_gaps(x)
         self.n_samples_ += len(x)
         detected = self.detector_.process(x)
+        if len(detected):
+            self.last_detected_ = int(detected[-1])
         if self.classifier_ is not None:
             beats = [Beat(b.sample, b.aami) for b in self.classifier_.process(x, detected)]
         else:
             beats = [Beat(int(s), "") for s in detected]
         quality = self.quality_.process(x) if self.quality_ is not None else []
-        return self._rhythm(beats, quality, final=False)
+        return self._rhythm(beats, [_span(q) for q in quality], final=False)
 
     def flush(self) -> PipelineOutput:
         """End of input: emit what the look-ahead of every stage still holds."""
@@ -163,30 +178,97 @@ class Pipeline:
         else:
             beats = [Beat(int(s), "") for s in detected]
         quality = self.quality_.flush() if self.quality_ is not None else []
-        return self._rhythm(beats, quality, final=True)
+        return self._rhythm(beats, [_span(q) for q in quality], final=True)
 
-    def _rhythm(self, beats: list[Beat], quality: list, *, final: bool) -> PipelineOutput:
-        sample = np.fromiter((b.sample for b in beats), dtype=np.int64, count=len(beats))
-        label = np.array([b.label for b in beats], dtype=object)
-        found = list(self.tracker_.process(sample, label if self.classifier_ is not None else None))
+    def _note_gaps(self, x: np.ndarray) -> None:
+        """Remember where runs of unusable (NaN) samples start: the interval across one is unknown."""
+        bad = ~np.isfinite(x)
+        if not bad.any():
+            self.in_gap_ = False
+            return
+        starts = np.flatnonzero(bad & ~np.concatenate([[self.in_gap_], bad[:-1]]))
+        for i in starts:
+            self._add_gap(int(i) + self.n_samples_)
+        self.in_gap_ = bool(bad[-1])
+
+    def _rhythm(self, beats: list[Beat], quality: list[QualitySpan], *, final: bool) -> PipelineOutput:
+        for span in quality:
+            if span.flag in UNUSABLE_FLAGS:
+                self._add_gap(span.start)
+        open_starts, horizon = self._open_quality()
+        for start in open_starts:
+            self._add_gap(start)
+        # The tracker gets a beat only once the signal quality up to it is known, so a gap found later
+        # can still be put before it: the same rhythm and events whatever the chunking.
+        if final:
+            horizon = None
+        pending = self.held_ + list(beats)
+        ready = pending if horizon is None else [b for b in pending if b.sample < horizon]
+        self.held_ = [] if horizon is None else [b for b in pending if b.sample >= horizon]
+        sample = np.fromiter((b.sample for b in ready), dtype=np.int64, count=len(ready))
+        label = np.array([b.label for b in ready], dtype=object)
+        labels = label if self.classifier_ is not None else None
+        found: list = []
+        # Feed beats up to each gap, then tell the tracker about it, so no pause or asystole is read into
+        # a stretch with no signal and it stays out of the AF features. A gap is applied once a beat after
+        # it has arrived (beats come out of the detectors late), so beats and gaps reach it in order.
+        start = 0
+        while self.pending_gaps_:
+            gap = self.pending_gaps_[0]
+            stop = start + int(np.searchsorted(sample[start:], gap))
+            if stop == len(sample) and not final:
+                break
+            found += self.tracker_.process(sample[start:stop], None if labels is None else labels[start:stop])
+            self.tracker_.mark_gap()
+            self.pending_gaps_.popleft()
+            self.recent_beats_.clear()  # the rate is not the interval across a gap
+            start = stop
+        found += self.tracker_.process(sample[start:], None if labels is None else labels[start:])
         if final:
             found += self.tracker_.flush()
-        else:
-            found += self.tracker_.advance_to(self.n_samples_)
-        from cardiowatch.rhythm.tracker import RhythmChange
-
+        elif not self.pending_gaps_ and not self.in_gap_ and self._silent_past_asystole():
+            found += self.tracker_.advance_to(self.n_samples_)  # no beat for long: asystole
+        # Only a still-open stretch can be reported again; every other gap was seen for the last time.
+        self.gaps_known_ = set(open_starts)
         changes = tuple(f for f in found if isinstance(f, RhythmChange))
         events = tuple(f for f in found if not isinstance(f, RhythmChange))
-        self.recent_beats_.extend(int(s) for s in sample)
-        return PipelineOutput(tuple(beats), changes, events, tuple(_span(q) for q in quality),
-                              self._heart_rate())
+        self.recent_beats_.extend(int(s) for s in sample[start:])
+        return PipelineOutput(tuple(beats), changes, events, tuple(quality), self._heart_rate())
+
+    def _add_gap(self, sample: int) -> None:
+        if sample in self.gaps_known_:
+            return
+        self.gaps_known_.add(sample)
+        self.pending_gaps_ = deque(sorted({*self.pending_gaps_, sample}))
+
+    def _silent_past_asystole(self) -> bool:
+        """No beat has come out of the detector for asystole_s, counting its reporting lag."""
+        if self.last_detected_ is None:
+            return False
+        silent_s = (self.n_samples_ - self.last_detected_) / self.config.fs - self.report_lag_s_
+        return silent_s > self.config.asystole_s
+
+    def _open_quality(self) -> tuple[list[int], int | None]:
+        """Starts of unusable stretches still open in the quality stage, and how far its labels are final.
+
+        `PpgSignalQuality` labels whole windows (its open segment ends at the horizon); `EcgQuality`
+        decides per sample, so its labels are final up to the newest sample (no horizon).
+        """
+        open_ = getattr(self.quality_, "open_", None)
+        if open_ is None:
+            return [], None
+        if isinstance(open_, dict):  # EcgQuality: flag -> start of the run still open
+            return sorted(start for flag, start in open_.items() if flag in UNUSABLE_FLAGS), None
+        span = _span(open_)
+        return ([span.start] if span.flag in UNUSABLE_FLAGS else []), span.end
 
     def _heart_rate(self) -> float | None:
+        """Median-interval rate over the last `HR_BEATS` beats; 0 after asystole_s with no beat."""
         if len(self.recent_beats_) < 3:
             return None
         rr_s = np.diff(np.asarray(self.recent_beats_, dtype=np.float64)) / self.config.fs
         since_last_s = (self.n_samples_ - self.recent_beats_[-1]) / self.config.fs
-        if since_last_s > self.config.asystole_s:
+        if since_last_s > self.config.asystole_s + self.report_lag_s_:
             return 0.0  # no beat for that long: the rate is not what the old intervals say
         return float(60.0 / np.median(rr_s))
 

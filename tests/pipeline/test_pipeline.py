@@ -1,0 +1,93 @@
+"""The one streaming pipeline: chunking never changes its output, and bad signal never reads as asystole."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cardiowatch.pipeline import Pipeline, PipelineConfig, analyze_signal
+
+FS = 250.0
+
+
+def _spiky_ecg(*, fs: float, beats_s: float, silence_s: float, rng: np.random.Generator) -> np.ndarray:
+    """Narrow QRS-like spikes at 75 bpm for ``beats_s``, then only baseline noise (no beat)."""
+    t = np.arange(int((beats_s + silence_s) * fs)) / fs
+    x = sum(np.exp(-0.5 * ((t - r) / 0.012) ** 2) for r in np.arange(0.5, beats_s, 0.8))
+    return x + 0.01 * rng.normal(size=t.size)
+
+
+def _synthetic_ppg(*, fs: float, duration_s: float) -> np.ndarray:
+    t = np.arange(int(duration_s * fs)) / fs
+    phase = (t % 0.8) / 0.8
+    return np.exp(-0.5 * ((phase - 0.2) / 0.07) ** 2) + 0.35 * np.exp(-0.5 * ((phase - 0.55) / 0.08) ** 2)
+
+
+def _summary(analysis) -> tuple:
+    return (analysis.beat_samples.tolist(), list(analysis.beat_labels),
+            [(c.sample, c.rhythm) for c in analysis.rhythm_changes],
+            [(e.kind, e.sample) for e in analysis.events], analysis.quality)
+
+
+def test_ecg_silence_after_beats_raises_one_asystole_from_the_last_beat(rng) -> None:
+    x = _spiky_ecg(fs=FS, beats_s=30, silence_s=20, rng=rng)
+    result = analyze_signal(x, fs=FS, sensor="ecg", chunk_s=0.2)
+    asystole = [e for e in result.events if e.kind == "ASYSTOLE"]
+    assert len(asystole) == 1
+    last_beat = result.beat_samples.max()
+    assert abs(asystole[0].sample - last_beat) <= 0.8 * FS  # from the last (or the one before) beat
+
+
+def test_ppg_nan_gap_is_not_read_as_a_pause_or_asystole() -> None:
+    x = _synthetic_ppg(fs=FS, duration_s=60)
+    x[int(20 * FS): int(30 * FS)] = np.nan  # 10 s with the sensor unreadable
+    result = analyze_signal(x, fs=FS, sensor="ppg", chunk_s=0.25)
+    assert not [e for e in result.events if e.kind in ("PAUSE", "ASYSTOLE")]
+    assert len(result.beat_samples) > 50  # pulses before and after the gap are still found
+
+
+def test_ppg_flat_line_gives_no_pulses_and_a_flat_flag() -> None:
+    x = np.full(int(30 * FS), 0.5)
+    result = analyze_signal(x, fs=FS, sensor="ppg")
+    assert len(result.beats) == 0
+    assert {q.flag for q in result.quality} == {"flat"}
+    assert not result.events
+
+
+def test_heart_rate_follows_the_beats() -> None:
+    pipe = Pipeline(PipelineConfig(fs=FS, sensor="ppg"))
+    x = _synthetic_ppg(fs=FS, duration_s=40)
+    rates = [out.heart_rate_bpm for out in (pipe.process(x[i:i + 250]) for i in range(0, len(x), 250))]
+    assert rates[-1] == pytest.approx(75.0, abs=1.0)
+
+
+def test_unknown_sensor_is_refused() -> None:
+    with pytest.raises(ValueError, match="valid: 'ecg', 'ppg'"):
+        Pipeline(PipelineConfig(fs=FS, sensor="eeg"))  # type: ignore[arg-type]
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("database, record, channel, sensor", [
+    ("mitdb", "200", "MLII", "ecg"),
+    ("mitdb", "232", "MLII", "ecg"),
+    ("bidmc", "bidmc40", "PLETH", "ppg"),
+])
+def test_chunked_equals_whole_on_real_records(database, record, channel, sensor, request) -> None:
+    from cardiowatch.data import read_record
+
+    rec = read_record(request.getfixturevalue(database), record, annotator=None)
+    x = rec.signals[channel][: int(600 * rec.fs)].copy()
+    x[int(55.5 * rec.fs): int(58 * rec.fs)] = np.nan  # a lead-off stretch
+    whole = _summary(analyze_signal(x, fs=rec.fs, sensor=sensor))
+    cuts = np.cumsum(np.random.default_rng(7).integers(0, int(2 * rec.fs), size=2000))
+    pipe = Pipeline(PipelineConfig(fs=rec.fs, sensor=sensor))
+    pieces = np.split(x, cuts[cuts < len(x)])
+    from cardiowatch.pipeline import RecordAnalysis
+
+    chunked = RecordAnalysis(fs=rec.fs, sensor=sensor, n_samples=len(x))
+    for out in [pipe.process(p) for p in pieces] + [pipe.flush()]:
+        chunked.beats += out.beats
+        chunked.rhythm_changes += out.rhythm_changes
+        chunked.events += out.events
+        chunked.quality += out.quality
+    assert _summary(chunked) == whole
