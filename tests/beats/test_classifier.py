@@ -97,3 +97,14 @@ def test_features_of_wrong_width_are_rejected(tiny_model):
     path, _, _ = tiny_model
     with pytest.raises(ValueError, match="shape"):
         BeatClassifier(path).predict_proba(np.zeros((3, 5)))
+
+
+def test_shipped_model_loads_and_matches_the_feature_code():
+    clf = BeatClassifier()  # models/beat_classifier.onnx and its sidecar, from the repository
+    assert clf.classes == ("N", "S", "V", "F")
+    fs = 360.0
+    x, beats, ectopic = synthetic_ecg(np.random.default_rng(11), fs=fs, n_beats=40)
+    out = ecg_classify_beats(x, beats, fs=fs, classifier=clf)
+    assert len(out) == len(beats)
+    probs = np.array([b.prob for b in out])
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-4)

@@ -87,7 +87,7 @@ class BeatClassifier:
         options.inter_op_num_threads = 1
         try:
             self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors on corrupt files
+        except _onnx_load_errors() as exc:
             raise ModelError(f"{self.path}: cannot load ONNX model: {exc}") from exc
         self._input = self._session.get_inputs()[0].name
         outputs = [o.name for o in self._session.get_outputs()]
@@ -116,6 +116,15 @@ class BeatClassifier:
     def predict(self, features: np.ndarray) -> np.ndarray:
         """AAMI class letter per feature row."""
         return self.decide(self.predict_proba(features))
+
+
+def _onnx_load_errors() -> tuple[type[BaseException], ...]:
+    """What onnxruntime raises on a missing, corrupt or invalid model (its own classes, not builtins)."""
+    from onnxruntime.capi import onnxruntime_pybind11_state as state
+
+    names = ("InvalidProtobuf", "InvalidGraph", "Fail", "NoSuchFile", "NoModel", "InvalidArgument",
+             "NotImplemented", "RuntimeException")
+    return tuple(getattr(state, n) for n in names if hasattr(state, n)) + (RuntimeError, OSError)
 
 
 class BeatClassifierStage:
