@@ -81,7 +81,7 @@ def test_qrs_detector_is_unaffected_by_polarity_hum_wander_and_units(change: str
 
 
 _X, _REF = synthetic_ecg(fs=250.0, duration_s=20.0, rng=np.random.default_rng(5))
-_X[2000:2100] = np.nan  # a gap, so the NaN path is chunked too
+_X[2000:2300] = np.nan  # a 1.2-s gap: the NaN path and relearning are chunked too
 
 
 @settings(max_examples=30, deadline=None)
@@ -125,6 +125,18 @@ def test_qrs_detector_emits_no_beats_inside_a_bad_stretch_and_recovers(bad: str,
     assert not np.any((beats >= lo) & (beats < hi))
     after = ref[ref > hi + 3 * fs]
     assert score_detection(after, beats[beats > hi + 3 * fs], fs=fs).sensitivity == 1.0
+
+
+def test_qrs_detector_learns_afresh_after_a_lead_off_gap(rng: np.random.Generator) -> None:
+    fs = 250.0
+    x, ref = synthetic_ecg(fs=fs, duration_s=60.0, rng=rng, noise=0.002)
+    gap_lo, gap_hi = int(20 * fs), int(23 * fs)
+    x[gap_lo:gap_hi] = np.nan  # lead off for 3 s ...
+    x[gap_hi:] *= 0.05  # ... and the electrode comes back with a twentieth of the amplitude
+    beats = ecg_find_beats(x, fs=fs)
+    late = ref[ref > 28 * fs]
+    assert score_detection(late, beats[beats > 28 * fs], fs=fs).sensitivity == 1.0
+    assert not np.any((beats >= gap_lo) & (beats < gap_hi))
 
 
 def test_qrs_detector_keeps_detecting_after_the_amplitude_drops(rng: np.random.Generator) -> None:

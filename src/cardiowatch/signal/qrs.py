@@ -26,6 +26,8 @@ Algorithm, per sample (what the C port runs; every step is a causal filter or a 
    tallest held candidate above ``T / 2`` and at least 360 ms after it becomes a beat (and the
    search repeats from that beat). If none qualifies, one more search at ``2 D`` accepts down to
    ``T / 4`` (the signal may have shrunk: electrode contact); then it waits for the next beat.
+5. Relearning: when a flagged stretch of at least 1 s ends (lead off, a gap in the data), the
+   levels and RR history are dropped and learning (step 2) starts again from the next candidate.
 
 A beat is reported once its candidate is decided: normally about 0.3 s after its R peak, at most
 `QrsDetector.delay_s` after it (a search-back beat, or the learning period).
@@ -76,6 +78,9 @@ LEVEL_MEMORY = 8
 QUALITY_MARGIN_S = 0.150
 #: The quality flags that forbid beats (a noisy stretch still gets its QRS complexes detected).
 BLOCKING_FLAGS = ("nan", "flat", "clipped")
+#: After a flagged stretch this long (a lead off, a gap) the levels are learnt afresh: the electrodes
+#: that come back may give a very different amplitude.
+RELEARN_AFTER_BAD_S = 1.0
 SEARCHBACK_RETRIES = 1
 SEARCHBACK_DECAY = 0.5
 
@@ -123,6 +128,7 @@ class QrsDetector:
         self._r_half = self._samples(R_SEARCH_S)
         self._margin = self._samples(QUALITY_MARGIN_S)
         self._ends = self._samples(BASELINE_END_S)
+        self._relearn_run = self._samples(RELEARN_AFTER_BAD_S)
         # integrated peak -> QRS centre: half the integration window, half the slope span, band delay
         g_band = group_delay_samples(self._sos, fs=fs, freq_hz=DELAY_REFERENCE_HZ)
         self._lag = int(round((self._w - 1) / 2 + self._k / 2 + g_band))
@@ -174,6 +180,8 @@ class QrsDetector:
         self.last_slope_ = 0.0
         self.pending_: list[_Candidate] = []
         self.misses_ = 0  # search-backs that found nothing since the last beat
+        self.bad_run_ = 0  # flagged samples in a row up to the last sample
+        self.relearn_: deque[int] = deque()  # detection-time samples where learning starts again
 
     # ------------------------------------------------------------------ streaming API
     def process(self, chunk: np.ndarray) -> np.ndarray:
@@ -214,7 +222,20 @@ class QrsDetector:
         self.v_buf_ = np.concatenate([self.v_buf_, v])
         self.w_buf_ = np.concatenate([self.w_buf_, w])
         self.bad_buf_ = np.concatenate([self.bad_buf_, bad])
+        self._note_long_bad_runs(bad)
         self.n_seen_ += x.size
+
+    def _note_long_bad_runs(self, bad: np.ndarray) -> None:
+        """Queue a relearn point where a flagged run of at least ``RELEARN_AFTER_BAD_S`` ends."""
+        idx = np.arange(bad.size)
+        last_good = np.where(~bad, idx, -1)
+        np.maximum.accumulate(last_good, out=last_good)
+        run = np.where(last_good < 0, self.bad_run_ + idx + 1, idx - last_good)  # run ending at i
+        prev_run = np.concatenate([[self.bad_run_], run[:-1]])
+        ends = np.flatnonzero(~bad & (prev_run >= self._relearn_run))
+        for i in ends.tolist():
+            self.relearn_.append(self.n_seen_ + i + self._lag)  # in detection (integrated) timing
+        self.bad_run_ = int(run[-1]) if bad[-1] else 0
 
     def _trim(self) -> None:
         keep_from = max(0, self.scan_from_ - self._history)
@@ -232,8 +253,7 @@ class QrsDetector:
             for cand in self._candidates(self.scan_from_, final):
                 self._on_candidate(cand, beats)
             self.scan_from_ = final
-        self._maybe_finish_learning(final, beats)
-        self._maybe_search_back(final, beats)
+        self._advance(final, beats)
         self._trim()
 
     def _candidates(self, lo: int, hi: int) -> list[_Candidate]:
@@ -286,15 +306,44 @@ class QrsDetector:
         return float(np.median(self.rr_)) if self.rr_ else INITIAL_RR_S * self.fs
 
     def _on_candidate(self, cand: _Candidate, beats: list[int]) -> None:
+        self._advance(cand.m, beats)
         if self.learning_ is not None:
             if self.learn_end_ is None:
                 self.learn_end_ = cand.m + self._samples(LEARN_S)  # learning starts at the first candidate
-            if cand.m < self.learn_end_:
-                self.learning_.append(cand)
-                return
-            self._finish_learning(beats)
-        self._search_back_until(cand.m, beats)
+            self.learning_.append(cand)
+            return
         self._classify(cand, beats)
+
+    def _advance(self, now: int, beats: list[int]) -> None:
+        """Handle, in time order, every event before ``now``: relearn points, the end of learning,
+        search-back deadlines. Candidates before ``now`` are all known when this runs, so the
+        order of events is the same for any chunking."""
+        while True:
+            relearn = self.relearn_[0] if self.relearn_ else None
+            learn_end = self.learn_end_ if self.learning_ else None
+            deadline = self._deadline() if self.learning_ is None else None
+            if relearn is not None and relearn < now and all(
+                t is None or relearn <= t for t in (learn_end, deadline)
+            ):
+                self.relearn_.popleft()
+                self._restart_learning()
+            elif learn_end is not None and learn_end <= now and (deadline is None or learn_end <= deadline):
+                self._finish_learning(beats)
+            elif deadline is not None and deadline < now:
+                self._search_back(deadline, beats)
+            else:
+                return
+
+    def _restart_learning(self) -> None:
+        self.learning_ = []
+        self.learn_end_ = None
+        self.qrs_levels_.clear()
+        self.noise_levels_.clear()
+        self.rr_.clear()
+        self.last_m_ = None
+        self.last_slope_ = 0.0
+        self.pending_ = []
+        self.misses_ = 0
 
     def _classify(self, cand: _Candidate, beats: list[int]) -> None:
         if self.last_m_ is not None and cand.m - self.last_m_ < self._samples(REFRACTORY_S):
@@ -332,18 +381,6 @@ class QrsDetector:
         span = min(SEARCHBACK_RR * self._rr(), SEARCHBACK_MAX_S * self.fs)
         return self.last_m_ + int(span) * (self.misses_ + 1)
 
-    def _search_back_until(self, now: int, beats: list[int]) -> None:
-        """Run every search-back whose deadline lies before sample ``now``."""
-        while True:
-            deadline = self._deadline()
-            if deadline is None or deadline >= now:
-                return
-            self._search_back(deadline, beats)
-
-    def _maybe_search_back(self, final: int, beats: list[int]) -> None:
-        if self.learning_ is None:
-            self._search_back_until(final, beats)
-
     def _search_back(self, deadline: int, beats: list[int]) -> None:
         if self.last_m_ is None:
             return
@@ -360,11 +397,6 @@ class QrsDetector:
             return
         self._accept(best, beats)
 
-    def _maybe_finish_learning(self, final: int, beats: list[int]) -> None:
-        # every candidate before the end of learning is known once `final` passes it
-        if self.learning_ and self.learn_end_ is not None and final >= self.learn_end_:
-            self._finish_learning(beats)
-
     def _finish_learning(self, beats: list[int]) -> None:
         held = self.learning_ or []
         self.learning_ = None
@@ -373,7 +405,7 @@ class QrsDetector:
         self.qrs_levels_.append(top)
         self.noise_levels_.append(float(np.median(low)) if low else 0.0)
         for cand in held:
-            self._search_back_until(cand.m, beats)
+            self._advance(cand.m, beats)
             self._classify(cand, beats)
 
 
