@@ -173,13 +173,13 @@ def rhythm_agreement(database: str, record: str, host_dir: Path = HOST_DIR) -> R
     return RhythmAgreement(record, max(len(p_py), len(c)), same, diff, same_features)
 
 
-def report(rows: list[Agreement], what: str, source: str) -> str:
+def report(rows: list[Agreement], what: str, source: str, noun: str = "beats") -> str:
     n_py = sum(r.n_python for r in rows)
     n_c = sum(r.n_c for r in rows)
     matched = sum(r.matched for r in rows)
     pooled = Agreement("all", n_py, n_c, matched)
     worst = min(rows, key=lambda r: r.fraction)
-    return (f"{what}: on {len(rows)} {source} records, {matched} of {n_py} Python beats and {n_c} C beats pair "
+    return (f"{what}: on {len(rows)} {source} records, {matched} of {n_py} Python {noun} and {n_c} C {noun} pair "
             f"within {TOLERANCE_SAMPLES} sample: **{100 * pooled.fraction:.2f} %** agreement (pooled; "
             f"target >= 99.5 %); worst record {worst.record} {100 * worst.fraction:.2f} %.\n")
 

@@ -73,7 +73,7 @@ def validate(records: list[str]) -> str:
         log.info("%s done", name)
     elapsed = time.perf_counter() - t0
     lines = [
-        agreement.report(rows, "PPG pulse detector (`cw_ppg` vs `signal/ppg.py`)", "BIDMC PLETH"),
+        agreement.report(rows, "PPG pulse detector (`cw_ppg` vs `signal/ppg.py`)", "BIDMC PLETH", noun="pulses"),
         "",
         f"Against the ECG beats of the same {len(records)} records (lead II beats of today's "
         "`signal/qrs.py`, all usable-ECG time, PPG quality not applied, `cardiowatch.evaluate.ppg`): "
