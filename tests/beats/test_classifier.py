@@ -17,7 +17,7 @@ from cardiowatch.beats.classifier import (
 )
 from cardiowatch.errors import ModelError
 
-from conftest import synthetic_ecg
+from synthetic_beats import synthetic_ecg
 
 
 def test_onnx_probabilities_agree_with_lightgbm(tiny_model):

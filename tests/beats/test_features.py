@@ -16,7 +16,7 @@ from cardiowatch.beats.features import (
 )
 from cardiowatch.errors import SignalError
 
-from conftest import synthetic_ecg
+from synthetic_beats import synthetic_ecg
 
 _PRE_OVER_LOCAL = FEATURE_NAMES.index("pre_over_local")
 _CORR = FEATURE_NAMES.index("template_corr")
