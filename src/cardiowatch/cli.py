@@ -327,6 +327,9 @@ def evaluate(
         console.print(f"[red]error:[/red] --beats-from must be reference, detector or both, got {beats_from!r}")
         raise typer.Exit(code=2)
     chosen = tuple(records) if records else MITDB_DS2
+    if set(chosen) & set(MITDB_DS1):
+        console.print("[yellow]note:[/yellow] DS1 records are the model's training data: their figures are "
+                      "in-sample, not what a new patient gets")
     if card is not None and chosen != MITDB_DS2:
         console.print("[red]error:[/red] --card takes the DS2 figures; give no records")
         raise typer.Exit(code=2)
