@@ -85,7 +85,7 @@ async function showStrip(t, why) {
   const strip = joinChunks(chunks, start, end);
   $("strip-title").textContent = `10-second strip · ${fmtDateTime(start)} (${why})`;
   const stored = strip.samples.filter((v) => !Number.isNaN(v)).length;
-  const leadOff = chunks.filter((c) => c.leadOff).reduce((sum, c) => sum + c.samples.length, 0);
+  const { leadOff } = strip;
   $("strip-note").textContent = strip.samples.length
     ? `${stored} samples at ${strip.fs} Hz${leadOff ? `, lead off for ${(leadOff / strip.fs).toFixed(1)} s` : ""}, ${bts.length} beats`
     : "No stored waveform in this window.";
@@ -95,17 +95,23 @@ async function showStrip(t, why) {
 
 // Stored chunks -> one run of samples from start to end (NaN where nothing was stored or a lead was off).
 function joinChunks(chunks, start, end) {
-  if (!chunks.length) return { t0: start, fs: 0, samples: [] };
+  if (!chunks.length) return { t0: start, fs: 0, samples: [], leadOff: 0 };
   const fs = chunks[0].fs;
   const n = Math.round((end - start) * fs);
   const out = new Array(n).fill(null);
+  let leadOff = 0;
   for (const c of chunks) {
     const offset = Math.round((c.t0 - start) * fs);
     // Lead-off samples are not signal: NaN breaks the trace there.
-    c.samples.forEach((v, i) => { const k = offset + i; if (k >= 0 && k < n) out[k] = c.leadOff ? NaN : v; });
+    c.samples.forEach((v, i) => {
+      const k = offset + i;
+      if (k < 0 || k >= n) return;
+      out[k] = c.leadOff ? NaN : v;
+      if (c.leadOff) leadOff += 1;
+    });
   }
   // Missing samples (not stored) are NaN as well: the strip shows a gap, never an invented line.
-  return { t0: start, fs, samples: out.map((v) => (v === null ? NaN : v)) };
+  return { t0: start, fs, samples: out.map((v) => (v === null ? NaN : v)), leadOff };
 }
 
 async function load() {
