@@ -118,3 +118,54 @@ def test_a_failing_pipeline_never_costs_the_acknowledgement(database):
             response = client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, seqs), headers=device.auth)
             assert response.status_code == 200 and response.json()["stored"] == seqs
         assert client.get("/api/v1/stats").json()["analysis_errors"] >= 2
+
+
+def _ingestor(database, pipeline_factory):
+    from cardiowatch.server.alert_service import AlertService
+    from cardiowatch.server.alerts import AlertEngine
+    from cardiowatch.server.devices import register_device
+    from cardiowatch.server.ingest import Ingestor
+    from cardiowatch.server.pipelines import PipelineRegistry
+    from cardiowatch.server.storage.db import make_engine, make_session_factory, migrate
+
+    url, schema = database
+    engine = make_engine(url, schema=schema)
+    migrate(engine)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        device, token = register_device(session=session, name="q", now=0.0)
+        session.commit()
+    ingestor = Ingestor(session_factory=sessions, alerts=AlertService(AlertEngine()), max_bytes=65536,
+                        max_frames=64, summary_period_s=15.0,
+                        registry=PipelineRegistry(pipeline_factory, live_max_sample_rate_hz=125.0))
+    return ingestor, device.id, token, engine
+
+
+class NoisyThenCleanPipeline:
+    """ECG quality reports bad stretches only: noisy for the first 40 chunks, then nothing."""
+
+    def __init__(self):
+        self.chunks = 0
+
+    def process(self, x):
+        self.chunks += 1
+        quality = [SimpleNamespace(start=0, flag="noisy")] if self.chunks <= 40 else []
+        return SimpleNamespace(beats=[], rhythm_changes=[], events=[], quality=quality, heart_rate_bpm=None)
+
+    def flush(self):
+        return None
+
+
+def test_sustained_noisy_ecg_raises_poor_signal_and_clean_signal_resolves_it(sqlite_database):
+    from cardiowatch.server.ingest import PayloadKind
+
+    ingestor, device_id, token, engine = _ingestor(sqlite_database, lambda fs, m: NoisyThenCleanPipeline())
+    kinds = []
+    for seq in range(80):  # one frame a second of server time
+        answer = ingestor.ingest(ecg_bytes(device_id, [seq]), kind=PayloadKind.FRAMES, token=token,
+                                 transport="test", now=1000.0 + seq)
+        kinds += [(t.action.value, t.alert.kind.value, seq) for t in answer.transitions]
+    engine.dispose()
+    assert [(action, kind) for action, kind, _ in kinds] == [("raised", "poor_signal"), ("resolved", "poor_signal")]
+    raised_at, resolved_at = kinds[0][2], kinds[1][2]
+    assert 30 <= raised_at <= 31 and 40 < resolved_at <= 52

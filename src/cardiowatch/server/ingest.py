@@ -360,14 +360,15 @@ class Ingestor:
                 self.registry.drop(device_id)
                 continue
             if result is not None:
-                observations += self._record(session, state, result, answer.live)
+                observations += self._record(session, state, result, answer.live,
+                                             ecg=frame.sensor is SensorKind.ECG)
         answer.transitions = self.alerts.observe(session=session, device_id=device_id,
                                                  observations=observations, now=now)
         answer.live += [{"type": "alert", **t.to_dict()} for t in answer.transitions]
         return self._summarise(session, device_id, state, now)
 
     def _record(self, session: Session, state: _DeviceLive, result: DeviceAnalysis,
-                live: list[dict[str, Any]]) -> list[Observation]:
+                live: list[dict[str, Any]], *, ecg: bool) -> list[Observation]:
         device_id = result.device_id
         observations: list[Observation] = []
         if result.reset:
@@ -388,8 +389,9 @@ class Ingestor:
             state.quality = flag
             if flag in QUALITY_ALERTS:
                 observations.append(QualityObserved(QUALITY_ALERTS[flag]))
-        if not result.quality and result.live_samples:
-            # ECG quality reports bad stretches only: a frame without one is good signal
+        if ecg and not result.quality and result.live_samples:
+            # ECG quality reports bad stretches only: a frame without one is good signal (PPG quality
+            # reports every window, good ones included, so silence there means "no news")
             state.quality = SignalQuality.GOOD.value
             observations.append(QualityObserved(SignalQuality.GOOD))
         if result.hr_bpm is not None and result.hr_bpm != state.hr_bpm:
