@@ -1,0 +1,281 @@
+"""Record-grouped cross-validation of AF model settings on the training records only (issue 4, v2).
+
+Every v2 decision (forest size, window, probability threshold, confirmation and exit lengths) is made
+here: the training records (`LTAFDB_TRAIN` and nsrdb) are split into ``K`` folds *by record*; for each
+fold a forest is fitted on the other folds and every beat of the held-out records gets its AF
+probability. The episode rule (`RhythmTracker`'s AF confirmation: ``min_af_beats`` candidates in a row
+enter AF, ``min_exit_beats`` non-candidates leave it, both dated back to the run's first beat) is then
+replayed on those out-of-fold probabilities for every setting of a grid, vectorised per record.
+The ltafdb test records and nsr2db are never read here.
+
+Run::
+
+    python -m cardiowatch.rhythm.cv            # logs the grid, writes models/rhythm_af.cv.json
+
+The replay treats every non-AF candidate alike (the tracker also has SBR/SVTA candidates, which only
+matter for the exit count when AF ends into a fast or slow rhythm), so its figures are the tracker's
+within a fraction of a point; `python -m cardiowatch.rhythm.train` re-scores the chosen setting with the
+real tracker.
+
+References
+----------
+.. [1] Petrenas A, Marozas V, Sörnmo L. Low-complexity detection of atrial fibrillation in continuous
+   long-term monitoring. Comput Biol Med 65:184-191 (2015).
+.. [2] Breiman L. Random forests. Machine Learning 45:5-32 (2001).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cardiowatch.evaluate.rhythm import AF_RHYTHMS, BeatRecord, load_beat_record
+from cardiowatch.rhythm.af import af_beat_features
+from cardiowatch.rhythm.model import models_dir
+from cardiowatch.rhythm.splits import LTAFDB_TRAIN
+
+logger = logging.getLogger(__name__)
+
+#: Folds over the training records (ltafdb and nsrdb records are dealt to folds separately).
+N_FOLDS = 5
+#: Onset delay (s) from a fresh AF onset to its report that the median must not exceed.
+MAX_MEDIAN_DELAY_S = 30.0
+#: Minimum AF per-beat sensitivity (the product's target); among settings meeting it, maximise Sp.
+MIN_SENSITIVITY = 0.97
+
+
+@dataclass
+class CvRecord:
+    """One training record's beats, reference AF flags and decision-window features."""
+
+    name: str
+    database: str
+    fs: float
+    sample: np.ndarray
+    ref_af: np.ndarray
+    labelled: np.ndarray  #: beats with a reference rhythm (training uses only these)
+    features: np.ndarray
+    decided: np.ndarray
+    rate_code: np.ndarray  #: tracker's non-AF candidate per beat: `RATE_N`, `RATE_SLOW` or `RATE_FAST`
+
+    @property
+    def hours(self) -> float:
+        return float(self.sample[-1] - self.sample[0]) / self.fs / 3600.0
+
+
+def load_cv_records(*, window: int, lookahead: int, nsrdb_records: tuple[str, ...] | None = None) -> list[CvRecord]:
+    """Features of every beat of every training record (ltafdb training split and nsrdb)."""
+    from cardiowatch.data import list_records
+
+    names = [("ltafdb", r) for r in LTAFDB_TRAIN] + [("nsrdb", r) for r in (nsrdb_records or list_records("nsrdb"))]
+    out = []
+    for db, name in names:
+        rec: BeatRecord = load_beat_record(db, name)
+        features, rate, decided = af_beat_features(rec.sample, fs=rec.fs, window=window, lookahead=lookahead)
+        out.append(CvRecord(name, db, rec.fs, rec.sample, np.isin(rec.rhythm, list(AF_RHYTHMS)),
+                            rec.rhythm != "", features, decided, rate_codes(rate, decided)))
+    return out
+
+
+def fold_of(records: list[CvRecord], *, n_folds: int = N_FOLDS) -> np.ndarray:
+    """Fold of each record: each database's records are dealt round-robin in their listed order."""
+    fold = np.empty(len(records), dtype=int)
+    count: dict[str, int] = {}
+    for i, r in enumerate(records):
+        fold[i] = count.get(r.database, 0) % n_folds
+        count[r.database] = count.get(r.database, 0) + 1
+    return fold
+
+
+def oof_probabilities(records: list[CvRecord], *, forest_params: dict, step: int, seed: int,
+                      n_folds: int = N_FOLDS) -> list[np.ndarray]:
+    """Out-of-fold AF probability of every beat (see `hold_last_window`; 0 in a record without a window)."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    fold = fold_of(records, n_folds=n_folds)
+    probs: list[np.ndarray] = [np.zeros(len(r.sample), dtype=np.float32) for r in records]
+    for k in range(n_folds):
+        xs, ys = [], []
+        for r in (r for r, f in zip(records, fold) if f != k):
+            idx = np.flatnonzero(r.decided & r.labelled)[::step]
+            xs.append(r.features[idx])
+            ys.append(r.ref_af[idx])
+        forest = RandomForestClassifier(random_state=seed, n_jobs=1, **forest_params)
+        forest.fit(np.concatenate(xs), np.concatenate(ys))
+        for i in np.flatnonzero(fold == k):
+            r = records[i]
+            p = np.zeros(len(r.sample), dtype=np.float32)
+            if r.decided.any():
+                p[r.decided] = forest.predict_proba(r.features[r.decided])[:, 1]
+            probs[i] = hold_last_window(p, r.decided)
+        logger.info("fold %d fitted on %d windows", k, sum(len(y) for y in ys))
+    return probs
+
+
+#: Candidate codes of the replay: AF, and the tracker's other interval-only candidates N, SBR, SVTA.
+RATE_N, CAND_AF, RATE_SLOW, RATE_FAST = 0, 1, 2, 3
+
+
+def rate_codes(rate_bpm: np.ndarray, decided: np.ndarray, *, brady_bpm: float = 50.0,
+               tachy_bpm: float = 100.0) -> np.ndarray:
+    """The tracker's non-AF candidate of each beat from its window's local rate (default thresholds)."""
+    rate = hold_last_window(np.where(decided, rate_bpm, np.nan), decided)
+    with np.errstate(invalid="ignore"):
+        return np.select([rate > tachy_bpm, rate < brady_bpm], [RATE_FAST, RATE_SLOW], RATE_N).astype(np.int8)
+
+
+def hold_last_window(prob: np.ndarray, decided: np.ndarray) -> np.ndarray:
+    """Beats after the last complete window take its probability, as `RhythmTracker.flush` decides them."""
+    out = prob.copy()
+    if decided.any():
+        last = int(np.flatnonzero(decided)[-1])
+        out[last + 1:] = out[last]
+    return out
+
+
+def replay_af(cand: np.ndarray, *, min_af_beats: int, min_exit_beats: int) -> tuple[np.ndarray, np.ndarray]:
+    """AF state per beat and the confirmation beat of each AF episode, from per-beat candidates.
+
+    ``cand`` is a bool (AF or not) or a code array (`CAND_AF`, or the tracker's other candidates, whose
+    runs count separately as in `RhythmTracker`). A run of >= ``min_af_beats`` AF candidates starts AF at
+    its first beat (when not in AF); a run of one other candidate of >= ``max(min_exit_beats, 8)`` beats
+    ends it at its first beat. Returns ``(in_af, confirm)`` where ``confirm[j]`` is the beat index at
+    which AF episode ``j`` was confirmed.
+    """
+    codes = np.asarray(cand).astype(np.int8)
+    min_exit_beats = max(min_exit_beats, 8)  # the tracker's MIN_BEATS of N, SBR and SVTA
+    cand = codes == CAND_AF
+    n = len(cand)
+    edges = np.flatnonzero(np.diff(codes)) + 1
+    starts = np.r_[0, edges] if n else np.empty(0, dtype=int)
+    lengths = np.diff(np.r_[starts, n]) if n else np.empty(0, dtype=int)
+    in_af = np.zeros(n, dtype=bool)
+    confirm = []
+    state = False
+    af_from = 0
+    # only long runs can change the state: skip the rest
+    long_run = np.where(cand[starts], lengths >= min_af_beats, lengths >= min_exit_beats) if n else starts
+    for s, length in zip(starts[long_run].tolist(), lengths[long_run].tolist()):
+        if cand[s]:
+            if not state and length >= min_af_beats:
+                state, af_from = True, s
+                confirm.append(s + min_af_beats - 1)
+        elif state and length >= min_exit_beats:
+            in_af[af_from:s] = True
+            state = False
+    if state:
+        in_af[af_from:] = True
+    return in_af, np.asarray(confirm, dtype=np.int64)
+
+
+def score_setting(records: list[CvRecord], probs: list[np.ndarray], *, threshold_af: float, min_af_beats: int,
+                  min_exit_beats: int, lookahead: int) -> dict:
+    """Se, Sp, false AF episodes per 24 h (nsrdb), median fresh-onset delay for one setting."""
+    tp = fn = tn = fp = 0
+    nsr_episodes, nsr_hours = 0, 0.0
+    delays: list[float] = []
+    for r, p in zip(records, probs):
+        in_af, confirm = replay_af(np.where(p >= np.float32(threshold_af), CAND_AF, r.rate_code),
+                                   min_af_beats=min_af_beats,
+                                   min_exit_beats=min_exit_beats)
+        ref = r.ref_af
+        tp += int((ref & in_af).sum())
+        fn += int((ref & ~in_af).sum())
+        tn += int((~ref & ~in_af).sum())
+        fp += int((~ref & in_af).sum())
+        if r.database == "nsrdb":
+            nsr_episodes += len(confirm)
+            nsr_hours += r.hours
+            continue
+        # fresh onsets: a detected episode starting at or after a reference onset, inside that AF run
+        det_start = np.flatnonzero(np.diff(np.r_[0, in_af.astype(np.int8)]) == 1)
+        ref_start = np.flatnonzero(np.diff(np.r_[0, ref.astype(np.int8)]) == 1)
+        ref_stop = np.flatnonzero(np.diff(np.r_[ref.astype(np.int8), 0]) == -1)
+        for s0, s1 in zip(ref_start, ref_stop):
+            if s0 == 0:
+                continue
+            j = np.searchsorted(det_start, s0)
+            if in_af[s0] and not (j < len(det_start) and det_start[j] == s0):
+                continue  # still in AF from before: not a fresh onset
+            if j < len(det_start) and det_start[j] <= s1:
+                seen = min(int(confirm[j]) + lookahead, len(r.sample) - 1)  # look-ahead beats after confirmation
+                delays.append(float(r.sample[seen] - r.sample[s0]) / r.fs)
+    return {
+        "se": tp / max(tp + fn, 1), "sp": tn / max(tn + fp, 1),
+        "nsr_af_per_24h": nsr_episodes / nsr_hours * 24.0 if nsr_hours else float("nan"),
+        "median_fresh_delay_s": float(np.median(delays)) if delays else float("nan"), "fresh_onsets": len(delays),
+    }
+
+
+def choose(results: list[dict]) -> dict:
+    """Highest Sp - 0.005 x false episodes per 24 h among settings with Se >= `MIN_SENSITIVITY` and a
+    median fresh-onset delay <= `MAX_MEDIAN_DELAY_S`; if none has that Se, highest Se + Sp - 0.005 x false
+    episodes per 24 h within the delay limit."""
+    timely = [r for r in results if r["median_fresh_delay_s"] <= MAX_MEDIAN_DELAY_S]
+    ok = [r for r in timely if r["se"] >= MIN_SENSITIVITY]
+    if ok:
+        return max(ok, key=lambda r: r["sp"] - 0.005 * r["nsr_af_per_24h"])
+    logger.warning("no setting reaches Se %.2f within the delay limit", MIN_SENSITIVITY)
+    return max(timely, key=lambda r: r["se"] + r["sp"] - 0.005 * r["nsr_af_per_24h"])
+
+
+#: Forest variants compared (8 trees as v1 unless the C size allows more).
+FORESTS: dict[str, dict] = {
+    "v1_8x6_leaf200": {"n_estimators": 8, "max_depth": 6, "min_samples_leaf": 200},
+    "8x7_leaf200": {"n_estimators": 8, "max_depth": 7, "min_samples_leaf": 200},
+    "10x6_leaf200_balanced": {"n_estimators": 10, "max_depth": 6, "min_samples_leaf": 200,
+                              "class_weight": "balanced"},
+}
+GRID = {
+    "threshold_af": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+    "min_af_beats": (24, 32, 40, 48, 56, 64),
+    "min_exit_beats": (16, 32, 64, 96),
+}
+
+
+def run_cv(*, windows: tuple[int, ...] = (32,), forests: dict[str, dict] | None = None, step: int = 8,
+           seed: int = 20261125) -> list[dict]:
+    """Every (window, forest, grid setting) scored out of fold; one dict per setting."""
+    results = []
+    for window in windows:
+        lookahead = window // 2
+        records = load_cv_records(window=window, lookahead=lookahead)
+        logger.info("window %d: %d training records loaded", window, len(records))
+        for fname, params in (forests or FORESTS).items():
+            probs = oof_probabilities(records, forest_params=params, step=step, seed=seed)
+            for thr, m_af, m_exit in itertools.product(*GRID.values()):
+                res = score_setting(records, probs, threshold_af=thr, min_af_beats=m_af, min_exit_beats=m_exit,
+                                    lookahead=lookahead)
+                res.update(window=window, forest=fname, threshold_af=thr, min_af_beats=m_af, min_exit_beats=m_exit)
+                results.append(res)
+            best = choose([r for r in results if r["window"] == window and r["forest"] == fname])
+            logger.info("best for window %d, %s: %s", window, fname, best)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Record-grouped CV of AF settings on the training records.")
+    parser.add_argument("--window", type=int, action="append", help="window lengths (default 32)")
+    parser.add_argument("--step", type=int, default=8)
+    parser.add_argument("--out", type=Path, default=models_dir() / "rhythm_af.cv.json")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    results = run_cv(windows=tuple(args.window or (32,)), step=args.step)
+    v1 = next(r for r in results if r["forest"] == "v1_8x6_leaf200" and r["window"] == 32
+              and (r["threshold_af"], r["min_af_beats"], r["min_exit_beats"]) == (0.4, 48, 64))
+    args.out.write_text(json.dumps({"results": results}) + "\n")
+    best = choose(results)
+    args.out.write_text(json.dumps({"n_folds": N_FOLDS, "step": args.step, "v1_setting": v1, "chosen": best,
+                                    "results": results}, indent=1) + "\n")
+    logger.info("v1 setting: %s", v1)
+    logger.info("chosen: %s", best)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""The cross-validation replay of the AF episode rule (cardiowatch.rhythm.cv) equals RhythmTracker."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from cardiowatch.evaluate.rhythm import beat_rhythm
+from cardiowatch.rhythm.af import af_beat_features
+from cardiowatch.rhythm.cv import CAND_AF, CvRecord, fold_of, hold_last_window, rate_codes, replay_af, score_setting
+from cardiowatch.rhythm.model import load_af_model
+from cardiowatch.rhythm.tracker import RhythmTracker
+
+from rhythm_synthetic import FS, af_rr, beats_from_rr, sinus_rr
+
+
+def _series(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Sinus and AF stretches of random lengths, some shorter than the confirmation."""
+    parts, is_af = [], []
+    for k in range(14):
+        n = int(rng.integers(20, 300))
+        af = k % 2 == 1
+        parts.append(af_rr(rng, n) if af else sinus_rr(rng, n))
+        is_af.append(np.full(n, af))
+    return beats_from_rr(np.concatenate(parts)), np.concatenate(is_af)
+
+
+@pytest.mark.parametrize("min_af, min_exit", [(16, 16), (48, 64), (24, 96)])
+def test_replay_gives_the_trackers_af_beats(rng, min_af, min_exit) -> None:
+    model = dataclasses.replace(load_af_model(), min_af_beats=min_af, min_exit_beats=min_exit)
+    beats, _ = _series(rng)
+    tracker = RhythmTracker(fs=FS, model=model)
+    tracker.process(beats)
+    tracker.flush()
+    want = beat_rhythm(beats, tracker.changes()) == "AFIB"
+    features, rate, decided = af_beat_features(beats, fs=FS, window=model.window, lookahead=model.lookahead)
+    prob = hold_last_window(np.where(decided, model.predict_proba(np.nan_to_num(features)), 0.0), decided)
+    cand = np.where(prob >= np.float32(model.threshold_af), CAND_AF, rate_codes(rate, decided))
+    got, confirm = replay_af(cand, min_af_beats=min_af, min_exit_beats=min_exit)
+    np.testing.assert_array_equal(got, want)
+    assert len(confirm) == sum(c.rhythm == "AFIB" for c in tracker.changes())
+    assert want.any() and (~want).any()
+
+
+def test_replay_confirms_and_ends_af_by_run_lengths() -> None:
+    cand = np.r_[np.zeros(10, bool), np.ones(5, bool), np.zeros(2, bool), np.ones(6, bool), np.zeros(10, bool)]
+    in_af, confirm = replay_af(cand, min_af_beats=6, min_exit_beats=8)
+    assert confirm.tolist() == [17 + 5]
+    assert np.flatnonzero(in_af).tolist() == list(range(17, 23))
+    in_af, confirm = replay_af(cand, min_af_beats=5, min_exit_beats=8)
+    assert confirm.tolist() == [14]
+    assert np.flatnonzero(in_af).tolist() == list(range(10, 23))  # the 2-beat dip does not end AF
+
+
+def test_folds_are_by_record_and_balanced_per_database() -> None:
+    def rec(db: str) -> CvRecord:
+        return CvRecord("x", db, FS, np.arange(3), np.zeros(3, bool), np.ones(3, bool), np.zeros((3, 11)),
+                        np.ones(3, bool), np.zeros(3, np.int8))
+
+    fold = fold_of([rec("ltafdb")] * 12 + [rec("nsrdb")] * 7, n_folds=5)
+    assert np.bincount(fold[:12]).tolist() == [3, 3, 2, 2, 2]
+    assert np.bincount(fold[12:]).tolist() == [2, 2, 1, 1, 1]
+
+
+def test_score_setting_counts_false_episodes_on_normal_records_only(rng) -> None:
+    beats, truth = _series(rng)
+    n = len(beats)
+    af_rec = CvRecord("a", "ltafdb", FS, beats, truth, np.ones(n, bool), np.zeros((n, 11)), np.ones(n, bool),
+                      np.zeros(n, np.int8))
+    nsr_rec = CvRecord("b", "nsrdb", FS, beats, np.zeros(n, bool), np.ones(n, bool), np.zeros((n, 11)),
+                       np.ones(n, bool), np.zeros(n, np.int8))
+    perfect = truth.astype(np.float32)
+    res = score_setting([af_rec, nsr_rec], [perfect, perfect], threshold_af=0.5, min_af_beats=16,
+                        min_exit_beats=16, lookahead=16)
+    # the "nsrdb" record holds the same AF stretches, all false: 7 AF stretches, those >= 16 beats count
+    runs = [len(r) for r in np.split(truth, np.flatnonzero(np.diff(truth.astype(int))) + 1) if r[0]]
+    assert res["nsr_af_per_24h"] == pytest.approx(sum(r >= 16 for r in runs) / nsr_rec.hours * 24)
+    assert 0 < res["se"] <= 1 and res["median_fresh_delay_s"] > 0
