@@ -57,6 +57,7 @@ async def run_demo(*, workdir: Path, host: str = "127.0.0.1", port: int = 8000, 
     from cardiowatch.simulate.source import source_from_record
 
     workdir.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per frame batch drowns the console
     sources = [source_from_record(load_record(p.record, root=data_root)) for p in DEMO_PATIENTS]
 
     api_key = secrets.token_urlsafe(24)
