@@ -50,6 +50,13 @@ class MqttIngest:
         return {"connected": self.connected.is_set(), "received": self.received, "dropped": dict(self.dropped)}
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:  # cancelled at shutdown: unacknowledged messages are resent by their devices
+            for task in list(self._in_flight):
+                task.cancel()
+
+    async def _run(self) -> None:
         backoff_s = 0.5
         while True:
             try:
