@@ -95,7 +95,6 @@ class SosStream:
     def __init__(self, sos: np.ndarray) -> None:
         self.sos = np.asarray(sos, dtype=np.float64)
         self._zi_unit = sps.sosfilt_zi(self.sos)
-        self.reset()
 
     def reset(self) -> None:
         """Forget all state: the next finite sample starts the filter again."""
@@ -105,6 +104,8 @@ class SosStream:
     def process(self, chunk: np.ndarray) -> np.ndarray:
         """Filter ``chunk`` (float64, 1-D) and return an array of the same length."""
         x = chunk
+        if not hasattr(self, "zi_"):
+            self.reset()
         if x.size == 0:
             return np.zeros(0, dtype=np.float64)
         finite = np.isfinite(x)

@@ -159,7 +159,7 @@ class QrsDetector:
         self.wide_ = EcgFilter(fs=self.fs)
         self.wide_.reset()
         self.band_ = SosStream(self._sos)
-        self.quality_ = EcgQuality(fs=self.fs)
+        self.quality_ = EcgQuality(fs=self.fs, check_noise=False)
         self.quality_.reset()
         self.n_seen_ = 0  # samples received
         self.buf_start_ = 0  # absolute index of buffer element 0

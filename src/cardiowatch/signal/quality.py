@@ -73,6 +73,8 @@ class EcgQuality:
     limits : (float, float) or None
         The input's physical limits (ADC rails) if known; else clipping is judged from the most
         extreme values seen so far.
+    check_noise : bool
+        Whether to judge ``noisy`` blocks (the QRS detector, which does not use them, turns it off).
 
     Examples
     --------
@@ -82,11 +84,14 @@ class EcgQuality:
     [Segment(start=500, end=600, flag='nan')]
     """
 
-    def __init__(self, *, fs: float, limits: tuple[float, float] | None = None) -> None:
+    def __init__(
+        self, *, fs: float, limits: tuple[float, float] | None = None, check_noise: bool = True
+    ) -> None:
         self.fs = check_fs(fs)
         if limits is not None and not limits[0] < limits[1]:
             raise ValueError(f"limits must be (low, high) with low < high, got {limits}")
         self.limits = limits
+        self.check_noise = check_noise
 
     def reset(self) -> None:
         """Start afresh (next record, or a gap in the input)."""
@@ -146,7 +151,8 @@ class EcgQuality:
             at_limit = finite & warm & ((x >= hi) | (x <= lo))
         bits[at_limit & (run >= self._clip_min)] |= _BIT["clipped"]
 
-        bits |= self._noise_bits(x)
+        if self.check_noise:
+            bits |= self._noise_bits(x)
         self.n_seen_ += n
         return bits
 
