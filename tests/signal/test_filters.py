@@ -100,3 +100,12 @@ def test_ecg_clean_unknown_method_names_the_valid_ones() -> None:
 def test_ecg_clean_rejects_2d_input() -> None:
     with pytest.raises(SignalError):
         ecg_clean(np.zeros((2, 10)), fs=250.0)
+
+
+def test_ecg_clean_highpass_removes_drift_but_keeps_high_frequencies() -> None:
+    fs = 500.0
+    t = np.arange(int(20 * fs)) / fs
+    y = ecg_clean(np.sin(2 * np.pi * 0.05 * t) + np.sin(2 * np.pi * 100.0 * t), fs=fs, method="highpass")
+    tail = y[len(y) // 2 :]
+    assert np.sqrt(2 * np.mean(tail**2)) == pytest.approx(1.0, abs=0.1)  # the 100 Hz tone stays
+    assert abs(tail.mean()) < 0.05
