@@ -76,6 +76,12 @@ class EcgQuality:
     check_noise : bool
         Whether to judge ``noisy`` blocks (the QRS detector, which does not use them, turns it off).
 
+    Attributes
+    ----------
+    open_ : dict[str, int]
+        Each flag whose run is still going on at the newest sample, mapped to the run's start (the
+        live pipeline shows these as in progress; `process` reports them once they end).
+
     Examples
     --------
     >>> q = EcgQuality(fs=250.0)
@@ -109,7 +115,6 @@ class EcgQuality:
         self.noise_hi_ = -np.inf  # range of the current noise block
         self.noise_lo_ = np.inf
         self.open_: dict[str, int] = {}  # flag -> start of the run still open
-        self.noisy_open_: int | None = None  # start of the noisy stretch still open
         self.noisy_closed_: list[Segment] = []
 
     def _ensure_started(self) -> None:
@@ -181,11 +186,9 @@ class EcgQuality:
                 span = self.noise_hi_ - self.noise_lo_
                 if span > 0 and self.noise_d2_ / self._block > NOISE_RATIO * span:
                     bits[i - 1] |= _BIT["noisy"]
-                    if self.noisy_open_ is None:
-                        self.noisy_open_ = end - self._block
-                elif self.noisy_open_ is not None:
-                    self.noisy_closed_.append(Segment(self.noisy_open_, end - self._block, "noisy"))
-                    self.noisy_open_ = None
+                    self.open_.setdefault("noisy", end - self._block)
+                elif "noisy" in self.open_:
+                    self.noisy_closed_.append(Segment(self.open_.pop("noisy"), end - self._block, "noisy"))
                 self.noise_d2_ = 0.0
                 self.noise_hi_, self.noise_lo_ = -np.inf, np.inf
         return bits
@@ -200,9 +203,7 @@ class EcgQuality:
         """End of input: close the segments still open."""
         self._ensure_started()
         out = [Segment(s, self.n_seen_, f) for f, s in self.open_.items()] + self.noisy_closed_
-        if self.noisy_open_ is not None:
-            out.append(Segment(self.noisy_open_, self.n_seen_, "noisy"))
-        self.open_, self.noisy_open_, self.noisy_closed_ = {}, None, []
+        self.open_, self.noisy_closed_ = {}, []
         return sorted(out, key=lambda seg: (seg.start, seg.flag))
 
     def _segments(self, bits: np.ndarray, offset: int) -> list[Segment]:
