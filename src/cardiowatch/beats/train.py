@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 #: Classes the model outputs (Q is left to the unclassifiable rule).
 MODEL_CLASSES: tuple[str, ...] = ("N", "S", "V", "F")
 SEED = 20261125
+ONNX_GRAPH_NAME = "cardiowatch_beat_classifier"
 N_FOLDS = 5
 #: LightGBM settings, chosen by the DS1 cross-validation (see models/beat_classifier.md).
 LGBM_PARAMS: dict[str, object] = {
@@ -184,6 +185,7 @@ def export_onnx(model, path: Path, *, meta: dict) -> None:
         model, initial_types=[("features", FloatTensorType([None, len(FEATURE_NAMES)]))],
         zipmap=False, target_opset=15,
     )
+    onx.graph.name = ONNX_GRAPH_NAME  # the converter draws a random name; fix it so retraining is byte-identical
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(onx.SerializeToString())
     sidecar_path(path).write_text(json.dumps(meta, indent=1) + "\n")
