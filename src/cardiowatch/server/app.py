@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
 
@@ -28,9 +29,11 @@ _DEFAULT = object()
 
 
 def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFactory | None | object = _DEFAULT,
-               ) -> FastAPI:
+               clock: Callable[[], float] = time.time) -> FastAPI:
     """Build the server. ``settings`` default to ``Settings()`` (environment); ``pipeline_factory``
-    defaults to the project's `cardiowatch.pipeline` (tests may pass their own, or None for none)."""
+    defaults to the project's `cardiowatch.pipeline` (tests may pass their own, or None for none).
+    ``clock`` (Unix seconds) times ingest and alerts: accelerated replays pass one that runs as fast as
+    the replay, so alert hysteresis keeps its meaning in the record's own time."""
     settings = settings if settings is not None else Settings()
 
     @contextlib.asynccontextmanager
@@ -47,7 +50,7 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
                             alerts=alert_service, max_bytes=settings.max_ingest_bytes,
                             max_frames=settings.max_batch_frames, summary_period_s=settings.summary_period_s)
         notifier, bridge = _make_notifier(settings), _make_bridge(settings)
-        runtime = Runtime(ingestor=ingestor, live=LiveHub(), notify=notifier,
+        runtime = Runtime(ingestor=ingestor, live=LiveHub(), notify=notifier, clock=clock,
                           summaries=None if bridge is None else _bridge_submit(bridge))
         app.state.engine, app.state.session_factory, app.state.runtime = engine, session_factory, runtime
         app.state.ingestor = ingestor

@@ -8,6 +8,7 @@ frame that was not acknowledged and resends it, exactly as the firmware's offlin
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,6 +68,8 @@ class VirtualDevice:
         self._next_seq = self.first_seq
         self.pending: dict[int, OutgoingFrame] = {}  #: seq -> frame sent (or not) but not acknowledged
         self.acknowledged = 0
+        #: (time.monotonic(), highest seq) after each acknowledgement: when the server had stored what
+        self.ack_log: list[tuple[float, int]] = []
         self.dropped_in_transit = 0
         self.duplicates_sent = 0
 
@@ -154,3 +157,5 @@ class VirtualDevice:
         for seq in seqs:
             if self.pending.pop(seq, None) is not None:
                 self.acknowledged += 1
+        if seqs:
+            self.ack_log.append((time.monotonic(), max(seqs)))

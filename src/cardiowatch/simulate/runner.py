@@ -27,6 +27,7 @@ _IDLE_S = 0.02
 @dataclass(frozen=True)
 class DeviceResult:
     device_id: int
+    ack_log: tuple[tuple[float, int], ...]  #: (time.monotonic(), highest seq) per acknowledgement
     frames_acknowledged: int
     frames_rejected: int
     sends_lost: int
@@ -93,7 +94,7 @@ async def run_device(
                 device.acknowledge([s for s in bad if s is not None])  # a rejected frame is never resent
     finally:
         await transport.close()
-    return DeviceResult(device.device_id, device.acknowledged, rejected, device.dropped_in_transit,
+    return DeviceResult(device.device_id, tuple(device.ack_log), device.acknowledged, rejected, device.dropped_in_transit,
                         device.duplicates_sent, reconnects)
 
 
