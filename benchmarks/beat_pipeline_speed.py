@@ -12,6 +12,7 @@ With ``--write-docs`` the table replaces the "Beat classification" speed part of
 
 from __future__ import annotations
 
+from docs_section import write_section
 import os
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -89,14 +90,7 @@ def main() -> None:
     text = table(results, max_rss_mb)
     logger.info("%s", text)
     if args.write_docs:
-        replace_between(DOCS, "<!-- beats-speed:begin -->", "<!-- beats-speed:end -->", text)
-
-
-def replace_between(path: Path, begin: str, end: str, text: str) -> None:
-    """Replace what lies between two marker lines of ``path`` (inside the beats section only)."""
-    doc = path.read_text()
-    i, j = doc.index(begin) + len(begin), doc.index(end)
-    path.write_text(doc[:i] + "\n" + text + "\n" + doc[j:])
+        write_section("beats-speed", text)
 
 
 if __name__ == "__main__":

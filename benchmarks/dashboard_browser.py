@@ -17,6 +17,7 @@ shows the overview with all 8 sweeps.
 
 from __future__ import annotations
 
+from docs_section import write_section
 import argparse
 import logging
 import os
@@ -163,16 +164,6 @@ def render(result: dict, command: str) -> str:
     ])
 
 
-def write_section(section: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\nEvery figure here is produced by a script in `benchmarks/`.\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=8)
@@ -187,7 +178,7 @@ def main() -> None:
     section = render(result, "python benchmarks/dashboard_browser.py")
     log.info("\n%s", section)
     if not args.no_write:
-        write_section(section)
+        write_section("dashboard", section)
 
 
 if __name__ == "__main__":

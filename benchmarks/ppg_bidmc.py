@@ -9,6 +9,7 @@ Run: ``.venv/bin/python benchmarks/ppg_bidmc.py`` (about 1.5 min on one core), o
 
 from __future__ import annotations
 
+from docs_section import write_section
 import argparse
 import logging
 import re
@@ -126,14 +127,6 @@ def build_section() -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str, doc: Path = DOC) -> None:
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n\nEvery figure here is produced by a script in `benchmarks/`.\n"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
@@ -142,7 +135,7 @@ def main() -> None:
     section = build_section()
     logger.info("%s", section)
     if not args.no_write:
-        write_section(section)
+        write_section("ppg", section)
         logger.info("wrote %s", DOC)
 
 

@@ -21,6 +21,7 @@ causal and streaming. Seconds are CPU seconds of the detecting process on this m
 
 from __future__ import annotations
 
+from docs_section import write_section
 import argparse
 import logging
 import re
@@ -248,17 +249,6 @@ def noise_table(detect: Detector) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path = DOCS) -> None:
-    """Replace the QRS section between its markers (append it, creating the file, if absent)."""
-    block = f"{BEGIN}\n{text.rstrip()}\n{END}"
-    doc = path.read_text() if path.exists() else "# Benchmarks\n\nEvery figure here is produced by a script in `benchmarks/`.\n"
-    if BEGIN in doc and END in doc:
-        doc = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _: block, doc, flags=re.S)
-    else:
-        doc = doc.rstrip() + "\n\n" + block + "\n"
-    path.write_text(doc)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--detectors", default=",".join(DETECTORS), help="comma-separated: " + ", ".join(DETECTORS))
@@ -327,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(parts)
     sys.stdout.write(text + "\n")
     if not args.no_write:
-        write_section(text)
+        write_section("qrs", text)
         logger.info("wrote %s", DOCS)
     return 0
 

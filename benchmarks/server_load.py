@@ -24,6 +24,7 @@ A step "holds" when p99 sample-to-ack and p99 sample-to-alert are <= 2 s and not
 
 from __future__ import annotations
 
+from docs_section import write_section
 import argparse
 import asyncio
 import contextlib
@@ -279,13 +280,6 @@ def render(results: list[StepResult], seconds: float, knees: list[str]) -> str:
         "depend on how much CPU the other work left, so it is the figure to size a machine by.", "", *rows, "", *(f"Knee, {k}" for k in knees), END])
 
 
-def write_section(section: str, doc: Path = DOC) -> None:
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-    doc.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=100)
@@ -332,7 +326,7 @@ def main() -> None:
     section = render(results, args.seconds, knees)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section("server", section)
 
 
 if __name__ == "__main__":
