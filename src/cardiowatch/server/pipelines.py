@@ -211,10 +211,13 @@ class PipelineRegistry:
 def frame_signal(frame: Frame) -> np.ndarray:
     """The analysed channel of ``frame`` as float64: mV where ``scale_nv`` is declared, else counts.
 
-    Samples of an ECG frame flagged ``LEAD_OFF`` are NaN: they are rail noise, not heart signal, and the
+    MAX30102 (red+IR) counts are negated: more blood absorbs more light, so its raw IR falls with each
+    pulse, while the analog pulse sensor's output rises. Samples of an ECG frame flagged ``LEAD_OFF`` are NaN: they are rail noise, not heart signal, and the
     pipeline flags NaN stretches as unusable rather than reading beats into them.
     """
     values = frame.samples[:, ANALYSED_CHANNEL[frame.sensor]].astype(np.float64)
+    if frame.sensor is SensorKind.PPG_RED_IR:
+        values = -values  # MAX30102 counts fall as blood volume rises; the pulse detector wants it rising
     if frame.scale_nv:
         values *= frame.scale_nv * 1e-6
     if frame.sensor is SensorKind.ECG and frame.flags & FrameFlags.LEAD_OFF:
