@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from cardiowatch._checks import check_fs, check_signal
+from cardiowatch.rhythm.hrv import HrvTime, hrv_time
 from cardiowatch.rhythm.tracker import RhythmChange, RhythmTracker
 
 Sensor = Literal["ecg", "ppg"]
@@ -32,6 +33,9 @@ UNUSABLE_FLAGS = frozenset({"missing", "flat", "clipped", "lead_off", "unusable"
 #: Longest a PPG pulse can be reported after it happened (a search-back pulse comes with the next one,
 #: up to 3 s later; see `cardiowatch.signal.ppg`). No asystole is declared before this has passed.
 PPG_REPORT_LAG_S = 3.0
+
+#: Short-term HRV is taken over the last 5 minutes of beats (Task Force 1996).
+HRV_WINDOW_S = 300.0
 
 #: Beats over which the displayed heart rate is the median interval (about 8 s at rest, as monitors do).
 HR_BEATS = 8
@@ -75,6 +79,7 @@ class PipelineOutput:
     events: tuple = ()  #: `cardiowatch.rhythm.tracker.RhythmEvent`
     quality: tuple[QualitySpan, ...] = ()
     heart_rate_bpm: float | None = None  #: median-interval rate over the last `HR_BEATS` beats
+    hrv: HrvTime | None = None  #: SDNN, RMSSD, pNN50 over the last `HRV_WINDOW_S`, when beats came in
 
 
 @dataclass
@@ -147,6 +152,7 @@ class Pipeline:
                                       pause_s=cfg.pause_s, asystole_s=cfg.asystole_s)
         self.n_samples_ = 0
         self.recent_beats_: deque[int] = deque(maxlen=HR_BEATS + 1)
+        self.hrv_beats_: deque[tuple[int, str]] = deque()  # beats of the last HRV_WINDOW_S since a gap
         self.in_gap_ = False  # the last sample seen was NaN
         self.pending_gaps_: deque[int] = deque()  # first samples of NaN runs not yet told to the tracker
         self.held_: list[Beat] = []  # beats past the quality stage's horizon, not yet given to the tracker
@@ -222,6 +228,7 @@ class Pipeline:
             self.tracker_.mark_gap()
             self.pending_gaps_.popleft()
             self.recent_beats_.clear()  # the rate is not the interval across a gap
+            self.hrv_beats_.clear()
             start = stop
         found += self.tracker_.process(sample[start:], None if labels is None else labels[start:])
         if final:
@@ -233,7 +240,19 @@ class Pipeline:
         changes = tuple(f for f in found if isinstance(f, RhythmChange))
         events = tuple(f for f in found if not isinstance(f, RhythmChange))
         self.recent_beats_.extend(int(s) for s in sample[start:])
-        return PipelineOutput(tuple(beats), changes, events, tuple(quality), self._heart_rate())
+        return PipelineOutput(tuple(beats), changes, events, tuple(quality), self._heart_rate(),
+                              self._hrv(sample[start:], label[start:]))
+
+    def _hrv(self, sample: np.ndarray, label: np.ndarray) -> HrvTime | None:
+        if len(sample) == 0:
+            return None
+        self.hrv_beats_.extend((int(s), str(lab)) for s, lab in zip(sample, label))
+        horizon = self.hrv_beats_[-1][0] - HRV_WINDOW_S * self.config.fs
+        while self.hrv_beats_ and self.hrv_beats_[0][0] < horizon:
+            self.hrv_beats_.popleft()
+        samples = np.fromiter((b[0] for b in self.hrv_beats_), dtype=np.int64, count=len(self.hrv_beats_))
+        labels = np.array([b[1] for b in self.hrv_beats_], dtype=object)
+        return hrv_time(samples, fs=self.config.fs, label=labels)
 
     def _add_gap(self, sample: int) -> None:
         if sample in self.gaps_known_:

@@ -91,3 +91,16 @@ def test_chunked_equals_whole_on_real_records(database, record, channel, sensor,
         chunked.events += out.events
         chunked.quality += out.quality
     assert _summary(chunked) == whole
+
+
+def test_hrv_comes_from_the_last_five_minutes_of_beats() -> None:
+    from cardiowatch.rhythm.hrv import hrv_time
+
+    pipe = Pipeline(PipelineConfig(fs=FS, sensor="ppg"))
+    x = _synthetic_ppg(fs=FS, duration_s=60)
+    outputs = [pipe.process(x[i:i + 500]) for i in range(0, len(x), 500)]
+    beats = np.array([b.sample for out in outputs for b in out.beats])
+    latest = [out.hrv for out in outputs if out.hrv is not None][-1]
+    want = hrv_time(beats, fs=FS)
+    assert latest.sdnn_ms == pytest.approx(want.sdnn_ms) and latest.n_intervals == want.n_intervals
+    assert latest.sdnn_ms < 5.0  # a metronome pulse: almost no variability

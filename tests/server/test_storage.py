@@ -82,3 +82,21 @@ def test_episodes_overlapping_a_range_are_returned(database):
         rows = crud.list_episodes(session=session, device_id=device.id, start_t_us=150, end_t_us=250)
         assert [(r.rhythm, r.start_t_us, r.end_t_us) for r in rows] == [("AFIB", 100, 300)]
     engine.dispose()
+
+
+def test_summary_keeps_hrv_and_stores_nan_as_unknown(database) -> None:
+    from cardiowatch.server.devices import register_device
+    from cardiowatch.server.storage import crud
+    from cardiowatch.server.storage.db import make_engine, make_session_factory, migrate
+
+    url, schema = database
+    engine = make_engine(url, schema=schema)
+    migrate(engine)
+    with make_session_factory(engine)() as session:
+        device, _ = register_device(session=session, name="hrv-1", now=1.0)
+        crud.add_summary(session=session, device_id=device.id, t_us=1, hr_bpm=60.0, rhythm="N", quality="good",
+                         alert_level=0, battery_pct=None, hrv=(42.0, float("nan"), 3.5))
+        session.commit()
+        row = crud.list_summaries(session=session, device_id=device.id)[0]
+    engine.dispose()
+    assert (row.sdnn_ms, row.rmssd_ms, row.pnn50_pct) == (42.0, None, 3.5)

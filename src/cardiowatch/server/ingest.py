@@ -174,6 +174,7 @@ class IngestCounters:
 class _DeviceLive:
     rhythm: str | None = None
     hr_bpm: float | None = None
+    hrv: tuple[float, float, float] | None = None  #: SDNN ms, RMSSD ms, pNN50 % (last 5 min)
     quality: str | None = None
     battery_pct: float | None = None
     last_summary_at: float = -math.inf
@@ -394,6 +395,8 @@ class Ingestor:
             # reports every window, good ones included, so silence there means "no news")
             state.quality = SignalQuality.GOOD.value
             observations.append(QualityObserved(SignalQuality.GOOD))
+        if result.hrv is not None:
+            state.hrv = result.hrv
         if result.hr_bpm is not None and result.hr_bpm != state.hr_bpm:
             state.hr_bpm = result.hr_bpm
             live.append({"type": "hr", "device_id": device_id, "hr_bpm": result.hr_bpm})
@@ -412,7 +415,7 @@ class Ingestor:
         level = self.alerts.level(device_id)
         crud.add_summary(session=session, device_id=device_id, t_us=int(now * 1e6), hr_bpm=state.hr_bpm,
                          rhythm=state.rhythm, quality=state.quality, alert_level=level,
-                         battery_pct=state.battery_pct)
+                         battery_pct=state.battery_pct, hrv=state.hrv)
         return SummaryMade(device_id=device_id, device_name=self._names.get(device_id, str(device_id)),
                            time_s=now, hr_bpm=state.hr_bpm, rhythm=state.rhythm, alert_level=level,
                            battery_pct=state.battery_pct)

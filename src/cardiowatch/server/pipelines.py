@@ -81,6 +81,7 @@ class DeviceAnalysis:
     events: list[tuple[int, str]] = field(default_factory=list)
     quality: list[tuple[int, str]] = field(default_factory=list)
     hr_bpm: float | None = None
+    hrv: tuple[float, float, float] | None = None  #: SDNN ms, RMSSD ms, pNN50 % (last 5 min)
     reset: bool = False
     #: Waveform for the live feed: first sample time, rate after decimation, values.
     live_t0_us: int = 0
@@ -206,6 +207,9 @@ class PipelineRegistry:
         hr = getattr(result, "heart_rate_bpm", None)
         if hr is not None and math.isfinite(float(hr)):
             out.hr_bpm = float(hr)
+        hrv = getattr(result, "hrv", None)
+        if hrv is not None and hrv.n_intervals >= 2:
+            out.hrv = (float(hrv.sdnn_ms), float(hrv.rmssd_ms), float(hrv.pnn50_pct))
 
 
 def frame_signal(frame: Frame) -> np.ndarray:

@@ -74,6 +74,9 @@ class SummaryPublic(_FromRow):
     quality: str | None
     alert_level: int
     battery_pct: float | None
+    sdnn_ms: float | None = None
+    rmssd_ms: float | None = None
+    pnn50_pct: float | None = None
 
 
 class ChunkPublic(BaseModel):

@@ -5,6 +5,7 @@ Routes and the ingest path call these; nothing else in the server writes SQL.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict
 
@@ -176,11 +177,18 @@ def list_episodes(*, session: Session, device_id: int, start_t_us: int | None = 
 
 
 def add_summary(*, session: Session, device_id: int, t_us: int, hr_bpm: float | None, rhythm: str | None,
-                quality: str | None, alert_level: int, battery_pct: float | None) -> Summary:
+                quality: str | None, alert_level: int, battery_pct: float | None,
+                hrv: tuple[float, float, float] | None = None) -> Summary:
+    sdnn_ms, rmssd_ms, pnn50_pct = (None, None, None) if hrv is None else (_finite(v) for v in hrv)
     summary = Summary(device_id=device_id, t_us=t_us, hr_bpm=hr_bpm, rhythm=rhythm, quality=quality,
-                      alert_level=alert_level, battery_pct=battery_pct)
+                      alert_level=alert_level, battery_pct=battery_pct, sdnn_ms=sdnn_ms, rmssd_ms=rmssd_ms,
+                      pnn50_pct=pnn50_pct)
     session.add(summary)
     return summary
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None  # NaN (too few intervals) is stored as unknown
 
 
 def list_summaries(*, session: Session, device_id: int, start_t_us: int | None = None,

@@ -138,6 +138,9 @@ class Summary(Base):
     quality: Mapped[str | None] = mapped_column(String(16), default=None)
     alert_level: Mapped[int] = mapped_column(Integer, default=0)
     battery_pct: Mapped[float | None] = mapped_column(Float, default=None)
+    sdnn_ms: Mapped[float | None] = mapped_column(Float, default=None)
+    rmssd_ms: Mapped[float | None] = mapped_column(Float, default=None)
+    pnn50_pct: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class StatusReport(Base):
