@@ -136,3 +136,51 @@ const cw_ppg_cfg_t *cw_ppg_cfg_for(uint32_t fs_hz)
         return 0;
     }
 }
+
+const cw_ppg_quality_cfg_t cw_ppg_quality_cfg_100hz = {
+    .fs = 100.0,
+    .window = 200u,
+    .clip_run = 12u,
+    .n_sections = 2u,
+    .sos = {0.041253537241720324, 0.08250707448344065, 0.041253537241720324, 1.0, -1.3658733439558506, 0.5369260460749358, 1.0, -2.0, 1.0, 1.0, -1.9561871343633086, 0.9572675752592231},
+    .zi = {0.9234441665805795, -0.47671778652915653, -0.9646977038222767, 0.9646977038222776},
+    .motion_ratio = 3.0,
+    .baseline_ratio = 2.5,
+    .low_ratio = 0.3,
+    .reference_windows = 15u,
+    .settle = 1u,
+    .has_adc_range = 0u,
+    .adc_lo = 0,
+    .adc_hi = 0,
+    .min_amplitude = 0.0,
+};
+
+const cw_ppg_quality_cfg_t cw_ppg_quality_cfg_125hz = {
+    .fs = 125.0,
+    .window = 250u,
+    .clip_run = 15u,
+    .n_sections = 2u,
+    .sos = {0.027859766117136028, 0.055719532234272055, 0.027859766117136028, 1.0, -1.4927424983800321, 0.6077819063875052, 1.0, -2.0, 1.0, 1.0, -1.9649795163240527, 0.965674532086163},
+    .zi = {0.9408436234318172, -0.5609006267069648, -0.968703389548871, 0.9687033895488738},
+    .motion_ratio = 3.0,
+    .baseline_ratio = 2.5,
+    .low_ratio = 0.3,
+    .reference_windows = 15u,
+    .settle = 1u,
+    .has_adc_range = 0u,
+    .adc_lo = 0,
+    .adc_hi = 0,
+    .min_amplitude = 0.0,
+};
+
+const cw_ppg_quality_cfg_t *cw_ppg_quality_cfg_for(uint32_t fs_hz)
+{
+    switch (fs_hz) {
+    case 100u:
+        return &cw_ppg_quality_cfg_100hz;
+    case 125u:
+        return &cw_ppg_quality_cfg_125hz;
+    default:
+        return 0;
+    }
+}

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cw_ppg.h"
+#include "cw_ppg_quality.h"
 #include "cw_qrs.h"
 
 #ifdef __cplusplus
@@ -31,6 +32,13 @@ extern const cw_ppg_cfg_t cw_ppg_cfg_125hz;
 
 /** The PPG configuration for a sampling rate in whole Hz; NULL when none was exported. */
 const cw_ppg_cfg_t *cw_ppg_cfg_for(uint32_t fs_hz);
+
+/* PpgSignalQuality(fs=...) of src/cardiowatch/signal/ppg_quality.py at each PPG rate. */
+extern const cw_ppg_quality_cfg_t cw_ppg_quality_cfg_100hz;
+extern const cw_ppg_quality_cfg_t cw_ppg_quality_cfg_125hz;
+
+/** The PPG quality configuration for a sampling rate in whole Hz; NULL when none was exported. */
+const cw_ppg_quality_cfg_t *cw_ppg_quality_cfg_for(uint32_t fs_hz);
 
 #ifdef __cplusplus
 }

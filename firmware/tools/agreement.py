@@ -7,6 +7,7 @@ Usage (from the repository root, after the host build, e.g. ``python firmware/to
 
     .venv/bin/python firmware/tools/agreement.py qrs            # all 48 mitdb records
     .venv/bin/python firmware/tools/agreement.py qrs --write    # ... into docs/benchmarks.md
+    .venv/bin/python firmware/tools/agreement.py ppgq --write   # PPG quality windows, all 53 bidmc records
 """
 
 from __future__ import annotations
@@ -173,6 +174,91 @@ def rhythm_agreement(database: str, record: str, host_dir: Path = HOST_DIR) -> R
     return RhythmAgreement(record, max(len(p_py), len(c)), same, diff, same_features)
 
 
+@dataclass(frozen=True)
+class QualityAgreement:
+    """PPG quality windows of one record: how many, on how many C and Python give the same label."""
+
+    record: str
+    n_windows: int
+    same: int
+    confusion: dict[tuple[str, str], int]
+
+
+def run_c_quality(counts: np.ndarray, *, fs: float, cuts: list[int] | None = None,
+                  host_dir: Path = HOST_DIR) -> list[tuple[int, int, str]]:
+    """Windows ``(start, length, label)`` of the C PPG quality stage (``cw_detect_cli ppgq``)."""
+    args = [str(host_dir / "cw_detect_cli"), "ppgq", str(int(round(fs))), *map(str, cuts or [64])]
+    proc = subprocess.run(args, input=np.asarray(counts, dtype="<i2").tobytes(), capture_output=True,
+                          check=False, timeout=300)
+    if proc.returncode != 0:
+        raise RuntimeError(f"cw_detect_cli exit {proc.returncode}: {proc.stderr.decode(errors='replace')}")
+    rows = [line.split() for line in proc.stdout.decode().splitlines()]
+    return [(int(a), int(b), label) for a, b, label in rows]
+
+
+def python_quality_windows(x: np.ndarray, *, fs: float) -> list[tuple[int, str]]:
+    """``(start, label)`` of every window ``PpgSignalQuality`` rates (its segments cut back into windows)."""
+    from cardiowatch.signal.ppg_quality import PpgSignalQuality
+
+    q = PpgSignalQuality(fs=fs).reset()
+    segments = q.process(np.asarray(x, dtype=np.float64)) + q.flush()
+    out = []
+    for start in range(0, len(x), q.window_):
+        seg = next(s for s in segments if s.start <= start < s.end)
+        out.append((start, seg.label.value))
+    return out
+
+
+def ppg_quality_agreement(record: str, host_dir: Path = HOST_DIR) -> QualityAgreement:
+    """Run both PPG quality stages over one BIDMC record's PLETH; compare the label of each window."""
+    counts, fs = bidmc_counts(record)
+    py = python_quality_windows(counts.astype(np.float64), fs=fs)
+    c = run_c_quality(counts, fs=fs, host_dir=host_dir)
+    c_by_start = {start: label for start, _, label in c}
+    if [s for s, _ in py] != [s for s, _, _ in c]:
+        log.warning("%s: the window starts differ (python %d windows, c %d)", record, len(py), len(c))
+    confusion: dict[tuple[str, str], int] = {}
+    for start, label in py:
+        key = (label, c_by_start.get(start, "none"))
+        confusion[key] = confusion.get(key, 0) + 1
+    same = sum(n for (a, b), n in confusion.items() if a == b)
+    return QualityAgreement(record, max(len(py), len(c)), same, confusion)
+
+
+def _quality_main(records: list[str] | None, write: bool) -> int:
+    from cardiowatch.data import list_records
+
+    rows = []
+    for record in records or list_records("bidmc"):
+        row = ppg_quality_agreement(record)
+        log.info("%s: %d windows, same label %d", record, row.n_windows, row.same)
+        rows.append(row)
+    n = sum(r.n_windows for r in rows)
+    same = sum(r.same for r in rows)
+    worst = min(rows, key=lambda r: r.same / max(r.n_windows, 1))
+    totals: dict[str, int] = {}
+    differ: dict[tuple[str, str], int] = {}
+    for r in rows:
+        for (a, b), k in r.confusion.items():
+            totals[a] = totals.get(a, 0) + k
+            if a != b:
+                differ[(a, b)] = differ.get((a, b), 0) + k
+    labels = ", ".join(f"{label} {k}" for label, k in sorted(totals.items(), key=lambda t: -t[1]))
+    diffs = ", ".join(f"Python {a} / C {b}: {k}" for (a, b), k in sorted(differ.items(), key=lambda t: -t[1]))
+    out = (f"PPG signal quality (`cw_ppg_quality` vs `signal/ppg_quality.py`, 2 s windows) on the PLETH of "
+           f"{len(rows)} bidmc records at 125 Hz: the same label on {same} of {n} windows: "
+           f"**{100 * same / max(n, 1):.2f} %** (target >= 99.5 %); worst record {worst.record} "
+           f"{100 * worst.same / max(worst.n_windows, 1):.2f} %. Python labels: {labels}. "
+           f"Disagreements: {diffs or 'none'}.\n")
+    sys.stdout.write(out)
+    if write:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from fwbuild import write_benchmarks_part
+
+        write_benchmarks_part("ppg-quality", out)
+    return 0
+
+
 def report(rows: list[Agreement], what: str, source: str, noun: str = "beats") -> str:
     n_py = sum(r.n_python for r in rows)
     n_c = sum(r.n_c for r in rows)
@@ -218,7 +304,7 @@ def _rhythm_main(records: list[str] | None, write: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="C-vs-Python agreement of the firmware detectors")
-    parser.add_argument("what", choices=["qrs", "rhythm"])
+    parser.add_argument("what", choices=["qrs", "rhythm", "ppgq"])
     parser.add_argument("--records", nargs="*", help="default: every record of the database")
     parser.add_argument("--write", action="store_true", help="write the figure into docs/benchmarks.md")
     args = parser.parse_args(argv)
@@ -227,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.what == "rhythm":
         return _rhythm_main(args.records, args.write)
+    if args.what == "ppgq":
+        return _quality_main(args.records, args.write)
     rows = []
     for record in args.records or list(MITDB_ALL):
         row = qrs_agreement(record)

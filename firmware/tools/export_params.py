@@ -126,10 +126,40 @@ def _ppg_cfg(fs_hz: int) -> str:
     return f"const cw_ppg_cfg_t cw_ppg_cfg_{fs_hz}hz = {{\n{body}}};\n"
 
 
+def _ppg_quality_cfg(fs_hz: int) -> str:
+    from cardiowatch.signal.ppg_quality import PpgSignalQuality
+
+    q = PpgSignalQuality(fs=float(fs_hz)).reset()
+    if len(q.sos_) > 2 or q.reference_windows > 16:
+        raise SystemExit("the C PPG quality stage's fixed sizes (2 sections, CW_PPG_QUALITY_MAX_REFERENCE 16) "
+                         "no longer fit the Python one")
+    fields = {
+        "fs": repr(float(fs_hz)),
+        "window": f"{q.window_}u",
+        "clip_run": f"{q.clip_run_}u",
+        "n_sections": f"{len(q.sos_)}u",
+        "sos": _doubles(q.sos_),
+        "zi": _doubles(sps.sosfilt_zi(q.sos_)),
+        "motion_ratio": repr(float(q.motion_ratio)),
+        "baseline_ratio": repr(float(q.baseline_ratio)),
+        "low_ratio": repr(float(q.low_ratio)),
+        "reference_windows": f"{q.reference_windows}u",
+        "settle": f"{int(q.settle)}u",
+        # the Python defaults (no rails, no absolute amplitude); a device copies the struct to set its own
+        "has_adc_range": f"{int(q.adc_range is not None)}u",
+        "adc_lo": str(int(q.adc_range[0]) if q.adc_range is not None else 0),
+        "adc_hi": str(int(q.adc_range[1]) if q.adc_range is not None else 0),
+        "min_amplitude": repr(float(q.min_amplitude or 0.0)),
+    }
+    body = "".join(f"    .{k} = {v},\n" for k, v in fields.items())
+    return f"const cw_ppg_quality_cfg_t cw_ppg_quality_cfg_{fs_hz}hz = {{\n{body}}};\n"
+
+
 def render() -> tuple[str, str]:
     """Return the texts of cw_params.h and cw_params.c."""
     decls = "".join(f"extern const cw_qrs_cfg_t cw_qrs_cfg_{fs}hz;\n" for fs in QRS_RATES_HZ)
     ppg_decls = "".join(f"extern const cw_ppg_cfg_t cw_ppg_cfg_{fs}hz;\n" for fs in PPG_RATES_HZ)
+    quality_decls = "".join(f"extern const cw_ppg_quality_cfg_t cw_ppg_quality_cfg_{fs}hz;\n" for fs in PPG_RATES_HZ)
     from cardiowatch.rhythm import intervals
 
     rhythm = (
@@ -142,7 +172,7 @@ def render() -> tuple[str, str]:
     )
     header = (
         f"/* cw_params.h - detector configurations exported from Python. {GENERATED} */\n"
-        "#ifndef CW_PARAMS_H\n#define CW_PARAMS_H\n\n#include <stdint.h>\n\n#include \"cw_ppg.h\"\n#include \"cw_qrs.h\"\n\n"
+        "#ifndef CW_PARAMS_H\n#define CW_PARAMS_H\n\n#include <stdint.h>\n\n#include \"cw_ppg.h\"\n#include \"cw_ppg_quality.h\"\n#include \"cw_qrs.h\"\n\n"
         "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
         f"{rhythm}"
         f"/* QrsDetector(fs=...) of src/cardiowatch/signal/qrs.py at each ECG rate. */\n{decls}\n"
@@ -151,10 +181,14 @@ def render() -> tuple[str, str]:
         f"/* PpgPulseDetector(fs=...) of src/cardiowatch/signal/ppg.py at each PPG rate. */\n{ppg_decls}\n"
         "/** The PPG configuration for a sampling rate in whole Hz; NULL when none was exported. */\n"
         "const cw_ppg_cfg_t *cw_ppg_cfg_for(uint32_t fs_hz);\n\n"
+        f"/* PpgSignalQuality(fs=...) of src/cardiowatch/signal/ppg_quality.py at each PPG rate. */\n{quality_decls}\n"
+        "/** The PPG quality configuration for a sampling rate in whole Hz; NULL when none was exported. */\n"
+        "const cw_ppg_quality_cfg_t *cw_ppg_quality_cfg_for(uint32_t fs_hz);\n\n"
         "#ifdef __cplusplus\n}\n#endif\n#endif /* CW_PARAMS_H */\n"
     )
     cases = "".join(f"    case {fs}u:\n        return &cw_qrs_cfg_{fs}hz;\n" for fs in QRS_RATES_HZ)
     ppg_cases = "".join(f"    case {fs}u:\n        return &cw_ppg_cfg_{fs}hz;\n" for fs in PPG_RATES_HZ)
+    quality_cases = "".join(f"    case {fs}u:\n        return &cw_ppg_quality_cfg_{fs}hz;\n" for fs in PPG_RATES_HZ)
     source = (
         f"/* cw_params.c - {GENERATED} */\n#include \"cw_params.h\"\n\n"
         + "\n".join(_qrs_cfg(fs) for fs in QRS_RATES_HZ)
@@ -162,7 +196,10 @@ def render() -> tuple[str, str]:
         + cases + "    default:\n        return 0;\n    }\n}\n\n"
         + "\n".join(_ppg_cfg(fs) for fs in PPG_RATES_HZ)
         + "\nconst cw_ppg_cfg_t *cw_ppg_cfg_for(uint32_t fs_hz)\n{\n    switch (fs_hz) {\n"
-        + ppg_cases + "    default:\n        return 0;\n    }\n}\n"
+        + ppg_cases + "    default:\n        return 0;\n    }\n}\n\n"
+        + "\n".join(_ppg_quality_cfg(fs) for fs in PPG_RATES_HZ)
+        + "\nconst cw_ppg_quality_cfg_t *cw_ppg_quality_cfg_for(uint32_t fs_hz)\n{\n    switch (fs_hz) {\n"
+        + quality_cases + "    default:\n        return 0;\n    }\n}\n"
     )
     return header, source
 

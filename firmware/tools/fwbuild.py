@@ -185,12 +185,13 @@ def image_costs(rv32_dir: Path) -> list[ImageCost]:
     structs = struct_sizes(rv32_dir)
     common = structs["cw_ring_t"] + structs["cw_queue_t"] + structs["cw_rhythm_t"]
     costs = []
-    for kind, detector in (("ecg", "cw_qrs_t"), ("ppg", "cw_ppg_t")):
+    # a PPG device also runs the signal-quality stage (cw_ppg_quality_t)
+    for kind, detectors in (("ecg", ("cw_qrs_t",)), ("ppg", ("cw_ppg_t", "cw_ppg_quality_t"))):
         name = f"cw_image_{kind}"
         img = object_sizes("riscv64-unknown-elf-size", [rv32_dir / name])[name]
         helpers = sum(size for sym, size in _symbols(rv32_dir / name).items()
                       if _HELPER.match(sym) and sym not in base_syms)
-        costs.append(ImageCost(kind, img.flash - base.flash, helpers, common + structs[detector]))
+        costs.append(ImageCost(kind, img.flash - base.flash, helpers, common + sum(structs[d] for d in detectors)))
     return costs
 
 
@@ -219,7 +220,7 @@ def size_report() -> str:
         "",
         "Per device kind, a firmware-shaped program linked with `--gc-sections` (`firmware/core/tools/cw_image.c`) "
         "minus the same program without the core: what an ECG device (frames, ring, queue, acks, QRS, rhythm "
-        "features + AF model) and a PPG device (the same with the pulse detector) really carry. The ESP32 and "
+        "features + AF model) and a PPG device (the same with the pulse detector and the signal-quality stage) really carry. The ESP32 and "
         "ESP32-C3 have libgcc's soft-float and 64-bit division helpers in ROM, so the budget counts the core "
         "without them:",
         "",

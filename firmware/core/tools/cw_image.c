@@ -18,6 +18,7 @@
 #include "cw_qrs.h"
 #else
 #include "cw_ppg.h"
+#include "cw_ppg_quality.h"
 #endif
 #endif
 
@@ -36,6 +37,8 @@ static cw_beat_t events[64 + CW_QRS_HELD];
 #else
 static cw_ppg_t detector;
 static int64_t events[64];
+static cw_ppg_quality_t quality;
+static cw_ppg_quality_window_t windows[2];
 #endif
 #endif
 
@@ -69,8 +72,10 @@ int main(void)
         }
 #else
         cw_ppg_init(&detector, cw_ppg_cfg_for(100u));
+        cw_ppg_quality_init(&quality, cw_ppg_quality_cfg_for(100u));
         n = cw_ppg_process(&detector, x, 64, events, 64);
         n += cw_ppg_flush(&detector, events, 64);
+        n += cw_ppg_quality_process(&quality, x, 64, windows, 2) + (size_t)cw_ppg_quality_state(&quality);
         for (k = 0; k < n; ++k) {
             cw_rhythm_beat(&rhythm, events[k], &p);
         }

@@ -4,6 +4,7 @@
 
 #include "cw_iir.h"
 #include "cw_ppg.h"
+#include "cw_ppg_quality.h"
 #include "cw_qrs.h"
 #include "cw_rhythm.h"
 #include "cw_queue.h"
@@ -16,6 +17,7 @@ int main(void)
     printf("cw_iir_t %u\n", (unsigned)sizeof(cw_iir_t));
     printf("cw_qrs_t %u\n", (unsigned)sizeof(cw_qrs_t));
     printf("cw_ppg_t %u\n", (unsigned)sizeof(cw_ppg_t));
+    printf("cw_ppg_quality_t %u\n", (unsigned)sizeof(cw_ppg_quality_t));
     printf("cw_rhythm_t %u\n", (unsigned)sizeof(cw_rhythm_t));
     return 0;
 }
