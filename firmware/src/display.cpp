@@ -10,6 +10,7 @@
 #include <TFT_eSPI.h>
 
 #include "cw_display.h"
+#include "cw_ppg_quality.h"
 
 namespace {
 
@@ -53,7 +54,7 @@ void cw_display_beat(int64_t sample) {
 void cw_display_draw(const CwDisplayState &state) {
   const cw_layout_t *layout = cw_display_layout();
   const uint16_t alert_color = cw_display_alert_color(state.alert);
-  char text[48];
+  char text[64];
   if (state.heart_rate_bpm != g_shown.heart_rate_bpm || state.alert != g_shown.alert) {
     if (state.heart_rate_bpm > 0.0) {
       snprintf(text, sizeof text, "%.0f", state.heart_rate_bpm);
@@ -62,13 +63,21 @@ void cw_display_draw(const CwDisplayState &state) {
     }
     draw_text_box(layout->rate, text, alert_color, 7);
   }
-  if (state.rhythm != g_shown.rhythm || state.alert != g_shown.alert || state.lead_off != g_shown.lead_off) {
-    draw_text_box(layout->rhythm, state.lead_off ? "lead off" : (state.rhythm ? state.rhythm : "learning"),
-                  alert_color, 2);
+  // a PPG signal that is not good replaces the rhythm (no rhythm is judged from it): "no finger", ...
+  const cw_signal_state_t signal = (cw_signal_state_t)state.signal;
+  const bool bad_signal = signal != CW_SIGNAL_UNKNOWN && signal != CW_SIGNAL_GOOD;
+  if (state.rhythm != g_shown.rhythm || state.alert != g_shown.alert || state.lead_off != g_shown.lead_off ||
+      state.signal != g_shown.signal) {
+    const char *words = state.lead_off ? "lead off"
+                        : bad_signal   ? cw_signal_state_name(signal)
+                                       : (state.rhythm ? state.rhythm : "learning");
+    draw_text_box(layout->rhythm, words, alert_color, 2);
   }
-  if (state.wifi != g_shown.wifi || state.server != g_shown.server || state.thingspeak != g_shown.thingspeak) {
-    snprintf(text, sizeof text, "WiFi %s  server %s  ThingSpeak %s   not a medical device", state.wifi ? "ok" : "--",
-             state.server ? "ok" : "--", state.thingspeak ? "ok" : "--");
+  if (state.wifi != g_shown.wifi || state.server != g_shown.server || state.thingspeak != g_shown.thingspeak ||
+      state.signal != g_shown.signal) {
+    snprintf(text, sizeof text, "WiFi %s srv %s TS %s PPG %s  not a medical device",
+             state.wifi ? "ok" : "--", state.server ? "ok" : "--", state.thingspeak ? "ok" : "--",
+             cw_signal_state_name(signal));
     draw_text_box(layout->status, text, TFT_WHITE, 1);
   }
   g_shown = state;

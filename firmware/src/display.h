@@ -10,6 +10,7 @@ struct CwDisplayState {
   uint8_t alert;          // 0 none, 1 technical, 2 warning, 3 critical
   const char *rhythm;     // in words
   bool wifi, server, thingspeak, lead_off;
+  uint8_t signal = 0;     // cw_signal_state_t of a PPG sensor (0 unknown: ECG, or nothing rated yet)
 };
 
 #if defined(CW_USE_DISPLAY) && CW_USE_DISPLAY

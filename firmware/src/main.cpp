@@ -18,6 +18,7 @@
 #include "cw_frame.h"
 #include "cw_params.h"
 #include "cw_ppg.h"
+#include "cw_ppg_quality.h"
 #include "cw_qrs.h"
 #include "cw_queue.h"
 #include "cw_rhythm.h"
@@ -65,6 +66,11 @@ volatile bool g_clock_synced = false;
 volatile bool g_online = false;
 volatile uint8_t g_alert = 0;           // 0 none, 1 rate or pause, 2 irregular rhythm (AF model) (framer)
 volatile double g_heart_rate_bpm = 0.0;
+// PPG signal quality (framer): the state of the last rated 2 s window (cw_signal_state_t; ECG: unknown,
+// not rated) and the windows rated / rated good since the sender last read them (ThingSpeak field4).
+volatile uint8_t g_signal = CW_SIGNAL_UNKNOWN;
+uint32_t g_quality_windows = 0;  // guarded by g_mux
+uint32_t g_quality_good = 0;
 
 uint32_t g_acked[64];                   // seqs the server answered for (sender)
 size_t g_n_acked = 0;
@@ -131,8 +137,10 @@ int64_t sample_time_us(uint32_t index, uint32_t fs_millihz) {
 }
 
 // Heart rate from the median of the last 8 intervals, a pause, and the AF model on the intervals:
-// the device's own warning, which works with the network down.
-void update_warning(cw_rhythm_t *rhythm, const int64_t *events, size_t n, int64_t now_sample, double fs) {
+// the device's own warning, which works with the network down. No warning while the signal is not good
+// (`signal_ok` false: PPG with no finger, saturated, motion or weak): its pulses are not to be trusted.
+void update_warning(cw_rhythm_t *rhythm, const int64_t *events, size_t n, int64_t now_sample, double fs,
+                    bool signal_ok) {
   static int64_t last_event = -1;
   static int64_t rr[8];
   static size_t n_rr = 0;
@@ -159,8 +167,29 @@ void update_warning(cw_rhythm_t *rhythm, const int64_t *events, size_t n, int64_
   }
   const bool pause = last_event >= 0 && (double)(now_sample - last_event) > kPauseS * fs;
   const bool rate = n_rr >= 4 && (g_heart_rate_bpm < kBradyBpm || g_heart_rate_bpm > kTachyBpm);
-  g_alert = cw_rhythm_in_af(rhythm) ? 2 : ((pause || rate) ? 1 : 0);
+  g_alert = !signal_ok ? 0 : (cw_rhythm_in_af(rhythm) ? 2 : ((pause || rate) ? 1 : 0));
 }
+
+// The PPG quality stage on the same samples as the pulse detector: the device's signal state.
+void update_signal(cw_ppg_quality_t *quality, const int32_t *x, size_t n) {
+  cw_ppg_quality_window_t windows[4];  // a frame holds far less than a 2 s window: one at most
+  const size_t rated = cw_ppg_quality_process(quality, x, n, windows, sizeof windows / sizeof windows[0]);
+  if (rated == 0) {
+    return;
+  }
+  uint32_t good = 0;
+  for (size_t i = 0; i < rated; ++i) {
+    good += windows[i].label == CW_PPG_QUALITY_GOOD ? 1u : 0u;
+  }
+  g_signal = (uint8_t)cw_ppg_quality_state(quality);
+  portENTER_CRITICAL(&g_mux);
+  g_quality_windows += (uint32_t)rated;
+  g_quality_good += good;
+  portEXIT_CRITICAL(&g_mux);
+}
+
+// A PPG device warns only on a good signal; an ECG device has its own lead-off and quality gate.
+bool signal_ok(bool ecg) { return ecg || cw_signal_allows_warning((cw_signal_state_t)g_signal); }
 
 void framer_task(void *) {
   static int32_t values[kMaxFrameValues];
@@ -168,6 +197,7 @@ void framer_task(void *) {
   static uint8_t frame[CW_FRAME_MAX_BYTES];
   static cw_qrs_t qrs;
   static cw_ppg_t ppg;
+  static cw_ppg_quality_t quality;
   static cw_rhythm_t rhythm;
   static cw_beat_t beats[kMaxFrameValues + CW_QRS_HELD];
   static int64_t events[kMaxFrameValues + CW_QRS_HELD];
@@ -181,6 +211,22 @@ void framer_task(void *) {
                           : (ppg_cfg != nullptr && cw_ppg_init(&ppg, ppg_cfg) == CW_OK);
   if (!detect) {
     log_e("framer: no detector configuration for %u Hz (ECG: 250 or 360; PPG: 100): no local warning", rate_hz);
+  }
+  // PPG: the signal-quality stage (no finger, saturated, motion, weak, good), configured like the Python one
+  static cw_ppg_quality_cfg_t quality_cfg;
+  const cw_ppg_quality_cfg_t *exported = ecg ? nullptr : cw_ppg_quality_cfg_for(rate_hz);
+  if (exported != nullptr) {
+    quality_cfg = *exported;
+    int32_t lo = 0, hi = 0;
+    if (g_sensor->rails(&lo, &hi)) {  // the analog pulse sensor: a sample on an ADC rail is saturated
+      quality_cfg.has_adc_range = 1u;
+      quality_cfg.adc_lo = lo;
+      quality_cfg.adc_hi = hi;
+    }
+  }
+  const bool rate_quality = exported != nullptr && cw_ppg_quality_init(&quality, &quality_cfg) == CW_OK;
+  if (!ecg && !rate_quality) {
+    log_e("framer: no PPG quality configuration for %u Hz: no signal state, no local warning", rate_hz);
   }
   cw_rhythm_init(&rhythm, (double)rate_hz);
   uint32_t first_index = 0;
@@ -199,7 +245,7 @@ void framer_task(void *) {
         cw_display_beat(beats[i].sample);
       }
       cw_display_samples(values, per_frame);
-      update_warning(&rhythm, events, n, qrs.n_seen, (double)rate_hz);
+      update_warning(&rhythm, events, n, qrs.n_seen, (double)rate_hz, signal_ok(true));
     } else if (detect) {
       for (size_t i = 0; i < per_frame; ++i) {
         // MAX30102: the IR channel, which reads down with blood volume, turned up; pulse sensor: as is
@@ -210,7 +256,10 @@ void framer_task(void *) {
         cw_display_beat(events[i]);
       }
       cw_display_samples(pulse_input, per_frame);
-      update_warning(&rhythm, events, n, ppg.n, (double)rate_hz);
+      if (rate_quality) {
+        update_signal(&quality, pulse_input, per_frame);
+      }
+      update_warning(&rhythm, events, n, ppg.n, (double)rate_hz, signal_ok(false));
     }
     portENTER_CRITICAL(&g_mux);
     const uint8_t sensor_flags = g_sensor_flags;
@@ -303,13 +352,21 @@ void standalone_thingspeak() {
   }
   portENTER_CRITICAL(&g_mux);
   const bool lead_off = (g_sensor_flags & CW_SENSOR_LEAD_OFF) != 0;
+  const uint32_t windows = g_quality_windows;
+  const uint32_t good = g_quality_good;
+  g_quality_windows = 0;
+  g_quality_good = 0;
   portEXIT_CRITICAL(&g_mux);
+  const bool ecg = g_sensor->kind() == CW_SENSOR_ECG;
+  // PPG: no heart rate or rhythm is sent from a signal that is not good (no finger, saturated, motion, weak)
+  const bool bad_signal = !signal_ok(ecg) && g_signal != CW_SIGNAL_UNKNOWN;
   const double hr = g_heart_rate_bpm;
   cw_ts_summary_t s;
-  s.hr_decibpm = (hr > 0.0 && !lead_off) ? (int32_t)(hr * 10.0 + 0.5) : -1;
+  s.hr_decibpm = (hr > 0.0 && !lead_off && !bad_signal) ? (int32_t)(hr * 10.0 + 0.5) : -1;
   s.rhythm = g_alert == 2 ? CW_RHYTHM_AFIB : (s.hr_decibpm < 0 ? -1 : (hr < 60.0 ? CW_RHYTHM_SBR : CW_RHYTHM_N));
-  s.alert_level = lead_off ? 1 : (g_alert ? 2 : 0);  // technical / warning / none
-  s.quality_pct = -1;                                // not estimated on the device: left out
+  s.alert_level = (lead_off || bad_signal) ? 1 : (g_alert ? 2 : 0);  // technical / warning / none
+  // field4: % of the 2 s windows since the last update rated good (PPG); ECG: not estimated, left out
+  s.quality_pct = cw_signal_good_pct(good, windows);
   s.battery_pct = -1;
   char body[256];
   char reply[64];
@@ -401,7 +458,9 @@ void display_task(void *) {
     portENTER_CRITICAL(&g_mux);
     state.lead_off = (g_sensor_flags & CW_SENSOR_LEAD_OFF) != 0;
     portEXIT_CRITICAL(&g_mux);
-    state.alert = state.lead_off ? 1 : (g_alert ? 2 : 0);  // technical / warning / none
+    state.signal = g_signal;
+    const bool bad_signal = state.signal != CW_SIGNAL_UNKNOWN && state.signal != CW_SIGNAL_GOOD;
+    state.alert = (state.lead_off || bad_signal) ? 1 : (g_alert ? 2 : 0);  // technical / warning / none
     cw_display_draw(state);
     vTaskDelay(pdMS_TO_TICKS(50));  // 20 frames per second at most, never ahead of sampling
   }

@@ -32,6 +32,13 @@ class CwSensor {
   // each) to `values`, at most `cap` values, ORs CW_SENSOR_* bits into `*flags`, returns the number of
   // sample instants written.
   virtual size_t sample(int32_t *values, size_t cap, uint8_t *flags) = 0;
+  // The output values at which the sensor saturates (the PPG quality stage rates a window touching them
+  // "saturated"); false when the sensor has none worth checking.
+  virtual bool rails(int32_t *lo, int32_t *hi) const {
+    (void)lo;
+    (void)hi;
+    return false;
+  }
 };
 
 // The sensor chosen by CW_SENSOR in config.h (one static instance, never freed).

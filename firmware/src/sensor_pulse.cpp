@@ -39,6 +39,11 @@ class PulseSensor : public CwSensor {
     values[0] = (int32_t)mv;
     return 1;
   }
+  bool rails(int32_t *lo, int32_t *hi) const override {
+    *lo = (int32_t)kRailLowMv;
+    *hi = (int32_t)kRailHighMv;
+    return true;
+  }
 };
 
 }  // namespace
