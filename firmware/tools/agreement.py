@@ -249,7 +249,12 @@ def _quality_main(records: list[str] | None, write: bool) -> int:
            f"{len(rows)} bidmc records at 125 Hz: the same label on {same} of {n} windows: "
            f"**{100 * same / max(n, 1):.2f} %** (target >= 99.5 %); worst record {worst.record} "
            f"{100 * worst.same / max(worst.n_windows, 1):.2f} %. Python labels: {labels}. "
-           f"Disagreements: {diffs or 'none'}.\n")
+           f"Disagreements: {diffs or 'none'}.\n\n"
+           "Device states from the labels (docs/hardware.md): flat/missing -> no finger, clipped -> saturated, "
+           "motion -> motion, low_perfusion -> weak, good -> good. The C stage keeps no sample buffer "
+           "(`cw_ppg_quality_t` is in the size table above); a generated signal with every label "
+           "(`tests/firmware/test_ppg_quality_agreement.py`) gets the same label from C and Python on every window.\n\n"
+           "Made by `.venv/bin/python firmware/tools/agreement.py ppgq --write` (53 records, about 10 s on one core).\n")
     sys.stdout.write(out)
     if write:
         sys.path.insert(0, str(Path(__file__).parent))
