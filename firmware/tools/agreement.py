@@ -254,7 +254,8 @@ def _quality_main(records: list[str] | None, write: bool) -> int:
            "motion -> motion, low_perfusion -> weak, good -> good. The C stage keeps no sample buffer "
            "(`cw_ppg_quality_t` is in the size table above); a generated signal with every label "
            "(`tests/firmware/test_ppg_quality_agreement.py`) gets the same label from C and Python on every window.\n\n"
-           "Made by `.venv/bin/python firmware/tools/agreement.py ppgq --write` (53 records, about 10 s on one core).\n")
+           "Made by `.venv/bin/python firmware/tools/agreement.py ppgq --write` "
+           "(53 records, about 10 s on one core).\n")
     sys.stdout.write(out)
     if write:
         sys.path.insert(0, str(Path(__file__).parent))

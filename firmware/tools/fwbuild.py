@@ -220,7 +220,8 @@ def size_report() -> str:
         "",
         "Per device kind, a firmware-shaped program linked with `--gc-sections` (`firmware/core/tools/cw_image.c`) "
         "minus the same program without the core: what an ECG device (frames, ring, queue, acks, QRS, rhythm "
-        "features + AF model) and a PPG device (the same with the pulse detector and the signal-quality stage) really carry. The ESP32 and "
+        "features + AF model) and a PPG device (the same with the pulse detector and the signal-quality stage) "
+        "really carry. The ESP32 and "
         "ESP32-C3 have libgcc's soft-float and 64-bit division helpers in ROM, so the budget counts the core "
         "without them:",
         "",
