@@ -205,7 +205,12 @@ int cw_rhythm_beat(cw_rhythm_t *rt, int64_t sample, float *p_af)
     }
     (void)cw_rhythm_features(window, w, rt->features);
     rt->p_af = cw_rhythm_af_probability(rt->features);
+#ifdef CW_RHYTHM_THRESHOLD_AF_EXIT
+    /* hysteresis: AF starts at the entry threshold and lasts while at or above the (lower) exit one */
+    if (rt->p_af >= (rt->in_af ? CW_RHYTHM_THRESHOLD_AF_EXIT : CW_RHYTHM_THRESHOLD_AF)) {
+#else
     if (rt->p_af >= CW_RHYTHM_THRESHOLD_AF) {
+#endif
         rt->af_run += 1u;
         rt->sinus_run = 0;
         if (rt->af_run >= (uint32_t)CW_RHYTHM_MIN_AF_BEATS) {

@@ -7,8 +7,9 @@
  *
  * Streaming: push each beat (R peak or pulse arrival) as it is detected; every valid interval that
  * completes a window of CW_RHYTHM_WINDOW valid intervals yields that window's AF probability. On top,
- * a small confirmation rule (CW_RHYTHM_MIN_AF_BEATS windows in a row at or above the threshold enter
- * AF, CW_RHYTHM_MIN_EXIT_BEATS below leave it) drives the local warning. That rule approximates the
+ * a small confirmation rule (CW_RHYTHM_MIN_AF_BEATS windows in a row at or above the entry threshold
+ * CW_RHYTHM_THRESHOLD_AF enter AF, CW_RHYTHM_MIN_EXIT_BEATS below the exit threshold
+ * CW_RHYTHM_THRESHOLD_AF_EXIT leave it) drives the local warning. That rule approximates the
  * Python RhythmTracker's episode logic; it is not agreement-tested. Not a medical device.
  */
 #ifndef CW_RHYTHM_H

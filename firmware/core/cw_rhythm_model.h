@@ -1,7 +1,7 @@
 /* AF model for the cardiowatch firmware core. GENERATED, do not edit:
  *   python -m cardiowatch.rhythm.train   (writes models/rhythm_af.json and this file)
  * Trees: emlearn 0.23.2 inline C, dtype float, leaf_bits 8.
- * 8 trees, 469 decision nodes, 197 leaves.
+ * 8 trees, 474 decision nodes, 191 leaves.
  * Features: see src/cardiowatch/rhythm/intervals.py (rr_window_features), in this order.
  * AF probability = cw_rhythm_model_predict_proba(features, n, out, 2) -> out[1].
  * Not a medical device. */
@@ -10,8 +10,9 @@
 
 #define CW_RHYTHM_WINDOW 32
 #define CW_RHYTHM_LOOKAHEAD 16
-#define CW_RHYTHM_THRESHOLD_AF 0.400000f
-#define CW_RHYTHM_MIN_AF_BEATS 48
+#define CW_RHYTHM_THRESHOLD_AF 0.900000f
+#define CW_RHYTHM_THRESHOLD_AF_EXIT 0.300000f
+#define CW_RHYTHM_MIN_AF_BEATS 40
 #define CW_RHYTHM_MIN_EXIT_BEATS 64
 #define CW_RHYTHM_N_FEATURES 11
 #define CW_RHYTHM_FEATURE_NRMSSD 0
@@ -35,25 +36,25 @@
 static inline int32_t cw_rhythm_model_tree_0(const float *features, int32_t features_length) {
           if (features[7] < 0.435484f) {
               if (features[2] < 0.058728f) {
-                  if (features[5] < 0.088227f) {
-                      if (features[10] < 1.131911f) {
-                          if (features[7] < 0.080645f) {
-                              if (features[8] < 0.019262f) {
+                  if (features[5] < 0.089046f) {
+                      if (features[10] < 1.137442f) {
+                          if (features[7] < 0.145161f) {
+                              if (features[5] < 0.059130f) {
                                   return 0;
                               } else {
                                   return 1;
                               }
                           } else {
-                              if (features[0] < 0.073836f) {
+                              if (features[0] < 0.075385f) {
                                   return 1;
                               } else {
                                   return 2;
                               }
                           }
                       } else {
-                          if (features[5] < 0.045446f) {
-                              if (features[6] < 134.405258f) {
-                                  return 0;
+                          if (features[5] < 0.044291f) {
+                              if (features[6] < 134.478806f) {
+                                  return 1;
                               } else {
                                   return 3;
                               }
@@ -66,49 +67,53 @@ static inline int32_t cw_rhythm_model_tree_0(const float *features, int32_t feat
                           }
                       }
                   } else {
-                      if (features[6] < 108.431503f) {
-                          if (features[1] < 0.055905f) {
+                      if (features[6] < 107.015030f) {
+                          if (features[1] < 0.057748f) {
                               if (features[1] < 0.041351f) {
-                                  return 0;
+                                  return 1;
                               } else {
-                                  return 6;
+                                  return 7;
                               }
                           } else {
-                              if (features[9] < -0.228938f) {
-                                  return 7;
-                              } else {
-                                  return 8;
-                              }
+                              return 6;
                           }
                       } else {
-                          if (features[2] < 0.014981f) {
-                              return 9;
+                          if (features[8] < 0.049057f) {
+                              return 8;
                           } else {
-                              if (features[8] < 0.049430f) {
-                                  return 10;
+                              if (features[0] < 0.096718f) {
+                                  return 9;
                               } else {
-                                  return 11;
+                                  return 10;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[4] < 0.578125f) {
-                      if (features[10] < 0.925318f) {
-                          if (features[1] < 0.062860f) {
-                              if (features[9] < -0.106663f) {
+                  if (features[8] < 0.100713f) {
+                      if (features[4] < 0.640625f) {
+                          if (features[10] < 1.095830f) {
+                              if (features[10] < 0.992519f) {
+                                  return 11;
+                              } else {
+                                  return 12;
+                              }
+                          } else {
+                              if (features[1] < 0.054484f) {
                                   return 13;
                               } else {
                                   return 14;
                               }
-                          } else {
-                              return 12;
                           }
                       } else {
-                          if (features[0] < 0.087619f) {
-                              return 15;
+                          if (features[0] < 0.070514f) {
+                              if (features[0] < 0.063430f) {
+                                  return 15;
+                              } else {
+                                  return 7;
+                              }
                           } else {
-                              if (features[0] < 0.282673f) {
+                              if (features[1] < 0.043384f) {
                                   return 16;
                               } else {
                                   return 17;
@@ -116,59 +121,59 @@ static inline int32_t cw_rhythm_model_tree_0(const float *features, int32_t feat
                           }
                       }
                   } else {
-                      if (features[1] < 0.057007f) {
-                          if (features[9] < -0.548479f) {
-                              if (features[6] < 108.002647f) {
+                      if (features[9] < -0.034792f) {
+                          if (features[6] < 100.289742f) {
+                              if (features[8] < 0.296148f) {
                                   return 18;
                               } else {
                                   return 19;
                               }
                           } else {
-                              if (features[10] < 1.048190f) {
+                              if (features[6] < 106.921906f) {
                                   return 20;
                               } else {
                                   return 21;
                               }
                           }
                       } else {
-                          if (features[6] < 105.182976f) {
-                              return 22;
-                          } else {
-                              if (features[8] < 0.076139f) {
+                          if (features[1] < 0.063325f) {
+                              if (features[2] < 0.084701f) {
                                   return 23;
                               } else {
-                                  return 11;
+                                  return 24;
                               }
+                          } else {
+                              return 22;
                           }
                       }
                   }
               }
           } else {
-              if (features[8] < 0.123621f) {
-                  if (features[9] < -0.233389f) {
-                      if (features[6] < 58.829445f) {
-                          if (features[8] < 0.105065f) {
-                              if (features[6] < 58.147404f) {
-                                  return 24;
+              if (features[9] < -0.113787f) {
+                  if (features[5] < 0.093436f) {
+                      if (features[5] < 0.078417f) {
+                          if (features[6] < 67.083389f) {
+                              if (features[4] < 0.703125f) {
+                                  return 11;
                               } else {
-                                  return 25;
+                                  return 15;
                               }
                           } else {
-                              if (features[7] < 0.693548f) {
-                                  return 21;
+                              if (features[9] < -0.713777f) {
+                                  return 25;
                               } else {
                                   return 26;
                               }
                           }
                       } else {
-                          if (features[10] < 1.598356f) {
-                              if (features[4] < 0.609375f) {
+                          if (features[10] < 1.208679f) {
+                              if (features[10] < 1.129729f) {
                                   return 27;
                               } else {
                                   return 28;
                               }
                           } else {
-                              if (features[7] < 0.661290f) {
+                              if (features[10] < 1.605188f) {
                                   return 29;
                               } else {
                                   return 30;
@@ -176,91 +181,79 @@ static inline int32_t cw_rhythm_model_tree_0(const float *features, int32_t feat
                           }
                       }
                   } else {
-                      if (features[0] < 0.127231f) {
-                          if (features[5] < 0.090022f) {
-                              if (features[2] < 0.094731f) {
-                                  return 0;
-                              } else {
+                      if (features[2] < 0.035367f) {
+                          if (features[1] < 0.064196f) {
+                              if (features[10] < 1.535059f) {
                                   return 31;
+                              } else {
+                                  return 32;
                               }
                           } else {
-                              if (features[3] < 0.516667f) {
-                                  return 32;
-                              } else {
+                              if (features[9] < -0.538650f) {
                                   return 33;
+                              } else {
+                                  return 34;
                               }
                           }
                       } else {
-                          if (features[3] < 0.483333f) {
-                              if (features[1] < 0.073283f) {
-                                  return 34;
-                              } else {
+                          if (features[1] < 0.336937f) {
+                              if (features[1] < 0.072036f) {
                                   return 35;
+                              } else {
+                                  return 36;
                               }
                           } else {
-                              if (features[1] < 0.066077f) {
-                                  return 36;
-                              } else {
+                              if (features[1] < 0.473001f) {
                                   return 37;
+                              } else {
+                                  return 38;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[1] < 0.340774f) {
-                      if (features[1] < 0.079074f) {
-                          if (features[9] < -0.159890f) {
-                              if (features[6] < 71.975395f) {
-                                  return 38;
-                              } else {
-                                  return 39;
-                              }
-                          } else {
-                              if (features[9] < -0.075904f) {
+                  if (features[5] < 0.160618f) {
+                      if (features[8] < 0.158055f) {
+                          if (features[6] < 76.920197f) {
+                              if (features[9] < -0.006941f) {
                                   return 40;
                               } else {
-                                  return 5;
-                              }
-                          }
-                      } else {
-                          if (features[9] < -0.773607f) {
-                              if (features[9] < -0.818548f) {
-                                  return 32;
-                              } else {
-                                  return 41;
+                                  return 1;
                               }
                           } else {
-                              if (features[6] < 68.485435f) {
-                                  return 42;
+                              return 39;
+                          }
+                      } else {
+                          if (features[9] < -0.022015f) {
+                              if (features[3] < 0.516667f) {
+                                  return 41;
                               } else {
+                                  return 42;
+                              }
+                          } else {
+                              if (features[6] < 72.634865f) {
                                   return 43;
+                              } else {
+                                  return 44;
                               }
                           }
                       }
                   } else {
-                      if (features[10] < 1.628755f) {
-                          if (features[8] < 0.254281f) {
-                              if (features[8] < 0.204423f) {
-                                  return 5;
-                              } else {
-                                  return 44;
-                              }
+                      if (features[10] < 0.862224f) {
+                          if (features[3] < 0.416667f) {
+                              return 45;
                           } else {
-                              if (features[4] < 0.359375f) {
-                                  return 45;
-                              } else {
-                                  return 46;
-                              }
+                              return 46;
                           }
                       } else {
-                          if (features[0] < 0.566561f) {
-                              if (features[6] < 114.600143f) {
+                          if (features[5] < 0.174079f) {
+                              if (features[1] < 0.093934f) {
                                   return 47;
                               } else {
                                   return 48;
                               }
                           } else {
-                              if (features[10] < 1.688254f) {
+                              if (features[0] < 0.383072f) {
                                   return 49;
                               } else {
                                   return 50;
@@ -276,30 +269,30 @@ static inline int32_t cw_rhythm_model_tree_0(const float *features, int32_t feat
 static inline int32_t cw_rhythm_model_tree_1(const float *features, int32_t features_length) {
           if (features[4] < 0.484375f) {
               if (features[3] < 0.416667f) {
-                  if (features[0] < 0.163076f) {
+                  if (features[0] < 0.161789f) {
                       if (features[3] < 0.383333f) {
-                          if (features[10] < 0.952268f) {
-                              if (features[6] < 102.378677f) {
-                                  return 1;
+                          if (features[10] < 0.938641f) {
+                              if (features[6] < 101.574715f) {
+                                  return 0;
                               } else {
-                                  return 4;
+                                  return 41;
                               }
                           } else {
                               if (features[7] < 0.435484f) {
                                   return 51;
                               } else {
-                                  return 29;
+                                  return 16;
                               }
                           }
                       } else {
-                          if (features[2] < 0.058737f) {
-                              if (features[6] < 97.853874f) {
-                                  return 18;
+                          if (features[2] < 0.061180f) {
+                              if (features[6] < 97.234451f) {
+                                  return 32;
                               } else {
                                   return 52;
                               }
                           } else {
-                              if (features[9] < -0.112668f) {
+                              if (features[9] < -0.113109f) {
                                   return 53;
                               } else {
                                   return 54;
@@ -307,206 +300,206 @@ static inline int32_t cw_rhythm_model_tree_1(const float *features, int32_t feat
                           }
                       }
                   } else {
-                      if (features[6] < 82.373055f) {
-                          if (features[2] < 0.056776f) {
-                              if (features[8] < 0.206416f) {
-                                  return 14;
+                      if (features[6] < 81.607178f) {
+                          if (features[2] < 0.055147f) {
+                              if (features[8] < 0.190661f) {
+                                  return 23;
                               } else {
                                   return 55;
                               }
                           } else {
-                              if (features[0] < 0.209148f) {
+                              if (features[0] < 0.210584f) {
                                   return 56;
                               } else {
-                                  return 26;
+                                  return 57;
                               }
                           }
                       } else {
-                          if (features[6] < 94.504906f) {
+                          if (features[6] < 92.547546f) {
                               if (features[9] < -0.419981f) {
-                                  return 57;
-                              } else {
                                   return 58;
+                              } else {
+                                  return 59;
                               }
                           } else {
-                              if (features[10] < 1.381429f) {
-                                  return 59;
-                              } else {
+                              if (features[10] < 1.386098f) {
                                   return 60;
+                              } else {
+                                  return 61;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[9] < -0.745558f) {
-                      if (features[2] < 0.533538f) {
-                          if (features[10] < 1.756997f) {
-                              if (features[6] < 77.612511f) {
-                                  return 61;
-                              } else {
+                  if (features[9] < -0.747426f) {
+                      if (features[5] < 0.288301f) {
+                          if (features[10] < 1.776917f) {
+                              if (features[6] < 76.145622f) {
                                   return 62;
+                              } else {
+                                  return 48;
                               }
                           } else {
-                              if (features[6] < 76.656281f) {
-                                  return 63;
+                              if (features[1] < 0.400980f) {
+                                  return 16;
                               } else {
-                                  return 15;
+                                  return 28;
                               }
                           }
                       } else {
-                          if (features[10] < 1.744500f) {
-                              if (features[0] < 0.477148f) {
-                                  return 35;
+                          if (features[10] < 1.709223f) {
+                              if (features[10] < 1.622534f) {
+                                  return 63;
                               } else {
                                   return 64;
                               }
                           } else {
-                              if (features[9] < -0.819860f) {
-                                  return 18;
+                              if (features[2] < 0.407464f) {
+                                  return 65;
                               } else {
-                                  return 29;
+                                  return 11;
                               }
                           }
                       }
                   } else {
-                      if (features[1] < 0.061193f) {
-                          if (features[0] < 0.093018f) {
+                      if (features[1] < 0.061043f) {
+                          if (features[0] < 0.102356f) {
                               if (features[1] < 0.045381f) {
-                                  return 0;
+                                  return 15;
                               } else {
-                                  return 20;
+                                  return 66;
                               }
                           } else {
-                              if (features[6] < 102.187126f) {
-                                  return 2;
+                              if (features[6] < 101.975388f) {
+                                  return 67;
                               } else {
-                                  return 59;
+                                  return 68;
                               }
                           }
                       } else {
-                          if (features[6] < 70.347794f) {
+                          if (features[6] < 70.267334f) {
                               if (features[3] < 0.483333f) {
-                                  return 41;
+                                  return 69;
                               } else {
-                                  return 65;
+                                  return 70;
                               }
                           } else {
-                              if (features[10] < 1.680354f) {
-                                  return 66;
+                              if (features[10] < 1.673781f) {
+                                  return 71;
                               } else {
-                                  return 67;
+                                  return 72;
                               }
                           }
                       }
                   }
               }
           } else {
-              if (features[2] < 0.057531f) {
-                  if (features[0] < 0.080252f) {
-                      if (features[1] < 0.042835f) {
-                          if (features[5] < 0.006766f) {
+              if (features[2] < 0.056570f) {
+                  if (features[0] < 0.078195f) {
+                      if (features[1] < 0.014467f) {
+                          if (features[5] < 0.006701f) {
                               if (features[10] < 1.405712f) {
-                                  return 0;
+                                  return 15;
                               } else {
-                                  return 68;
+                                  return 73;
                               }
                           } else {
-                              if (features[1] < 0.014467f) {
-                                  return 1;
+                              if (features[1] < 0.002066f) {
+                                  return 32;
                               } else {
                                   return 0;
                               }
                           }
                       } else {
-                          if (features[7] < 0.209677f) {
-                              if (features[10] < 1.266927f) {
-                                  return 5;
+                          if (features[0] < 0.063021f) {
+                              if (features[10] < 1.272165f) {
+                                  return 0;
                               } else {
-                                  return 69;
+                                  return 32;
                               }
                           } else {
-                              if (features[0] < 0.070241f) {
-                                  return 1;
+                              if (features[1] < 0.015656f) {
+                                  return 74;
                               } else {
-                                  return 50;
+                                  return 25;
                               }
                           }
                       }
                   } else {
-                      if (features[1] < 0.044039f) {
-                          if (features[2] < 0.028521f) {
-                              if (features[1] < 0.028521f) {
-                                  return 18;
+                      if (features[1] < 0.044085f) {
+                          if (features[2] < 0.028531f) {
+                              if (features[1] < 0.028933f) {
+                                  return 15;
                               } else {
-                                  return 70;
+                                  return 75;
                               }
                           } else {
-                              if (features[4] < 0.796875f) {
-                                  return 71;
+                              if (features[4] < 0.828125f) {
+                                  return 55;
                               } else {
-                                  return 50;
+                                  return 43;
                               }
                           }
                       } else {
                           if (features[7] < 0.370968f) {
-                              if (features[6] < 98.462105f) {
-                                  return 68;
+                              if (features[6] < 97.717712f) {
+                                  return 40;
                               } else {
-                                  return 11;
+                                  return 10;
                               }
                           } else {
-                              if (features[10] < 1.583662f) {
-                                  return 72;
+                              if (features[10] < 1.581813f) {
+                                  return 63;
                               } else {
-                                  return 73;
+                                  return 76;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[6] < 107.718613f) {
+                  if (features[6] < 107.530090f) {
                       if (features[3] < 0.550000f) {
                           if (features[7] < 0.500000f) {
-                              if (features[0] < 0.102520f) {
-                                  return 0;
+                              if (features[0] < 0.088735f) {
+                                  return 1;
                               } else {
-                                  return 73;
+                                  return 77;
                               }
                           } else {
-                              if (features[5] < 0.092273f) {
-                                  return 74;
+                              if (features[5] < 0.093320f) {
+                                  return 25;
                               } else {
-                                  return 75;
+                                  return 78;
                               }
                           }
                       } else {
-                          if (features[0] < 0.278706f) {
-                              if (features[5] < 0.082859f) {
-                                  return 71;
+                          if (features[0] < 0.098676f) {
+                              if (features[5] < 0.064354f) {
+                                  return 15;
                               } else {
-                                  return 76;
+                                  return 18;
                               }
                           } else {
-                              if (features[1] < 0.284057f) {
-                                  return 40;
+                              if (features[1] < 0.217153f) {
+                                  return 79;
                               } else {
-                                  return 50;
+                                  return 7;
                               }
                           }
                       }
                   } else {
-                      if (features[10] < 1.684695f) {
-                          if (features[5] < 0.055574f) {
-                              return 78;
+                      if (features[10] < 1.675342f) {
+                          if (features[5] < 0.055509f) {
+                              return 81;
                           } else {
-                              if (features[6] < 112.915237f) {
-                                  return 79;
+                              if (features[10] < 1.615803f) {
+                                  return 82;
                               } else {
-                                  return 80;
+                                  return 83;
                               }
                           }
                       } else {
-                          return 77;
+                          return 80;
                       }
                   }
               }
@@ -515,245 +508,241 @@ static inline int32_t cw_rhythm_model_tree_1(const float *features, int32_t feat
         
 
 static inline int32_t cw_rhythm_model_tree_2(const float *features, int32_t features_length) {
-          if (features[1] < 0.071344f) {
-              if (features[2] < 0.057665f) {
-                  if (features[1] < 0.055972f) {
-                      if (features[5] < 0.076989f) {
-                          if (features[6] < 112.040131f) {
+          if (features[1] < 0.071323f) {
+              if (features[2] < 0.056570f) {
+                  if (features[1] < 0.056570f) {
+                      if (features[5] < 0.079269f) {
+                          if (features[6] < 111.989075f) {
                               if (features[8] < 0.002439f) {
-                                  return 20;
+                                  return 84;
                               } else {
-                                  return 1;
+                                  return 0;
                               }
                           } else {
                               if (features[1] < 0.017778f) {
-                                  return 81;
+                                  return 85;
                               } else {
-                                  return 82;
+                                  return 86;
                               }
                           }
                       } else {
                           if (features[3] < 0.416667f) {
-                              if (features[10] < 0.783231f) {
-                                  return 1;
+                              if (features[10] < 0.838813f) {
+                                  return 0;
                               } else {
-                                  return 31;
+                                  return 40;
                               }
                           } else {
-                              if (features[9] < -0.559257f) {
-                                  return 83;
+                              if (features[9] < -0.548857f) {
+                                  return 87;
                               } else {
-                                  return 81;
+                                  return 55;
                               }
                           }
                       }
                   } else {
-                      if (features[5] < 0.077632f) {
-                          if (features[3] < 0.516667f) {
-                              if (features[9] < -0.175771f) {
-                                  return 84;
+                      if (features[5] < 0.076671f) {
+                          if (features[3] < 0.616667f) {
+                              if (features[9] < -0.272906f) {
+                                  return 89;
                               } else {
-                                  return 18;
+                                  return 43;
                               }
                           } else {
-                              if (features[6] < 68.049286f) {
-                                  return 14;
-                              } else {
-                                  return 85;
-                              }
+                              return 88;
                           }
                       } else {
-                          if (features[7] < 0.403226f) {
-                              if (features[9] < -0.124629f) {
-                                  return 86;
+                          if (features[6] < 104.003403f) {
+                              if (features[10] < 1.093600f) {
+                                  return 75;
                               } else {
-                                  return 87;
+                                  return 90;
                               }
                           } else {
-                              if (features[10] < 1.130884f) {
-                                  return 88;
+                              if (features[9] < -0.500697f) {
+                                  return 91;
                               } else {
-                                  return 89;
+                                  return 21;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[1] < 0.057531f) {
-                      if (features[1] < 0.043419f) {
-                          if (features[5] < 0.255111f) {
-                              if (features[9] < -0.543352f) {
-                                  return 24;
+                  if (features[0] < 0.093048f) {
+                      if (features[2] < 0.085046f) {
+                          if (features[10] < 0.911986f) {
+                              if (features[3] < 0.350000f) {
+                                  return 0;
                               } else {
-                                  return 73;
+                                  return 15;
                               }
                           } else {
-                              if (features[8] < 0.316497f) {
-                                  return 29;
+                              if (features[5] < 0.068380f) {
+                                  return 23;
                               } else {
-                                  return 90;
+                                  return 24;
                               }
                           }
                       } else {
-                          if (features[6] < 105.499077f) {
-                              if (features[2] < 0.091576f) {
-                                  return 20;
-                              } else {
-                                  return 91;
-                              }
-                          } else {
-                              if (features[10] < 1.423322f) {
-                                  return 11;
+                          if (features[0] < 0.084731f) {
+                              if (features[6] < 89.334892f) {
+                                  return 87;
                               } else {
                                   return 92;
+                              }
+                          } else {
+                              if (features[6] < 73.045036f) {
+                                  return 23;
+                              } else {
+                                  return 78;
                               }
                           }
                       }
                   } else {
-                      if (features[6] < 101.574715f) {
-                          if (features[6] < 58.702972f) {
-                              if (features[8] < 0.153702f) {
-                                  return 14;
-                              } else {
-                                  return 69;
-                              }
-                          } else {
-                              if (features[5] < 0.076935f) {
-                                  return 57;
+                      if (features[1] < 0.057061f) {
+                          if (features[6] < 106.597275f) {
+                              if (features[1] < 0.041005f) {
+                                  return 5;
                               } else {
                                   return 93;
                               }
+                          } else {
+                              if (features[8] < 0.085189f) {
+                                  return 20;
+                              } else {
+                                  return 82;
+                              }
                           }
                       } else {
-                          if (features[9] < -0.569088f) {
-                              return 94;
-                          } else {
-                              if (features[0] < 0.224938f) {
-                                  return 95;
+                          if (features[6] < 100.105927f) {
+                              if (features[9] < -0.184380f) {
+                                  return 44;
                               } else {
-                                  return 96;
+                                  return 45;
+                              }
+                          } else {
+                              if (features[0] < 0.242620f) {
+                                  return 94;
+                              } else {
+                                  return 34;
                               }
                           }
                       }
                   }
               }
           } else {
-              if (features[1] < 0.336350f) {
-                  if (features[0] < 0.125538f) {
-                      if (features[0] < 0.108039f) {
-                          if (features[6] < 71.338181f) {
-                              if (features[9] < -0.294343f) {
-                                  return 97;
+              if (features[1] < 0.336937f) {
+                  if (features[0] < 0.120002f) {
+                      if (features[0] < 0.106534f) {
+                          if (features[6] < 71.121414f) {
+                              if (features[9] < -0.285254f) {
+                                  return 54;
                               } else {
-                                  return 18;
+                                  return 15;
                               }
                           } else {
-                              if (features[6] < 112.040260f) {
-                                  return 98;
+                              if (features[6] < 112.863380f) {
+                                  return 95;
                               } else {
-                                  return 99;
+                                  return 14;
                               }
                           }
                       } else {
                           if (features[7] < 0.629032f) {
-                              if (features[6] < 71.817657f) {
-                                  return 72;
+                              if (features[6] < 72.570496f) {
+                                  return 78;
                               } else {
-                                  return 100;
+                                  return 96;
                               }
                           } else {
-                              if (features[7] < 0.758065f) {
-                                  return 101;
+                              if (features[8] < 0.119533f) {
+                                  return 95;
                               } else {
-                                  return 29;
+                                  return 45;
                               }
                           }
                       }
                   } else {
-                      if (features[9] < -0.757593f) {
-                          if (features[6] < 75.980827f) {
-                              if (features[10] < 1.758325f) {
-                                  return 44;
+                      if (features[9] < -0.773373f) {
+                          if (features[6] < 115.407379f) {
+                              if (features[10] < 1.741063f) {
+                                  return 98;
                               } else {
-                                  return 31;
+                                  return 73;
                               }
                           } else {
-                              if (features[7] < 0.661290f) {
-                                  return 97;
-                              } else {
-                                  return 9;
-                              }
+                              return 97;
                           }
                       } else {
-                          if (features[3] < 0.450000f) {
-                              if (features[7] < 0.500000f) {
-                                  return 59;
+                          if (features[8] < 0.086320f) {
+                              if (features[0] < 0.241632f) {
+                                  return 99;
                               } else {
-                                  return 102;
+                                  return 5;
                               }
                           } else {
-                              if (features[4] < 0.484375f) {
-                                  return 66;
+                              if (features[4] < 0.453125f) {
+                                  return 22;
                               } else {
-                                  return 103;
+                                  return 100;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[10] < 1.657412f) {
-                      if (features[1] < 0.425268f) {
-                          if (features[10] < 1.521497f) {
-                              if (features[8] < 0.210609f) {
-                                  return 32;
+                  if (features[4] < 0.328125f) {
+                      if (features[10] < 1.658570f) {
+                          if (features[1] < 0.416214f) {
+                              if (features[10] < 1.527226f) {
+                                  return 101;
                               } else {
-                                  return 60;
+                                  return 102;
                               }
                           } else {
-                              if (features[8] < 0.223888f) {
-                                  return 6;
+                              if (features[6] < 88.101814f) {
+                                  return 63;
                               } else {
-                                  return 104;
+                                  return 103;
                               }
                           }
                       } else {
-                          if (features[8] < 0.342265f) {
-                              return 73;
-                          } else {
-                              if (features[7] < 0.854839f) {
-                                  return 7;
+                          if (features[8] < 0.518858f) {
+                              if (features[5] < 0.308301f) {
+                                  return 104;
                               } else {
                                   return 105;
+                              }
+                          } else {
+                              if (features[7] < 0.887097f) {
+                                  return 106;
+                              } else {
+                                  return 40;
                               }
                           }
                       }
                   } else {
-                      if (features[4] < 0.265625f) {
-                          if (features[8] < 0.520959f) {
-                              if (features[6] < 61.210598f) {
-                                  return 58;
-                              } else {
-                                  return 106;
-                              }
+                      if (features[4] < 0.390625f) {
+                          if (features[8] < 0.328981f) {
+                              return 78;
                           } else {
-                              if (features[10] < 1.722326f) {
+                              if (features[5] < 0.320094f) {
                                   return 107;
                               } else {
-                                  return 50;
+                                  return 108;
                               }
                           }
                       } else {
-                          if (features[6] < 83.805634f) {
-                              if (features[3] < 0.716667f) {
-                                  return 83;
+                          if (features[1] < 0.404744f) {
+                              if (features[5] < 0.295618f) {
+                                  return 84;
                               } else {
-                                  return 32;
+                                  return 109;
                               }
                           } else {
-                              if (features[2] < 0.428189f) {
-                                  return 68;
+                              if (features[5] < 0.246108f) {
+                                  return 110;
                               } else {
-                                  return 106;
+                                  return 84;
                               }
                           }
                       }
@@ -765,126 +754,126 @@ static inline int32_t cw_rhythm_model_tree_2(const float *features, int32_t feat
 
 static inline int32_t cw_rhythm_model_tree_3(const float *features, int32_t features_length) {
           if (features[4] < 0.484375f) {
-              if (features[0] < 0.123766f) {
-                  if (features[0] < 0.098291f) {
-                      if (features[0] < 0.084431f) {
-                          if (features[10] < 0.909636f) {
-                              if (features[6] < 102.165871f) {
-                                  return 1;
+              if (features[0] < 0.122787f) {
+                  if (features[0] < 0.097563f) {
+                      if (features[0] < 0.084250f) {
+                          if (features[10] < 0.881038f) {
+                              if (features[6] < 101.869431f) {
+                                  return 0;
                               } else {
-                                  return 108;
+                                  return 25;
                               }
                           } else {
-                              if (features[2] < 0.050463f) {
-                                  return 97;
+                              if (features[0] < 0.075228f) {
+                                  return 11;
                               } else {
-                                  return 5;
+                                  return 111;
                               }
                           }
                       } else {
-                          if (features[9] < 0.066200f) {
-                              if (features[8] < 0.175604f) {
-                                  return 34;
+                          if (features[9] < 0.125751f) {
+                              if (features[8] < 0.189764f) {
+                                  return 112;
                               } else {
-                                  return 14;
+                                  return 32;
                               }
                           } else {
-                              if (features[7] < 0.306452f) {
-                                  return 88;
+                              if (features[7] < 0.403226f) {
+                                  return 23;
                               } else {
                                   return 0;
                               }
                           }
                       }
                   } else {
-                      if (features[7] < 0.338710f) {
-                          if (features[1] < 0.047207f) {
-                              if (features[6] < 82.650078f) {
+                      if (features[7] < 0.370968f) {
+                          if (features[1] < 0.047952f) {
+                              if (features[6] < 84.063622f) {
                                   return 1;
                               } else {
-                                  return 109;
+                                  return 113;
                               }
                           } else {
-                              if (features[10] < 1.034350f) {
-                                  return 110;
+                              if (features[10] < 1.010921f) {
+                                  return 114;
                               } else {
-                                  return 95;
+                                  return 21;
                               }
                           }
                       } else {
-                          if (features[0] < 0.114349f) {
-                              if (features[7] < 0.629032f) {
-                                  return 21;
+                          if (features[0] < 0.112645f) {
+                              if (features[7] < 0.693548f) {
+                                  return 115;
                               } else {
-                                  return 63;
+                                  return 43;
                               }
                           } else {
-                              if (features[3] < 0.516667f) {
-                                  return 111;
+                              if (features[3] < 0.550000f) {
+                                  return 67;
                               } else {
-                                  return 112;
+                                  return 116;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[10] < 1.693799f) {
+                  if (features[10] < 1.697653f) {
                       if (features[3] < 0.416667f) {
-                          if (features[1] < 0.058716f) {
-                              if (features[10] < 1.345122f) {
-                                  return 2;
+                          if (features[1] < 0.061022f) {
+                              if (features[10] < 1.338845f) {
+                                  return 112;
                               } else {
-                                  return 83;
+                                  return 11;
                               }
                           } else {
-                              if (features[2] < 0.194134f) {
-                                  return 78;
+                              if (features[2] < 0.152229f) {
+                                  return 117;
                               } else {
-                                  return 113;
+                                  return 103;
                               }
                           }
                       } else {
                           if (features[4] < 0.078125f) {
-                              if (features[1] < 0.381864f) {
-                                  return 114;
+                              if (features[1] < 0.415657f) {
+                                  return 118;
                               } else {
-                                  return 67;
+                                  return 78;
                               }
                           } else {
-                              if (features[0] < 0.399287f) {
-                                  return 66;
+                              if (features[0] < 0.396983f) {
+                                  return 71;
                               } else {
-                                  return 115;
+                                  return 119;
                               }
                           }
                       }
                   } else {
-                      if (features[0] < 0.502064f) {
-                          if (features[10] < 1.748427f) {
-                              if (features[3] < 0.616667f) {
-                                  return 22;
+                      if (features[0] < 0.507654f) {
+                          if (features[10] < 1.760765f) {
+                              if (features[3] < 0.650000f) {
+                                  return 88;
                               } else {
-                                  return 116;
+                                  return 120;
                               }
                           } else {
-                              if (features[4] < 0.296875f) {
-                                  return 117;
+                              if (features[4] < 0.328125f) {
+                                  return 88;
                               } else {
-                                  return 118;
+                                  return 18;
                               }
                           }
                       } else {
-                          if (features[0] < 0.573540f) {
-                              if (features[1] < 0.434442f) {
-                                  return 119;
+                          if (features[0] < 0.568264f) {
+                              if (features[1] < 0.438996f) {
+                                  return 121;
                               } else {
-                                  return 73;
+                                  return 66;
                               }
                           } else {
-                              if (features[2] < 0.426722f) {
-                                  return 120;
+                              if (features[2] < 0.415182f) {
+                                  return 111;
                               } else {
-                                  return 24;
+                                  return 11;
                               }
                           }
                       }
@@ -892,121 +881,121 @@ static inline int32_t cw_rhythm_model_tree_3(const float *features, int32_t feat
               }
           } else {
               if (features[7] < 0.500000f) {
-                  if (features[8] < 0.100689f) {
-                      if (features[1] < 0.056550f) {
-                          if (features[0] < 0.063874f) {
-                              if (features[6] < 136.647217f) {
-                                  return 1;
+                  if (features[8] < 0.100713f) {
+                      if (features[1] < 0.057513f) {
+                          if (features[0] < 0.063172f) {
+                              if (features[6] < 135.741516f) {
+                                  return 0;
                               } else {
-                                  return 121;
+                                  return 122;
                               }
                           } else {
-                              if (features[9] < -0.519888f) {
-                                  return 24;
+                              if (features[9] < -0.529114f) {
+                                  return 87;
                               } else {
-                                  return 57;
+                                  return 24;
                               }
                           }
                       } else {
-                          if (features[5] < 0.153239f) {
+                          if (features[5] < 0.151063f) {
                               if (features[1] < 0.070692f) {
-                                  return 82;
+                                  return 48;
                               } else {
-                                  return 99;
+                                  return 36;
                               }
                           } else {
                               if (features[8] < 0.078336f) {
-                                  return 122;
+                                  return 66;
                               } else {
                                   return 123;
                               }
                           }
                       }
                   } else {
-                      if (features[10] < 1.035504f) {
-                          if (features[6] < 114.280411f) {
-                              if (features[2] < 0.106237f) {
-                                  return 0;
+                      if (features[10] < 1.036107f) {
+                          if (features[6] < 113.071091f) {
+                              if (features[2] < 0.106974f) {
+                                  return 1;
                               } else {
-                                  return 125;
+                                  return 28;
                               }
                           } else {
-                              return 124;
+                              return 99;
                           }
                       } else {
-                          if (features[6] < 102.570969f) {
-                              if (features[2] < 0.038400f) {
-                                  return 20;
+                          if (features[6] < 102.549591f) {
+                              if (features[2] < 0.037897f) {
+                                  return 25;
                               } else {
-                                  return 15;
+                                  return 107;
                               }
                           } else {
-                              if (features[9] < -0.636607f) {
-                                  return 113;
+                              if (features[9] < -0.636683f) {
+                                  return 124;
                               } else {
-                                  return 126;
+                                  return 94;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[5] < 0.084557f) {
-                      if (features[5] < 0.073745f) {
-                          if (features[0] < 0.095043f) {
-                              if (features[0] < 0.088247f) {
-                                  return 0;
+                  if (features[5] < 0.084338f) {
+                      if (features[5] < 0.073943f) {
+                          if (features[0] < 0.096058f) {
+                              if (features[0] < 0.088173f) {
+                                  return 1;
                               } else {
-                                  return 32;
+                                  return 66;
                               }
                           } else {
-                              if (features[1] < 0.065078f) {
-                                  return 57;
+                              if (features[0] < 0.111610f) {
+                                  return 125;
                               } else {
-                                  return 47;
+                                  return 24;
                               }
                           }
                       } else {
-                          if (features[10] < 1.304885f) {
-                              if (features[10] < 1.210612f) {
-                                  return 24;
+                          if (features[10] < 1.295263f) {
+                              if (features[10] < 1.153702f) {
+                                  return 15;
                               } else {
-                                  return 22;
+                                  return 75;
                               }
                           } else {
-                              if (features[6] < 63.372875f) {
-                                  return 5;
+                              if (features[6] < 62.123363f) {
+                                  return 87;
                               } else {
-                                  return 127;
+                                  return 126;
                               }
                           }
                       }
                   } else {
-                      if (features[5] < 0.172184f) {
-                          if (features[9] < -0.184328f) {
-                              if (features[10] < 1.650785f) {
-                                  return 128;
+                      if (features[5] < 0.174229f) {
+                          if (features[9] < -0.144446f) {
+                              if (features[10] < 1.650545f) {
+                                  return 127;
                               } else {
-                                  return 25;
+                                  return 67;
                               }
                           } else {
-                              if (features[0] < 0.134519f) {
-                                  return 73;
+                              if (features[0] < 0.146501f) {
+                                  return 66;
                               } else {
-                                  return 72;
+                                  return 26;
                               }
                           }
                       } else {
-                          if (features[0] < 0.292156f) {
-                              if (features[8] < 0.098234f) {
-                                  return 46;
+                          if (features[0] < 0.292256f) {
+                              if (features[8] < 0.094899f) {
+                                  return 128;
                               } else {
-                                  return 27;
+                                  return 129;
                               }
                           } else {
-                              if (features[8] < 0.107674f) {
-                                  return 20;
+                              if (features[8] < 0.095787f) {
+                                  return 11;
                               } else {
-                                  return 77;
+                                  return 107;
                               }
                           }
                       }
@@ -1017,205 +1006,241 @@ static inline int32_t cw_rhythm_model_tree_3(const float *features, int32_t feat
         
 
 static inline int32_t cw_rhythm_model_tree_4(const float *features, int32_t features_length) {
-          if (features[1] < 0.070768f) {
-              if (features[6] < 112.915237f) {
-                  if (features[2] < 0.056294f) {
-                      if (features[10] < 1.114561f) {
-                          if (features[8] < 0.531203f) {
-                              if (features[1] < 0.057061f) {
+          if (features[1] < 0.071344f) {
+              if (features[6] < 112.759811f) {
+                  if (features[2] < 0.056669f) {
+                      if (features[4] < 0.734375f) {
+                          if (features[3] < 0.516667f) {
+                              if (features[1] < 0.056709f) {
                                   return 1;
-                              } else {
-                                  return 88;
-                              }
-                          } else {
-                              return 38;
-                          }
-                      } else {
-                          if (features[7] < 0.435484f) {
-                              if (features[4] < 0.765625f) {
-                                  return 31;
-                              } else {
-                                  return 0;
-                              }
-                          } else {
-                              if (features[1] < 0.056439f) {
-                                  return 32;
-                              } else {
-                                  return 38;
-                              }
-                          }
-                      }
-                  } else {
-                      if (features[1] < 0.056294f) {
-                          if (features[8] < 0.287842f) {
-                              if (features[9] < -0.106944f) {
-                                  return 108;
-                              } else {
-                                  return 18;
-                              }
-                          } else {
-                              if (features[10] < 0.500164f) {
-                                  return 83;
-                              } else {
-                                  return 129;
-                              }
-                          }
-                      } else {
-                          if (features[0] < 0.110999f) {
-                              if (features[0] < 0.096083f) {
-                                  return 50;
                               } else {
                                   return 130;
                               }
                           } else {
-                              if (features[7] < 0.435484f) {
-                                  return 131;
+                              if (features[6] < 105.228004f) {
+                                  return 18;
                               } else {
-                                  return 89;
+                                  return 131;
+                              }
+                          }
+                      } else {
+                          if (features[0] < 0.059851f) {
+                              if (features[8] < 0.002439f) {
+                                  return 73;
+                              } else {
+                                  return 0;
+                              }
+                          } else {
+                              if (features[1] < 0.028120f) {
+                                  return 1;
+                              } else {
+                                  return 84;
+                              }
+                          }
+                      }
+                  } else {
+                      if (features[9] < -0.146988f) {
+                          if (features[1] < 0.056037f) {
+                              if (features[10] < 1.533604f) {
+                                  return 132;
+                              } else {
+                                  return 32;
+                              }
+                          } else {
+                              if (features[0] < 0.096059f) {
+                                  return 73;
+                              } else {
+                                  return 133;
+                              }
+                          }
+                      } else {
+                          if (features[0] < 0.137420f) {
+                              if (features[5] < 0.093558f) {
+                                  return 1;
+                              } else {
+                                  return 11;
+                              }
+                          } else {
+                              if (features[10] < 0.897350f) {
+                                  return 98;
+                              } else {
+                                  return 109;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[7] < 0.080645f) {
-                      if (features[1] < 0.017621f) {
-                          if (features[7] < 0.016129f) {
-                              if (features[6] < 130.411270f) {
-                                  return 74;
+                  if (features[5] < 0.045140f) {
+                      if (features[10] < 1.132070f) {
+                          if (features[6] < 130.967239f) {
+                              if (features[10] < 0.768080f) {
+                                  return 1;
                               } else {
-                                  return 55;
+                                  return 11;
                               }
                           } else {
-                              return 69;
+                              return 35;
                           }
                       } else {
-                          if (features[3] < 0.483333f) {
-                              if (features[8] < 0.019804f) {
-                                  return 133;
+                          if (features[1] < 0.017468f) {
+                              if (features[0] < 0.036475f) {
+                                  return 16;
                               } else {
                                   return 134;
                               }
                           } else {
-                              return 132;
+                              if (features[3] < 0.450000f) {
+                                  return 131;
+                              } else {
+                                  return 28;
+                              }
                           }
                       }
                   } else {
-                      if (features[0] < 0.062948f) {
-                          return 35;
-                      } else {
-                          if (features[9] < -0.638279f) {
-                              return 135;
+                      if (features[1] < 0.018100f) {
+                          if (features[4] < 0.703125f) {
+                              return 74;
                           } else {
-                              if (features[8] < 0.044888f) {
-                                  return 136;
+                              if (features[6] < 119.012138f) {
+                                  return 3;
                               } else {
-                                  return 80;
+                                  return 135;
+                              }
+                          }
+                      } else {
+                          if (features[0] < 0.069437f) {
+                              return 136;
+                          } else {
+                              if (features[10] < 1.585610f) {
+                                  return 94;
+                              } else {
+                                  return 137;
                               }
                           }
                       }
                   }
               }
           } else {
-              if (features[9] < -0.731327f) {
-                  if (features[6] < 113.856850f) {
-                      if (features[1] < 0.317127f) {
-                          if (features[10] < 1.757243f) {
-                              if (features[4] < 0.359375f) {
-                                  return 137;
-                              } else {
-                                  return 33;
-                              }
-                          } else {
-                              if (features[10] < 1.795740f) {
+              if (features[1] < 0.337038f) {
+                  if (features[10] < 1.697943f) {
+                      if (features[0] < 0.119792f) {
+                          if (features[0] < 0.103873f) {
+                              if (features[6] < 79.379883f) {
                                   return 138;
                               } else {
-                                  return 50;
+                                  return 139;
+                              }
+                          } else {
+                              if (features[6] < 65.474892f) {
+                                  return 16;
+                              } else {
+                                  return 118;
                               }
                           }
                       } else {
-                          if (features[0] < 0.567957f) {
-                              if (features[4] < 0.296875f) {
-                                  return 44;
+                          if (features[9] < -0.032255f) {
+                              if (features[4] < 0.515625f) {
+                                  return 71;
                               } else {
-                                  return 70;
+                                  return 131;
                               }
                           } else {
-                              if (features[5] < 0.399558f) {
-                                  return 14;
+                              if (features[6] < 70.177048f) {
+                                  return 58;
                               } else {
-                                  return 122;
+                                  return 22;
                               }
                           }
                       }
                   } else {
-                      if (features[6] < 131.739487f) {
-                          if (features[10] < 1.762496f) {
-                              return 140;
+                      if (features[4] < 0.359375f) {
+                          if (features[9] < -0.802103f) {
+                              if (features[3] < 0.850000f) {
+                                  return 107;
+                              } else {
+                                  return 138;
+                              }
                           } else {
-                              return 21;
+                              if (features[7] < 0.951613f) {
+                                  return 140;
+                              } else {
+                                  return 6;
+                              }
                           }
                       } else {
-                          return 139;
+                          if (features[0] < 0.303264f) {
+                              if (features[10] < 1.752633f) {
+                                  return 141;
+                              } else {
+                                  return 5;
+                              }
+                          } else {
+                              if (features[4] < 0.421875f) {
+                                  return 2;
+                              } else {
+                                  return 87;
+                              }
+                          }
                       }
                   }
               } else {
-                  if (features[10] < 1.661379f) {
-                      if (features[0] < 0.119298f) {
-                          if (features[5] < 0.076067f) {
-                              if (features[6] < 67.936417f) {
-                                  return 14;
+                  if (features[1] < 0.466212f) {
+                      if (features[10] < 1.672183f) {
+                          if (features[4] < 0.359375f) {
+                              if (features[8] < 0.462081f) {
+                                  return 142;
                               } else {
-                                  return 82;
+                                  return 97;
                               }
                           } else {
-                              if (features[3] < 0.550000f) {
-                                  return 141;
+                              if (features[0] < 0.473253f) {
+                                  return 115;
                               } else {
-                                  return 142;
+                                  return 143;
                               }
                           }
                       } else {
-                          if (features[5] < 0.257609f) {
-                              if (features[3] < 0.450000f) {
-                                  return 52;
+                          if (features[7] < 0.822581f) {
+                              if (features[4] < 0.234375f) {
+                                  return 8;
                               } else {
-                                  return 43;
+                                  return 25;
                               }
                           } else {
-                              if (features[10] < 1.535612f) {
-                                  return 143;
-                              } else {
+                              if (features[10] < 1.765181f) {
                                   return 144;
+                              } else {
+                                  return 107;
                               }
                           }
                       }
                   } else {
-                      if (features[4] < 0.390625f) {
-                          if (features[1] < 0.322447f) {
-                              if (features[6] < 72.250481f) {
-                                  return 145;
+                      if (features[9] < -0.657862f) {
+                          if (features[6] < 85.141174f) {
+                              if (features[9] < -0.748791f) {
+                                  return 43;
                               } else {
-                                  return 79;
+                                  return 58;
                               }
                           } else {
-                              if (features[4] < 0.265625f) {
-                                  return 106;
+                              if (features[5] < 0.270856f) {
+                                  return 122;
                               } else {
-                                  return 146;
+                                  return 128;
                               }
                           }
                       } else {
-                          if (features[2] < 0.287032f) {
-                              if (features[0] < 0.274432f) {
-                                  return 147;
+                          if (features[0] < 0.544472f) {
+                              if (features[10] < 1.662475f) {
+                                  return 145;
                               } else {
-                                  return 122;
+                                  return 88;
                               }
                           } else {
-                              if (features[6] < 108.984566f) {
-                                  return 32;
+                              if (features[10] < 1.622145f) {
+                                  return 146;
                               } else {
-                                  return 148;
+                                  return 132;
                               }
                           }
                       }
@@ -1226,237 +1251,241 @@ static inline int32_t cw_rhythm_model_tree_4(const float *features, int32_t feat
         
 
 static inline int32_t cw_rhythm_model_tree_5(const float *features, int32_t features_length) {
-          if (features[1] < 0.071344f) {
-              if (features[5] < 0.080821f) {
-                  if (features[10] < 1.254532f) {
-                      if (features[0] < 0.075275f) {
-                          if (features[2] < 0.057911f) {
-                              if (features[10] < 1.015540f) {
-                                  return 1;
+          if (features[1] < 0.065011f) {
+              if (features[5] < 0.080144f) {
+                  if (features[10] < 1.252028f) {
+                      if (features[0] < 0.074371f) {
+                          if (features[1] < 0.014467f) {
+                              if (features[1] < 0.002066f) {
+                                  return 15;
                               } else {
                                   return 0;
                               }
                           } else {
-                              if (features[7] < 0.177419f) {
-                                  return 31;
-                              } else {
+                              if (features[0] < 0.065973f) {
                                   return 0;
+                              } else {
+                                  return 11;
                               }
                           }
                       } else {
-                          if (features[8] < 0.126729f) {
-                              if (features[5] < 0.067366f) {
-                                  return 5;
+                          if (features[0] < 0.083167f) {
+                              if (features[5] < 0.064448f) {
+                                  return 15;
                               } else {
-                                  return 150;
+                                  return 55;
                               }
                           } else {
-                              return 149;
+                              if (features[7] < 0.338710f) {
+                                  return 147;
+                              } else {
+                                  return 16;
+                              }
                           }
                       }
                   } else {
-                      if (features[5] < 0.046985f) {
-                          if (features[6] < 134.442047f) {
-                              if (features[5] < 0.042540f) {
-                                  return 0;
+                      if (features[6] < 111.128204f) {
+                          if (features[5] < 0.061006f) {
+                              if (features[5] < 0.006644f) {
+                                  return 84;
                               } else {
-                                  return 31;
+                                  return 1;
                               }
                           } else {
-                              return 151;
+                              if (features[6] < 98.264755f) {
+                                  return 11;
+                              } else {
+                                  return 35;
+                              }
                           }
                       } else {
-                          if (features[8] < 0.043433f) {
-                              if (features[6] < 109.640877f) {
-                                  return 0;
+                          if (features[4] < 0.890625f) {
+                              if (features[10] < 1.535847f) {
+                                  return 139;
                               } else {
-                                  return 152;
+                                  return 53;
                               }
                           } else {
-                              if (features[1] < 0.028335f) {
-                                  return 83;
+                              if (features[0] < 0.043791f) {
+                                  return 115;
                               } else {
-                                  return 21;
+                                  return 57;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[3] < 0.450000f) {
-                      if (features[0] < 0.081786f) {
-                          if (features[6] < 105.908218f) {
-                              if (features[0] < 0.062526f) {
-                                  return 1;
+                  if (features[6] < 106.968452f) {
+                      if (features[0] < 0.094455f) {
+                          if (features[0] < 0.082548f) {
+                              if (features[10] < 0.918251f) {
+                                  return 0;
                               } else {
                                   return 1;
                               }
                           } else {
-                              return 153;
+                              if (features[5] < 0.105661f) {
+                                  return 43;
+                              } else {
+                                  return 1;
+                              }
                           }
                       } else {
-                          if (features[1] < 0.042497f) {
-                              if (features[10] < 1.369763f) {
-                                  return 29;
+                          if (features[1] < 0.048293f) {
+                              if (features[8] < 0.321348f) {
+                                  return 87;
                               } else {
-                                  return 18;
+                                  return 2;
                               }
                           } else {
-                              if (features[6] < 100.167213f) {
-                                  return 68;
+                              if (features[3] < 0.450000f) {
+                                  return 148;
                               } else {
-                                  return 43;
+                                  return 41;
                               }
                           }
                       }
                   } else {
-                      if (features[1] < 0.056049f) {
-                          if (features[10] < 1.530427f) {
-                              if (features[4] < 0.796875f) {
-                                  return 13;
-                              } else {
-                                  return 31;
-                              }
+                      if (features[1] < 0.029091f) {
+                          if (features[1] < 0.015095f) {
+                              return 106;
                           } else {
-                              if (features[1] < 0.039920f) {
-                                  return 0;
-                              } else {
-                                  return 20;
-                              }
+                              return 79;
                           }
                       } else {
-                          if (features[8] < 0.066019f) {
-                              if (features[6] < 65.579720f) {
-                                  return 154;
+                          if (features[6] < 112.759811f) {
+                              if (features[9] < -0.481233f) {
+                                  return 149;
                               } else {
-                                  return 117;
+                                  return 150;
                               }
                           } else {
-                              if (features[7] < 0.435484f) {
-                                  return 16;
+                              if (features[10] < 1.527513f) {
+                                  return 94;
                               } else {
-                                  return 155;
+                                  return 119;
                               }
                           }
                       }
                   }
               }
           } else {
-              if (features[10] < 1.670295f) {
-                  if (features[4] < 0.484375f) {
-                      if (features[5] < 0.264998f) {
-                          if (features[9] < -0.044636f) {
-                              if (features[6] < 68.219292f) {
-                                  return 12;
+              if (features[4] < 0.484375f) {
+                  if (features[2] < 0.352237f) {
+                      if (features[9] < -0.759131f) {
+                          if (features[6] < 76.192841f) {
+                              if (features[0] < 0.283938f) {
+                                  return 7;
                               } else {
-                                  return 11;
+                                  return 80;
                               }
                           } else {
-                              if (features[6] < 72.559792f) {
-                                  return 81;
+                              if (features[2] < 0.046065f) {
+                                  return 16;
+                              } else {
+                                  return 63;
+                              }
+                          }
+                      } else {
+                          if (features[1] < 0.085037f) {
+                              if (features[3] < 0.450000f) {
+                                  return 151;
+                              } else {
+                                  return 152;
+                              }
+                          } else {
+                              if (features[9] < -0.042274f) {
+                                  return 22;
+                              } else {
+                                  return 153;
+                              }
+                          }
+                      }
+                  } else {
+                      if (features[10] < 1.656476f) {
+                          if (features[7] < 0.887097f) {
+                              if (features[1] < 0.350396f) {
+                                  return 154;
+                              } else {
+                                  return 155;
+                              }
+                          } else {
+                              if (features[6] < 56.659367f) {
+                                  return 60;
                               } else {
                                   return 156;
                               }
                           }
                       } else {
-                          if (features[6] < 88.738045f) {
-                              if (features[1] < 0.371603f) {
-                                  return 157;
+                          if (features[10] < 1.731137f) {
+                              if (features[1] < 0.350440f) {
+                                  return 131;
                               } else {
-                                  return 158;
+                                  return 89;
                               }
                           } else {
-                              if (features[3] < 0.716667f) {
-                                  return 66;
-                              } else {
-                                  return 157;
-                              }
-                          }
-                      }
-                  } else {
-                      if (features[2] < 0.313927f) {
-                          if (features[10] < 1.591073f) {
-                              if (features[9] < -0.207701f) {
-                                  return 60;
-                              } else {
-                                  return 85;
-                              }
-                          } else {
-                              if (features[3] < 0.616667f) {
-                                  return 91;
-                              } else {
-                                  return 159;
-                              }
-                          }
-                      } else {
-                          if (features[6] < 104.378853f) {
-                              if (features[0] < 0.272560f) {
-                                  return 161;
-                              } else {
-                                  return 57;
-                              }
-                          } else {
-                              return 160;
-                          }
-                      }
-                  }
-              } else {
-                  if (features[1] < 0.323848f) {
-                      if (features[2] < 0.052870f) {
-                          if (features[3] < 0.616667f) {
-                              if (features[8] < 0.094867f) {
-                                  return 0;
-                              } else {
-                                  return 32;
-                              }
-                          } else {
-                              if (features[7] < 0.693548f) {
-                                  return 63;
+                              if (features[5] < 0.257193f) {
+                                  return 28;
                               } else {
                                   return 138;
                               }
                           }
-                      } else {
-                          if (features[4] < 0.390625f) {
-                              if (features[9] < -0.819663f) {
-                                  return 32;
+                      }
+                  }
+              } else {
+                  if (features[5] < 0.172184f) {
+                      if (features[5] < 0.083093f) {
+                          if (features[0] < 0.098243f) {
+                              if (features[3] < 0.583333f) {
+                                  return 25;
                               } else {
-                                  return 92;
+                                  return 148;
                               }
                           } else {
-                              if (features[0] < 0.277188f) {
-                                  return 33;
+                              if (features[7] < 0.500000f) {
+                                  return 139;
                               } else {
-                                  return 73;
+                                  return 157;
+                              }
+                          }
+                      } else {
+                          if (features[0] < 0.256650f) {
+                              if (features[9] < -0.130751f) {
+                                  return 158;
+                              } else {
+                                  return 89;
+                              }
+                          } else {
+                              if (features[10] < 1.640222f) {
+                                  return 159;
+                              } else {
+                                  return 7;
                               }
                           }
                       }
                   } else {
-                      if (features[4] < 0.265625f) {
-                          if (features[10] < 1.763608f) {
-                              if (features[0] < 0.524868f) {
-                                  return 30;
-                              } else {
-                                  return 21;
-                              }
+                      if (features[0] < 0.289582f) {
+                          if (features[8] < 0.088970f) {
+                              return 98;
                           } else {
-                              if (features[8] < 0.519641f) {
-                                  return 69;
+                              if (features[0] < 0.276113f) {
+                                  return 160;
                               } else {
-                                  return 18;
+                                  return 48;
                               }
                           }
                       } else {
-                          if (features[7] < 0.887097f) {
-                              if (features[2] < 0.073350f) {
-                                  return 0;
+                          if (features[0] < 0.319290f) {
+                              if (features[9] < -0.503228f) {
+                                  return 106;
                               } else {
-                                  return 6;
+                                  return 161;
                               }
                           } else {
-                              if (features[9] < -0.610144f) {
-                                  return 162;
+                              if (features[7] < 0.500000f) {
+                                  return 156;
                               } else {
-                                  return 24;
+                                  return 54;
                               }
                           }
                       }
@@ -1467,115 +1496,115 @@ static inline int32_t cw_rhythm_model_tree_5(const float *features, int32_t feat
         
 
 static inline int32_t cw_rhythm_model_tree_6(const float *features, int32_t features_length) {
-          if (features[0] < 0.137823f) {
-              if (features[1] < 0.058737f) {
-                  if (features[6] < 112.967140f) {
-                      if (features[0] < 0.089219f) {
-                          if (features[0] < 0.071069f) {
-                              if (features[6] < 110.777557f) {
-                                  return 1;
-                              } else {
-                                  return 32;
-                              }
-                          } else {
-                              if (features[10] < 1.017761f) {
+          if (features[0] < 0.137340f) {
+              if (features[1] < 0.057665f) {
+                  if (features[6] < 111.836182f) {
+                      if (features[0] < 0.089221f) {
+                          if (features[0] < 0.077399f) {
+                              if (features[6] < 109.445564f) {
                                   return 0;
                               } else {
-                                  return 14;
+                                  return 25;
+                              }
+                          } else {
+                              if (features[9] < -0.103125f) {
+                                  return 43;
+                              } else {
+                                  return 1;
                               }
                           }
                       } else {
-                          if (features[2] < 0.028335f) {
-                              if (features[1] < 0.038797f) {
-                                  return 0;
+                          if (features[2] < 0.041987f) {
+                              if (features[1] < 0.041595f) {
+                                  return 15;
                               } else {
-                                  return 163;
+                                  return 67;
                               }
                           } else {
-                              if (features[6] < 103.718086f) {
-                                  return 73;
+                              if (features[6] < 100.167213f) {
+                                  return 85;
                               } else {
-                                  return 164;
+                                  return 100;
                               }
                           }
                       }
                   } else {
                       if (features[1] < 0.018100f) {
-                          if (features[0] < 0.058310f) {
-                              if (features[10] < 0.707667f) {
-                                  return 0;
+                          if (features[0] < 0.057896f) {
+                              if (features[10] < 1.143274f) {
+                                  return 25;
                               } else {
-                                  return 71;
+                                  return 75;
                               }
                           } else {
-                              return 165;
+                              return 105;
                           }
                       } else {
-                          if (features[0] < 0.062984f) {
-                              if (features[3] < 0.483333f) {
-                                  return 166;
+                          if (features[0] < 0.062399f) {
+                              if (features[3] < 0.450000f) {
+                                  return 162;
                               } else {
-                                  return 97;
+                                  return 28;
                               }
                           } else {
-                              if (features[5] < 0.056119f) {
-                                  return 167;
+                              if (features[5] < 0.055445f) {
+                                  return 142;
                               } else {
-                                  return 126;
+                                  return 82;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[5] < 0.080896f) {
-                      if (features[6] < 109.397102f) {
-                          if (features[6] < 63.381042f) {
-                              if (features[0] < 0.105205f) {
-                                  return 1;
+                  if (features[5] < 0.078502f) {
+                      if (features[6] < 109.665527f) {
+                          if (features[6] < 66.900780f) {
+                              if (features[0] < 0.106761f) {
+                                  return 15;
                               } else {
-                                  return 74;
+                                  return 67;
                               }
                           } else {
-                              if (features[0] < 0.093194f) {
-                                  return 20;
-                              } else {
-                                  return 168;
-                              }
-                          }
-                      } else {
-                          if (features[4] < 0.640625f) {
-                              return 169;
-                          } else {
-                              return 160;
-                          }
-                      }
-                  } else {
-                      if (features[6] < 67.230202f) {
-                          if (features[9] < -0.290134f) {
-                              if (features[0] < 0.111859f) {
-                                  return 71;
-                              } else {
-                                  return 170;
-                              }
-                          } else {
-                              if (features[6] < 59.832016f) {
-                                  return 14;
-                              } else {
-                                  return 120;
-                              }
-                          }
-                      } else {
-                          if (features[0] < 0.102975f) {
-                              if (features[7] < 0.338710f) {
-                                  return 12;
+                              if (features[0] < 0.086655f) {
+                                  return 27;
                               } else {
                                   return 163;
                               }
+                          }
+                      } else {
+                          if (features[8] < 0.081182f) {
+                              return 160;
                           } else {
-                              if (features[9] < -0.051176f) {
-                                  return 100;
+                              return 68;
+                          }
+                      }
+                  } else {
+                      if (features[6] < 67.083389f) {
+                          if (features[9] < -0.290140f) {
+                              if (features[0] < 0.110889f) {
+                                  return 85;
                               } else {
-                                  return 171;
+                                  return 164;
+                              }
+                          } else {
+                              if (features[6] < 60.346226f) {
+                                  return 43;
+                              } else {
+                                  return 54;
+                              }
+                          }
+                      } else {
+                          if (features[0] < 0.100393f) {
+                              if (features[7] < 0.338710f) {
+                                  return 59;
+                              } else {
+                                  return 148;
+                              }
+                          } else {
+                              if (features[9] < -0.016843f) {
+                                  return 154;
+                              } else {
+                                  return 165;
                               }
                           }
                       }
@@ -1584,120 +1613,120 @@ static inline int32_t cw_rhythm_model_tree_6(const float *features, int32_t feat
           } else {
               if (features[2] < 0.037677f) {
                   if (features[7] < 0.500000f) {
-                      if (features[1] < 0.059613f) {
-                          if (features[10] < 1.374457f) {
-                              if (features[6] < 103.217155f) {
-                                  return 20;
+                      if (features[1] < 0.059215f) {
+                          if (features[10] < 1.414819f) {
+                              if (features[6] < 105.885414f) {
+                                  return 40;
                               } else {
-                                  return 58;
+                                  return 160;
                               }
                           } else {
-                              if (features[1] < 0.042350f) {
-                                  return 0;
+                              if (features[1] < 0.041595f) {
+                                  return 1;
                               } else {
-                                  return 13;
+                                  return 166;
                               }
                           }
                       } else {
-                          if (features[8] < 0.083667f) {
-                              return 109;
+                          if (features[8] < 0.085768f) {
+                              return 167;
                           } else {
-                              if (features[0] < 0.240335f) {
-                                  return 59;
+                              if (features[0] < 0.245626f) {
+                                  return 71;
                               } else {
-                                  return 131;
+                                  return 168;
                               }
                           }
                       }
                   } else {
-                      if (features[2] < 0.027134f) {
-                          if (features[10] < 1.541507f) {
-                              if (features[8] < 0.088970f) {
-                                  return 172;
+                      if (features[2] < 0.027555f) {
+                          if (features[10] < 1.524806f) {
+                              if (features[8] < 0.111347f) {
+                                  return 35;
                               } else {
-                                  return 173;
+                                  return 86;
                               }
                           } else {
-                              if (features[9] < -0.780171f) {
-                                  return 1;
+                              if (features[9] < -0.687648f) {
+                                  return 43;
                               } else {
-                                  return 120;
+                                  return 169;
                               }
                           }
                       } else {
-                          if (features[1] < 0.072119f) {
-                              if (features[0] < 0.234510f) {
-                                  return 174;
+                          if (features[1] < 0.073364f) {
+                              if (features[0] < 0.233532f) {
+                                  return 170;
                               } else {
-                                  return 32;
+                                  return 5;
                               }
                           } else {
-                              if (features[9] < -0.652619f) {
-                                  return 175;
+                              if (features[9] < -0.653313f) {
+                                  return 38;
                               } else {
-                                  return 161;
+                                  return 99;
                               }
                           }
                       }
                   }
               } else {
                   if (features[7] < 0.435484f) {
-                      if (features[1] < 0.053524f) {
-                          if (features[10] < 1.423441f) {
-                              if (features[0] < 0.182160f) {
-                                  return 153;
+                      if (features[1] < 0.049130f) {
+                          if (features[10] < 1.446288f) {
+                              if (features[9] < -0.482134f) {
+                                  return 169;
                               } else {
-                                  return 130;
+                                  return 89;
                               }
                           } else {
-                              if (features[6] < 108.050125f) {
-                                  return 18;
+                              if (features[6] < 104.091499f) {
+                                  return 15;
                               } else {
-                                  return 176;
+                                  return 51;
                               }
                           }
                       } else {
                           if (features[4] < 0.609375f) {
-                              if (features[0] < 0.314895f) {
-                                  return 80;
+                              if (features[0] < 0.265821f) {
+                                  return 82;
                               } else {
-                                  return 164;
+                                  return 171;
                               }
                           } else {
-                              if (features[9] < -0.503875f) {
-                                  return 177;
+                              if (features[9] < -0.517060f) {
+                                  return 172;
                               } else {
-                                  return 178;
+                                  return 160;
                               }
                           }
                       }
                   } else {
-                      if (features[8] < 0.097390f) {
-                          if (features[5] < 0.152763f) {
-                              if (features[1] < 0.064763f) {
-                                  return 179;
+                      if (features[8] < 0.095407f) {
+                          if (features[5] < 0.158490f) {
+                              if (features[1] < 0.056037f) {
+                                  return 88;
                               } else {
-                                  return 180;
+                                  return 131;
                               }
                           } else {
-                              if (features[0] < 0.252358f) {
-                                  return 112;
+                              if (features[0] < 0.256129f) {
+                                  return 173;
                               } else {
-                                  return 32;
+                                  return 84;
                               }
                           }
                       } else {
-                          if (features[8] < 0.504211f) {
+                          if (features[8] < 0.497260f) {
                               if (features[4] < 0.453125f) {
-                                  return 181;
+                                  return 36;
                               } else {
-                                  return 182;
+                                  return 168;
                               }
                           } else {
-                              if (features[9] < -0.614118f) {
-                                  return 183;
+                              if (features[9] < -0.649238f) {
+                                  return 13;
                               } else {
-                                  return 45;
+                                  return 149;
                               }
                           }
                       }
@@ -1708,237 +1737,229 @@ static inline int32_t cw_rhythm_model_tree_6(const float *features, int32_t feat
         
 
 static inline int32_t cw_rhythm_model_tree_7(const float *features, int32_t features_length) {
-          if (features[2] < 0.057531f) {
-              if (features[1] < 0.065011f) {
-                  if (features[0] < 0.072769f) {
-                      if (features[8] < 0.019721f) {
+          if (features[0] < 0.137372f) {
+              if (features[1] < 0.058737f) {
+                  if (features[0] < 0.078195f) {
+                      if (features[8] < 0.020031f) {
                           if (features[7] < 0.048387f) {
                               if (features[1] < 0.017506f) {
-                                  return 0;
+                                  return 1;
                               } else {
-                                  return 68;
+                                  return 7;
                               }
                           } else {
-                              if (features[2] < 0.014679f) {
-                                  return 24;
+                              if (features[2] < 0.014870f) {
+                                  return 43;
                               } else {
-                                  return 32;
+                                  return 7;
                               }
                           }
                       } else {
-                          if (features[0] < 0.063748f) {
-                              if (features[9] < -0.329407f) {
-                                  return 0;
-                              } else {
+                          if (features[0] < 0.063807f) {
+                              if (features[9] < -0.290645f) {
                                   return 1;
+                              } else {
+                                  return 0;
                               }
                           } else {
                               if (features[4] < 0.703125f) {
-                                  return 18;
+                                  return 87;
                               } else {
-                                  return 5;
+                                  return 138;
                               }
                           }
                       }
                   } else {
-                      if (features[1] < 0.043411f) {
-                          if (features[6] < 107.671417f) {
-                              if (features[6] < 103.674332f) {
-                                  return 0;
+                      if (features[1] < 0.028521f) {
+                          if (features[6] < 110.231003f) {
+                              if (features[6] < 102.678085f) {
+                                  return 1;
                               } else {
-                                  return 146;
+                                  return 76;
                               }
                           } else {
-                              if (features[6] < 112.811569f) {
-                                  return 184;
-                              } else {
-                                  return 185;
-                              }
+                              return 174;
                           }
                       } else {
-                          if (features[6] < 103.871529f) {
-                              if (features[9] < -0.179693f) {
-                                  return 56;
+                          if (features[6] < 102.464043f) {
+                              if (features[0] < 0.112599f) {
+                                  return 25;
                               } else {
-                                  return 74;
+                                  return 111;
                               }
                           } else {
-                              if (features[6] < 110.280464f) {
-                                  return 186;
+                              if (features[9] < -0.563489f) {
+                                  return 175;
                               } else {
-                                  return 126;
+                                  return 10;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[9] < -0.649482f) {
-                      if (features[0] < 0.312022f) {
-                          if (features[4] < 0.453125f) {
-                              if (features[2] < 0.036664f) {
-                                  return 85;
+                  if (features[6] < 67.414619f) {
+                      if (features[9] < -0.312843f) {
+                          if (features[0] < 0.107253f) {
+                              if (features[1] < 0.061149f) {
+                                  return 54;
                               } else {
-                                  return 187;
+                                  return 25;
                               }
                           } else {
-                              if (features[5] < 0.102078f) {
-                                  return 64;
+                              if (features[0] < 0.127299f) {
+                                  return 143;
                               } else {
-                                  return 149;
+                                  return 29;
                               }
                           }
                       } else {
-                          if (features[10] < 1.661211f) {
-                              if (features[6] < 84.555428f) {
-                                  return 69;
+                          if (features[3] < 0.616667f) {
+                              if (features[0] < 0.119058f) {
+                                  return 15;
                               } else {
-                                  return 188;
+                                  return 132;
                               }
                           } else {
-                              if (features[4] < 0.359375f) {
-                                  return 88;
-                              } else {
-                                  return 24;
-                              }
+                              return 176;
                           }
                       }
                   } else {
-                      if (features[8] < 0.113109f) {
-                          if (features[6] < 109.763306f) {
-                              if (features[0] < 0.268617f) {
-                                  return 134;
+                      if (features[6] < 96.433228f) {
+                          if (features[3] < 0.483333f) {
+                              if (features[7] < 0.564516f) {
+                                  return 148;
                               } else {
-                                  return 5;
+                                  return 177;
                               }
                           } else {
-                              if (features[6] < 130.619263f) {
-                                  return 96;
+                              if (features[7] < 0.532258f) {
+                                  return 153;
                               } else {
-                                  return 169;
+                                  return 178;
                               }
                           }
                       } else {
-                          if (features[0] < 0.124079f) {
-                              if (features[7] < 0.500000f) {
-                                  return 156;
-                              } else {
-                                  return 189;
-                              }
+                          if (features[0] < 0.090034f) {
+                              return 179;
                           } else {
-                              if (features[2] < 0.027073f) {
-                                  return 190;
+                              if (features[4] < 0.640625f) {
+                                  return 180;
                               } else {
-                                  return 79;
+                                  return 82;
                               }
                           }
                       }
                   }
               }
           } else {
-              if (features[9] < -0.085382f) {
-                  if (features[1] < 0.071331f) {
-                      if (features[6] < 105.635078f) {
-                          if (features[1] < 0.056294f) {
-                              if (features[8] < 0.246337f) {
-                                  return 63;
+              if (features[10] < 1.639019f) {
+                  if (features[4] < 0.546875f) {
+                      if (features[2] < 0.030496f) {
+                          if (features[6] < 98.996986f) {
+                              if (features[1] < 0.070264f) {
+                                  return 5;
                               } else {
-                                  return 179;
+                                  return 17;
                               }
                           } else {
-                              if (features[6] < 59.355152f) {
-                                  return 68;
+                              if (features[10] < 1.496879f) {
+                                  return 181;
                               } else {
-                                  return 191;
+                                  return 182;
                               }
                           }
                       } else {
-                          if (features[6] < 109.543129f) {
-                              return 173;
-                          } else {
-                              if (features[5] < 0.056175f) {
-                                  return 192;
+                          if (features[1] < 0.059855f) {
+                              if (features[2] < 0.054995f) {
+                                  return 183;
                               } else {
-                                  return 43;
+                                  return 184;
+                              }
+                          } else {
+                              if (features[6] < 69.296494f) {
+                                  return 59;
+                              } else {
+                                  return 71;
                               }
                           }
                       }
                   } else {
-                      if (features[0] < 0.406392f) {
-                          if (features[9] < -0.757080f) {
-                              if (features[10] < 1.757341f) {
-                                  return 193;
+                      if (features[6] < 106.182770f) {
+                          if (features[4] < 0.640625f) {
+                              if (features[0] < 0.237156f) {
+                                  return 37;
                               } else {
-                                  return 70;
+                                  return 56;
                               }
                           } else {
-                              if (features[4] < 0.484375f) {
-                                  return 66;
+                              if (features[2] < 0.040630f) {
+                                  return 23;
                               } else {
-                                  return 144;
+                                  return 28;
                               }
                           }
                       } else {
-                          if (features[1] < 0.373389f) {
-                              if (features[8] < 0.146544f) {
-                                  return 69;
-                              } else {
-                                  return 194;
-                              }
+                          if (features[1] < 0.030189f) {
+                              return 185;
                           } else {
-                              if (features[9] < -0.649091f) {
-                                  return 69;
+                              if (features[7] < 0.467742f) {
+                                  return 10;
                               } else {
-                                  return 170;
+                                  return 49;
                               }
                           }
                       }
                   }
               } else {
-                  if (features[6] < 93.891121f) {
-                      if (features[5] < 0.178496f) {
-                          if (features[0] < 0.135668f) {
-                              if (features[1] < 0.087357f) {
+                  if (features[7] < 0.629032f) {
+                      if (features[6] < 115.733467f) {
+                          if (features[9] < -0.806262f) {
+                              if (features[5] < 0.245083f) {
                                   return 0;
                               } else {
-                                  return 6;
+                                  return 11;
                               }
                           } else {
-                              if (features[3] < 0.483333f) {
-                                  return 64;
+                              if (features[8] < 0.098944f) {
+                                  return 1;
                               } else {
-                                  return 103;
+                                  return 186;
                               }
                           }
                       } else {
-                          if (features[2] < 0.141901f) {
-                              if (features[0] < 0.186072f) {
-                                  return 88;
-                              } else {
-                                  return 180;
-                              }
+                          if (features[0] < 0.251867f) {
+                              return 96;
                           } else {
-                              if (features[1] < 0.131658f) {
-                                  return 195;
-                              } else {
-                                  return 110;
-                              }
+                              return 178;
                           }
                       }
                   } else {
-                      if (features[6] < 99.801018f) {
-                          if (features[10] < 1.003056f) {
-                              return 196;
+                      if (features[10] < 1.713293f) {
+                          if (features[1] < 0.338913f) {
+                              if (features[4] < 0.390625f) {
+                                  return 187;
+                              } else {
+                                  return 188;
+                              }
                           } else {
-                              return 80;
+                              if (features[10] < 1.677433f) {
+                                  return 189;
+                              } else {
+                                  return 89;
+                              }
                           }
                       } else {
-                          if (features[10] < 0.901192f) {
-                              return 65;
-                          } else {
-                              if (features[6] < 105.544350f) {
-                                  return 80;
+                          if (features[10] < 1.776754f) {
+                              if (features[9] < -0.645897f) {
+                                  return 190;
                               } else {
-                                  return 169;
+                                  return 30;
+                              }
+                          } else {
+                              if (features[6] < 80.643150f) {
+                                  return 25;
+                              } else {
+                                  return 112;
                               }
                           }
                       }
@@ -1948,7 +1969,7 @@ static inline int32_t cw_rhythm_model_tree_7(const float *features, int32_t feat
         }
         
 
-static const uint8_t cw_rhythm_model_leaves[394] = { 254, 1, 255, 0, 223, 32, 116, 139, 166, 89, 245, 10, 241, 14, 97, 158, 190, 65, 118, 137, 64, 191, 5, 250, 26, 229, 222, 33, 250, 5, 210, 45, 21, 234, 123, 132, 253, 2, 132, 123, 246, 9, 216, 39, 226, 29, 24, 231, 251, 4, 219, 36, 140, 115, 61, 194, 146, 109, 239, 16, 139, 116, 247, 8, 243, 12, 183, 72, 217, 38, 133, 122, 164, 91, 46, 209, 189, 66, 95, 160, 207, 48, 147, 108, 34, 221, 8, 247, 188, 67, 71, 184, 187, 68, 196, 59, 89, 166, 192, 63, 249, 6, 127, 128, 69, 186, 99, 156, 225, 30, 224, 31, 213, 42, 232, 23, 31, 224, 6, 249, 45, 210, 172, 83, 88, 167, 244, 11, 229, 26, 32, 223, 9, 246, 136, 119, 240, 15, 209, 46, 234, 21, 235, 20, 144, 111, 238, 17, 248, 7, 150, 105, 73, 182, 208, 47, 101, 154, 25, 230, 3, 252, 237, 18, 100, 155, 252, 3, 199, 56, 167, 88, 12, 243, 107, 148, 227, 28, 154, 101, 179, 76, 215, 40, 52, 203, 160, 95, 72, 183, 2, 253, 20, 235, 220, 35, 135, 120, 11, 244, 13, 242, 162, 93, 80, 175, 74, 181, 90, 165, 157, 98, 159, 96, 211, 44, 242, 13, 178, 77, 35, 220, 218, 37, 122, 133, 33, 222, 38, 217, 51, 204, 109, 146, 200, 55, 233, 22, 151, 104, 230, 25, 105, 150, 236, 19, 121, 134, 42, 213, 202, 53, 4, 251, 93, 162, 48, 207, 185, 70, 204, 51, 76, 179, 205, 50, 68, 187, 114, 141, 96, 159, 43, 212, 59, 196, 201, 54, 16, 239, 17, 238, 197, 58, 120, 135, 27, 228, 83, 172, 78, 177, 228, 27, 128, 127, 194, 61, 175, 80, 231, 24, 119, 136, 77, 178, 180, 75, 152, 103, 149, 106, 10, 245, 36, 219, 134, 121, 129, 126, 28, 227, 47, 208, 195, 60, 221, 34, 29, 226, 56, 199, 87, 168, 62, 193, 113, 142, 0, 255, 115, 140, 170, 85, 206, 49, 108, 147, 169, 86, 203, 52, 85, 170, 63, 192, 18, 237, 184, 71, 57, 198, 14, 241, 81, 174, 198, 57, 138, 117, 22, 233, 39, 216, 70, 185, 102, 153, 214, 41, 92, 163, 148, 107, 112, 143, 130, 125, 37, 218, 94, 161, 176, 79 };
+static const uint8_t cw_rhythm_model_leaves[382] = { 255, 0, 254, 1, 212, 43, 113, 142, 157, 98, 244, 11, 122, 133, 240, 15, 108, 147, 87, 168, 5, 250, 249, 6, 181, 74, 205, 50, 14, 241, 253, 2, 239, 16, 104, 151, 237, 18, 149, 106, 42, 213, 2, 253, 9, 246, 248, 7, 229, 26, 246, 9, 154, 101, 247, 8, 199, 56, 98, 157, 224, 31, 216, 39, 252, 3, 185, 70, 61, 194, 174, 81, 12, 243, 105, 150, 194, 61, 99, 156, 245, 10, 175, 80, 84, 171, 250, 5, 132, 123, 223, 32, 111, 144, 160, 95, 82, 173, 22, 233, 133, 122, 129, 126, 62, 193, 97, 158, 226, 29, 234, 21, 214, 41, 131, 124, 232, 23, 28, 227, 7, 248, 49, 206, 179, 76, 139, 116, 200, 55, 203, 52, 238, 17, 215, 40, 6, 249, 141, 114, 29, 226, 8, 247, 120, 135, 241, 14, 190, 65, 230, 25, 236, 19, 235, 20, 145, 110, 102, 153, 196, 59, 100, 155, 4, 251, 43, 212, 243, 12, 233, 22, 91, 164, 251, 4, 208, 47, 189, 66, 152, 103, 17, 238, 183, 72, 209, 46, 3, 252, 136, 119, 11, 244, 78, 177, 159, 96, 44, 211, 48, 207, 34, 221, 70, 185, 47, 208, 165, 90, 65, 190, 213, 42, 207, 48, 144, 111, 202, 53, 142, 113, 221, 34, 219, 36, 130, 125, 59, 196, 222, 33, 119, 136, 96, 159, 39, 216, 46, 209, 110, 145, 138, 117, 107, 148, 103, 152, 31, 224, 186, 69, 85, 170, 45, 210, 193, 62, 57, 198, 217, 38, 72, 183, 227, 28, 125, 130, 195, 60, 148, 107, 55, 200, 74, 181, 242, 13, 16, 239, 60, 195, 182, 73, 41, 214, 147, 108, 163, 92, 109, 146, 126, 129, 172, 83, 228, 27, 69, 186, 20, 235, 140, 115, 56, 199, 123, 132, 15, 240, 79, 176, 67, 188, 162, 93, 30, 225, 112, 143, 23, 232, 93, 162, 88, 167, 115, 140, 114, 141, 188, 67, 225, 30, 192, 63, 75, 180, 218, 37, 151, 104, 24, 231, 80, 175, 128, 127, 53, 202, 32, 223, 184, 71, 198, 57, 37, 218, 73, 182, 0, 255, 10, 245, 86, 169, 211, 44, 177, 78, 76, 179, 231, 24, 25, 230, 137, 118, 150, 105, 153, 102 };
 
 static inline int32_t cw_rhythm_model_predict(const float *features, int32_t features_length) {
 

@@ -6,6 +6,8 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cardiowatch.evaluate.rhythm import beat_rhythm
 from cardiowatch.rhythm.af import af_beat_features
@@ -27,9 +29,11 @@ def _series(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return beats_from_rr(np.concatenate(parts)), np.concatenate(is_af)
 
 
-@pytest.mark.parametrize("min_af, min_exit", [(16, 16), (48, 64), (24, 96)])
-def test_replay_gives_the_trackers_af_beats(rng, min_af, min_exit) -> None:
-    model = dataclasses.replace(load_af_model(), min_af_beats=min_af, min_exit_beats=min_exit)
+@pytest.mark.parametrize("min_af, min_exit, enter, stay", [(16, 16, 0.4, 0.4), (48, 64, 0.4, None),
+                                                            (24, 96, 0.6, 0.3), (32, 64, 0.8, 0.2)])
+def test_replay_gives_the_trackers_af_beats(rng, min_af, min_exit, enter, stay) -> None:
+    model = dataclasses.replace(load_af_model(), min_af_beats=min_af, min_exit_beats=min_exit, threshold_af=enter,
+                                threshold_af_exit=stay)
     beats, _ = _series(rng)
     tracker = RhythmTracker(fs=FS, model=model)
     tracker.process(beats)
@@ -37,8 +41,10 @@ def test_replay_gives_the_trackers_af_beats(rng, min_af, min_exit) -> None:
     want = beat_rhythm(beats, tracker.changes()) == "AFIB"
     features, rate, decided = af_beat_features(beats, fs=FS, window=model.window, lookahead=model.lookahead)
     prob = hold_last_window(np.where(decided, model.predict_proba(np.nan_to_num(features)), 0.0), decided)
-    cand = np.where(prob >= np.float32(model.threshold_af), CAND_AF, rate_codes(rate, decided))
-    got, confirm = replay_af(cand, min_af_beats=min_af, min_exit_beats=min_exit)
+    codes = rate_codes(rate, decided)
+    got, confirm = replay_af(np.where(prob >= np.float32(model.threshold_af), CAND_AF, codes),
+                             np.where(prob >= np.float32(model.exit_threshold), CAND_AF, codes),
+                             min_af_beats=min_af, min_exit_beats=min_exit)
     np.testing.assert_array_equal(got, want)
     assert len(confirm) == sum(c.rhythm == "AFIB" for c in tracker.changes())
     assert want.any() and (~want).any()
@@ -78,3 +84,62 @@ def test_score_setting_counts_false_episodes_on_normal_records_only(rng) -> None
     runs = [len(r) for r in np.split(truth, np.flatnonzero(np.diff(truth.astype(int))) + 1) if r[0]]
     assert res["nsr_af_per_24h"] == pytest.approx(sum(r >= 16 for r in runs) / nsr_rec.hours * 24)
     assert 0 < res["se"] <= 1 and res["median_fresh_delay_s"] > 0
+
+
+def test_replay_hysteresis_keeps_af_through_probabilities_between_the_thresholds() -> None:
+    prob = np.r_[np.full(20, 0.1), np.full(30, 0.9), np.full(40, 0.5), np.full(20, 0.1)]
+    enter, stay = prob >= 0.8, prob >= 0.3
+    in_af, confirm = replay_af(enter, stay, min_af_beats=20, min_exit_beats=16)
+    assert confirm.tolist() == [39]
+    assert np.flatnonzero(in_af).tolist() == list(range(20, 90))  # the 0.5 stretch stays AF
+    in_af, _ = replay_af(enter, min_af_beats=20, min_exit_beats=16)
+    assert np.flatnonzero(in_af).tolist() == list(range(20, 50))  # without hysteresis it ends AF
+
+
+@settings(max_examples=20, deadline=None)
+@given(cuts=st.lists(st.integers(0, 400), max_size=12))
+def test_hysteresis_tracker_chunked_equals_whole(cuts) -> None:
+    model = dataclasses.replace(load_af_model(), min_af_beats=24, min_exit_beats=32, threshold_af=0.7,
+                                threshold_af_exit=0.3)
+    beats, _ = _series(np.random.default_rng(7))
+    whole = RhythmTracker(fs=FS, model=model)
+    whole.process(beats)
+    whole.flush()
+    chunked = RhythmTracker(fs=FS, model=model)
+    edges = np.r_[0, np.minimum(np.cumsum(np.asarray(cuts, dtype=np.int64)), len(beats)), len(beats)].astype(np.int64)
+    for a, b in zip(edges[:-1], edges[1:]):
+        chunked.process(beats[a:b])
+    chunked.flush()
+    assert chunked.changes() == whole.changes()
+    assert sum(c.rhythm == "AFIB" for c in whole.changes()) >= 2
+
+
+def test_model_json_keeps_the_exit_threshold(tmp_path) -> None:
+    from cardiowatch.rhythm.model import load_af_model as load
+
+    model = dataclasses.replace(load_af_model(), threshold_af=0.8, threshold_af_exit=0.25)
+    again = load(model.save(tmp_path / "m.json"))
+    assert (again.threshold_af, again.exit_threshold) == (0.8, 0.25)
+    v1 = dataclasses.replace(model, threshold_af_exit=None)
+    assert load(v1.save(tmp_path / "v1.json")).exit_threshold == 0.8
+
+
+def test_tracker_refuses_an_exit_threshold_above_the_entry_one() -> None:
+    model = dataclasses.replace(load_af_model(), threshold_af=0.3, threshold_af_exit=0.6)
+    with pytest.raises(ValueError, match="exit threshold"):
+        RhythmTracker(fs=FS, model=model).process(np.arange(10) * 100)
+
+
+def test_shipped_model_entry_threshold_against_typical_and_very_irregular_synthetic_af() -> None:
+    """The model card's limitation: typical AF (CV about 0.2) clears the entry threshold in almost every
+    window, much wider AF (CV 0.29, beyond most training AF) often does not."""
+    model = load_af_model()
+    rng = np.random.default_rng(3)
+
+    def share_above_entry(low_s: float, high_s: float) -> float:
+        features, _, decided = af_beat_features(beats_from_rr(af_rr(rng, 3000, low_s=low_s, high_s=high_s)),
+                                                fs=FS, window=model.window, lookahead=model.lookahead)
+        return float((model.predict_proba(features[decided]) >= np.float32(model.threshold_af)).mean())
+
+    assert share_above_entry(0.45, 0.95) >= 0.9
+    assert share_above_entry(0.35, 1.05) < 0.8

@@ -2,8 +2,8 @@
 
 The tree code is emlearn's inline C (``dtype='float'``, ``leaf_bits=8``), generated from the same flat
 arrays `AfModel` runs in Python, so both compute the same float32 probabilities; the tests compile the
-header with gcc and compare. Around it we add the decision settings (window, look-ahead, threshold,
-confirmation lengths) and the feature order, so the firmware needs nothing else from Python.
+header with gcc and compare. Around it we add the decision settings (window, look-ahead, entry and exit
+thresholds, confirmation lengths) and the feature order, so the firmware needs nothing else from Python.
 
 References
 ----------
@@ -59,6 +59,7 @@ def c_source(model: AfModel) -> str:
 #define CW_RHYTHM_WINDOW {model.window}
 #define CW_RHYTHM_LOOKAHEAD {model.lookahead}
 #define CW_RHYTHM_THRESHOLD_AF {model.threshold_af:.6f}f
+#define CW_RHYTHM_THRESHOLD_AF_EXIT {model.exit_threshold:.6f}f
 #define CW_RHYTHM_MIN_AF_BEATS {model.min_af_beats}
 #define CW_RHYTHM_MIN_EXIT_BEATS {model.min_exit_beats}
 #define CW_RHYTHM_N_FEATURES {len(model.feature_names)}

@@ -46,11 +46,19 @@ class AfModel:
     roots: np.ndarray  #: int32
     window: int  #: intervals per feature window
     lookahead: int  #: valid intervals after a beat that its window includes
-    threshold_af: float  #: AF when the mean probability is >= this
+    threshold_af: float  #: outside AF, a beat is an AF candidate when the mean probability is >= this
     min_af_beats: int  #: AF candidate beats in a row before AF is confirmed
     min_exit_beats: int  #: non-AF candidate beats in a row before AF ends
+    #: in AF, a beat stays an AF candidate while the probability is >= this (<= threshold_af: hysteresis);
+    #: None: threshold_af (v1 models)
+    threshold_af_exit: float | None = None
     feature_names: tuple[str, ...] = FEATURE_NAMES
     meta: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def exit_threshold(self) -> float:
+        """Probability under which a beat stops being an AF candidate once AF is confirmed."""
+        return self.threshold_af if self.threshold_af_exit is None else self.threshold_af_exit
 
     @property
     def n_trees(self) -> int:
@@ -93,6 +101,7 @@ class AfModel:
             "threshold_af": self.threshold_af,
             "min_af_beats": self.min_af_beats,
             "min_exit_beats": self.min_exit_beats,
+            "threshold_af_exit": self.threshold_af_exit,
             "roots": self.roots.tolist(),
             "feature": self.feature.tolist(),
             "threshold": [float(v) for v in self.threshold],
@@ -122,6 +131,7 @@ class AfModel:
             threshold_af=float(obj["threshold_af"]),
             min_af_beats=int(obj["min_af_beats"]),
             min_exit_beats=int(obj["min_exit_beats"]),
+            threshold_af_exit=None if obj.get("threshold_af_exit") is None else float(obj["threshold_af_exit"]),
             feature_names=names,
             meta=dict(obj.get("meta", {})),
         )

@@ -174,6 +174,9 @@ class RhythmTracker:
         if not 0 < self.pause_s <= self.asystole_s:
             raise ValueError(f"need 0 < pause_s <= asystole_s, got {self.pause_s} and {self.asystole_s}")
         self.model_ = self.model if self.model is not None else load_af_model()
+        if not self.model_.exit_threshold <= self.model_.threshold_af:
+            raise ValueError(f"the AF model's exit threshold {self.model_.exit_threshold} exceeds its entry "
+                             f"threshold {self.model_.threshold_af}")
         w = self.model_.window
         self.first_sample_: int | None = None
         self.last_sample_: int | None = None
@@ -400,15 +403,17 @@ class RhythmTracker:
         is_v = np.asarray(self.p_label_ == "V", dtype=bool)
         ctx = np.r_[np.zeros(_CONTEXT - len(self.hist_v_), dtype=bool), self.hist_v_, is_v,
                     np.zeros(_CONTEXT, dtype=bool)]
-        codes = self._candidates(ctx, n, prob, rate)
-        out = self._smooth(codes, self.p_sample_[:n], avail)
+        enter, stay = self._candidates(ctx, n, prob, rate)
+        out = self._smooth(enter, stay, self.p_sample_[:n], avail)
         self.hist_v_ = np.r_[self.hist_v_, is_v[:n]][-_CONTEXT:]
         self.p_sample_ = self.p_sample_[n:]
         self.p_label_ = self.p_label_[n:]
         self.p_end_ = self.p_end_[n:]
         return out
 
-    def _candidates(self, ctx: np.ndarray, n: int, prob: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    def _candidates(self, ctx: np.ndarray, n: int, prob: np.ndarray,
+                    rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate rhythm of each beat outside AF and once in AF (they differ only in the AF threshold)."""
         p = np.arange(n) + _CONTEXT
 
         def v(offset: int) -> np.ndarray:
@@ -421,14 +426,20 @@ class RhythmTracker:
         trigeminy = sum(v(k).astype(int) for k in range(-4, 5)) == 3
         for k in range(-4, 2):
             trigeminy &= v(k) == v(k + 3)
-        af = prob >= np.float32(self.model_.threshold_af)
         with np.errstate(invalid="ignore"):
             fast, slow = rate > self.tachy_bpm, rate < self.brady_bpm
-        return np.select(
-            [vrun & fast, vrun, bigeminy, trigeminy, af, slow, fast],
-            ["VT", "IVR", "B", "T", "AFIB", "SBR", "SVTA"],
-            default="N",
-        ).astype(object)
+
+        def codes(threshold: float) -> np.ndarray:
+            af = prob >= np.float32(threshold)
+            return np.select(
+                [vrun & fast, vrun, bigeminy, trigeminy, af, slow, fast],
+                ["VT", "IVR", "B", "T", "AFIB", "SBR", "SVTA"],
+                default="N",
+            ).astype(object)
+
+        enter = codes(self.model_.threshold_af)
+        exit_threshold = self.model_.exit_threshold
+        return enter, enter if exit_threshold == self.model_.threshold_af else codes(exit_threshold)
 
     def _need(self, code: str) -> int:
         m = self.model_
@@ -438,11 +449,22 @@ class RhythmTracker:
             return max(MIN_BEATS[code], m.min_exit_beats)
         return MIN_BEATS[code]
 
-    def _smooth(self, codes: np.ndarray, sample: np.ndarray, avail: np.ndarray) -> list[RhythmChange]:
-        starts = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
-        lengths = np.diff(np.r_[starts, len(codes)])
+    def _smooth(self, enter: np.ndarray, stay: np.ndarray, sample: np.ndarray,
+                avail: np.ndarray) -> list[RhythmChange]:
+        """Confirm rhythms run by run: ``enter`` codes apply outside AF, ``stay`` codes in AF (hysteresis).
+
+        A beat that is AF in ``enter`` is AF in ``stay`` too, and a non-AF beat in ``stay`` has the same
+        code in ``enter``, so switching code arrays where AF starts or ends never splits a candidate run.
+        """
+        n = len(enter)
+        bounds = {id(a): np.r_[np.flatnonzero(a[1:] != a[:-1]) + 1, n] for a in (enter, stay)}
         out = []
-        for j0, length in zip(starts.tolist(), lengths.tolist()):
+        j0 = 0
+        while j0 < n:
+            codes = stay if self.current_ == "AFIB" else enter
+            b = bounds[id(codes)]
+            j1 = int(b[np.searchsorted(b, j0, side="right")])
+            length = j1 - j0
             code = codes[j0]
             if code == self.cand_:
                 self.cand_len_ += length
@@ -453,7 +475,12 @@ class RhythmTracker:
                 j_conf = j0 + max(need - (self.cand_len_ - length), 1) - 1
                 start = self.cand_start_ if self.current_ is not None else self.first_sample_
                 change = RhythmChange(int(start), str(code), int(avail[j_conf]))
+                was_af = self.current_ == "AFIB"
                 self.current_ = code
                 self.changes_.append(change)
                 out.append(change)
+                if was_af != (code == "AFIB") and stay is not enter:  # the other code array from here on
+                    self.cand_len_ -= j1 - j_conf - 1
+                    j1 = j_conf + 1
+            j0 = j1
         return out
