@@ -349,7 +349,8 @@ def evaluate(
         if leaky:
             from cardiowatch.beats.train import leaky_random_split
 
-            result = leaky_random_split(MITDB_DS1 + MITDB_DS2, class_weights=clf.class_weights, root=data)
+            result = leaky_random_split(MITDB_DS1 + MITDB_DS2, class_weights=clf.class_weights,
+                                        sveb_threshold=clf.sveb_threshold, root=data)
             typer.echo("LEAKY random beat split (same patients in train and test; optimistic):")
             for c, v in result["gross"].items():
                 typer.echo(f"  {c}: Se {v['se']:.1f} +P {v['ppv']:.1f}")

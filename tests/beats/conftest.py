@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -43,4 +45,32 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory):
     meta = {"format_version": MODEL_FORMAT_VERSION, "classes": classes,
             "class_weights": [1.0] * len(classes), "feature_names": list(FEATURE_NAMES)}
     export_onnx(model, path, meta=meta)
+    _TINY_LABELS[str(path)] = y
     return path, model, X
+
+
+@pytest.fixture(scope="session")
+def tiny_two_stage_model(tiny_model, tmp_path_factory: pytest.TempPathFactory):
+    """The tiny model plus an SVEB stage (logistic regression on RR ratios) fitted on the same records."""
+    pytest.importorskip("skl2onnx")
+    from cardiowatch.beats.train import SVEB_FEATURES, export_sveb_onnx, fit_sveb_model
+
+    path, model, X, y = tiny_model_data(tiny_model)
+    folder = tmp_path_factory.mktemp("model2")
+    sveb = fit_sveb_model(X, y)
+    export_sveb_onnx(sveb, folder / "beat_classifier_sveb.onnx")
+    meta = json.loads(path.with_suffix(".json").read_text())
+    meta["sveb_stage"] = {"model": "beat_classifier_sveb.onnx", "features": list(SVEB_FEATURES), "threshold": 0.5}
+    two = folder / "beat_classifier.onnx"
+    two.write_bytes(path.read_bytes())
+    two.with_suffix(".json").write_text(json.dumps(meta))
+    return two, model, sveb, X
+
+
+def tiny_model_data(tiny_model):
+    """The tiny model's file, LightGBM model, feature rows and labels (labels kept beside the fixture)."""
+    path, model, X = tiny_model
+    return path, model, X, _TINY_LABELS[str(path)]
+
+
+_TINY_LABELS: dict[str, np.ndarray] = {}

@@ -102,9 +102,73 @@ def test_features_of_wrong_width_are_rejected(tiny_model):
 def test_shipped_model_loads_and_matches_the_feature_code():
     clf = BeatClassifier()  # models/beat_classifier.onnx and its sidecar, from the repository
     assert clf.classes == ("N", "S", "V", "F")
+    assert clf.sveb_threshold is not None  # v2: the SVEB stage ships beside the main model
     fs = 360.0
     x, beats, ectopic = synthetic_ecg(np.random.default_rng(11), fs=fs, n_beats=40)
     out = ecg_classify_beats(x, beats, fs=fs, classifier=clf)
     assert len(out) == len(beats)
     probs = np.array([b.prob for b in out])
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_sveb_stage_onnx_agrees_with_sklearn_and_labels_premature_narrow_beats_s(tiny_two_stage_model, rng):
+    from cardiowatch.beats.classifier import sveb_stage_inputs
+    from cardiowatch.beats.train import sveb_columns
+
+    path, _, sveb, X = tiny_two_stage_model
+    clf = BeatClassifier(path)
+    ok = np.all(np.isfinite(X), axis=1)
+    np.testing.assert_allclose(clf.predict_sveb(X[ok][:50]),
+                               sveb.predict_proba(sveb_stage_inputs(X[ok][:50], sveb_columns()))[:, 1], atol=1e-5)
+    fs = 300.0  # a rate the tiny models never saw
+    x, beats, ectopic = synthetic_ecg(rng, fs=fs, premature_every=5)
+    out = ecg_classify_beats(x, beats, fs=fs, classifier=clf)
+    labels = np.array([b.aami for b in out])
+    rr = np.diff(beats, prepend=beats[0] - int(0.8 * fs)) / fs
+    premature = (rr < 0.65) & ~ectopic
+    assert premature.sum() >= 5
+    assert np.mean(labels[premature] == "S") > 0.8
+    assert np.mean(labels[~premature & ~ectopic] == "N") > 0.9
+    assert np.mean(labels[ectopic] == "V") > 0.9  # the SVEB stage never touches V calls
+
+
+def test_two_stage_decision_matches_the_training_rule(tiny_two_stage_model):
+    from cardiowatch.beats.train import MODEL_CLASSES, combined_labels
+
+    path, _, _, X = tiny_two_stage_model
+    clf = BeatClassifier(path)
+    x = X[np.all(np.isfinite(X), axis=1)]
+    prob, sveb = clf.predict_proba(x), clf.predict_sveb(x)
+    want = np.asarray(MODEL_CLASSES)[combined_labels(prob, clf.class_weights, sveb, clf.sveb_threshold)]
+    assert clf.predict(x).tolist() == want.tolist()
+    assert set(want) >= {"N", "S", "V"}
+
+
+@settings(max_examples=10, deadline=None)
+@given(cuts=st.lists(st.integers(0, 700), max_size=30))
+def test_two_stage_output_does_not_depend_on_chunking(tiny_two_stage_model, cuts):
+    path, _, _, _ = tiny_two_stage_model
+    fs = 250.0
+    x, beats, _ = synthetic_ecg(np.random.default_rng(6), fs=fs, n_beats=25, premature_every=5)
+    clf = BeatClassifier(path)
+    whole = ecg_classify_beats(x, beats, fs=fs, classifier=clf)
+    stage = BeatClassifierStage(fs=fs, classifier=clf)
+    got, start = [], 0
+    for size in cuts + [len(x)]:
+        stop = min(start + size, len(x))
+        got += stage.process(x[start:stop], beats[(beats >= start) & (beats < stop)])
+        start = stop
+        if start >= len(x):
+            break
+    got += stage.flush()
+    assert [(b.sample, b.aami) for b in got] == [(b.sample, b.aami) for b in whole]
+    assert "S" in [b.aami for b in whole]
+
+
+def test_missing_sveb_stage_file_raises_model_error(tiny_two_stage_model, tmp_path):
+    path, _, _, _ = tiny_two_stage_model
+    lone = tmp_path / "lone.onnx"
+    lone.write_bytes(path.read_bytes())
+    sidecar_path(lone).write_text(sidecar_path(path).read_text())
+    with pytest.raises(ModelError, match="SVEB stage model not found"):
+        BeatClassifier(lone)

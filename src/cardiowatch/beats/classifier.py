@@ -3,6 +3,20 @@
 Inference uses onnxruntime only. The model file ``models/beat_classifier.onnx`` comes with a sidecar
 ``models/beat_classifier.json`` holding the feature names it was trained on, the classes of its outputs
 and the per-class decision weights tuned by patient-wise cross-validation inside DS1.
+
+Two stages decide a beat's class. The main model (LightGBM on all beat features) gives N, S, V, F
+probabilities; a beat it calls V or F keeps that label. A beat it calls N or S goes to the SVEB stage
+(sidecar key ``sveb_stage``; its own small ONNX file): a logistic regression on the beat's RR timing
+relative to the patient's own rhythm only (log RR ratios), which decides S when its probability exceeds
+the tuned threshold, else N. Timing normalised to the patient's rhythm carries over between patients,
+raw morphology learned from DS1's few SVEB patients does not (de Chazal 2004; Llamedo & Martinez 2011).
+
+References
+----------
+de Chazal P, O'Dwyer M, Reilly RB. Automatic classification of heartbeats using ECG morphology and
+heartbeat interval features. IEEE Trans Biomed Eng 51(7):1196-1206 (2004).
+Llamedo M, Martinez JP. Heartbeat classification using feature selection driven by database
+generalization criteria. IEEE Trans Biomed Eng 58(3):616-625 (2011).
 """
 
 from __future__ import annotations
@@ -22,7 +36,11 @@ from cardiowatch.errors import ModelError
 logger = logging.getLogger(__name__)
 
 #: Format version of the sidecar json; bump when the features or the decision rule change.
-MODEL_FORMAT_VERSION = 1
+#: 2: optional ``sveb_stage``; version 1 sidecars (no SVEB stage) still load.
+MODEL_FORMAT_VERSION = 2
+_READABLE_FORMAT_VERSIONS = (1, 2)
+#: Ratios are clipped to this range before their logarithm (the SVEB stage's inputs).
+SVEB_RATIO_CLIP: tuple[float, float] = (0.05, 20.0)
 #: Where the shipped model lives (repository root / models).
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "beat_classifier.onnx"
 #: Label of a beat whose window could not be read (NaN samples): AAMI Q, unclassifiable.
@@ -32,6 +50,16 @@ UNCLASSIFIABLE = "Q"
 def sidecar_path(model_path: Path) -> Path:
     """The json next to an onnx model file."""
     return Path(model_path).with_suffix(".json")
+
+
+def sveb_stage_inputs(features: np.ndarray, columns: list[int] | np.ndarray) -> np.ndarray:
+    """Inputs of the SVEB stage: the log of the chosen RR-ratio columns, clipped to `SVEB_RATIO_CLIP`.
+
+    Non-finite ratios (no previous beat yet) become 0, i.e. a ratio of 1 ("on time").
+    """
+    x = np.asarray(features, dtype=np.float64)[:, np.asarray(columns, dtype=np.int64)]
+    out = np.log(np.clip(x, *SVEB_RATIO_CLIP))
+    return np.where(np.isfinite(out), out, 0.0).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -58,8 +86,6 @@ class BeatClassifier:
     """
 
     def __init__(self, path: str | Path | None = None) -> None:
-        import onnxruntime as ort
-
         self.path = Path(path) if path is not None else DEFAULT_MODEL_PATH
         meta_path = sidecar_path(self.path)
         if not self.path.is_file():
@@ -70,9 +96,9 @@ class BeatClassifier:
             meta = json.loads(meta_path.read_text())
         except (OSError, ValueError) as exc:
             raise ModelError(f"{meta_path}: unreadable sidecar: {exc}") from exc
-        if meta.get("format_version") != MODEL_FORMAT_VERSION:
+        if meta.get("format_version") not in _READABLE_FORMAT_VERSIONS:
             raise ModelError(f"{meta_path}: format_version {meta.get('format_version')!r}, "
-                             f"expected {MODEL_FORMAT_VERSION}")
+                             f"expected one of {_READABLE_FORMAT_VERSIONS}")
         if tuple(meta.get("feature_names", ())) != FEATURE_NAMES:
             raise ModelError(f"{meta_path}: model was trained on other features than this code computes")
         self.classes: tuple[str, ...] = tuple(meta["classes"])
@@ -82,16 +108,26 @@ class BeatClassifier:
         if self.class_weights.shape != (len(self.classes),):
             raise ModelError(f"{meta_path}: {len(self.class_weights)} class weights for {len(self.classes)} classes")
         self.meta = meta
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        try:
-            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-        except _onnx_load_errors() as exc:
-            raise ModelError(f"{self.path}: cannot load ONNX model: {exc}") from exc
+        self._session = _load_session(self.path)
         self._input = self._session.get_inputs()[0].name
-        outputs = [o.name for o in self._session.get_outputs()]
-        self._prob_output = outputs[-1]
+        self._prob_output = [o.name for o in self._session.get_outputs()][-1]
+        self.sveb_threshold: float | None = None
+        self._sveb_session = None
+        stage = meta.get("sveb_stage")
+        if stage is not None:
+            try:
+                self._sveb_columns = [FEATURE_NAMES.index(n) for n in stage["features"]]
+                self.sveb_threshold = float(stage["threshold"])
+                sveb_path = self.path.parent / stage["model"]
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ModelError(f"{meta_path}: bad sveb_stage entry: {exc}") from exc
+            if not {"N", "S"} <= set(self.classes):
+                raise ModelError(f"{meta_path}: an SVEB stage needs classes N and S, got {self.classes}")
+            if not sveb_path.is_file():
+                raise ModelError(f"SVEB stage model not found: {sveb_path}")
+            self._sveb_session = _load_session(sveb_path)
+            self._sveb_input = self._sveb_session.get_inputs()[0].name
+            self._sveb_output = [o.name for o in self._sveb_session.get_outputs()][-1]
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """Class probabilities, shape (n, len(classes)); rows with non-finite features are NaN."""
@@ -105,17 +141,48 @@ class BeatClassifier:
             out[ok] = np.asarray(prob, dtype=np.float64)
         return out
 
-    def decide(self, prob: np.ndarray) -> np.ndarray:
-        """AAMI class letters from probabilities: argmax of the weighted probabilities; NaN rows -> Q."""
+    def predict_sveb(self, features: np.ndarray) -> np.ndarray | None:
+        """SVEB-stage probability of S (vs N) per row; None when the model has no SVEB stage."""
+        if self._sveb_session is None:
+            return None
+        x = np.asarray(features, dtype=np.float64)
+        if len(x) == 0:
+            return np.zeros(0)
+        prob = self._sveb_session.run([self._sveb_output],
+                                      {self._sveb_input: sveb_stage_inputs(x, self._sveb_columns)})[0]
+        return np.asarray(prob, dtype=np.float64)[:, 1]
+
+    def decide(self, prob: np.ndarray, sveb_prob: np.ndarray | None = None) -> np.ndarray:
+        """AAMI class letters: argmax of the weighted probabilities; NaN rows -> Q.
+
+        With an SVEB stage (``sveb_prob`` given), beats the main model calls N or S become S when
+        ``sveb_prob`` exceeds the stage's threshold, else N.
+        """
         labels = np.full(len(prob), UNCLASSIFIABLE, dtype=object)
         ok = np.all(np.isfinite(prob), axis=1)
         if ok.any():
             labels[ok] = np.asarray(self.classes, dtype=object)[np.argmax(prob[ok] * self.class_weights, axis=1)]
+        if sveb_prob is not None and self.sveb_threshold is not None:
+            n_or_s = ok & ((labels == "N") | (labels == "S"))
+            labels[n_or_s] = np.where(np.asarray(sveb_prob)[n_or_s] > self.sveb_threshold, "S", "N")
         return labels
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """AAMI class letter per feature row."""
-        return self.decide(self.predict_proba(features))
+        return self.decide(self.predict_proba(features), self.predict_sveb(features))
+
+
+def _load_session(path: Path):
+    """A one-thread onnxruntime session of ``path``; `ModelError` when it cannot be loaded."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except _onnx_load_errors() as exc:
+        raise ModelError(f"{path}: cannot load ONNX model: {exc}") from exc
 
 
 def _onnx_load_errors() -> tuple[type[BaseException], ...]:
@@ -172,7 +239,7 @@ class BeatClassifierStage:
         if len(feats) == 0:
             return []
         prob = self.classifier.predict_proba(feats.features)
-        labels = self.classifier.decide(prob)
+        labels = self.classifier.decide(prob, self.classifier.predict_sveb(feats.features))
         return [
             ClassifiedBeat(int(s), str(lab), tuple(float(p) for p in row))
             for s, lab, row in zip(feats.sample, labels, prob)

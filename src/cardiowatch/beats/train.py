@@ -8,7 +8,11 @@ Recipe, all on DS1 (de Chazal 2004) -- DS2 is never read here:
    rule) with class-balanced sample weights;
 3. patient-wise 5-fold cross-validation (folds grouped by record) gives out-of-fold probabilities,
    on which per-class decision weights are tuned to maximise F1(SVEB) + F1(VEB);
-4. the final model is fitted on all of DS1 and exported to ONNX with a json sidecar.
+4. the SVEB stage (v2): a logistic regression S-vs-N on the log RR ratios `SVEB_FEATURES` (N and S beats
+   only, balanced class weights), cross-validated on the same folds; its threshold is tuned on the
+   out-of-fold probabilities to maximise F1(SVEB) of the combined decision (see
+   `cardiowatch.beats.classifier`);
+5. both models are fitted on all of DS1 and exported to ONNX with a json sidecar.
 
 Seeds are fixed and LightGBM runs deterministically, so `cardiowatch train` reproduces the shipped model.
 
@@ -16,6 +20,7 @@ References
 ----------
 Ke G, Meng Q, Finley T, et al. LightGBM: a highly efficient gradient boosting decision tree. NeurIPS (2017).
 de Chazal P, O'Dwyer M, Reilly RB. IEEE Trans Biomed Eng 51(7):1196-1206 (2004).
+Llamedo M, Martinez JP. IEEE Trans Biomed Eng 58(3):616-625 (2011).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from cardiowatch.beats.classifier import MODEL_FORMAT_VERSION, sidecar_path
+from cardiowatch.beats.classifier import MODEL_FORMAT_VERSION, sidecar_path, sveb_stage_inputs
 from cardiowatch.beats.features import FEATURE_NAMES, ecg_beat_features
 from cardiowatch.data import AAMI_CLASSES, MITDB_DS1, read_record
 
@@ -56,6 +61,15 @@ LGBM_PARAMS: dict[str, object] = {
 }
 #: Decision weights searched for S, V and F (N stays 1).
 WEIGHT_GRID = np.round(np.geomspace(0.1, 100.0, 31), 4)
+#: Inputs of the SVEB stage: RR timing relative to the patient's own rhythm (chosen by DS1 CV: adding
+#: the P-wave or QRS template correlations lowered the CV F1(S) of the stage).
+SVEB_FEATURES: tuple[str, ...] = ("pre_over_local", "post_over_pre", "pre_over_long", "post_over_long",
+                                  "local_over_long", "pre_over_local_median")
+#: Inverse regularisation strength of the SVEB stage's logistic regression (DS1 CV: 0.01-1 all alike).
+SVEB_C = 1.0
+SVEB_ONNX_GRAPH_NAME = "cardiowatch_sveb_stage"
+#: Thresholds searched for the SVEB stage.
+SVEB_THRESHOLD_GRID = np.round(np.linspace(0.30, 0.99, 70), 2)
 
 
 @dataclass(frozen=True)
@@ -121,13 +135,18 @@ def _full_proba(model, x: np.ndarray) -> np.ndarray:
     return prob
 
 
+def record_folds(record: np.ndarray, *, n_folds: int = N_FOLDS, seed: int = SEED) -> np.ndarray:
+    """Fold index of every row, folds grouped by record (no patient in two folds); deterministic."""
+    records = np.array(sorted(set(record.tolist())))
+    order = np.random.default_rng(seed).permutation(len(records))
+    fold_of = {records[i]: k % n_folds for k, i in enumerate(order)}
+    return np.array([fold_of[r] for r in record])
+
+
 def cross_val_proba(ds: BeatDataset, *, n_folds: int = N_FOLDS, seed: int = SEED, params: dict | None = None,
                     n_jobs: int = 2) -> np.ndarray:
     """Out-of-fold class probabilities with folds grouped by record (no patient in train and test)."""
-    records = np.array(sorted(set(ds.record.tolist())))
-    order = np.random.default_rng(seed).permutation(len(records))
-    fold_of = {records[i]: k % n_folds for k, i in enumerate(order)}
-    fold = np.array([fold_of[r] for r in ds.record])
+    fold = record_folds(ds.record, n_folds=n_folds, seed=seed)
     oof = np.zeros((len(ds.label), len(MODEL_CLASSES)))
     for k in range(n_folds):
         test = fold == k
@@ -176,6 +195,76 @@ def tune_class_weights(y: np.ndarray, prob: np.ndarray) -> np.ndarray:
     return w
 
 
+def sveb_columns() -> list[int]:
+    """Columns of `SVEB_FEATURES` in the feature matrix."""
+    return [FEATURE_NAMES.index(n) for n in SVEB_FEATURES]
+
+
+def fit_sveb_model(x: np.ndarray, y: np.ndarray, *, c: float = SVEB_C):
+    """Fit the SVEB stage (standardised logistic regression, balanced weights) on the N and S rows of ``x``.
+
+    Parameters
+    ----------
+    x : ndarray
+        Full feature rows (`FEATURE_NAMES`); the stage takes `SVEB_FEATURES` from them.
+    y : ndarray
+        Class index into `MODEL_CLASSES` (-1: Q) per row.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    n, s = MODEL_CLASSES.index("N"), MODEL_CLASSES.index("S")
+    keep = (y == n) | (y == s)
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=2000))
+    model.fit(sveb_stage_inputs(x[keep], sveb_columns()), (y[keep] == s).astype(np.int64))
+    return model
+
+
+def cross_val_sveb(ds: BeatDataset, *, n_folds: int = N_FOLDS, seed: int = SEED, c: float = SVEB_C) -> np.ndarray:
+    """Out-of-fold SVEB-stage probabilities of S, same record-grouped folds as `cross_val_proba`."""
+    fold = record_folds(ds.record, n_folds=n_folds, seed=seed)
+    oof = np.zeros(len(ds.label))
+    for k in range(n_folds):
+        test = fold == k
+        model = fit_sveb_model(ds.features[~test], ds.label[~test], c=c)
+        oof[test] = model.predict_proba(sveb_stage_inputs(ds.features[test], sveb_columns()))[:, 1]
+    return oof
+
+
+def combined_labels(prob: np.ndarray, weights: np.ndarray, sveb_prob: np.ndarray | None,
+                    threshold: float | None) -> np.ndarray:
+    """Class indices of the two-stage decision (mirrors `BeatClassifier.decide`)."""
+    pred = np.argmax(prob * weights, axis=1)
+    if sveb_prob is not None and threshold is not None:
+        n, s = MODEL_CLASSES.index("N"), MODEL_CLASSES.index("S")
+        n_or_s = (pred == n) | (pred == s)
+        pred[n_or_s] = np.where(sveb_prob[n_or_s] > threshold, s, n)
+    return pred
+
+
+def tune_sveb_threshold(y: np.ndarray, prob: np.ndarray, weights: np.ndarray, sveb_prob: np.ndarray) -> float:
+    """SVEB-stage threshold maximising F1(S) of the combined decision on out-of-fold probabilities."""
+    best, best_val = float(SVEB_THRESHOLD_GRID[0]), -1.0
+    for t in SVEB_THRESHOLD_GRID:
+        val = np.nan_to_num(class_scores(y, combined_labels(prob, weights, sveb_prob, float(t)))["S"]["f1"])
+        if val > best_val + 1e-12:
+            best, best_val = float(t), val
+    return best
+
+
+def export_sveb_onnx(model, path: Path) -> None:
+    """Write the SVEB stage as ONNX (probabilities as a plain tensor)."""
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType
+
+    onx = convert_sklearn(model, initial_types=[("rr_ratios", FloatTensorType([None, len(SVEB_FEATURES)]))],
+                          options={id(model): {"zipmap": False}}, target_opset=15)
+    onx.graph.name = SVEB_ONNX_GRAPH_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(onx.SerializeToString())
+
+
 def export_onnx(model, path: Path, *, meta: dict) -> None:
     """Write the LightGBM model as ONNX (probabilities as a plain tensor) and its json sidecar."""
     import onnxmltools
@@ -202,36 +291,44 @@ def train_beat_classifier(
         progress("cross-validation")
     oof = cross_val_proba(ds, seed=seed, n_jobs=n_jobs)
     weights = tune_class_weights(ds.label, oof)
-    cv = class_scores(ds.label, np.argmax(oof * weights, axis=1))
+    cv_main = class_scores(ds.label, np.argmax(oof * weights, axis=1))
     cv_unweighted = class_scores(ds.label, np.argmax(oof, axis=1))
+    sveb_oof = cross_val_sveb(ds, seed=seed)
+    threshold = tune_sveb_threshold(ds.label, oof, weights, sveb_oof)
+    cv = class_scores(ds.label, combined_labels(oof, weights, sveb_oof, threshold))
     if progress is not None:
         progress("final fit")
     model = fit_model(ds.features, ds.label, seed=seed, n_jobs=n_jobs)
+    sveb_file = Path(out).with_name(Path(out).stem + "_sveb.onnx")
+    export_sveb_onnx(fit_sveb_model(ds.features, ds.label), sveb_file)
     meta = {
         "format_version": MODEL_FORMAT_VERSION,
         "classes": list(MODEL_CLASSES),
         "class_weights": [float(v) for v in weights],
         "feature_names": list(FEATURE_NAMES),
+        "sveb_stage": {"model": sveb_file.name, "features": list(SVEB_FEATURES), "threshold": threshold,
+                       "C": SVEB_C},
         "training": {
             "database": database, "records": list(records), "n_beats": int(np.sum(ds.label >= 0)),
             "class_counts": {c: int(np.sum(ds.label == i)) for i, c in enumerate(MODEL_CLASSES)},
             "seed": seed, "lgbm_params": LGBM_PARAMS, "n_folds": N_FOLDS,
         },
-        "cv_ds1_patientwise": {"weighted": cv, "unweighted": cv_unweighted},
+        "cv_ds1_patientwise": {"weighted": cv, "main_model_only": cv_main, "unweighted": cv_unweighted},
     }
     export_onnx(model, Path(out), meta=meta)
     return meta
 
 
 def leaky_random_split(
-    records: Sequence[str], *, class_weights: Sequence[float], database: str = "mitdb", seed: int = SEED,
-    n_jobs: int = 2, root: str | Path | None = None, progress: Callable[[str], None] | None = None,
+    records: Sequence[str], *, class_weights: Sequence[float], sveb_threshold: float | None = None,
+    database: str = "mitdb", seed: int = SEED, n_jobs: int = 2, root: str | Path | None = None, progress: Callable[[str], None] | None = None,
 ) -> dict:
     """The popular but LEAKY protocol: beats of all ``records`` split at random 50/50 into train and test.
 
     The same patients appear on both sides, so the figures are optimistic and say nothing about a new
     patient; they are reported only beside the inter-patient ones, to show the gap. Same recipe as
-    `train_beat_classifier` (features, LightGBM settings, the shipped decision weights).
+    `train_beat_classifier` (features, LightGBM settings, the shipped decision weights and, when
+    ``sveb_threshold`` is given, an SVEB stage fitted on the training half with that threshold).
     """
     ds = build_dataset(records, database=database, root=root, progress=progress)
     keep = np.flatnonzero(ds.label >= 0)
@@ -239,7 +336,11 @@ def leaky_random_split(
     train, test = order[: len(order) // 2], order[len(order) // 2:]
     model = fit_model(ds.features[train], ds.label[train], seed=seed, n_jobs=n_jobs)
     prob = _full_proba(model, ds.features[test])
-    pred = np.argmax(prob * np.asarray(class_weights, dtype=float), axis=1)
+    sveb_prob = None
+    if sveb_threshold is not None:
+        sveb = fit_sveb_model(ds.features[train], ds.label[train])
+        sveb_prob = sveb.predict_proba(sveb_stage_inputs(ds.features[test], sveb_columns()))[:, 1]
+    pred = combined_labels(prob, np.asarray(class_weights, dtype=float), sveb_prob, sveb_threshold)
     return {
         "protocol": "LEAKY random 50/50 beat split (same patients in train and test; optimistic)",
         "records": list(records), "n_train": int(len(train)), "n_test": int(len(test)), "seed": seed,
