@@ -88,7 +88,7 @@ class ReplayServer:
 
 def replay(server: ReplayServer, sources: list[SignalSource], names: list[str], *, speed: float,
            transport: str = "http", faults: Faults = Faults(), frame_samples: int = 360,
-           **transport_options: object) -> tuple[list[DeviceCredentials], list[DeviceResult]]:
+           frames_per_send: int = 2, **transport_options: object) -> tuple[list[DeviceCredentials], list[DeviceResult]]:
     """Register one device per source, stream them all at ``speed``; return when all is acknowledged."""
 
     async def main() -> tuple[list[DeviceCredentials], list[DeviceResult]]:
@@ -96,7 +96,7 @@ def replay(server: ReplayServer, sources: list[SignalSource], names: list[str], 
         server.clock.start()
         results = await stream_sources(sources, creds, transport=transport, base_url=server.url, speed=speed,
                                        faults=faults, frame_samples=frame_samples, start_t_us=int(T0_S * 1e6),
-                                       clock_synced=True, **transport_options)
+                                       clock_synced=True, frames_per_send=frames_per_send, **transport_options)
         return creds, results
 
     return asyncio.run(main())
@@ -106,7 +106,8 @@ def record_time_at(result: DeviceResult, clock: ReplayClock, server_t_s: float, 
     """How much of the record (s) the server had stored when its clock read ``server_t_s``.
 
     Taken from the first acknowledgement at or after that moment (the batch being stored then), so a
-    latency measured with it is in the record's own time and leaves out the replay's queueing.
+    latency measured with it is in the record's own time and leaves out the replay's queueing; it errs
+    late by at most one batch (``frames_per_send`` frames).
     """
     mono = clock.wall0 + (server_t_s - clock.t0_s) / clock.speed
     for at, seq in result.ack_log:

@@ -42,6 +42,7 @@ async def run_device(
     speed: float = 1.0,
     stop: asyncio.Event | None = None,
     loop_forever: bool = False,
+    frames_per_send: int = FRAMES_PER_SEND,
 ) -> DeviceResult:
     """Stream ``device``'s source through a transport until it is all acknowledged (or ``stop`` is set).
 
@@ -62,7 +63,7 @@ async def run_device(
                 await _connect(transport, stop)
                 reconnects += 1
                 next_reconnect_s += device.faults.reconnect_every_s
-            batch = device.to_send(limit=FRAMES_PER_SEND)
+            batch = device.to_send(limit=frames_per_send)
             if not batch:
                 if device.done:
                     if not loop_forever:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cardiowatch.simulate.device import DEFAULT_FRAME_SAMPLES, Faults, VirtualDevice
-from cardiowatch.simulate.runner import DeviceResult, run_device
+from cardiowatch.simulate.runner import FRAMES_PER_SEND, DeviceResult, run_device
 from cardiowatch.simulate.source import SignalSource
 from cardiowatch.simulate.transports import HttpTransport, MqttTransport, Transport, WebSocketTransport
 
@@ -71,6 +71,7 @@ async def stream_sources(
     stop: asyncio.Event | None = None,
     start_t_us: int = 0,
     clock_synced: bool = False,
+    frames_per_send: int = FRAMES_PER_SEND,
     **transport_options: object,
 ) -> list[DeviceResult]:
     """Stream every source as its own device, all at once; return when all is acknowledged (or stopped)."""
@@ -79,5 +80,6 @@ async def stream_sources(
         device = VirtualDevice(cred.device_id, cred.token, source, frame_samples=frame_samples, faults=faults,
                                start_t_us=start_t_us, clock_synced=clock_synced)
         make = transport_factory(transport, base_url=base_url, creds=cred, **transport_options)
-        tasks.append(run_device(device, make, speed=speed, stop=stop, loop_forever=loop_forever))
+        tasks.append(run_device(device, make, speed=speed, stop=stop, loop_forever=loop_forever,
+                                frames_per_send=frames_per_send))
     return list(await asyncio.gather(*tasks))
