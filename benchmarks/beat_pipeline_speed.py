@@ -12,7 +12,6 @@ With ``--write-docs`` the table replaces the "Beat classification" speed part of
 
 from __future__ import annotations
 
-from docs_section import write_section
 import os
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -90,6 +89,7 @@ def main() -> None:
     text = table(results, max_rss_mb)
     logger.info("%s", text)
     if args.write_docs:
+        from docs_section import write_section  # benchmarks/ is sys.path[0] when run
         write_section("beats-speed", text)
 
 

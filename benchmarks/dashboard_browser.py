@@ -17,7 +17,6 @@ shows the overview with all 8 sweeps.
 
 from __future__ import annotations
 
-from docs_section import write_section
 import argparse
 import logging
 import os
@@ -178,6 +177,7 @@ def main() -> None:
     section = render(result, "python benchmarks/dashboard_browser.py")
     log.info("\n%s", section)
     if not args.no_write:
+        from docs_section import write_section  # benchmarks/ is sys.path[0] when run
         write_section("dashboard", section)
 
 

@@ -18,7 +18,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from docs_section import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger(__name__)
@@ -67,6 +66,7 @@ def main() -> None:
     text = section(report)
     log.info("%s", text)
     if not args.no_write:
+        from docs_section import write_section  # benchmarks/ is sys.path[0] when run
         write_section("e2e", text)
 
 

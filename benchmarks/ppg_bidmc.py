@@ -9,7 +9,6 @@ Run: ``.venv/bin/python benchmarks/ppg_bidmc.py`` (about 1.5 min on one core), o
 
 from __future__ import annotations
 
-from docs_section import write_section
 import argparse
 import logging
 import re
@@ -135,6 +134,7 @@ def main() -> None:
     section = build_section()
     logger.info("%s", section)
     if not args.no_write:
+        from docs_section import write_section  # benchmarks/ is sys.path[0] when run
         write_section("ppg", section)
         logger.info("wrote %s", DOC)
 

@@ -21,7 +21,6 @@ causal and streaming. Seconds are CPU seconds of the detecting process on this m
 
 from __future__ import annotations
 
-from docs_section import write_section
 import argparse
 import logging
 import re
@@ -317,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(parts)
     sys.stdout.write(text + "\n")
     if not args.no_write:
+        from docs_section import write_section  # benchmarks/ is sys.path[0] when run
         write_section("qrs", text)
         logger.info("wrote %s", DOCS)
     return 0

@@ -24,7 +24,6 @@ A step "holds" when p99 sample-to-ack and p99 sample-to-alert are <= 2 s and not
 
 from __future__ import annotations
 
-from docs_section import write_section
 import argparse
 import asyncio
 import contextlib
@@ -326,6 +325,7 @@ def main() -> None:
     section = render(results, args.seconds, knees)
     print(section)
     if not args.no_write:
+        from docs_section import write_section  # benchmarks/ is sys.path[0] when run
         write_section("server", section)
 
 
