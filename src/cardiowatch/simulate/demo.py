@@ -58,6 +58,7 @@ async def run_demo(*, workdir: Path, host: str = "127.0.0.1", port: int = 8000, 
 
     workdir.mkdir(parents=True, exist_ok=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per frame batch drowns the console
+    ensure_demo_records(data_root)
     sources = [source_from_record(load_record(p.record, root=data_root)) for p in DEMO_PATIENTS]
 
     api_key = secrets.token_urlsafe(24)
@@ -89,6 +90,27 @@ async def run_demo(*, workdir: Path, host: str = "127.0.0.1", port: int = 8000, 
     finally:
         server.should_exit = True
         await server_task
+
+
+def ensure_demo_records(data_root: Path | None) -> None:
+    """Download the demo's few records from PhysioNet when the data root lacks them (a fresh machine)."""
+    from cardiowatch.data.databases import database_dir
+    from cardiowatch.data.fetch import fetch_database
+    from cardiowatch.errors import DataUnavailable
+
+    wanted: dict[str, list[str]] = {}
+    for patient in DEMO_PATIENTS:
+        database, _, name = patient.record.partition("/")
+        wanted.setdefault(database, []).append(name)
+    for database, names in wanted.items():
+        try:
+            folder = database_dir(database, data_root)
+            if all((folder / f"{n}.hea").is_file() for n in names):
+                continue
+        except DataUnavailable:
+            pass
+        log.info("fetching demo records %s of %s from PhysioNet", names, database)
+        fetch_database(database, root=data_root, records=names)
 
 
 def describe_patients() -> str:
