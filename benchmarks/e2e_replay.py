@@ -49,6 +49,9 @@ def section(report: dict) -> str:
         top = f"{max(lat):.1f} s" if lat else "-"
         lines.append(f"| {kind} ({len(hit) + len(miss)}) | {len(hit)} | {len(miss)} | {med} | {top} | {targets[kind]} |")
     hours = len(report["false_alerts"]) / report["false_alerts_per_hour"] if report["false_alerts"] else 0.0
+    system = report.get("system_missed", [])
+    lines += ["", "VT and lasting AF that the offline pipeline detected but the server did not alert on: "
+              f"{len(system)}" + (f" ({system})" if system else "") + "."]
     lines += ["", f"False VT/AF alerts: {len(report['false_alerts'])} in {hours:.1f} h, "
               f"**{report['false_alerts_per_hour']:.2f} per hour**.", "",
               "Missed episodes (record, kind, onset s, duration s, latency s): " +
