@@ -18,14 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from cardiowatch.protocol import Frame, FrameFlags, SensorKind, Status, frame_encode, status_encode
+from cardiowatch.simulate.source import ECG_SCALE_NV, PPG_ANALOG_FULL_SCALE
 
 logger = logging.getLogger(__name__)
 
 #: Nanovolts per count of the synthetic ECG (5 uV, as the simulator's AD8232 model).
-ECG_SCALE_NV = 5000
 FRAME_SAMPLES = 50
 #: Full scale of the analog pulse sensor on the ESP32's 12-bit ADC.
-PPG_FULL_SCALE = 4095
 
 
 def free_port() -> int:
@@ -233,7 +232,7 @@ class StreamingDevice:
             counts, scale_nv = np.round(ecg * 1e6 / ECG_SCALE_NV).astype(np.int64), ECG_SCALE_NV
         elif self.sensor is SensorKind.PPG_ANALOG:
             ppg = synthetic_ppg(fs=self.fs, seconds=period_s, hr_bpm=self.hr_bpm, seed=self.seed)
-            counts, scale_nv = np.round(ppg * PPG_FULL_SCALE).clip(0, PPG_FULL_SCALE).astype(np.int64), 0
+            counts, scale_nv = np.round(ppg * PPG_ANALOG_FULL_SCALE).clip(0, PPG_ANALOG_FULL_SCALE).astype(np.int64), 0
         else:
             raise ValueError(f"StreamingDevice makes ECG or PPG_ANALOG frames, not {self.sensor.name}")
         fs_millihz = int(round(self.fs * 1000))

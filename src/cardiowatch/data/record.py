@@ -10,6 +10,8 @@ from cardiowatch.data.aami import aami_codes, is_beat
 
 #: Lead names searched, in order, when an ECG lead is wanted for beat analysis.
 PREFERRED_ECG_LEADS: tuple[str, ...] = ("MLII", "II", "ML2", "V5", "V2", "V1", "V4", "I", "III", "ECG")
+#: Name of the photoplethysmogram channel (BIDMC, and what the simulator replays as a pulse sensor).
+PPG_CHANNEL = "PLETH"
 
 
 @dataclass(frozen=True)

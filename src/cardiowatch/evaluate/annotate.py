@@ -16,16 +16,16 @@ import numpy as np
 from cardiowatch.data import aami_codes, read_record, read_record_file
 from cardiowatch.data.aami import AAMI_CLASSES
 from cardiowatch.data.databases import DATABASES
-from cardiowatch.data.record import Record
+from cardiowatch.data.record import PPG_CHANNEL, Record
 from cardiowatch.data.wfdb_io import write_annotations
 from cardiowatch.errors import RecordError
 from cardiowatch.pipeline import Beat, RecordAnalysis, analyze_signal
+from cardiowatch.rhythm.summary import analyze_rhythm, episodes_to_annotations
 
 #: Annotator (file extension) of the files `annotate` writes.
 ANNOTATOR = "cw"
 #: Symbol written for a beat of unknown class (PPG pulses).
 UNKNOWN_BEAT_SYMBOL = "Q"
-PPG_CHANNEL = "PLETH"
 
 
 @dataclass(frozen=True)
@@ -75,30 +75,26 @@ def _has_ecg(record: Record) -> bool:
 
 
 def _analyze_annotated_beats(record: Record) -> RecordAnalysis:
-    from cardiowatch.rhythm.tracker import RhythmChange, RhythmTracker
-
     if record.annotations is None:
         raise RecordError(f"record {record.name}: no annotations to take beats from")
     ref = record.annotations.beats()
     labels = np.array([AAMI_CLASSES[c] for c in aami_codes(ref.symbol)], dtype=object)
-    tracker = RhythmTracker(fs=record.fs)
-    found = list(tracker.process(ref.sample, labels)) + list(tracker.flush())
+    rhythm = analyze_rhythm(ref.sample, fs=record.fs, label=labels)
     n = int(ref.sample[-1]) + 1 if len(ref) else 0
     return RecordAnalysis(
         fs=record.fs, sensor="ecg", n_samples=max(record.n_samples, n),
         beats=[Beat(int(s), str(lab)) for s, lab in zip(ref.sample, labels)],
-        rhythm_changes=[f for f in found if isinstance(f, RhythmChange)],
-        events=[f for f in found if not isinstance(f, RhythmChange)],
-        episodes=tracker.episodes(),
+        rhythm_changes=list(rhythm.changes), events=list(rhythm.events), episodes=list(rhythm.episodes),
     )
 
 
 def write_analysis(analysis: RecordAnalysis, *, record_name: str, out_dir: str | os.PathLike[str],
                    annotator: str = ANNOTATOR) -> Path:
     """Write beats (AAMI letters) and rhythm changes (``+`` with aux_note) into one annotation file."""
-    samples = [b.sample for b in analysis.beats] + [c.sample for c in analysis.rhythm_changes]
-    symbols = [b.label or UNKNOWN_BEAT_SYMBOL for b in analysis.beats] + ["+"] * len(analysis.rhythm_changes)
-    aux = [""] * len(analysis.beats) + [c.aux_note for c in analysis.rhythm_changes]
+    rhythm_samples, rhythm_notes = episodes_to_annotations(list(analysis.rhythm_changes))
+    samples = [b.sample for b in analysis.beats] + rhythm_samples.tolist()
+    symbols = [b.label or UNKNOWN_BEAT_SYMBOL for b in analysis.beats] + ["+"] * len(rhythm_notes)
+    aux = [""] * len(analysis.beats) + rhythm_notes
     order = np.argsort(np.asarray(samples, dtype=np.int64), kind="stable")
     return write_annotations(
         out_dir, record_name, annotator, fs=analysis.fs,

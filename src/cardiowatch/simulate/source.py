@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cardiowatch.data.record import Record
+from cardiowatch.data.record import PPG_CHANNEL, Record
 from cardiowatch.protocol import SensorKind
 
 #: Nanovolts per count for simulated ECG: an AD8232 (gain 100) on the ESP32's 12-bit ADC at 11 dB is about
@@ -14,7 +14,6 @@ from cardiowatch.protocol import SensorKind
 ECG_SCALE_NV = 5000
 #: Full scale of the analog pulse sensor on the ESP32's 12-bit ADC.
 PPG_ANALOG_FULL_SCALE = 4095
-PPG_CHANNEL = "PLETH"
 
 
 @dataclass(frozen=True)
