@@ -23,7 +23,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory):
     pytest.importorskip("lightgbm")
     pytest.importorskip("onnxmltools")
     from cardiowatch.beats.features import ecg_beat_features
-    from cardiowatch.beats.train import MODEL_CLASSES, export_onnx, fit_model
+    from cardiowatch.beats.train import MAIN_FEATURES, MODEL_CLASSES, export_onnx, fit_model
     from cardiowatch.beats.classifier import MODEL_FORMAT_VERSION
     from cardiowatch.beats.features import FEATURE_NAMES
 
@@ -43,7 +43,8 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("model") / "beat_classifier.onnx"
     classes = [MODEL_CLASSES[i] for i in model.classes_]
     meta = {"format_version": MODEL_FORMAT_VERSION, "classes": classes,
-            "class_weights": [1.0] * len(classes), "feature_names": list(FEATURE_NAMES)}
+            "class_weights": [1.0] * len(classes), "feature_names": list(FEATURE_NAMES),
+            "main_features": list(MAIN_FEATURES)}
     export_onnx(model, path, meta=meta)
     _TINY_LABELS[str(path)] = y
     return path, model, X
@@ -51,16 +52,16 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def tiny_two_stage_model(tiny_model, tmp_path_factory: pytest.TempPathFactory):
-    """The tiny model plus an SVEB stage (logistic regression on RR ratios) fitted on the same records."""
-    pytest.importorskip("skl2onnx")
-    from cardiowatch.beats.train import SVEB_FEATURES, export_sveb_onnx, fit_sveb_model
+    """The tiny model plus an SVEB stage (small LightGBM on RR timing) fitted on the same records."""
+    from cardiowatch.beats.train import SVEB_FEATURES, SVEB_PLAIN_FEATURES, export_sveb_onnx, fit_sveb_model
 
     path, model, X, y = tiny_model_data(tiny_model)
     folder = tmp_path_factory.mktemp("model2")
-    sveb = fit_sveb_model(X, y)
+    sveb = fit_sveb_model(X, y, params={"min_child_samples": 5})
     export_sveb_onnx(sveb, folder / "beat_classifier_sveb.onnx")
     meta = json.loads(path.with_suffix(".json").read_text())
-    meta["sveb_stage"] = {"model": "beat_classifier_sveb.onnx", "features": list(SVEB_FEATURES), "threshold": 0.5}
+    meta["sveb_stage"] = {"model": "beat_classifier_sveb.onnx", "features": list(SVEB_FEATURES),
+                          "plain_features": list(SVEB_PLAIN_FEATURES), "threshold": 0.5}
     two = folder / "beat_classifier.onnx"
     two.write_bytes(path.read_bytes())
     two.with_suffix(".json").write_text(json.dumps(meta))

@@ -20,10 +20,12 @@ from cardiowatch.errors import ModelError
 from synthetic_beats import synthetic_ecg
 
 
-def test_onnx_probabilities_agree_with_lightgbm(tiny_model):
+def test_onnx_probabilities_agree_with_lightgbm_on_the_main_features(tiny_model):
+    from cardiowatch.beats.train import main_columns
+
     path, model, X = tiny_model
     clf = BeatClassifier(path)
-    np.testing.assert_allclose(clf.predict_proba(X[:50]), model.predict_proba(X[:50]), atol=1e-5)
+    np.testing.assert_allclose(clf.predict_proba(X[:50]), model.predict_proba(X[:50][:, main_columns()]), atol=1e-5)
 
 
 def test_stage_labels_early_wide_beats_v_and_normal_beats_n(tiny_model, rng):
@@ -102,7 +104,7 @@ def test_features_of_wrong_width_are_rejected(tiny_model):
 def test_shipped_model_loads_and_matches_the_feature_code():
     clf = BeatClassifier()  # models/beat_classifier.onnx and its sidecar, from the repository
     assert clf.classes == ("N", "S", "V", "F")
-    assert clf.sveb_threshold is not None  # v2: the SVEB stage ships beside the main model
+    assert clf.sveb_threshold is not None  # v2 on: the SVEB stage ships beside the main model
     fs = 360.0
     x, beats, ectopic = synthetic_ecg(np.random.default_rng(11), fs=fs, n_beats=40)
     out = ecg_classify_beats(x, beats, fs=fs, classifier=clf)
@@ -111,15 +113,14 @@ def test_shipped_model_loads_and_matches_the_feature_code():
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-4)
 
 
-def test_sveb_stage_onnx_agrees_with_sklearn_and_labels_premature_narrow_beats_s(tiny_two_stage_model, rng):
-    from cardiowatch.beats.classifier import sveb_stage_inputs
-    from cardiowatch.beats.train import sveb_columns
+def test_sveb_stage_onnx_agrees_with_lightgbm_and_labels_premature_narrow_beats_s(tiny_two_stage_model, rng):
+    from cardiowatch.beats.train import sveb_inputs
 
     path, _, sveb, X = tiny_two_stage_model
     clf = BeatClassifier(path)
     ok = np.all(np.isfinite(X), axis=1)
-    np.testing.assert_allclose(clf.predict_sveb(X[ok][:50]),
-                               sveb.predict_proba(sveb_stage_inputs(X[ok][:50], sveb_columns()))[:, 1], atol=1e-5)
+    np.testing.assert_allclose(clf.predict_sveb(X[ok][:50]), sveb.predict_proba(sveb_inputs(X[ok][:50]))[:, 1],
+                               atol=1e-5)
     fs = 300.0  # a rate the tiny models never saw
     x, beats, ectopic = synthetic_ecg(rng, fs=fs, premature_every=5)
     out = ecg_classify_beats(x, beats, fs=fs, classifier=clf)

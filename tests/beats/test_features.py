@@ -20,6 +20,7 @@ from synthetic_beats import synthetic_ecg
 
 _PRE_OVER_LOCAL = FEATURE_NAMES.index("pre_over_local")
 _CORR = FEATURE_NAMES.index("template_corr")
+_IRREGULARITY = FEATURE_NAMES.index("rr_irregularity")
 
 
 def _run_chunked(x: np.ndarray, beats: np.ndarray, cuts: list[int], *, fs: float) -> BeatFeatures:
@@ -62,6 +63,18 @@ def test_stage_output_does_not_depend_on_chunking(cuts):
     chunked = _run_chunked(x, beats, cuts, fs=fs)
     assert np.array_equal(chunked.sample, whole.sample)
     np.testing.assert_allclose(chunked.features, whole.features, rtol=1e-9, atol=1e-9)
+
+
+def test_rr_irregularity_is_low_in_a_regular_rhythm_and_high_in_an_irregular_one(rng):
+    fs = 250.0
+    x, beats, _ = synthetic_ecg(rng, fs=fs, ectopic_every=1000)  # sinus-like: RR 0.80 +- 0.02 s
+    regular = ecg_beat_features(x, beats, fs=fs).features[10:, _IRREGULARITY]
+    jumbled = 0.5 + np.concatenate([[0], np.cumsum(rng.uniform(0.45, 1.15, len(beats) - 1))])
+    t = np.arange(int((jumbled[-1] + 1.0) * fs)) / fs
+    y = sum(np.exp(-0.5 * ((t - tb) / 0.010) ** 2) for tb in jumbled)  # AF-like: narrow beats, random RR
+    irregular = ecg_beat_features(y, np.round(jumbled * fs).astype(np.int64), fs=fs).features[10:, _IRREGULARITY]
+    assert regular.max() < 0.06
+    assert irregular.min() > 0.15
 
 
 def test_a_beat_is_final_only_once_the_next_beat_is_known(ecg360):

@@ -4,12 +4,13 @@ Inference uses onnxruntime only. The model file ``models/beat_classifier.onnx`` 
 ``models/beat_classifier.json`` holding the feature names it was trained on, the classes of its outputs
 and the per-class decision weights tuned by patient-wise cross-validation inside DS1.
 
-Two stages decide a beat's class. The main model (LightGBM on all beat features) gives N, S, V, F
-probabilities; a beat it calls V or F keeps that label. A beat it calls N or S goes to the SVEB stage
-(sidecar key ``sveb_stage``; its own small ONNX file): a logistic regression on the beat's RR timing
-relative to the patient's own rhythm only (log RR ratios), which decides S when its probability exceeds
-the tuned threshold, else N. Timing normalised to the patient's rhythm carries over between patients,
-raw morphology learned from DS1's few SVEB patients does not (de Chazal 2004; Llamedo & Martinez 2011).
+Two stages decide a beat's class. The main model (LightGBM on the beat features named by the sidecar's
+``main_features``) gives N, S, V, F probabilities; a beat it calls V or F keeps that label. A beat it
+calls N or S goes to the SVEB stage (sidecar key ``sveb_stage``; its own small ONNX file): a model of
+the beat's RR timing relative to the patient's own rhythm (log RR ratios) and of how irregular that
+rhythm is, with no morphology, which decides S when its probability exceeds the tuned threshold, else N.
+Timing normalised to the patient's rhythm carries over between patients, raw morphology learned from
+DS1's few SVEB patients does not (de Chazal 2004; Llamedo & Martinez 2011).
 
 References
 ----------
@@ -36,9 +37,10 @@ from cardiowatch.errors import ModelError
 logger = logging.getLogger(__name__)
 
 #: Format version of the sidecar json; bump when the features or the decision rule change.
-#: 2: optional ``sveb_stage``; version 1 sidecars (no SVEB stage) still load.
-MODEL_FORMAT_VERSION = 2
-_READABLE_FORMAT_VERSIONS = (1, 2)
+#: 2: optional ``sveb_stage``; 3: ``main_features`` (the main model reads a subset of the row) and the
+#: stage's ``plain_features`` (inputs taken as they are). Older sidecars still load.
+MODEL_FORMAT_VERSION = 3
+_READABLE_FORMAT_VERSIONS = (1, 2, 3)
 #: Ratios are clipped to this range before their logarithm (the SVEB stage's inputs).
 SVEB_RATIO_CLIP: tuple[float, float] = (0.05, 20.0)
 #: Where the shipped model lives (repository root / models).
@@ -52,13 +54,16 @@ def sidecar_path(model_path: Path) -> Path:
     return Path(model_path).with_suffix(".json")
 
 
-def sveb_stage_inputs(features: np.ndarray, columns: list[int] | np.ndarray) -> np.ndarray:
-    """Inputs of the SVEB stage: the log of the chosen RR-ratio columns, clipped to `SVEB_RATIO_CLIP`.
+def sveb_stage_inputs(features: np.ndarray, columns: list[int] | np.ndarray,
+                      plain_columns: list[int] | np.ndarray = ()) -> np.ndarray:
+    """Inputs of the SVEB stage: the log of the RR-ratio ``columns``, clipped to `SVEB_RATIO_CLIP`, then
+    the ``plain_columns`` as they are.
 
-    Non-finite ratios (no previous beat yet) become 0, i.e. a ratio of 1 ("on time").
+    Non-finite values (no previous beat yet) become 0: a ratio of 1 ("on time"), no irregularity.
     """
-    x = np.asarray(features, dtype=np.float64)[:, np.asarray(columns, dtype=np.int64)]
-    out = np.log(np.clip(x, *SVEB_RATIO_CLIP))
+    x = np.asarray(features, dtype=np.float64)
+    ratios = np.log(np.clip(x[:, np.asarray(columns, dtype=np.int64)], *SVEB_RATIO_CLIP))
+    out = np.hstack([ratios, x[:, np.asarray(plain_columns, dtype=np.int64)]])
     return np.where(np.isfinite(out), out, 0.0).astype(np.float32)
 
 
@@ -101,6 +106,10 @@ class BeatClassifier:
                              f"expected one of {_READABLE_FORMAT_VERSIONS}")
         if tuple(meta.get("feature_names", ())) != FEATURE_NAMES:
             raise ModelError(f"{meta_path}: model was trained on other features than this code computes")
+        try:
+            self._main_columns = [FEATURE_NAMES.index(n) for n in meta.get("main_features", FEATURE_NAMES)]
+        except ValueError as exc:
+            raise ModelError(f"{meta_path}: bad main_features: {exc}") from exc
         self.classes: tuple[str, ...] = tuple(meta["classes"])
         if not set(self.classes) <= set(AAMI_CLASSES):
             raise ModelError(f"{meta_path}: classes {self.classes} are not AAMI classes {AAMI_CLASSES}")
@@ -117,6 +126,7 @@ class BeatClassifier:
         if stage is not None:
             try:
                 self._sveb_columns = [FEATURE_NAMES.index(n) for n in stage["features"]]
+                self._sveb_plain_columns = [FEATURE_NAMES.index(n) for n in stage.get("plain_features", ())]
                 self.sveb_threshold = float(stage["threshold"])
                 sveb_path = self.path.parent / stage["model"]
             except (KeyError, TypeError, ValueError) as exc:
@@ -137,7 +147,8 @@ class BeatClassifier:
         out = np.full((len(x), len(self.classes)), np.nan)
         ok = np.all(np.isfinite(x), axis=1)
         if ok.any():
-            prob = self._session.run([self._prob_output], {self._input: x[ok].astype(np.float32)})[0]
+            main = x[ok][:, self._main_columns].astype(np.float32)
+            prob = self._session.run([self._prob_output], {self._input: main})[0]
             out[ok] = np.asarray(prob, dtype=np.float64)
         return out
 
@@ -148,8 +159,8 @@ class BeatClassifier:
         x = np.asarray(features, dtype=np.float64)
         if len(x) == 0:
             return np.zeros(0)
-        prob = self._sveb_session.run([self._sveb_output],
-                                      {self._sveb_input: sveb_stage_inputs(x, self._sveb_columns)})[0]
+        inputs = sveb_stage_inputs(x, self._sveb_columns, self._sveb_plain_columns)
+        prob = self._sveb_session.run([self._sveb_output], {self._sveb_input: inputs})[0]
         return np.asarray(prob, dtype=np.float64)[:, 1]
 
     def decide(self, prob: np.ndarray, sveb_prob: np.ndarray | None = None) -> np.ndarray:

@@ -10,7 +10,10 @@ Every beat gets a fixed-length vector, whatever the sampling rate:
   last beats' waveforms), so morphology is judged against this patient's own dominant beat;
 - template correlation, residual energy, relative amplitude and a QRS width estimate;
 - RR features: pre-RR, post-RR, local average RR (previous 10 beats), long-run average RR (previous
-  5 minutes) and their ratios, which carry most of the SVEB information across patients.
+  5 minutes) and their ratios, which carry most of the SVEB information across patients;
+- ``rr_irregularity``: how irregular the patient's recent rhythm is (median absolute change between
+  successive RR intervals over the previous `N_IRREGULAR_RR` beats, over their mean). A premature beat
+  means an ectopic beat in a regular rhythm, much less so in atrial fibrillation or flutter.
 
 Features of a beat are final once the next beat and the post-window are known; nothing later is used.
 
@@ -47,6 +50,8 @@ N_TEMPLATE_BEATS = 32
 #: Beats in the local average RR; span of the long-run average RR.
 N_LOCAL_RR = 10
 LONG_RR_S = 300.0
+#: RR intervals over which the rhythm's irregularity is measured (chosen by DS1 CV among 16, 32, 64).
+N_IRREGULAR_RR = 64
 #: Signal kept for beats that a detector reports late; beats older than this get NaN waveforms.
 RING_S = 10.0
 #: The QRS is searched for width within this distance of the peak.
@@ -61,7 +66,7 @@ _SHAPE_NAMES = ("template_corr", "qrs_corr", "p_corr", "residual_rms", "amplitud
 _RR_NAMES = (
     "pre_rr_s", "post_rr_s", "local_rr_s", "long_rr_s",
     "pre_over_local", "post_over_pre", "pre_over_long", "post_over_long", "local_over_long",
-    "pre_over_local_median",
+    "pre_over_local_median", "rr_irregularity",
 )
 #: Column names of the feature matrix, in order.
 FEATURE_NAMES: tuple[str, ...] = _WAVE_NAMES + _DIFF_NAMES + _SHAPE_NAMES + _RR_NAMES
@@ -151,6 +156,7 @@ class BeatFeatureExtractor:
         self.windowed_: deque[_WindowedBeat] = deque()  # beats waiting for the next beat
         self.prev_peak_: int | None = None
         self.rr_recent_: deque[float] = deque(maxlen=N_LOCAL_RR)
+        self.rr_irregular_: deque[float] = deque(maxlen=N_IRREGULAR_RR)
         self.rr_long_: deque[tuple[int, float]] = deque()
         self.rr_long_sum_ = 0.0
         self.ptp_recent_: deque[float] = deque(maxlen=N_SCALE_BEATS)
@@ -260,7 +266,7 @@ class BeatFeatureExtractor:
         rr = np.array([
             pre, post, local, long_run,
             _ratio(pre, local), _ratio(post, pre), _ratio(pre, long_run), _ratio(post, long_run),
-            _ratio(local, long_run), _ratio(pre, local_median),
+            _ratio(local, long_run), _ratio(pre, local_median), self._rr_irregularity(),
         ])
         # Morphology against the patient's own running scale and template.
         if np.isfinite(cur.ptp) and cur.ptp > 0:
@@ -286,6 +292,7 @@ class BeatFeatureExtractor:
         if self.prev_peak_ is not None:
             rr_now = (cur.peak - self.prev_peak_) / fs
             self.rr_recent_.append(rr_now)
+            self.rr_irregular_.append(rr_now)
             self.rr_long_.append((cur.peak, rr_now))
             self.rr_long_sum_ += rr_now
             horizon = cur.peak - LONG_RR_S * fs
@@ -293,6 +300,13 @@ class BeatFeatureExtractor:
                 self.rr_long_sum_ -= self.rr_long_.popleft()[1]
         self.prev_peak_ = cur.peak
         return np.concatenate([wave, diff, shape, rr])
+
+    def _rr_irregularity(self) -> float:
+        """Median |successive RR change| over the mean RR of the previous intervals; 0 before two."""
+        if len(self.rr_irregular_) < 2:
+            return 0.0
+        rr = np.asarray(self.rr_irregular_)
+        return float(np.median(np.abs(np.diff(rr))) / np.mean(rr))
 
     def _qrs_width_s(self, wave: np.ndarray) -> float:
         """Time the waveform stays above half its peak |amplitude| within +-QRS_HALF_S of the peak."""

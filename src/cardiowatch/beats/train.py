@@ -5,13 +5,13 @@ Recipe, all on DS1 (de Chazal 2004) -- DS2 is never read here:
 1. features of every reference beat of each DS1 record, computed by the same streaming stage the live
    system runs (`cardiowatch.beats.features.ecg_beat_features`);
 2. a LightGBM multi-class model (N, S, V, F; Q has 8 beats in DS1 and is left to the "unclassifiable"
-   rule) with class-balanced sample weights;
+   rule) on `MAIN_FEATURES` with class-balanced sample weights;
 3. patient-wise 5-fold cross-validation (folds grouped by record) gives out-of-fold probabilities,
    on which per-class decision weights are tuned to maximise F1(SVEB) + F1(VEB);
-4. the SVEB stage (v2): a logistic regression S-vs-N on the log RR ratios `SVEB_FEATURES` (N and S beats
-   only, balanced class weights), cross-validated on the same folds; its threshold is tuned on the
-   out-of-fold probabilities to maximise F1(SVEB) of the combined decision (see
-   `cardiowatch.beats.classifier`);
+4. the SVEB stage (v3): a small LightGBM S-vs-N on the log RR ratios `SVEB_FEATURES` and the rhythm's
+   irregularity `SVEB_PLAIN_FEATURES` (N and S beats only, balanced class weights), cross-validated on
+   the same folds; its threshold is tuned on the out-of-fold probabilities to maximise F1(SVEB) of the
+   combined decision (see `cardiowatch.beats.classifier`);
 5. both models are fitted on all of DS1 and exported to ONNX with a json sidecar.
 
 Seeds are fixed and LightGBM runs deterministically, so `cardiowatch train` reproduces the shipped model.
@@ -61,12 +61,28 @@ LGBM_PARAMS: dict[str, object] = {
 }
 #: Decision weights searched for S, V and F (N stays 1).
 WEIGHT_GRID = np.round(np.geomspace(0.1, 100.0, 31), 4)
-#: Inputs of the SVEB stage: RR timing relative to the patient's own rhythm (chosen by DS1 CV: adding
-#: the P-wave or QRS template correlations lowered the CV F1(S) of the stage).
+#: Inputs of the SVEB stage, chosen by DS1 CV (`benchmarks/beat_sveb_options.py`): RR timing relative to
+#: the patient's own rhythm, as log ratios, and how irregular that rhythm is, as it is (adding the P-wave
+#: or QRS template correlations lowered the CV F1(S) of the stage).
 SVEB_FEATURES: tuple[str, ...] = ("pre_over_local", "post_over_pre", "pre_over_long", "post_over_long",
                                   "local_over_long", "pre_over_local_median")
-#: Inverse regularisation strength of the SVEB stage's logistic regression (DS1 CV: 0.01-1 all alike).
-SVEB_C = 1.0
+SVEB_PLAIN_FEATURES: tuple[str, ...] = ("rr_irregularity",)
+#: The main model reads the v1 features only, so its V and F decisions stay v1's.
+MAIN_FEATURES: tuple[str, ...] = tuple(n for n in FEATURE_NAMES if n not in SVEB_PLAIN_FEATURES)
+#: The SVEB stage: a small LightGBM, so that prematurity can count for less in an irregular rhythm (an
+#: interaction a logistic regression cannot draw); settings chosen by the DS1 CV of the two-stage decision.
+SVEB_LGBM_PARAMS: dict[str, object] = {
+    "objective": "binary",
+    "n_estimators": 100,
+    "learning_rate": 0.05,
+    "num_leaves": 4,
+    "min_child_samples": 200,
+    "reg_lambda": 10.0,
+    "class_weight": "balanced",
+    "deterministic": True,
+    "force_row_wise": True,
+    "verbose": -1,
+}
 SVEB_ONNX_GRAPH_NAME = "cardiowatch_sveb_stage"
 #: Thresholds searched for the SVEB stage.
 SVEB_THRESHOLD_GRID = np.round(np.linspace(0.30, 0.99, 70), 2)
@@ -119,19 +135,25 @@ def _balanced_weights(y: np.ndarray) -> np.ndarray:
     return np.sqrt(per_class[y])  # full inverse-frequency weights over-fit the few S records
 
 
+def main_columns() -> list[int]:
+    """Columns of `MAIN_FEATURES` in the feature matrix."""
+    return [FEATURE_NAMES.index(n) for n in MAIN_FEATURES]
+
+
 def fit_model(x: np.ndarray, y: np.ndarray, *, seed: int = SEED, n_jobs: int = 2, params: dict | None = None):
-    """Fit the LightGBM classifier on rows with a model class (Q rows dropped)."""
+    """Fit the LightGBM classifier on the `MAIN_FEATURES` of full feature rows with a model class (Q rows
+    dropped)."""
     import lightgbm as lgb
 
     keep = y >= 0
     model = lgb.LGBMClassifier(**{**LGBM_PARAMS, **(params or {})}, random_state=seed, n_jobs=n_jobs)
-    model.fit(x[keep], y[keep], sample_weight=_balanced_weights(y[keep]))
+    model.fit(x[keep][:, main_columns()], y[keep], sample_weight=_balanced_weights(y[keep]))
     return model
 
 
 def _full_proba(model, x: np.ndarray) -> np.ndarray:
     prob = np.zeros((len(x), len(MODEL_CLASSES)))
-    prob[:, model.classes_] = model.predict_proba(x)
+    prob[:, model.classes_] = model.predict_proba(x[:, main_columns()])
     return prob
 
 
@@ -195,40 +217,41 @@ def tune_class_weights(y: np.ndarray, prob: np.ndarray) -> np.ndarray:
     return w
 
 
-def sveb_columns() -> list[int]:
-    """Columns of `SVEB_FEATURES` in the feature matrix."""
-    return [FEATURE_NAMES.index(n) for n in SVEB_FEATURES]
+def sveb_inputs(x: np.ndarray) -> np.ndarray:
+    """The SVEB stage's inputs (`SVEB_FEATURES` as log ratios, then `SVEB_PLAIN_FEATURES`) of full rows."""
+    return sveb_stage_inputs(x, [FEATURE_NAMES.index(n) for n in SVEB_FEATURES],
+                             [FEATURE_NAMES.index(n) for n in SVEB_PLAIN_FEATURES])
 
 
-def fit_sveb_model(x: np.ndarray, y: np.ndarray, *, c: float = SVEB_C):
-    """Fit the SVEB stage (standardised logistic regression, balanced weights) on the N and S rows of ``x``.
+def fit_sveb_model(x: np.ndarray, y: np.ndarray, *, seed: int = SEED, params: dict | None = None):
+    """Fit the SVEB stage (small LightGBM, balanced class weights) on the N and S rows of ``x``.
 
     Parameters
     ----------
     x : ndarray
-        Full feature rows (`FEATURE_NAMES`); the stage takes `SVEB_FEATURES` from them.
+        Full feature rows (`FEATURE_NAMES`); the stage takes its inputs from them (`sveb_inputs`).
     y : ndarray
         Class index into `MODEL_CLASSES` (-1: Q) per row.
+    params : dict or None
+        Overrides of `SVEB_LGBM_PARAMS` (tests on small generated data).
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    import lightgbm as lgb
 
     n, s = MODEL_CLASSES.index("N"), MODEL_CLASSES.index("S")
     keep = (y == n) | (y == s)
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=2000))
-    model.fit(sveb_stage_inputs(x[keep], sveb_columns()), (y[keep] == s).astype(np.int64))
+    model = lgb.LGBMClassifier(**{**SVEB_LGBM_PARAMS, **(params or {})}, random_state=seed, n_jobs=1)
+    model.fit(sveb_inputs(x[keep]), (y[keep] == s).astype(np.int64))
     return model
 
 
-def cross_val_sveb(ds: BeatDataset, *, n_folds: int = N_FOLDS, seed: int = SEED, c: float = SVEB_C) -> np.ndarray:
+def cross_val_sveb(ds: BeatDataset, *, n_folds: int = N_FOLDS, seed: int = SEED) -> np.ndarray:
     """Out-of-fold SVEB-stage probabilities of S, same record-grouped folds as `cross_val_proba`."""
     fold = record_folds(ds.record, n_folds=n_folds, seed=seed)
     oof = np.zeros(len(ds.label))
     for k in range(n_folds):
         test = fold == k
-        model = fit_sveb_model(ds.features[~test], ds.label[~test], c=c)
-        oof[test] = model.predict_proba(sveb_stage_inputs(ds.features[test], sveb_columns()))[:, 1]
+        model = fit_sveb_model(ds.features[~test], ds.label[~test], seed=seed)
+        oof[test] = model.predict_proba(sveb_inputs(ds.features[test]))[:, 1]
     return oof
 
 
@@ -255,11 +278,12 @@ def tune_sveb_threshold(y: np.ndarray, prob: np.ndarray, weights: np.ndarray, sv
 
 def export_sveb_onnx(model, path: Path) -> None:
     """Write the SVEB stage as ONNX (probabilities as a plain tensor)."""
-    from skl2onnx import convert_sklearn
-    from skl2onnx.common.data_types import FloatTensorType
+    import onnxmltools
+    from onnxmltools.convert.common.data_types import FloatTensorType
 
-    onx = convert_sklearn(model, initial_types=[("rr_ratios", FloatTensorType([None, len(SVEB_FEATURES)]))],
-                          options={id(model): {"zipmap": False}}, target_opset=15)
+    n_inputs = len(SVEB_FEATURES) + len(SVEB_PLAIN_FEATURES)
+    onx = onnxmltools.convert_lightgbm(model, initial_types=[("rr_timing", FloatTensorType([None, n_inputs]))],
+                                       zipmap=False, target_opset=15)
     onx.graph.name = SVEB_ONNX_GRAPH_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(onx.SerializeToString())
@@ -271,7 +295,7 @@ def export_onnx(model, path: Path, *, meta: dict) -> None:
     from onnxmltools.convert.common.data_types import FloatTensorType
 
     onx = onnxmltools.convert_lightgbm(
-        model, initial_types=[("features", FloatTensorType([None, len(FEATURE_NAMES)]))],
+        model, initial_types=[("features", FloatTensorType([None, len(MAIN_FEATURES)]))],
         zipmap=False, target_opset=15,
     )
     onx.graph.name = ONNX_GRAPH_NAME  # the converter draws a random name; fix it so retraining is byte-identical
@@ -306,8 +330,10 @@ def train_beat_classifier(
         "classes": list(MODEL_CLASSES),
         "class_weights": [float(v) for v in weights],
         "feature_names": list(FEATURE_NAMES),
-        "sveb_stage": {"model": sveb_file.name, "features": list(SVEB_FEATURES), "threshold": threshold,
-                       "C": SVEB_C},
+        "main_features": list(MAIN_FEATURES),
+        "sveb_stage": {"model": sveb_file.name, "features": list(SVEB_FEATURES),
+                       "plain_features": list(SVEB_PLAIN_FEATURES), "threshold": threshold,
+                       "lgbm_params": SVEB_LGBM_PARAMS},
         "training": {
             "database": database, "records": list(records), "n_beats": int(np.sum(ds.label >= 0)),
             "class_counts": {c: int(np.sum(ds.label == i)) for i, c in enumerate(MODEL_CLASSES)},
@@ -339,7 +365,7 @@ def leaky_random_split(
     sveb_prob = None
     if sveb_threshold is not None:
         sveb = fit_sveb_model(ds.features[train], ds.label[train])
-        sveb_prob = sveb.predict_proba(sveb_stage_inputs(ds.features[test], sveb_columns()))[:, 1]
+        sveb_prob = sveb.predict_proba(sveb_inputs(ds.features[test]))[:, 1]
     pred = combined_labels(prob, np.asarray(class_weights, dtype=float), sveb_prob, sveb_threshold)
     return {
         "protocol": "LEAKY random 50/50 beat split (same patients in train and test; optimistic)",
