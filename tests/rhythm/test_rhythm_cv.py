@@ -63,7 +63,7 @@ def test_replay_confirms_and_ends_af_by_run_lengths() -> None:
 def test_folds_are_by_record_and_balanced_per_database() -> None:
     def rec(db: str) -> CvRecord:
         return CvRecord("x", db, FS, np.arange(3), np.zeros(3, bool), np.ones(3, bool), np.zeros((3, 11)),
-                        np.ones(3, bool), np.zeros(3, np.int8))
+                        np.ones(3, bool), np.zeros(3, np.int8), np.zeros(3, bool))
 
     fold = fold_of([rec("ltafdb")] * 12 + [rec("nsrdb")] * 7, n_folds=5)
     assert np.bincount(fold[:12]).tolist() == [3, 3, 2, 2, 2]
@@ -74,9 +74,9 @@ def test_score_setting_counts_false_episodes_on_normal_records_only(rng) -> None
     beats, truth = _series(rng)
     n = len(beats)
     af_rec = CvRecord("a", "ltafdb", FS, beats, truth, np.ones(n, bool), np.zeros((n, 11)), np.ones(n, bool),
-                      np.zeros(n, np.int8))
+                      np.zeros(n, np.int8), np.zeros(n, bool))
     nsr_rec = CvRecord("b", "nsrdb", FS, beats, np.zeros(n, bool), np.ones(n, bool), np.zeros((n, 11)),
-                       np.ones(n, bool), np.zeros(n, np.int8))
+                       np.ones(n, bool), np.zeros(n, np.int8), np.zeros(n, bool))
     perfect = truth.astype(np.float32)
     res = score_setting([af_rec, nsr_rec], [perfect, perfect], threshold_af=0.5, min_af_beats=16,
                         min_exit_beats=16, lookahead=16)

@@ -13,7 +13,7 @@ from cardiowatch.rhythm.model import load_af_model
 from cardiowatch.rhythm.summary import analyze_rhythm, episodes_to_annotations
 from cardiowatch.rhythm.tracker import RhythmTracker
 
-from rhythm_synthetic import FS, beats_from_rr, sinus_rr
+from rhythm_synthetic import FS, af_rr, beats_from_rr, sinus_rr
 
 
 def _run(beats, labels=None, cuts=None, **kw):
@@ -76,20 +76,25 @@ class _RecordingTracker(RhythmTracker):
         super().reset()
         self.probs_: list[np.ndarray] = []
 
-    def _candidates(self, ctx, n, prob, rate):
+    def _candidates(self, ctx, rr_ctx, n, prob, rate):
         self.probs_.append(np.array(prob))
-        return super()._candidates(ctx, n, prob, rate)
+        return super()._candidates(ctx, rr_ctx, n, prob, rate)
 
 
+@pytest.mark.parametrize("with_classes", [False, True])
 @pytest.mark.parametrize("chunk", [1, 37, 10_000])
-def test_tracker_uses_the_same_windows_as_the_training_features(sinus_af_sinus, chunk) -> None:
+def test_tracker_uses_the_same_windows_as_the_training_features(sinus_af_sinus, chunk, with_classes) -> None:
     beats, _, _ = sinus_af_sinus
+    # with classes, the intervals around ventricular beats are left out of the windows on both sides
+    labels = np.where(np.arange(len(beats)) % 13 == 5, "V", "N").astype(object) if with_classes else None
     model = load_af_model()
-    features, _, decided = af_beat_features(beats, fs=FS, window=model.window, lookahead=model.lookahead)
+    features, _, decided = af_beat_features(beats, fs=FS, window=model.window, lookahead=model.lookahead,
+                                            label=labels)
     tracker = _RecordingTracker(fs=FS)
     tracker.reset()
     for i in range(0, len(beats), chunk):
-        tracker.process(beats[i : i + chunk])
+        tracker.process(beats[i : i + chunk], None if labels is None else labels[i : i + chunk])
+    assert tracker.n_ectopic_rr_ == (2 * int((labels == "V").sum()) if with_classes else 0)
     streamed = np.concatenate(tracker.probs_)
     n = int(decided.sum())
     assert len(streamed) == n  # the undecided tail waits for flush
@@ -120,6 +125,40 @@ def test_ventricular_couplet_run_and_vt_are_reported(rng) -> None:
     kinds = [(e.kind, e.n_beats) for e in tracker.events()]
     assert kinds == [("COUPLET", 2), ("VRUN", 6)]
     assert "VT" in [e.rhythm for e in tracker.episodes()]
+
+
+def test_a_ventricular_run_inside_af_interrupts_it_briefly(rng) -> None:
+    rr = np.r_[sinus_rr(rng, 150), af_rr(rng, 600), sinus_rr(rng, 200)]
+    labels = np.full(len(rr), "N", dtype=object)
+    labels[450:455] = "V"
+    rr[451:455] = 0.45  # 133 bpm: VT
+    tracker, _ = _run(beats_from_rr(rr), labels)
+    assert [e.rhythm for e in tracker.episodes()] == ["N", "AFIB", "VT", "AFIB", "N"]
+    back = [c for c in tracker.changes() if c.rhythm == "AFIB"][1]
+    beats = beats_from_rr(rr)
+    # AF resumes at the first beat after the run, confirmed within a few beats plus the look-ahead
+    assert back.sample == beats[455]
+    assert back.detected_sample <= beats[455 + 8 + load_af_model().lookahead + 2]
+
+
+def test_intervals_around_ventricular_beats_are_left_out_of_the_af_windows(rng) -> None:
+    rr = sinus_rr(rng, 800)
+    ectopic = np.arange(20, 780, 4)  # frequent PVCs with varying coupling and full compensatory pauses
+    coupling = rng.uniform(0.45, 0.85, len(ectopic))
+    base = rr[ectopic].copy()
+    rr[ectopic], rr[ectopic + 1] = base * coupling, base * (2 - coupling)
+    labels = np.full(len(rr), "N", dtype=object)
+    labels[ectopic] = "V"
+    probs = {}
+    for name, lab in (("classes", labels), ("intervals", None)):
+        tracker = _RecordingTracker(fs=FS)
+        tracker.process(beats_from_rr(rr), lab)
+        tracker.flush()
+        probs[name] = np.concatenate(tracker.probs_)
+        assert tracker.n_ectopic_rr_ == (2 * len(ectopic) if lab is not None else 0)
+    # from intervals alone such ectopy looks irregular; with classes the windows hold sinus intervals only
+    assert probs["intervals"].max() > 0.5
+    assert probs["classes"].max() < 0.3
 
 
 def test_bigeminy_is_reported_from_beat_classes(rng) -> None:

@@ -11,7 +11,8 @@ Definitions
   reference non-AF beats; gross (pooled over records).
 - False AF episodes per 24 h: AF episodes detected on nsr2db (normal sinus rhythm throughout) per 24 h
   of recording.
-- Onset delay: for every reference AF episode that starts after the record's first beat, the time from
+- Onset delay: for every reference AF episode that starts after the record's first beat and not right after
+  a ventricular rhythm (``(VT``, ``(IVR``: there AF resumes after a ventricular run, it does not begin), the time from
   its first beat to the moment the tracker *reported* AF (``RhythmChange.detected_sample``, which includes
   the look-ahead and confirmation), taking the first detected AF episode that overlaps it (0 when the
   tracker was still in AF from before). Episodes with no overlapping detection count as missed. The
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 #: Reference rhythms counted as AF (flutter is grouped with fibrillation).
 AF_RHYTHMS: frozenset[str] = frozenset({"AFIB", "AFL"})
+#: Reference rhythms after which AF resumes rather than begins (not counted as AF onsets).
+VENTRICULAR_RHYTHMS: frozenset[str] = frozenset({"VT", "IVR"})
 #: Default PPG timing error (s) and missed-pulse share for the perturbed evaluation.
 DEFAULT_JITTER_S = 0.010
 DEFAULT_MISS_RATE = 0.02
@@ -116,6 +119,12 @@ class AfScore:
     missed_onsets: int = 0
     delays_s: list[float] = field(default_factory=list)
     fresh_delays_s: list[float] = field(default_factory=list)  #: onsets the tracker was not already in AF at
+
+    def __add__(self, other: "AfScore") -> "AfScore":
+        return AfScore(self.tp + other.tp, self.fn + other.fn, self.tn + other.tn, self.fp + other.fp,
+                       self.hours + other.hours, self.af_episodes + other.af_episodes,
+                       self.onsets + other.onsets, self.missed_onsets + other.missed_onsets,
+                       self.delays_s + other.delays_s, self.fresh_delays_s + other.fresh_delays_s)
 
     @property
     def sensitivity(self) -> float:
@@ -196,8 +205,8 @@ def score_record(
     det = [(c.sample, end, c.detected_sample) for (_, c), end in zip(af_changes, ends)]
     starts, stops = _af_runs(ref_all_af)
     for i0, i1 in zip(starts, stops):
-        if i0 == 0:
-            continue  # onset before the recording started: no delay to measure
+        if i0 == 0 or record.rhythm[i0 - 1] in VENTRICULAR_RHYTHMS:
+            continue  # onset before the recording started, or AF resuming after a ventricular run
         t0, t1 = int(record.sample[i0]), int(record.sample[i1 - 1])
         score.onsets += 1
         hit = next((d for d in det if d[0] <= t1 and d[1] > t0), None)
@@ -211,20 +220,8 @@ def score_record(
 
 
 def score_records(records, *, model: AfModel, **kwargs) -> AfScore:
-    total = AfScore()
-    for rec in records:
-        s = score_record(rec, model=model, **kwargs)
-        total.tp += s.tp
-        total.fn += s.fn
-        total.tn += s.tn
-        total.fp += s.fp
-        total.hours += s.hours
-        total.af_episodes += s.af_episodes
-        total.onsets += s.onsets
-        total.missed_onsets += s.missed_onsets
-        total.delays_s += s.delays_s
-        total.fresh_delays_s += s.fresh_delays_s
-    return total
+    """`score_record` summed over ``records``."""
+    return sum((score_record(rec, model=model, **kwargs) for rec in records), AfScore())
 
 
 def evaluate_af(

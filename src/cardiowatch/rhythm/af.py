@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cardiowatch.rhythm.intervals import local_rate_bpm, rr_intervals, rr_window_features
+from cardiowatch.rhythm.intervals import ectopic_intervals, local_rate_bpm, rr_intervals, rr_window_features
 
 
 def window_end(valid: np.ndarray, *, window: int, lookahead: int, n_valid_before: int = 0) -> np.ndarray:
@@ -28,7 +28,7 @@ def window_end(valid: np.ndarray, *, window: int, lookahead: int, n_valid_before
 
 
 def af_beat_features(
-    sample: np.ndarray, *, fs: float, window: int, lookahead: int
+    sample: np.ndarray, *, fs: float, window: int, lookahead: int, label: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, local rate and decidability of every beat of a whole record.
 
@@ -40,6 +40,9 @@ def af_beat_features(
         Sampling rate of ``sample`` (Hz).
     window, lookahead : int
         Decision window length and look-ahead, in valid intervals (see the module docstring).
+    label : array of str, optional
+        AAMI class per beat (ECG): intervals touching a ventricular beat are left out, as
+        `RhythmTracker` does when it is given classes (`cardiowatch.rhythm.intervals.ECTOPIC_CLASSES`).
 
     Returns
     -------
@@ -58,6 +61,8 @@ def af_beat_features(
     (84, 60)
     """
     rr, valid = rr_intervals(sample, fs=fs)
+    if label is not None:
+        valid &= ~ectopic_intervals(label)
     rr_valid = rr[valid]
     table = rr_window_features(rr_valid, window=window)
     rates = local_rate_bpm(rr_valid, window=window)

@@ -26,6 +26,11 @@ from cardiowatch.errors import SignalError
 MIN_RR_S = 0.25
 #: Longest interval (s) used for irregularity features; longer ones are pauses (reported as events) or gaps.
 MAX_RR_S = 3.0
+#: Beat classes whose intervals are left out of the irregularity features when classes are known (ECG): a
+#: ventricular ectopic beat's short coupling interval and its compensatory pause say nothing about the
+#: atrial rhythm, and bigeminy or trigeminy would otherwise look irregular. Supraventricular (S) beats stay
+#: in: telling them from AF beats is what the intervals must do (and S calls from intervals would be circular).
+ECTOPIC_CLASSES: tuple[str, ...] = ("V",)
 
 #: Names of the columns `rr_window_features` returns, in order (the AF model's input).
 FEATURE_NAMES: tuple[str, ...] = (
@@ -88,6 +93,21 @@ def rr_intervals(sample: np.ndarray, *, fs: float, previous: int | None = None) 
     with np.errstate(invalid="ignore"):
         valid = (rr >= MIN_RR_S) & (rr <= MAX_RR_S)
     return rr, valid
+
+
+def ectopic_intervals(label: np.ndarray | list[str], *, previous_ectopic: bool = False) -> np.ndarray:
+    """Whether each interval (the one ending at beat ``i``, as `rr_intervals` orders them) starts or ends at
+    a beat of `ECTOPIC_CLASSES`.
+
+    ``previous_ectopic`` tells whether the beat before ``label[0]`` was one (streaming).
+
+    Examples
+    --------
+    >>> ectopic_intervals(["N", "N", "V", "N", "N"]).tolist()
+    [False, False, True, True, False]
+    """
+    ectopic = np.isin(np.asarray(label, dtype=object), ECTOPIC_CLASSES)
+    return ectopic | np.r_[previous_ectopic, ectopic[:-1]]
 
 
 def rr_window_features(rr_s: np.ndarray, *, window: int) -> np.ndarray:

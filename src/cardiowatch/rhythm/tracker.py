@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +39,13 @@ import numpy as np
 from cardiowatch._checks import check_fs
 from cardiowatch.errors import SignalError
 from cardiowatch.rhythm.af import window_end
-from cardiowatch.rhythm.intervals import local_rate_bpm, rr_intervals, rr_window_features
+from cardiowatch.rhythm.intervals import (
+    ECTOPIC_CLASSES,
+    ectopic_intervals,
+    local_rate_bpm,
+    rr_intervals,
+    rr_window_features,
+)
 from cardiowatch.rhythm.model import AfModel, load_af_model
 
 logger = logging.getLogger(__name__)
@@ -130,7 +137,8 @@ class RhythmTracker:
     is confirmed after it lasted its minimum number of beats, then dated back to its first beat.
     Feeding a record in any split gives the same output as feeding it whole.
     Implausible intervals (< 0.25 s or > 3 s, see `cardiowatch.rhythm.intervals`) are excluded from the
-    AF features and counted in ``n_invalid_rr_``; NaN, negative or non-increasing beat times are dropped
+    AF features and counted in ``n_invalid_rr_``; with beat classes, so are the intervals before and after
+    each ventricular beat (``n_ectopic_rr_``, see `cardiowatch.rhythm.intervals.ECTOPIC_CLASSES`); NaN, negative or non-increasing beat times are dropped
     and counted in ``n_dropped_``.
 
     Examples
@@ -183,6 +191,8 @@ class RhythmTracker:
         self.n_beats_ = 0
         self.n_valid_ = 0
         self.n_invalid_rr_ = 0
+        self.n_ectopic_rr_ = 0
+        self.last_ectopic_ = False  # the last beat was ventricular (its next interval is left out too)
         self.n_dropped_ = 0
         self.rr_tail_ = np.empty(0)  # last valid intervals, up to window - 1
         self.q_first_end_ = w - 1  # window-end ordinal of q_prob_[0]
@@ -192,8 +202,11 @@ class RhythmTracker:
         self.p_sample_ = np.empty(0, dtype=np.int64)  # beats not decided yet
         self.p_label_ = np.empty(0, dtype=object)
         self.p_end_ = np.empty(0, dtype=np.int64)
+        self.p_rr_ = np.empty(0)  # interval ending at each undecided beat (s; NaN: unknown or implausible)
         self.hist_v_ = np.zeros(0, dtype=bool)  # is-V of the last decided beats (context)
+        self.hist_rr_ = np.empty(0)  # and their intervals
         self.current_: str | None = None
+        self.in_af_ = False  # AF, or a ventricular run that interrupted AF: the stay threshold applies
         self.cand_: str | None = None
         self.cand_start_ = 0
         self.cand_len_ = 0
@@ -256,7 +269,12 @@ class RhythmTracker:
         previous = None if self.gap_ else self.last_sample_
         self.gap_ = False
         rr, valid = rr_intervals(s, fs=self.fs_, previous=previous)
+        plausible = valid.copy()
         self.n_invalid_rr_ += int((~valid[1:] if previous is None else ~valid).sum())
+        ectopic = ectopic_intervals(lab, previous_ectopic=self.last_ectopic_)
+        self.n_ectopic_rr_ += int((valid & ectopic).sum())
+        valid &= ~ectopic
+        self.last_ectopic_ = lab[-1] in ECTOPIC_CLASSES
         out += self._pause_events(s, rr)
         out += self._ventricular_events(s, lab)
         w, h = self.model_.window, self.model_.lookahead
@@ -265,6 +283,7 @@ class RhythmTracker:
         self.p_sample_ = np.r_[self.p_sample_, s]
         self.p_label_ = np.r_[self.p_label_, lab]
         self.p_end_ = np.r_[self.p_end_, end]
+        self.p_rr_ = np.r_[self.p_rr_, np.where(plausible, rr, np.nan)]
         self.last_sample_ = int(s[-1])
         self.n_beats_ += len(s)
         n_ready = int(np.searchsorted(self.p_end_, self.n_valid_, side="left"))
@@ -403,23 +422,36 @@ class RhythmTracker:
         is_v = np.asarray(self.p_label_ == "V", dtype=bool)
         ctx = np.r_[np.zeros(_CONTEXT - len(self.hist_v_), dtype=bool), self.hist_v_, is_v,
                     np.zeros(_CONTEXT, dtype=bool)]
-        enter, stay = self._candidates(ctx, n, prob, rate)
+        rr_ctx = np.r_[np.full(_CONTEXT - len(self.hist_rr_), np.nan), self.hist_rr_, self.p_rr_,
+                       np.full(_CONTEXT, np.nan)]
+        enter, stay = self._candidates(ctx, rr_ctx, n, prob, rate)
         out = self._smooth(enter, stay, self.p_sample_[:n], avail)
         self.hist_v_ = np.r_[self.hist_v_, is_v[:n]][-_CONTEXT:]
+        self.hist_rr_ = np.r_[self.hist_rr_, self.p_rr_[:n]][-_CONTEXT:]
+        self.p_rr_ = self.p_rr_[n:]
         self.p_sample_ = self.p_sample_[n:]
         self.p_label_ = self.p_label_[n:]
         self.p_end_ = self.p_end_[n:]
         return out
 
-    def _candidates(self, ctx: np.ndarray, n: int, prob: np.ndarray,
+    def _candidates(self, ctx: np.ndarray, rr_ctx: np.ndarray, n: int, prob: np.ndarray,
                     rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate rhythm of each beat outside AF and once in AF (they differ only in the AF threshold)."""
+        """Candidate rhythm of each beat outside AF and once in AF (they differ only in the AF threshold).
+
+        ``ctx`` and ``rr_ctx`` hold is-V and the interval of the decided context beats, the ``n`` beats and
+        padding after them. The window ``rate`` leaves ventricular intervals out (it is the underlying
+        rhythm's), so a ventricular run's own rate is the median interval ending at V beats within two
+        beats of each beat."""
         p = np.arange(n) + _CONTEXT
 
         def v(offset: int) -> np.ndarray:
             return ctx[p + offset]
 
         vrun = (v(-2) & v(-1) & v(0)) | (v(-1) & v(0) & v(1)) | (v(0) & v(1) & v(2))
+        near_v_rr = np.column_stack([np.where(v(k), rr_ctx[p + k], np.nan) for k in range(-2, 3)])
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: beats outside any run
+            vrun_fast = 60.0 / np.nanmedian(near_v_rr, axis=1) > self.tachy_bpm
         bigeminy = np.ones(n, dtype=bool)
         for k in range(-3, 3):
             bigeminy &= v(k) != v(k + 1)
@@ -432,7 +464,7 @@ class RhythmTracker:
         def codes(threshold: float) -> np.ndarray:
             af = prob >= np.float32(threshold)
             return np.select(
-                [vrun & fast, vrun, bigeminy, trigeminy, af, slow, fast],
+                [vrun & vrun_fast, vrun, bigeminy, trigeminy, af, slow, fast],
                 ["VT", "IVR", "B", "T", "AFIB", "SBR", "SVTA"],
                 default="N",
             ).astype(object)
@@ -443,15 +475,16 @@ class RhythmTracker:
 
     def _need(self, code: str) -> int:
         m = self.model_
-        if code == "AFIB":
-            return m.min_af_beats
-        if self.current_ == "AFIB" and code not in ("VT", "IVR"):
+        if code == "AFIB":  # back to AF after a ventricular run inside it: as soon as any rhythm could return
+            return MIN_BEATS["N"] if self.in_af_ else m.min_af_beats
+        if self.in_af_ and code not in ("VT", "IVR"):
             return max(MIN_BEATS[code], m.min_exit_beats)
         return MIN_BEATS[code]
 
     def _smooth(self, enter: np.ndarray, stay: np.ndarray, sample: np.ndarray,
                 avail: np.ndarray) -> list[RhythmChange]:
-        """Confirm rhythms run by run: ``enter`` codes apply outside AF, ``stay`` codes in AF (hysteresis).
+        """Confirm rhythms run by run: ``enter`` codes apply outside AF, ``stay`` codes in AF and in a
+        ventricular run that interrupted AF (hysteresis).
 
         A beat that is AF in ``enter`` is AF in ``stay`` too, and a non-AF beat in ``stay`` has the same
         code in ``enter``, so switching code arrays where AF starts or ends never splits a candidate run.
@@ -461,7 +494,7 @@ class RhythmTracker:
         out = []
         j0 = 0
         while j0 < n:
-            codes = stay if self.current_ == "AFIB" else enter
+            codes = stay if self.in_af_ else enter
             b = bounds[id(codes)]
             j1 = int(b[np.searchsorted(b, j0, side="right")])
             length = j1 - j0
@@ -475,11 +508,13 @@ class RhythmTracker:
                 j_conf = j0 + max(need - (self.cand_len_ - length), 1) - 1
                 start = self.cand_start_ if self.current_ is not None else self.first_sample_
                 change = RhythmChange(int(start), str(code), int(avail[j_conf]))
-                was_af = self.current_ == "AFIB"
+                was_af = self.in_af_
+                # a ventricular run inside AF keeps the AF context: AF resumes after it on the stay threshold
+                self.in_af_ = code == "AFIB" or (code in ("VT", "IVR") and was_af)
                 self.current_ = code
                 self.changes_.append(change)
                 out.append(change)
-                if was_af != (code == "AFIB") and stay is not enter:  # the other code array from here on
+                if was_af != self.in_af_ and stay is not enter:  # the other code array from here on
                     self.cand_len_ -= j1 - j_conf - 1
                     j1 = j_conf + 1
             j0 = j1
