@@ -12,9 +12,16 @@ beats of one other candidate leave it, both dated back to the run's first beat. 
 Se >= `MIN_SENSITIVITY` and a median fresh-onset delay no longer than v1's on the same folds.
 The ltafdb test records and nsr2db are never read here.
 
+v3 keeps v2's forest and re-decides the tracker settings with `tracker_cv`: the whole `RhythmTracker` runs
+on the held-out records of each fold, with ECG beat classes (v3 leaves the intervals around ventricular
+beats out of the AF windows and lets AF resume right after a ventricular run inside it) and from intervals
+only, for every setting of `TRACKER_GRID`; `choose_tracker` takes the highest ltafdb Sp among settings
+that meet, out of fold, Se >= `MIN_SENSITIVITY`, the false-alarm target and the onset-delay target.
+
 Run::
 
-    python -m cardiowatch.rhythm.cv            # logs, writes models/rhythm_af.cv.json (about 15 min)
+    python -m cardiowatch.rhythm.cv            # v2 replay grid: models/rhythm_af.cv.json (about 15 min)
+    python -m cardiowatch.rhythm.cv --tracker  # v3: models/rhythm_af.cv_tracker.json (about 20 min)
 
 References
 ----------
@@ -34,7 +41,14 @@ from pathlib import Path
 
 import numpy as np
 
-from cardiowatch.evaluate.rhythm import AF_RHYTHMS, BeatRecord, load_beat_record
+from cardiowatch.evaluate.rhythm import (
+    AF_RHYTHMS,
+    VENTRICULAR_RHYTHMS,
+    AfScore,
+    BeatRecord,
+    load_beat_record,
+    score_record,
+)
 from cardiowatch.rhythm.af import af_beat_features
 from cardiowatch.rhythm.model import models_dir
 from cardiowatch.rhythm.splits import LTAFDB_TRAIN
@@ -65,23 +79,29 @@ class CvRecord:
     features: np.ndarray
     decided: np.ndarray
     rate_code: np.ndarray  #: tracker's non-AF candidate per beat: `RATE_N`, `RATE_SLOW` or `RATE_FAST`
+    after_ventricular: np.ndarray  #: the previous beat's reference rhythm is ventricular (AF there resumes)
 
     @property
     def hours(self) -> float:
         return float(self.sample[-1] - self.sample[0]) / self.fs / 3600.0
 
 
-def load_cv_records(*, window: int, lookahead: int, nsrdb_records: tuple[str, ...] | None = None) -> list[CvRecord]:
-    """Features of every beat of every training record (ltafdb training split and nsrdb)."""
+def load_training_beats(nsrdb_records: tuple[str, ...] | None = None) -> list[tuple[str, BeatRecord]]:
+    """(database, reference beats) of every training record: the ltafdb training split, then nsrdb."""
     from cardiowatch.data import list_records
 
     names = [("ltafdb", r) for r in LTAFDB_TRAIN] + [("nsrdb", r) for r in (nsrdb_records or list_records("nsrdb"))]
+    return [(db, load_beat_record(db, name)) for db, name in names]
+
+
+def load_cv_records(*, window: int, lookahead: int, beats: list[tuple[str, BeatRecord]] | None = None) -> list[CvRecord]:
+    """Interval features of every beat of every training record (`load_training_beats` unless given)."""
     out = []
-    for db, name in names:
-        rec: BeatRecord = load_beat_record(db, name)
+    for db, rec in beats if beats is not None else load_training_beats():
         features, rate, decided = af_beat_features(rec.sample, fs=rec.fs, window=window, lookahead=lookahead)
-        out.append(CvRecord(name, db, rec.fs, rec.sample, np.isin(rec.rhythm, list(AF_RHYTHMS)),
-                            rec.rhythm != "", features, decided, rate_codes(rate, decided)))
+        after_ventricular = np.r_[False, np.isin(rec.rhythm[:-1], list(VENTRICULAR_RHYTHMS))]
+        out.append(CvRecord(rec.name, db, rec.fs, rec.sample, np.isin(rec.rhythm, list(AF_RHYTHMS)),
+                            rec.rhythm != "", features, decided, rate_codes(rate, decided), after_ventricular))
     return out
 
 
@@ -95,28 +115,35 @@ def fold_of(records: list[CvRecord], *, n_folds: int = N_FOLDS) -> np.ndarray:
     return fold
 
 
+def fit_fold_forest(records: list[CvRecord], fold: np.ndarray, k: int, *, forest_params: dict, step: int,
+                    seed: int):
+    """A forest fitted on every ``step``-th labelled window of the records outside fold ``k``."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    xs, ys = [], []
+    for r in (r for r, f in zip(records, fold) if f != k):
+        idx = np.flatnonzero(r.decided & r.labelled)[::step]
+        xs.append(r.features[idx])
+        ys.append(r.ref_af[idx])
+    forest = RandomForestClassifier(random_state=seed, n_jobs=1, **forest_params)
+    forest.fit(np.concatenate(xs), np.concatenate(ys))
+    logger.info("fold %d fitted on %d windows", k, sum(len(y) for y in ys))
+    return forest
+
+
 def oof_probabilities(records: list[CvRecord], *, forest_params: dict, step: int, seed: int,
                       n_folds: int = N_FOLDS) -> list[np.ndarray]:
     """Out-of-fold AF probability of every beat (see `hold_last_window`; 0 in a record without a window)."""
-    from sklearn.ensemble import RandomForestClassifier
-
     fold = fold_of(records, n_folds=n_folds)
     probs: list[np.ndarray] = [np.zeros(len(r.sample), dtype=np.float32) for r in records]
     for k in range(n_folds):
-        xs, ys = [], []
-        for r in (r for r, f in zip(records, fold) if f != k):
-            idx = np.flatnonzero(r.decided & r.labelled)[::step]
-            xs.append(r.features[idx])
-            ys.append(r.ref_af[idx])
-        forest = RandomForestClassifier(random_state=seed, n_jobs=1, **forest_params)
-        forest.fit(np.concatenate(xs), np.concatenate(ys))
+        forest = fit_fold_forest(records, fold, k, forest_params=forest_params, step=step, seed=seed)
         for i in np.flatnonzero(fold == k):
             r = records[i]
             p = np.zeros(len(r.sample), dtype=np.float32)
             if r.decided.any():
                 p[r.decided] = forest.predict_proba(r.features[r.decided])[:, 1]
             probs[i] = hold_last_window(p, r.decided)
-        logger.info("fold %d fitted on %d windows", k, sum(len(y) for y in ys))
     return probs
 
 
@@ -210,8 +237,8 @@ def score_setting(records: list[CvRecord], probs: list[np.ndarray], *, threshold
         ref_start = np.flatnonzero(np.diff(np.r_[0, ref.astype(np.int8)]) == 1)
         ref_stop = np.flatnonzero(np.diff(np.r_[ref.astype(np.int8), 0]) == -1)
         for s0, s1 in zip(ref_start, ref_stop):
-            if s0 == 0:
-                continue
+            if s0 == 0 or r.after_ventricular[s0]:
+                continue  # no onset to time: the record starts in AF, or AF resumes after a ventricular run
             j = np.searchsorted(det_start, s0)
             if in_af[s0] and not (j < len(det_start) and det_start[j] == s0):
                 continue  # still in AF from before: not a fresh onset
@@ -279,14 +306,92 @@ def run_cv(*, windows: tuple[int, ...] = (32,), forests: dict[str, dict] | None 
     return results
 
 
+#: Decision settings `tracker_cv` scores (v3), with v2's forest.
+TRACKER_GRID = {
+    "threshold_af": (0.8, 0.9, 0.95),
+    "threshold_af_exit": (0.3,),
+    "min_af_beats": (16, 24, 32, 40),
+    "min_exit_beats": (64,),
+}
+#: The product's targets a v3 setting must meet out of fold (ECG beats): false AF episodes per 24 h on the
+#: normal records, median fresh-onset delay.
+MAX_FALSE_AF_PER_24H = 1.0
+MAX_DELAY_S = 30.0
+#: Inputs the tracker is scored on: ECG beats with their reference classes, and intervals only (PPG).
+TRACKER_INPUTS = {"ecg_beats": True, "intervals_only": False}
+
+
+def tracker_cv(settings: list[dict], *, forest_params: dict, window: int = 32, step: int = 8,
+               seed: int = 20261125) -> list[dict]:
+    """Out-of-fold scores of the whole `RhythmTracker` for each decision setting, per input.
+
+    `replay_af` covers interval input only; with beat classes the tracker also leaves the intervals around
+    ventricular beats out of the AF windows and lets ventricular runs interrupt AF, which only the tracker
+    itself can score. Each fold's forest (fitted on the other folds) runs in the tracker as an `AfModel`;
+    Se, Sp and the onset delay are over the ltafdb training records, false AF episodes over nsrdb.
+    """
+    from dataclasses import replace
+
+    from cardiowatch.rhythm.train import forest_to_model
+
+    lookahead = window // 2
+    beats = load_training_beats()
+    records = load_cv_records(window=window, lookahead=lookahead, beats=beats)
+    fold = fold_of(records)
+    totals: dict[tuple[int, str, str], AfScore] = {}
+    for k in range(N_FOLDS):
+        forest = fit_fold_forest(records, fold, k, forest_params=forest_params, step=step, seed=seed)
+        base = forest_to_model(forest, window=window, lookahead=lookahead, **settings[0])
+        for i, setting in enumerate(settings):
+            model = replace(base, **setting)
+            for j in np.flatnonzero(fold == k):
+                db, rec = beats[j]
+                for name, use_labels in TRACKER_INPUTS.items():
+                    key = (i, name, db)
+                    totals[key] = totals.get(key, AfScore()) + score_record(rec, model=model, use_labels=use_labels)
+        logger.info("fold %d: %d settings scored", k, len(settings))
+    results = []
+    for i, setting in enumerate(settings):
+        res = dict(setting)
+        for name in TRACKER_INPUTS:
+            ltaf, nsr = totals[i, name, "ltafdb"], totals[i, name, "nsrdb"]
+            res[name] = {"se": ltaf.sensitivity, "sp": ltaf.specificity, "nsr_af_per_24h": nsr.af_episodes_per_24h,
+                         "median_fresh_delay_s": float(np.median(ltaf.fresh_delays_s)) if ltaf.fresh_delays_s
+                         else float("nan"), "fresh_onsets": len(ltaf.fresh_delays_s)}
+        results.append(res)
+    return results
+
+
+def choose_tracker(results: list[dict]) -> dict | None:
+    """Highest ltafdb Sp (ECG beats) among settings meeting, out of fold, Se >= `MIN_SENSITIVITY`, at most
+    `MAX_FALSE_AF_PER_24H` and a median fresh-onset delay <= `MAX_DELAY_S`; None when none meets all three."""
+    ok = [r for r in results if r["ecg_beats"]["se"] >= MIN_SENSITIVITY
+          and r["ecg_beats"]["nsr_af_per_24h"] <= MAX_FALSE_AF_PER_24H
+          and r["ecg_beats"]["median_fresh_delay_s"] <= MAX_DELAY_S]
+    return max(ok, key=lambda r: r["ecg_beats"]["sp"]) if ok else None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Record-grouped CV of AF settings on the training records.")
     parser.add_argument("--window", type=int, action="append", help="window lengths (default 32)")
     parser.add_argument("--step", type=int, default=8)
     parser.add_argument("--out", type=Path, default=models_dir() / "rhythm_af.cv.json")
     parser.add_argument("--save-probs", type=Path, default=None, help="also save out-of-fold probabilities")
+    parser.add_argument("--tracker", action="store_true",
+                        help="v3: score `TRACKER_GRID` with the whole tracker (writes rhythm_af.cv_tracker.json)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.tracker:
+        settings = [dict(zip(TRACKER_GRID, values)) for values in itertools.product(*TRACKER_GRID.values())]
+        results = tracker_cv(settings, forest_params=FORESTS["8x6_leaf200_balanced"], step=args.step)
+        best = choose_tracker(results)
+        out = args.out if args.out != parser.get_default("out") else models_dir() / "rhythm_af.cv_tracker.json"
+        out.write_text(json.dumps({"n_folds": N_FOLDS, "step": args.step, "forest": "8x6_leaf200_balanced",
+                                   "chosen": best, "results": results}, indent=1) + "\n")
+        for r in results:
+            logger.info("%s", r)
+        logger.info("chosen: %s", best)
+        return
     results = run_cv(windows=tuple(args.window or (32,)), step=args.step, save_probs=args.save_probs)
     args.out.write_text(json.dumps({"results": results}) + "\n")
     v1 = next(r for r in results if all(r[k] == v for k, v in V1_SETTING.items()))
