@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 
 #: Format version of the sidecar json; bump when the features or the decision rule change.
 #: 2: optional ``sveb_stage``; 3: ``main_features`` (the main model reads a subset of the row) and the
-#: stage's ``plain_features`` (inputs taken as they are). Older sidecars still load.
+#: stage's ``plain_features`` (inputs taken as they are). Older formats are still read, but their
+#: ``feature_names`` predate ``rr_irregularity``, so such a model is refused as made for other features.
 MODEL_FORMAT_VERSION = 3
 _READABLE_FORMAT_VERSIONS = (1, 2, 3)
 #: Ratios are clipped to this range before their logarithm (the SVEB stage's inputs).
