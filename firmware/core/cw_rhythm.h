@@ -1,9 +1,10 @@
 /* cw_rhythm.h - beat intervals -> irregularity features -> the exported AF model, on the device.
  *
  * The C port of src/cardiowatch/rhythm/intervals.py (rr_intervals, rr_window_features) feeding the
- * tree ensemble the rhythm engineer exports to cw_rhythm_model.h (emlearn, float): features are computed
- * in double and rounded to float32 as numpy does, the trees run in float32 as AfModel.predict_proba
- * does, so the per-window AF probabilities equal Python's (tests/firmware/test_rhythm_agreement.py).
+ * tree ensemble the rhythm engineer exports to cw_rhythm_model.h (flat tables and a float32 walker):
+ * features are computed in double and rounded to float32 as numpy does, the trees run in float32 as
+ * AfModel.predict_proba does, so the per-window AF probabilities equal Python's
+ * (tests/firmware/test_rhythm_agreement.py).
  *
  * Streaming: push each beat (R peak or pulse arrival) as it is detected; every valid interval that
  * completes a window of CW_RHYTHM_WINDOW valid intervals yields that window's AF probability. On top,

@@ -61,6 +61,8 @@ def test_core_fits_the_flash_and_ram_budget(rv32_build: Path) -> None:
     for cost in costs:
         assert cost.flash > 10000  # the images really link the detectors and the model
         assert cost.flash_without_rom_helpers <= fwbuild.FLASH_BUDGET_BYTES, cost
+        # since the AF model is tables (issue 4) the budget holds even where the helpers are not in ROM
+        assert cost.flash <= fwbuild.FLASH_BUDGET_BYTES, cost
         assert cost.ram <= fwbuild.RAM_BUDGET_BYTES, cost
 
 

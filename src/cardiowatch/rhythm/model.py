@@ -32,10 +32,11 @@ def models_dir() -> Path:
 class AfModel:
     """Tree ensemble (averaged leaf probabilities of AF) plus the decision rule around it.
 
-    The layout is emlearn's (``emlearn.trees``, ``leaf_bits=8``), so the C export runs the very same
-    numbers: decision node ``k`` goes to ``left[k]`` when ``x[feature[k]] < threshold[k]``, else to
-    ``right[k]``; a child ``c < 0`` is leaf ``-c - 1`` whose AF probability is ``leaf_af[-c - 1] / 255``.
-    ``roots`` holds each tree's first decision node. Thresholds are float32 as the C source spells them.
+    The layout is emlearn's (``emlearn.trees``, ``leaf_bits=8``); the C export writes these arrays as
+    tables and walks them the same way, so it runs the very same numbers: decision node ``k`` goes to
+    ``left[k]`` when ``x[feature[k]] < threshold[k]``, else to ``right[k]``; a child ``c < 0`` is leaf
+    ``-c - 1`` whose AF probability is ``leaf_af[-c - 1] / 255``. ``roots`` holds each tree's first
+    decision node. Thresholds are float32; the C header spells each so that it reads back the same.
     """
 
     feature: np.ndarray  #: int16, per decision node
@@ -66,11 +67,10 @@ class AfModel:
 
     @property
     def n_bytes(self) -> int:
-        """Size of the model as flat tables (float threshold, int16 feature and children, leaf bytes).
-
-        The shipped C header inlines the trees as code instead; `benchmarks/rhythm_model_size.py` measures
-        that."""
-        return len(self.feature) * (4 + 2 + 2 + 2) + len(self.leaf_af) * 2 + 4 * len(self.roots)
+        """Bytes of the C header's tables (`cardiowatch.rhythm.export`): per decision node a uint8 feature
+        index, a float threshold and two int16 children; a uint8 AF probability per leaf; an int16 root
+        per tree. The walker's code comes on top (`benchmarks/rhythm_model_size.py` measures both)."""
+        return len(self.feature) * (1 + 4 + 2 + 2) + len(self.leaf_af) + 2 * len(self.roots)
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """Mean AF probability per row of ``features`` (n, n_features), in float32 exactly as the C port."""
