@@ -161,6 +161,17 @@ def test_intervals_around_ventricular_beats_are_left_out_of_the_af_windows(rng) 
     assert probs["classes"].max() < 0.3
 
 
+def test_ventricular_bigeminy_does_not_hold_decisions_back(rng) -> None:
+    # every interval of bigeminy touches a V beat, so none enters the AF windows; decisions still come
+    # on time (the intervals time them), here the bigeminy after MIN_BEATS["B"] beats plus the look-ahead
+    labels = np.full(600, "N", dtype=object)
+    labels[101:400:2] = "V"
+    beats = beats_from_rr(sinus_rr(rng, 600))
+    tracker, _ = _run(beats, labels)
+    bigeminy = next(c for c in tracker.changes() if c.rhythm == "B")
+    assert bigeminy.detected_sample <= beats[100 + 8 + load_af_model().lookahead + 4]
+
+
 def test_bigeminy_is_reported_from_beat_classes(rng) -> None:
     labels = np.full(400, "N", dtype=object)
     labels[101:300:2] = "V"

@@ -3,10 +3,12 @@
 `RhythmTracker` computes exactly these windows incrementally; `af_beat_features` is the vectorised
 whole-record form the trainer uses, and the tests check that the two agree.
 
-A beat's decision uses the window of ``window`` valid intervals that ends ``lookahead`` valid intervals
-after the beat (a centred window when ``lookahead == window // 2``). Beats whose own interval is
-implausible use the window of the last valid interval before them; the first beats of a record use the
-first full window.
+A beat is decided ``lookahead`` plausible intervals after it (a centred window when
+``lookahead == window // 2``), with the newest window of ``window`` intervals the features use as of then.
+Without beat classes those are all plausible intervals; with classes, the intervals around ventricular
+beats time the decision but are left out of the windows. Beats whose own interval is implausible are
+decided with the last plausible interval before them; the first beats of a record wait for the first
+full window.
 
 References
 ----------
@@ -18,7 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from cardiowatch.rhythm.intervals import ectopic_intervals, local_rate_bpm, rr_intervals, rr_window_features
+from cardiowatch.rhythm.intervals import (
+    FEATURE_NAMES,
+    ectopic_intervals,
+    local_rate_bpm,
+    rr_intervals,
+    rr_window_features,
+)
 
 
 def window_end(valid: np.ndarray, *, window: int, lookahead: int, n_valid_before: int = 0) -> np.ndarray:
@@ -60,18 +68,22 @@ def af_beat_features(
     >>> int(ok.sum()), round(float(rate[50]))
     (84, 60)
     """
-    rr, valid = rr_intervals(sample, fs=fs)
-    if label is not None:
-        valid &= ~ectopic_intervals(label)
-    rr_valid = rr[valid]
-    table = rr_window_features(rr_valid, window=window)
-    rates = local_rate_bpm(rr_valid, window=window)
-    end = window_end(valid, window=window, lookahead=lookahead)
-    decided = end < len(rr_valid)
-    row = np.where(decided, end - (window - 1), 0)
-    features = np.full((len(rr), table.shape[1]), np.nan, dtype=np.float32)
+    rr, plausible = rr_intervals(sample, fs=fs)
+    use = plausible & ~ectopic_intervals(label) if label is not None else plausible
+    rr_used = rr[use]
+    table = rr_window_features(rr_used, window=window)
+    rates = local_rate_bpm(rr_used, window=window)
+    # plausible intervals time the decisions; each one's window is the newest over the intervals used
+    newest = np.cumsum(use[plausible]) - window  # index of that window as of each plausible interval
+    end = window_end(plausible, window=window, lookahead=lookahead)
+    has = newest >= 0
+    features = np.full((len(rr), len(FEATURE_NAMES)), np.nan, dtype=np.float32)
     rate = np.full(len(rr), np.nan)
-    if len(table):
-        features[decided] = table[row[decided]]
-        rate[decided] = rates[row[decided]]
+    if not has.any():
+        return features, rate, np.zeros(len(rr), dtype=bool)
+    end = np.maximum(end, int(np.argmax(has)))  # no decision before the first complete window
+    decided = end < len(newest)
+    row = newest[end[decided]]
+    features[decided] = table[row]
+    rate[decided] = rates[row]
     return features, rate, decided

@@ -189,13 +189,15 @@ class RhythmTracker:
         self.first_sample_: int | None = None
         self.last_sample_: int | None = None
         self.n_beats_ = 0
-        self.n_valid_ = 0
+        self.n_plausible_ = 0  # plausible intervals so far: they time the decisions
+        self.n_valid_ = 0  # of them, those the AF windows use (not touching a ventricular beat)
         self.n_invalid_rr_ = 0
         self.n_ectopic_rr_ = 0
         self.last_ectopic_ = False  # the last beat was ventricular (its next interval is left out too)
         self.n_dropped_ = 0
         self.rr_tail_ = np.empty(0)  # last valid intervals, up to window - 1
-        self.q_first_end_ = w - 1  # window-end ordinal of q_prob_[0]
+        self.last_window_: tuple[np.float32, float] | None = None  # newest window's probability and rate
+        self.q_first_end_ = w - 1  # plausible-interval ordinal of q_prob_[0]
         self.q_prob_ = np.empty(0, dtype=np.float32)
         self.q_rate_ = np.empty(0)
         self.q_avail_ = np.empty(0, dtype=np.int64)  # sample of the valid beat closing each window
@@ -278,15 +280,15 @@ class RhythmTracker:
         out += self._pause_events(s, rr)
         out += self._ventricular_events(s, lab)
         w, h = self.model_.window, self.model_.lookahead
-        end = window_end(valid, window=w, lookahead=h, n_valid_before=self.n_valid_)
-        self._add_windows(rr[valid], s[valid])
+        end = window_end(plausible, window=w, lookahead=h, n_valid_before=self.n_plausible_)
+        self._add_windows(rr[plausible], valid[plausible], s[plausible])
         self.p_sample_ = np.r_[self.p_sample_, s]
         self.p_label_ = np.r_[self.p_label_, lab]
         self.p_end_ = np.r_[self.p_end_, end]
         self.p_rr_ = np.r_[self.p_rr_, np.where(plausible, rr, np.nan)]
         self.last_sample_ = int(s[-1])
         self.n_beats_ += len(s)
-        n_ready = int(np.searchsorted(self.p_end_, self.n_valid_, side="left"))
+        n_ready = int(np.searchsorted(self.p_end_, self.n_plausible_, side="left")) if len(self.q_prob_) else 0
         out += self._decide(n_ready, final=False)
         return out
 
@@ -382,28 +384,45 @@ class RhythmTracker:
                 out += self._close_vrun(detected=int(s[i]))
         return out
 
-    def _add_windows(self, rr_valid: np.ndarray, s_valid: np.ndarray) -> None:
-        """Compute the AF probability and rate of every window completed by the new valid intervals."""
+    def _add_windows(self, rr: np.ndarray, use: np.ndarray, s: np.ndarray) -> None:
+        """AF probability and rate as of each new plausible interval ``rr`` (closed by beat ``s``).
+
+        The window as of an interval is the newest ``window`` intervals the AF features ``use``: intervals
+        around ventricular beats (``use`` False) time the decisions like any other but add no window, so
+        the window before them stands (ventricular bigeminy would otherwise hold every decision back).
+        """
         w = self.model_.window
-        if not len(rr_valid):
+        if not len(rr):
             return
-        n_old = self.n_valid_
-        arr = np.r_[self.rr_tail_, rr_valid]
-        self.n_valid_ += len(rr_valid)
+        n_old, v_old = self.n_plausible_, self.n_valid_
+        arr = np.r_[self.rr_tail_, rr[use]]
+        self.n_plausible_ += len(rr)
+        self.n_valid_ += int(use.sum())
         self.rr_tail_ = arr[-(w - 1):]
-        if len(arr) < w:
+        if len(arr) >= w:
+            new_prob = self.model_.predict_proba(rr_window_features(arr, window=w))
+            new_rate = local_rate_bpm(arr, window=w)
+        else:
+            new_prob, new_rate = np.empty(0, dtype=np.float32), np.empty(0)
+        # newest window (index counted over all windows so far) as of each new interval; -1: none yet
+        newest = v_old + np.cumsum(use) - w
+        has = newest >= 0
+        if not has.any():
             return
-        first_end = n_old - (len(arr) - len(rr_valid)) + w - 1
-        prob = self.model_.predict_proba(rr_window_features(arr, window=w))
-        rate = local_rate_bpm(arr, window=w)
-        avail = s_valid[first_end - n_old:]
+        first_new = v_old - (len(arr) - int(use.sum()))  # overall index of new_prob[0]
+        j = newest[has] - first_new
+        old_prob, old_rate = self.last_window_ if self.last_window_ is not None else (np.float32(0), np.nan)
+        prob = np.where(j >= 0, new_prob[np.maximum(j, 0)] if len(new_prob) else old_prob, old_prob)
+        rate = np.where(j >= 0, new_rate[np.maximum(j, 0)] if len(new_rate) else old_rate, old_rate)
+        self.last_window_ = (prob[-1], float(rate[-1]))
+        first_end = n_old + int(np.argmax(has))
         # drop windows no undecided beat needs any more; the newest stays (flush uses it)
         old_first = self.q_first_end_ if len(self.q_prob_) else first_end
         need = int(self.p_end_[0]) if len(self.p_end_) else first_end
         keep_from = min(max(need - old_first, 0), len(self.q_prob_))
-        self.q_prob_ = np.r_[self.q_prob_[keep_from:], prob]
+        self.q_prob_ = np.r_[self.q_prob_[keep_from:], prob.astype(np.float32)]
         self.q_rate_ = np.r_[self.q_rate_[keep_from:], rate]
-        self.q_avail_ = np.r_[self.q_avail_[keep_from:], avail]
+        self.q_avail_ = np.r_[self.q_avail_[keep_from:], s[has]]
         self.q_first_end_ = old_first + keep_from
 
     def _decide(self, n: int, *, final: bool) -> list[RhythmChange]:
@@ -411,10 +430,10 @@ class RhythmTracker:
             return []
         end = self.p_end_[:n]
         if len(self.q_prob_):
-            row = np.minimum(end, self.q_first_end_ + len(self.q_prob_) - 1) - self.q_first_end_
+            row = np.clip(end - self.q_first_end_, 0, len(self.q_prob_) - 1)
             prob = self.q_prob_[row]
             rate = self.q_rate_[row]
-            avail = np.where(end < self.n_valid_, self.q_avail_[row], self.last_sample_)
+            avail = np.where(end < self.n_plausible_, self.q_avail_[row], self.last_sample_)
         else:  # record shorter than one window: no AF decision possible
             prob = np.zeros(n, dtype=np.float32)
             rate = np.full(n, np.nan)
