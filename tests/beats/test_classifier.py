@@ -39,6 +39,18 @@ def test_stage_labels_early_wide_beats_v_and_normal_beats_n(tiny_model, rng):
     assert np.mean(labels[~ectopic] == "N") > 0.9
 
 
+def _stream(stage: BeatClassifierStage, x: np.ndarray, beats: np.ndarray, cuts: list[int]) -> list:
+    """Feed ``x`` and its beats to ``stage`` in chunks of the sizes ``cuts`` (then the rest), and flush."""
+    got, start = [], 0
+    for size in cuts + [len(x)]:
+        stop = min(start + size, len(x))
+        got += stage.process(x[start:stop], beats[(beats >= start) & (beats < stop)])
+        start = stop
+        if start >= len(x):
+            break
+    return got + stage.flush()
+
+
 @settings(max_examples=15, deadline=None)
 @given(cuts=st.lists(st.integers(0, 700), max_size=30))
 def test_stage_output_does_not_depend_on_chunking(tiny_model, cuts):
@@ -47,15 +59,7 @@ def test_stage_output_does_not_depend_on_chunking(tiny_model, cuts):
     x, beats, _ = synthetic_ecg(np.random.default_rng(5), fs=fs, n_beats=20)
     clf = BeatClassifier(path)
     whole = ecg_classify_beats(x, beats, fs=fs, classifier=clf)
-    stage = BeatClassifierStage(fs=fs, classifier=clf)
-    got, start = [], 0
-    for size in cuts + [len(x)]:
-        stop = min(start + size, len(x))
-        got += stage.process(x[start:stop], beats[(beats >= start) & (beats < stop)])
-        start = stop
-        if start >= len(x):
-            break
-    got += stage.flush()
+    got = _stream(BeatClassifierStage(fs=fs, classifier=clf), x, beats, cuts)
     assert [(b.sample, b.aami) for b in got] == [(b.sample, b.aami) for b in whole]
     np.testing.assert_allclose([b.prob for b in got], [b.prob for b in whole], atol=1e-6)
 
@@ -153,15 +157,7 @@ def test_two_stage_output_does_not_depend_on_chunking(tiny_two_stage_model, cuts
     x, beats, _ = synthetic_ecg(np.random.default_rng(6), fs=fs, n_beats=25, premature_every=5)
     clf = BeatClassifier(path)
     whole = ecg_classify_beats(x, beats, fs=fs, classifier=clf)
-    stage = BeatClassifierStage(fs=fs, classifier=clf)
-    got, start = [], 0
-    for size in cuts + [len(x)]:
-        stop = min(start + size, len(x))
-        got += stage.process(x[start:stop], beats[(beats >= start) & (beats < stop)])
-        start = stop
-        if start >= len(x):
-            break
-    got += stage.flush()
+    got = _stream(BeatClassifierStage(fs=fs, classifier=clf), x, beats, cuts)
     assert [(b.sample, b.aami) for b in got] == [(b.sample, b.aami) for b in whole]
     assert "S" in [b.aami for b in whole]
 
