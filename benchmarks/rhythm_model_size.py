@@ -2,7 +2,7 @@
 
     python benchmarks/rhythm_model_size.py
 
-Compiles one function calling ``cw_rhythm_model_af_probability`` with ``-Os`` for the host (gcc) and,
+Compiles one function calling ``cw_rhythm_model_af_score`` with ``-Os`` for the host (gcc) and,
 when installed, for the ESP32-C3 instruction set (riscv64-unknown-elf-gcc, rv32imc, no FPU: float
 compares and the float sum are library calls), and prints, per target, the ``size`` of the object file
 (text includes the read-only tables) and, from ``nm -S``, the bytes of the model's tables
@@ -20,8 +20,8 @@ from pathlib import Path
 
 HEADER_DIR = Path(__file__).resolve().parents[1] / "firmware" / "core"
 SOURCE = """#include "cw_rhythm_model.h"
-float cw_rhythm_af_proba(const float *f) {
-    return cw_rhythm_model_af_probability(f);
+float cw_rhythm_af_score_of(const float *f) {
+    return cw_rhythm_model_af_score(f);
 }
 """
 #: target: (compile command, size tool, nm tool)

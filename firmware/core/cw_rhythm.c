@@ -121,9 +121,9 @@ cw_err_t cw_rhythm_features(const double *rr, size_t window, float *out)
     return CW_OK;
 }
 
-float cw_rhythm_af_probability(const float *features)
+float cw_rhythm_af_score(const float *features)
 {
-    return cw_rhythm_model_af_probability(features);
+    return cw_rhythm_model_af_score(features);
 }
 
 cw_err_t cw_rhythm_init(cw_rhythm_t *rt, double fs)
@@ -149,7 +149,7 @@ void cw_rhythm_reset(cw_rhythm_t *rt)
     rt->n_valid = 0;
     rt->last_sample = -1;
     rt->n_invalid = 0;
-    rt->p_af = 0.0f;
+    rt->af_score = 0.0f;
     for (i = 0; i < CW_RHYTHM_FEATURES; ++i) {
         rt->features[i] = 0.0f;
     }
@@ -158,7 +158,7 @@ void cw_rhythm_reset(cw_rhythm_t *rt)
     rt->in_af = 0;
 }
 
-int cw_rhythm_beat(cw_rhythm_t *rt, int64_t sample, float *p_af)
+int cw_rhythm_beat(cw_rhythm_t *rt, int64_t sample, float *af_score)
 {
     double window[CW_RHYTHM_WINDOW_MAX];
     double rr;
@@ -193,12 +193,12 @@ int cw_rhythm_beat(cw_rhythm_t *rt, int64_t sample, float *p_af)
         window[i] = rt->rr[(rt->head + i) % w];
     }
     (void)cw_rhythm_features(window, w, rt->features);
-    rt->p_af = cw_rhythm_af_probability(rt->features);
+    rt->af_score = cw_rhythm_af_score(rt->features);
 #ifdef CW_RHYTHM_THRESHOLD_AF_EXIT
     /* hysteresis: AF starts at the entry threshold and lasts while at or above the (lower) exit one */
-    if (rt->p_af >= (rt->in_af ? CW_RHYTHM_THRESHOLD_AF_EXIT : CW_RHYTHM_THRESHOLD_AF)) {
+    if (rt->af_score >= (rt->in_af ? CW_RHYTHM_THRESHOLD_AF_EXIT : CW_RHYTHM_THRESHOLD_AF)) {
 #else
-    if (rt->p_af >= CW_RHYTHM_THRESHOLD_AF) {
+    if (rt->af_score >= CW_RHYTHM_THRESHOLD_AF) {
 #endif
         rt->af_run += 1u;
         rt->sinus_run = 0;
@@ -212,8 +212,8 @@ int cw_rhythm_beat(cw_rhythm_t *rt, int64_t sample, float *p_af)
             rt->in_af = 0;
         }
     }
-    if (p_af != 0) {
-        *p_af = rt->p_af;
+    if (af_score != 0) {
+        *af_score = rt->af_score;
     }
     return 1;
 }

@@ -3,11 +3,11 @@
  * The C port of src/cardiowatch/rhythm/intervals.py (rr_intervals, rr_window_features) feeding the
  * tree ensemble the rhythm engineer exports to cw_rhythm_model.h (flat tables and a float32 walker):
  * features are computed in double and rounded to float32 as numpy does, the trees run in float32 as
- * AfModel.predict_proba does, so the per-window AF probabilities equal Python's
+ * AfModel.af_score does, so the per-window AF scores equal Python's
  * (tests/firmware/test_rhythm_agreement.py).
  *
  * Streaming: push each beat (R peak or pulse arrival) as it is detected; every valid interval that
- * completes a window of CW_RHYTHM_WINDOW valid intervals yields that window's AF probability. On top,
+ * completes a window of CW_RHYTHM_WINDOW valid intervals yields that window's AF score. On top,
  * a small confirmation rule (CW_RHYTHM_MIN_AF_BEATS windows in a row at or above the entry threshold
  * CW_RHYTHM_THRESHOLD_AF enter AF, CW_RHYTHM_MIN_EXIT_BEATS below the exit threshold
  * CW_RHYTHM_THRESHOLD_AF_EXIT leave it) drives the local warning. That rule approximates the
@@ -37,7 +37,7 @@ typedef struct {
     uint32_t n_valid;                /* valid intervals seen (saturating at UINT32_MAX) */
     int64_t last_sample;             /* -1: no beat yet */
     uint32_t n_invalid;              /* intervals outside the plausible range */
-    float p_af;                      /* AF probability of the last window */
+    float af_score;                  /* AF score of the last window (cw_rhythm_model.h) */
     float features[CW_RHYTHM_FEATURES]; /* features of the last window */
     uint32_t af_run;                 /* windows in a row at or above the threshold */
     uint32_t sinus_run;              /* windows in a row below it */
@@ -51,11 +51,11 @@ cw_err_t cw_rhythm_init(cw_rhythm_t *rt, double fs);
 void cw_rhythm_reset(cw_rhythm_t *rt);
 
 /**
- * Push the next beat (sample index, ascending). Returns 1 when it completed a window: `*p_af` (may be
- * NULL) gets that window's AF probability and the AF state advances; 0 otherwise (first beat, an
+ * Push the next beat (sample index, ascending). Returns 1 when it completed a window: `*af_score` (may
+ * be NULL) gets that window's AF score and the AF state advances; 0 otherwise (first beat, an
  * implausible interval, or fewer than a window of valid intervals so far).
  */
-int cw_rhythm_beat(cw_rhythm_t *rt, int64_t sample, float *p_af);
+int cw_rhythm_beat(cw_rhythm_t *rt, int64_t sample, float *af_score);
 
 /** 1 while AF is confirmed (see the header comment), else 0. */
 int cw_rhythm_in_af(const cw_rhythm_t *rt);
@@ -67,8 +67,8 @@ int cw_rhythm_in_af(const cw_rhythm_t *rt);
  */
 cw_err_t cw_rhythm_features(const double *rr_s, size_t window, float *out);
 
-/** The exported model's AF probability for one feature row. */
-float cw_rhythm_af_probability(const float *features);
+/** The exported model's AF score for one feature row (compare with the CW_RHYTHM_THRESHOLD_AF macros). */
+float cw_rhythm_af_score(const float *features);
 
 #ifdef __cplusplus
 }

@@ -141,7 +141,7 @@ class RhythmAgreement:
 
 
 def run_c_rhythm(beats: np.ndarray, *, fs: float, host_dir: Path = HOST_DIR) -> np.ndarray:
-    """Rows ``[closing beat, p_af, 11 features]`` of every window the C rhythm tracker completes."""
+    """Rows ``[closing beat, AF score, 11 features]`` of every window the C rhythm tracker completes."""
     proc = subprocess.run([str(host_dir / "cw_rhythm_cli"), repr(float(fs))],
                           input="\n".join(map(str, np.asarray(beats, dtype=np.int64))).encode(),
                           capture_output=True, check=False, timeout=600)
@@ -162,13 +162,13 @@ def rhythm_agreement(database: str, record: str, host_dir: Path = HOST_DIR) -> R
     model = load_af_model()
     rr, valid = rr_intervals(beats, fs=ann.fs)
     features = rr_window_features(rr[valid], window=model.window)
-    p_py = model.predict_proba(features) if len(features) else np.empty(0, dtype=np.float32)
+    p_py = model.af_score(features) if len(features) else np.empty(0, dtype=np.float32)
     c = run_c_rhythm(beats, fs=ann.fs, host_dir=host_dir)
     n = min(len(p_py), len(c))
     if len(p_py) != len(c):
         log.warning("%s/%s: python %d windows, c %d", database, record, len(p_py), len(c))
     p_c = c[:n, 1].astype(np.float32)
-    same = int(np.sum((p_c >= model.threshold_af) == (p_py[:n] >= model.threshold_af)))
+    same = int(np.sum((p_c >= model.enter_score) == (p_py[:n] >= model.enter_score)))
     same_features = int(np.sum(np.all(c[:n, 2:].astype(np.float32) == features[:n], axis=1)))
     diff = float(np.max(np.abs(p_c - p_py[:n]))) if n else 0.0
     return RhythmAgreement(record, max(len(p_py), len(c)), same, diff, same_features)

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cardiowatch.rhythm.model import load_af_model
+
 from .conftest import agreement
 
 #: AF, flutter and ectopy-rich mitdb records plus clean sinus; two long AF records of ltafdb.
@@ -29,12 +31,13 @@ def test_c_rhythm_sees_af_in_irregular_intervals_and_none_in_sinus(host_build: P
                                                                    rng: np.random.Generator) -> None:
     fs = 250.0
     sinus = np.cumsum(np.round(fs * (0.8 + 0.02 * rng.standard_normal(300)))).astype(np.int64)
-    af = sinus[-1] + np.cumsum(np.round(fs * rng.uniform(0.35, 1.1, 300))).astype(np.int64)
+    af = sinus[-1] + np.cumsum(np.round(fs * rng.uniform(0.45, 0.95, 300))).astype(np.int64)  # typical AF
     rows = agreement.run_c_rhythm(np.concatenate([sinus, af]), fs=fs, host_dir=host_build)
-    p_sinus = rows[rows[:, 0] < sinus[-1], 1]
-    p_af = rows[rows[:, 0] > af[40], 1]  # windows wholly inside the irregular stretch
-    assert np.all(p_sinus < 0.4)
-    assert np.mean(p_af >= 0.4) > 0.95
+    model = load_af_model()
+    score_sinus = rows[rows[:, 0] < sinus[-1], 1]
+    score_af = rows[rows[:, 0] > af[40], 1]  # windows wholly inside the irregular stretch
+    assert np.all(score_sinus < model.stay_score)  # sinus would not even keep AF going
+    assert np.mean(score_af >= model.enter_score) > 0.9
 
 
 def test_c_rhythm_skips_implausible_intervals(host_build: Path) -> None:

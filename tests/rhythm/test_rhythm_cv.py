@@ -40,10 +40,10 @@ def test_replay_gives_the_trackers_af_beats(rng, min_af, min_exit, enter, stay) 
     tracker.flush()
     want = beat_rhythm(beats, tracker.changes()) == "AFIB"
     features, rate, decided = af_beat_features(beats, fs=FS, window=model.window, lookahead=model.lookahead)
-    prob = hold_last_window(np.where(decided, model.predict_proba(np.nan_to_num(features)), 0.0), decided)
+    score = hold_last_window(np.where(decided, model.af_score(np.nan_to_num(features)), -np.inf), decided)
     codes = rate_codes(rate, decided)
-    got, confirm = replay_af(np.where(prob >= np.float32(model.threshold_af), CAND_AF, codes),
-                             np.where(prob >= np.float32(model.exit_threshold), CAND_AF, codes),
+    got, confirm = replay_af(np.where(score >= model.enter_score, CAND_AF, codes),
+                             np.where(score >= model.stay_score, CAND_AF, codes),
                              min_af_beats=min_af, min_exit_beats=min_exit)
     np.testing.assert_array_equal(got, want)
     assert len(confirm) == sum(c.rhythm == "AFIB" for c in tracker.changes())
@@ -139,7 +139,7 @@ def test_shipped_model_entry_threshold_against_typical_and_very_irregular_synthe
     def share_above_entry(low_s: float, high_s: float) -> float:
         features, _, decided = af_beat_features(beats_from_rr(af_rr(rng, 3000, low_s=low_s, high_s=high_s)),
                                                 fs=FS, window=model.window, lookahead=model.lookahead)
-        return float((model.predict_proba(features[decided]) >= np.float32(model.threshold_af)).mean())
+        return float((model.af_score(features[decided]) >= model.enter_score).mean())
 
     assert share_above_entry(0.45, 0.95) >= 0.9
     assert share_above_entry(0.35, 1.05) < 0.8

@@ -33,7 +33,7 @@ int main(void) {
         for (int i = 0; i < CW_RHYTHM_N_FEATURES; i++) {
             if (scanf("%a", &f[i]) != 1) return 0;
         }
-        printf("%a\n", (double)cw_rhythm_model_af_probability(f));
+        printf("%a\n", (double)cw_rhythm_model_af_score(f));
     }
 }
 """
@@ -72,9 +72,24 @@ def test_export_refuses_a_child_index_past_int16() -> None:
         c_source(too_far)
 
 
+def _small_forest() -> AfModel:
+    """A forest in the v1-v3 layout (mean leaf probability), fitted on synthetic windows."""
+    pytest.importorskip("emlearn")
+    from sklearn.ensemble import RandomForestClassifier
+
+    from cardiowatch.rhythm.train import forest_to_model
+
+    rng = np.random.default_rng(2)
+    x = np.r_[rr_window_features(sinus_rr(rng, 800), window=32), rr_window_features(af_rr(rng, 800), window=32)]
+    y = np.r_[np.zeros(769, bool), np.ones(769, bool)]
+    forest = RandomForestClassifier(n_estimators=4, max_depth=4, random_state=0).fit(x, y)
+    return forest_to_model(forest, threshold_af=0.9, threshold_af_exit=0.3, min_af_beats=40, min_exit_beats=64)
+
+
 @needs_gcc
-def test_compiled_c_model_gives_the_same_probabilities_as_python(rng, tmp_path) -> None:
-    model = load_af_model()
+@pytest.mark.parametrize("kind", ["shipped", "forest"])
+def test_compiled_c_model_gives_the_same_scores_as_python(rng, tmp_path, kind) -> None:
+    model = load_af_model() if kind == "shipped" else _small_forest()
     rr = np.r_[sinus_rr(rng, 500), af_rr(rng, 500), sinus_rr(rng, 300, mean_s=1.3)]
     features = rr_window_features(rr, window=model.window).astype(np.float32)
     jitter = features * (1 + 0.2 * rng.standard_normal(features.shape)).astype(np.float32)
@@ -83,16 +98,19 @@ def test_compiled_c_model_gives_the_same_probabilities_as_python(rng, tmp_path) 
     odd[1], odd[2] = np.inf, -np.inf
     x = np.r_[features, jitter, edges, odd].astype(np.float32)
     (tmp_path / "main.c").write_text(HARNESS)
+    (tmp_path / HEADER.name).write_text(c_source(model))
     exe = tmp_path / "model"
     subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Wpedantic", "-Wconversion", "-Werror",
-                    f"-I{HEADER.parent}", "-o", str(exe), str(tmp_path / "main.c")], check=True, capture_output=True)
+                    f"-I{tmp_path}", "-o", str(exe), str(tmp_path / "main.c")], check=True, capture_output=True)
     stdin = "\n".join(" ".join(float(v).hex() for v in row) for row in x)
     run = subprocess.run([str(exe)], input=stdin, capture_output=True, text=True, check=True)
-    c_prob = np.array([float.fromhex(v) for v in run.stdout.split()], dtype=np.float32)
-    py_prob = model.predict_proba(x)
-    assert len(c_prob) == len(x)
-    mismatch = np.flatnonzero(c_prob.view(np.uint32) != py_prob.view(np.uint32))
-    assert len(mismatch) == 0, f"{len(mismatch)} of {len(x)} rows differ, e.g. {c_prob[mismatch[:3]]} vs {py_prob[mismatch[:3]]}"
+    c_score = np.array([float.fromhex(v) for v in run.stdout.split()], dtype=np.float32)
+    py_score = model.af_score(x)
+    assert len(c_score) == len(x)
+    mismatch = np.flatnonzero(c_score.view(np.uint32) != py_score.view(np.uint32))
+    assert len(mismatch) == 0, (f"{len(mismatch)} of {len(x)} rows differ, e.g. {c_score[mismatch[:3]]} vs "
+                                f"{py_score[mismatch[:3]]}")
+    assert model.boosted == (kind == "shipped")  # v4 ships boosted trees; the forest layout stays exercised
 
 
 @needs_gcc

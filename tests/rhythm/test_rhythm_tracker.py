@@ -70,15 +70,15 @@ def test_chunked_processing_equals_whole(sinus_af_sinus, cuts) -> None:
 
 
 class _RecordingTracker(RhythmTracker):
-    """Keeps the AF probability of every decided beat."""
+    """Keeps the AF score of every decided beat."""
 
     def reset(self) -> None:
         super().reset()
-        self.probs_: list[np.ndarray] = []
+        self.scores_: list[np.ndarray] = []
 
-    def _candidates(self, ctx, rr_ctx, n, prob, rate):
-        self.probs_.append(np.array(prob))
-        return super()._candidates(ctx, rr_ctx, n, prob, rate)
+    def _candidates(self, ctx, rr_ctx, n, score, rate):
+        self.scores_.append(np.array(score))
+        return super()._candidates(ctx, rr_ctx, n, score, rate)
 
 
 @pytest.mark.parametrize("with_classes", [False, True])
@@ -95,10 +95,10 @@ def test_tracker_uses_the_same_windows_as_the_training_features(sinus_af_sinus, 
     for i in range(0, len(beats), chunk):
         tracker.process(beats[i : i + chunk], None if labels is None else labels[i : i + chunk])
     assert tracker.n_ectopic_rr_ == (2 * int((labels == "V").sum()) if with_classes else 0)
-    streamed = np.concatenate(tracker.probs_)
+    streamed = np.concatenate(tracker.scores_)
     n = int(decided.sum())
     assert len(streamed) == n  # the undecided tail waits for flush
-    np.testing.assert_array_equal(streamed, model.predict_proba(features[decided]))
+    np.testing.assert_array_equal(streamed, model.af_score(features[decided]))
 
 
 def test_slow_and_fast_sustained_rates_are_sbr_and_svta(rng) -> None:
@@ -149,16 +149,17 @@ def test_intervals_around_ventricular_beats_are_left_out_of_the_af_windows(rng) 
     rr[ectopic], rr[ectopic + 1] = base * coupling, base * (2 - coupling)
     labels = np.full(len(rr), "N", dtype=object)
     labels[ectopic] = "V"
-    probs = {}
+    scores = {}
     for name, lab in (("classes", labels), ("intervals", None)):
         tracker = _RecordingTracker(fs=FS)
         tracker.process(beats_from_rr(rr), lab)
         tracker.flush()
-        probs[name] = np.concatenate(tracker.probs_)
+        scores[name] = np.concatenate(tracker.scores_)
         assert tracker.n_ectopic_rr_ == (2 * len(ectopic) if lab is not None else 0)
     # from intervals alone such ectopy looks irregular; with classes the windows hold sinus intervals only
-    assert probs["intervals"].max() > 0.5
-    assert probs["classes"].max() < 0.3
+    model = load_af_model()
+    assert scores["intervals"].max() > model.score_threshold(0.5)
+    assert scores["classes"].max() < model.score_threshold(0.3)
 
 
 def test_ventricular_bigeminy_does_not_hold_decisions_back(rng) -> None:

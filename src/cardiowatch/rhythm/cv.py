@@ -116,19 +116,25 @@ def fold_of(records: list[CvRecord], *, n_folds: int = N_FOLDS) -> np.ndarray:
     return fold
 
 
-def fit_fold_forest(records: list[CvRecord], fold: np.ndarray, k: int, *, forest_params: dict, step: int,
-                    seed: int):
-    """A forest fitted on every ``step``-th labelled window of the records outside fold ``k``."""
-    from sklearn.ensemble import RandomForestClassifier
-
+def fold_training_set(records: list[CvRecord], fold: np.ndarray, k: int, *, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every ``step``-th labelled window (features, AF label) of the records outside fold ``k``."""
     xs, ys = [], []
     for r in (r for r, f in zip(records, fold) if f != k):
         idx = np.flatnonzero(r.decided & r.labelled)[::step]
         xs.append(r.features[idx])
         ys.append(r.ref_af[idx])
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def fit_fold_forest(records: list[CvRecord], fold: np.ndarray, k: int, *, forest_params: dict, step: int,
+                    seed: int):
+    """A forest fitted on every ``step``-th labelled window of the records outside fold ``k``."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    x, y = fold_training_set(records, fold, k, step=step)
     forest = RandomForestClassifier(random_state=seed, n_jobs=1, **forest_params)
-    forest.fit(np.concatenate(xs), np.concatenate(ys))
-    logger.info("fold %d fitted on %d windows", k, sum(len(y) for y in ys))
+    forest.fit(x, y)
+    logger.info("fold %d fitted on %d windows", k, len(y))
     return forest
 
 
@@ -316,7 +322,12 @@ TRACKER_GRIDS = (
     {"threshold_af": (0.95, 0.97), "threshold_af_exit": (0.3, 0.4), "min_af_beats": (16, 20, 24),
      "min_exit_beats": (64,)},
 )
-#: The product's targets a v3 setting must meet out of fold (ECG beats): false AF episodes per 24 h on the
+#: Decision settings the v4 boosted trees (`cardiowatch.rhythm.train.BOOSTED`) are scored at: entry thresholds
+#: around where their out-of-fold false-alarm rate falls under 1 per 24 h, confirmations short enough for the
+#: onset-delay target.
+BOOSTED_TRACKER_GRID = {"threshold_af": (0.93, 0.94, 0.95), "threshold_af_exit": (0.3,),
+                        "min_af_beats": (16, 20, 24), "min_exit_beats": (64,)}
+#: The product's targets a v3 or v4 setting must meet out of fold (ECG beats): false AF episodes per 24 h on the
 #: normal records, median fresh-onset delay.
 MAX_FALSE_AF_PER_24H = 1.0
 MAX_DELAY_S = 30.0
@@ -324,18 +335,19 @@ MAX_DELAY_S = 30.0
 TRACKER_INPUTS = {"ecg_beats": True, "intervals_only": False}
 
 
-def tracker_cv(settings: list[dict], *, forest_params: dict, window: int = 32, step: int = 8,
-               seed: int = 20261125) -> list[dict]:
+def tracker_cv(settings: list[dict], *, forest_params: dict | None = None, window: int = 32, step: int = 8,
+               seed: int = 20261125, boosted: bool = False) -> list[dict]:
     """Out-of-fold scores of the whole `RhythmTracker` for each decision setting, per input.
 
     `replay_af` covers interval input only; with beat classes the tracker also leaves the intervals around
     ventricular beats out of the AF windows and lets ventricular runs interrupt AF, which only the tracker
-    itself can score. Each fold's forest (fitted on the other folds) runs in the tracker as an `AfModel`;
-    Se, Sp and the onset delay are over the ltafdb training records, false AF episodes over nsrdb.
+    itself can score. Each fold's model (fitted on the other folds: the forest ``forest_params``, or with
+    ``boosted`` the v4 boosted trees) runs in the tracker as an `AfModel`; Se, Sp and the onset delay are over
+    the ltafdb training records, false AF episodes over nsrdb.
     """
     from dataclasses import replace
 
-    from cardiowatch.rhythm.train import forest_to_model
+    from cardiowatch.rhythm.train import boosted_to_model, fit_boosted, forest_to_model
 
     lookahead = window // 2
     beats = load_training_beats()
@@ -343,8 +355,12 @@ def tracker_cv(settings: list[dict], *, forest_params: dict, window: int = 32, s
     fold = fold_of(records)
     totals: dict[tuple[int, str, str], AfScore] = {}
     for k in range(N_FOLDS):
-        forest = fit_fold_forest(records, fold, k, forest_params=forest_params, step=step, seed=seed)
-        base = forest_to_model(forest, window=window, lookahead=lookahead, **settings[0])
+        if boosted:
+            x, y = fold_training_set(records, fold, k, step=step)
+            base = boosted_to_model(fit_boosted(x, y, seed=seed), window=window, lookahead=lookahead, **settings[0])
+        else:
+            forest = fit_fold_forest(records, fold, k, forest_params=forest_params, step=step, seed=seed)
+            base = forest_to_model(forest, window=window, lookahead=lookahead, **settings[0])
         for i, setting in enumerate(settings):
             model = replace(base, **setting)
             for j in np.flatnonzero(fold == k):
@@ -382,21 +398,31 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--save-probs", type=Path, default=None, help="also save out-of-fold probabilities")
     parser.add_argument("--tracker", action="store_true",
                         help="v3: score `TRACKER_GRIDS` with the whole tracker (writes rhythm_af.cv_tracker.json)")
+    parser.add_argument("--boosted", action="store_true",
+                        help="with --tracker, v4: the boosted trees at `BOOSTED_TRACKER_GRID` "
+                             "(writes rhythm_af.cv_tracker_boosted.json)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.tracker:
         # settings already scored in the output file are kept (the whole grid takes about an hour)
-        out = args.out if args.out != parser.get_default("out") else models_dir() / "rhythm_af.cv_tracker.json"
+        name = "rhythm_af.cv_tracker_boosted.json" if args.boosted else "rhythm_af.cv_tracker.json"
+        out = args.out if args.out != parser.get_default("out") else models_dir() / name
         done = json.loads(out.read_text())["results"] if out.exists() else []
-        names = tuple(TRACKER_GRIDS[0])
+        grids = (BOOSTED_TRACKER_GRID,) if args.boosted else TRACKER_GRIDS
+        names = tuple(grids[0])
         keys = [{k: r[k] for k in names} for r in done]
-        settings = [dict(zip(grid, values)) for grid in TRACKER_GRIDS for values in itertools.product(*grid.values())]
+        settings = [dict(zip(grid, values)) for grid in grids for values in itertools.product(*grid.values())]
         todo = [s for i, s in enumerate(settings) if s not in keys and s not in settings[:i]]
         logger.info("%d settings scored before, %d to score", len(done), len(todo))
-        results = done + (tracker_cv(todo, forest_params=FORESTS["8x6_leaf200_balanced"], step=args.step)
-                          if todo else [])
+        results = done + (tracker_cv(todo, forest_params=FORESTS["8x6_leaf200_balanced"], step=args.step,
+                                     boosted=args.boosted) if todo else [])
         best = choose_tracker(results)
-        out.write_text(json.dumps({"n_folds": N_FOLDS, "step": args.step, "forest": "8x6_leaf200_balanced",
+        if args.boosted:
+            from cardiowatch.rhythm.train import BOOSTED
+            model_desc = {"boosted": BOOSTED}
+        else:
+            model_desc = {"forest": "8x6_leaf200_balanced"}
+        out.write_text(json.dumps({"n_folds": N_FOLDS, "step": args.step, **model_desc,
                                    "chosen": best, "results": results}, indent=1) + "\n")
         for r in results:
             logger.info("%s", r)

@@ -74,6 +74,8 @@ MIN_BEATS: dict[str, int] = {"N": 8, "SBR": 8, "SVTA": 8, "VT": 1, "IVR": 1, "B"
 _MAX_SAMPLE = 2.0**62
 #: Labels of beats kept from before the undecided ones, for the bigeminy/trigeminy patterns.
 _CONTEXT = 4
+#: AF score of a beat no window has reached yet: below every threshold, whatever the model's kind.
+_NO_SCORE = np.float32(-np.inf)
 
 
 @dataclass(frozen=True)
@@ -196,9 +198,9 @@ class RhythmTracker:
         self.last_ectopic_ = False  # the last beat was ventricular (its next interval is left out too)
         self.n_dropped_ = 0
         self.rr_tail_ = np.empty(0)  # last valid intervals, up to window - 1
-        self.last_window_: tuple[np.float32, float] | None = None  # newest window's probability and rate
-        self.q_first_end_ = w - 1  # plausible-interval ordinal of q_prob_[0]
-        self.q_prob_ = np.empty(0, dtype=np.float32)
+        self.last_window_: tuple[np.float32, float] | None = None  # newest window's AF score and rate
+        self.q_first_end_ = w - 1  # plausible-interval ordinal of q_score_[0]
+        self.q_score_ = np.empty(0, dtype=np.float32)
         self.q_rate_ = np.empty(0)
         self.q_avail_ = np.empty(0, dtype=np.int64)  # sample of the valid beat closing each window
         self.p_sample_ = np.empty(0, dtype=np.int64)  # beats not decided yet
@@ -288,7 +290,7 @@ class RhythmTracker:
         self.p_rr_ = np.r_[self.p_rr_, np.where(plausible, rr, np.nan)]
         self.last_sample_ = int(s[-1])
         self.n_beats_ += len(s)
-        n_ready = int(np.searchsorted(self.p_end_, self.n_plausible_, side="left")) if len(self.q_prob_) else 0
+        n_ready = int(np.searchsorted(self.p_end_, self.n_plausible_, side="left")) if len(self.q_score_) else 0
         out += self._decide(n_ready, final=False)
         return out
 
@@ -385,7 +387,7 @@ class RhythmTracker:
         return out
 
     def _add_windows(self, rr: np.ndarray, use: np.ndarray, s: np.ndarray) -> None:
-        """AF probability and rate as of each new plausible interval ``rr`` (closed by beat ``s``).
+        """AF score and rate as of each new plausible interval ``rr`` (closed by beat ``s``).
 
         The window as of an interval is the newest ``window`` intervals the AF features ``use``: intervals
         around ventricular beats (``use`` False) time the decisions like any other but add no window, so
@@ -400,27 +402,27 @@ class RhythmTracker:
         self.n_valid_ += int(use.sum())
         self.rr_tail_ = arr[-(w - 1):]
         if len(arr) >= w:
-            new_prob = self.model_.predict_proba(rr_window_features(arr, window=w))
+            new_score = self.model_.af_score(rr_window_features(arr, window=w))
             new_rate = local_rate_bpm(arr, window=w)
         else:
-            new_prob, new_rate = np.empty(0, dtype=np.float32), np.empty(0)
+            new_score, new_rate = np.empty(0, dtype=np.float32), np.empty(0)
         # newest window (index counted over all windows so far) as of each new interval; -1: none yet
         newest = v_old + np.cumsum(use) - w
         has = newest >= 0
         if not has.any():
             return
-        first_new = v_old - (len(arr) - int(use.sum()))  # overall index of new_prob[0]
+        first_new = v_old - (len(arr) - int(use.sum()))  # overall index of new_score[0]
         j = newest[has] - first_new
-        old_prob, old_rate = self.last_window_ if self.last_window_ is not None else (np.float32(0), np.nan)
-        prob = np.where(j >= 0, new_prob[np.maximum(j, 0)] if len(new_prob) else old_prob, old_prob)
+        old_score, old_rate = self.last_window_ if self.last_window_ is not None else (_NO_SCORE, np.nan)
+        score = np.where(j >= 0, new_score[np.maximum(j, 0)] if len(new_score) else old_score, old_score)
         rate = np.where(j >= 0, new_rate[np.maximum(j, 0)] if len(new_rate) else old_rate, old_rate)
-        self.last_window_ = (prob[-1], float(rate[-1]))
+        self.last_window_ = (score[-1], float(rate[-1]))
         first_end = n_old + int(np.argmax(has))
         # drop windows no undecided beat needs any more; the newest stays (flush uses it)
-        old_first = self.q_first_end_ if len(self.q_prob_) else first_end
+        old_first = self.q_first_end_ if len(self.q_score_) else first_end
         need = int(self.p_end_[0]) if len(self.p_end_) else first_end
-        keep_from = min(max(need - old_first, 0), len(self.q_prob_))
-        self.q_prob_ = np.r_[self.q_prob_[keep_from:], prob.astype(np.float32)]
+        keep_from = min(max(need - old_first, 0), len(self.q_score_))
+        self.q_score_ = np.r_[self.q_score_[keep_from:], score.astype(np.float32)]
         self.q_rate_ = np.r_[self.q_rate_[keep_from:], rate]
         self.q_avail_ = np.r_[self.q_avail_[keep_from:], s[has]]
         self.q_first_end_ = old_first + keep_from
@@ -429,13 +431,13 @@ class RhythmTracker:
         if n == 0:
             return []
         end = self.p_end_[:n]
-        if len(self.q_prob_):
-            row = np.clip(end - self.q_first_end_, 0, len(self.q_prob_) - 1)
-            prob = self.q_prob_[row]
+        if len(self.q_score_):
+            row = np.clip(end - self.q_first_end_, 0, len(self.q_score_) - 1)
+            score = self.q_score_[row]
             rate = self.q_rate_[row]
             avail = np.where(end < self.n_plausible_, self.q_avail_[row], self.last_sample_)
         else:  # record shorter than one window: no AF decision possible
-            prob = np.zeros(n, dtype=np.float32)
+            score = np.full(n, _NO_SCORE)
             rate = np.full(n, np.nan)
             avail = np.full(n, self.last_sample_)
         is_v = np.asarray(self.p_label_ == "V", dtype=bool)
@@ -443,7 +445,7 @@ class RhythmTracker:
                     np.zeros(_CONTEXT, dtype=bool)]
         rr_ctx = np.r_[np.full(_CONTEXT - len(self.hist_rr_), np.nan), self.hist_rr_, self.p_rr_,
                        np.full(_CONTEXT, np.nan)]
-        enter, stay = self._candidates(ctx, rr_ctx, n, prob, rate)
+        enter, stay = self._candidates(ctx, rr_ctx, n, score, rate)
         out = self._smooth(enter, stay, self.p_sample_[:n], avail)
         self.hist_v_ = np.r_[self.hist_v_, is_v[:n]][-_CONTEXT:]
         self.hist_rr_ = np.r_[self.hist_rr_, self.p_rr_[:n]][-_CONTEXT:]
@@ -453,7 +455,7 @@ class RhythmTracker:
         self.p_end_ = self.p_end_[n:]
         return out
 
-    def _candidates(self, ctx: np.ndarray, rr_ctx: np.ndarray, n: int, prob: np.ndarray,
+    def _candidates(self, ctx: np.ndarray, rr_ctx: np.ndarray, n: int, score: np.ndarray,
                     rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Candidate rhythm of each beat outside AF and once in AF (they differ only in the AF threshold).
 
@@ -480,17 +482,17 @@ class RhythmTracker:
         with np.errstate(invalid="ignore"):
             fast, slow = rate > self.tachy_bpm, rate < self.brady_bpm
 
-        def codes(threshold: float) -> np.ndarray:
-            af = prob >= np.float32(threshold)
+        def codes(score_threshold: np.float32) -> np.ndarray:
+            af = score >= score_threshold
             return np.select(
                 [vrun & vrun_fast, vrun, bigeminy, trigeminy, af, slow, fast],
                 ["VT", "IVR", "B", "T", "AFIB", "SBR", "SVTA"],
                 default="N",
             ).astype(object)
 
-        enter = codes(self.model_.threshold_af)
-        exit_threshold = self.model_.exit_threshold
-        return enter, enter if exit_threshold == self.model_.threshold_af else codes(exit_threshold)
+        m = self.model_
+        enter = codes(m.enter_score)
+        return enter, enter if m.exit_threshold == m.threshold_af else codes(m.stay_score)
 
     def _need(self, code: str) -> int:
         m = self.model_
