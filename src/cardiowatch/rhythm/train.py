@@ -1,4 +1,4 @@
-"""Train the AF model (optional extra ``train``: LightGBM; scikit-learn and emlearn for v1-v3's forest).
+"""Train the AF model (optional extra ``train``: scikit-learn and emlearn; LightGBM for the v4 candidate).
 Training records only.
 
 Reproduce the shipped model, its C header and its figures::
@@ -10,10 +10,9 @@ Reproduce the shipped model, its C header and its figures::
 Procedure (all on `LTAFDB_TRAIN` and nsrdb; the ltafdb test records and nsr2db are never read here):
 
 1. Every beat's window features (`af_beat_features`), every ``STEP``-th beat kept for fitting.
-2. The model (`BOOSTED`, v4: boosted trees; v2-v3 shipped the forest ``cv.FORESTS["8x6_leaf200_balanced"]``,
-   which `forest_to_model` converts) and its decision settings
-   (`SETTINGS`) are those `cardiowatch.rhythm.cv` chose by 5-fold record-grouped cross-validation inside
-   the training records. v1 had tuned on one split (two thirds fitted, one third scored); its settings are
+2. The forest (`FOREST`) and its decision settings (`SETTINGS`) are those `cardiowatch.rhythm.cv` chose by
+   5-fold record-grouped cross-validation inside the training records (v2; ``--boosted`` trains the v4
+   candidate, `BOOSTED` at `BOOSTED_SETTINGS`, which was not shipped). v1 had tuned on one split (two thirds fitted, one third scored); its settings are
    in the model card's history.
 3. The model is fitted on all training records with those settings.
 
@@ -45,14 +44,17 @@ WINDOW = 32
 LOOKAHEAD = 16
 STEP = 4
 SEED = 20261125
-#: v4's boosted trees (`cardiowatch.rhythm.cv --tracker --kind boosted`): 64 trees of depth 3, classes
-#: balanced as the forest's were. They separate AF from irregular sinus rhythm better than the forest out
-#: of fold, so AF can be confirmed after fewer beats without more false alarms.
+#: The shipped forest (v2-v3), chosen by `cardiowatch.rhythm.cv` (its "8x6_leaf200_balanced"; v1 had no
+#: class weights).
+FOREST = {"n_estimators": 8, "max_depth": 6, "min_samples_leaf": 200, "class_weight": "balanced"}
+#: Decision settings chosen by `cardiowatch.rhythm.cv` (models/rhythm_af.cv.json, "chosen"): enter AF
+#: after 40 beats in a row at probability >= 0.9, stay in AF while >= 0.3, leave after 64 beats below.
+SETTINGS = {"threshold_af": 0.9, "threshold_af_exit": 0.3, "min_af_beats": 40, "min_exit_beats": 64}
+#: The v4 candidate (``--boosted``; not shipped, see the model card): 64 boosted trees of depth 3, classes
+#: balanced as the forest's are, at the settings `cardiowatch.rhythm.cv --tracker --boosted` chose
+#: (models/rhythm_af.cv_tracker_boosted.json): enter after 20 beats at >= 0.94, stay while >= 0.3.
 BOOSTED = {"n_trees": 64, "max_depth": 3, "learning_rate": 0.1, "min_data_in_leaf": 200}
-#: Decision settings chosen by `cardiowatch.rhythm.cv --tracker --boosted` (models/rhythm_af.cv_tracker_boosted.json,
-#: "chosen"): enter AF after 20 beats in a row at probability >= 0.94, stay in AF while >= 0.3, leave after 64
-#: beats below.
-SETTINGS = {"threshold_af": 0.94, "threshold_af_exit": 0.3, "min_af_beats": 20, "min_exit_beats": 64}
+BOOSTED_SETTINGS = {"threshold_af": 0.94, "threshold_af_exit": 0.3, "min_af_beats": 20, "min_exit_beats": 64}
 
 
 def collect(records: list[BeatRecord], *, window: int = WINDOW, lookahead: int = LOOKAHEAD,
@@ -65,6 +67,13 @@ def collect(records: list[BeatRecord], *, window: int = WINDOW, lookahead: int =
         xs.append(features[idx])
         ys.append(np.isin(rec.rhythm[idx], list(AF_RHYTHMS)))
     return np.concatenate(xs), np.concatenate(ys)
+
+
+def fit_forest(x: np.ndarray, y: np.ndarray, *, seed: int = SEED):
+    from sklearn.ensemble import RandomForestClassifier
+
+    forest = RandomForestClassifier(**FOREST, random_state=seed, n_jobs=1)
+    return forest.fit(x, y)
 
 
 def fit_boosted(x: np.ndarray, y: np.ndarray, *, params: dict | None = None, seed: int = SEED):
@@ -151,35 +160,40 @@ def forest_to_model(forest, *, threshold_af: float, min_af_beats: int, min_exit_
     )
 
 
-def train_af(*, nsrdb_records: tuple[str, ...] | None = None) -> AfModel:
-    """Fit the AF model on all training records with the cross-validated settings (module docstring)."""
+def train_af(*, nsrdb_records: tuple[str, ...] | None = None, boosted: bool = False) -> AfModel:
+    """Fit the AF model on all training records with the cross-validated settings (module docstring);
+    ``boosted``: the v4 candidate instead of the shipped forest."""
     from cardiowatch.data import list_records
 
     nsr_names = nsrdb_records or tuple(list_records("nsrdb"))
     logger.info("reading %d ltafdb + %d nsrdb training records", len(LTAFDB_TRAIN), len(nsr_names))
     records = [load_beat_record("ltafdb", r) for r in LTAFDB_TRAIN] + [load_beat_record("nsrdb", r) for r in nsr_names]
     x, y = collect(records)
-    booster = fit_boosted(x, y)
     meta = {
-        "version": 4,
+        "version": 4 if boosted else 2,
         "trained_on": {"ltafdb": list(LTAFDB_TRAIN), "nsrdb": list(nsr_names)},
-        "settings_from": "python -m cardiowatch.rhythm.cv --tracker --boosted (5-fold record-grouped CV of the "
-                         "whole tracker on the training records)",
+        "settings_from": "python -m cardiowatch.rhythm.cv" + (" --tracker --boosted" if boosted else "")
+                         + " (5-fold record-grouped CV on the training records)",
         "training_windows": int(len(y)),
         "training_af_share": round(float(y.mean()), 4),
-        "boosted": {**BOOSTED, "seed": SEED, "step": STEP},
-        "command": "python -m cardiowatch.rhythm.train",
+        "command": "python -m cardiowatch.rhythm.train" + (" --boosted" if boosted else ""),
     }
-    return boosted_to_model(booster, **SETTINGS, meta=meta)
+    if boosted:
+        meta["boosted"] = {**BOOSTED, "seed": SEED, "step": STEP}
+        return boosted_to_model(fit_boosted(x, y), **BOOSTED_SETTINGS, meta=meta)
+    meta["forest"] = {**FOREST, "seed": SEED, "step": STEP}
+    return forest_to_model(fit_forest(x, y), **SETTINGS, meta=meta)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train the AF model on the training records.")
     parser.add_argument("--out", type=Path, default=models_dir() / MODEL_NAME)
     parser.add_argument("--header", type=Path, default=Path("firmware/core/cw_rhythm_model.h"))
+    parser.add_argument("--boosted", action="store_true",
+                        help="the v4 candidate (boosted trees; not shipped): give --out and --header elsewhere")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    model = train_af()
+    model = train_af(boosted=args.boosted)
     model.save(args.out)
     logger.info("wrote %s (%d trees, %d decision nodes, %d leaves, %d bytes as flat tables)", args.out,
                 model.n_trees, len(model.feature), model.n_leaves, model.n_bytes)
