@@ -12,16 +12,16 @@ Procedure (all on `LTAFDB_TRAIN` and nsrdb; the ltafdb test records and nsr2db a
 1. Every beat's window features (`af_beat_features`), every ``STEP``-th beat kept for fitting.
 2. The forest (`FOREST`) and its decision settings (`SETTINGS`) are those `cardiowatch.rhythm.cv` chose by
    5-fold record-grouped cross-validation inside the training records (v2; ``--boosted`` trains the v4
-   candidate, `BOOSTED` at `BOOSTED_SETTINGS`, which was not shipped). v1 had tuned on one split (two thirds fitted, one third scored); its settings are
-   in the model card's history.
+   candidate, `BOOSTED` at `BOOSTED_SETTINGS`, which was not shipped). v1 had tuned on one split (two
+   thirds fitted, one third scored); its settings are in the model card's history.
 3. The model is fitted on all training records with those settings.
 
 References
 ----------
 .. [1] Breiman L. Random forests. Machine Learning 45:5-32 (2001).
-.. [3] Ke G, et al. LightGBM: a highly efficient gradient boosting decision tree. NeurIPS 30 (2017).
 .. [2] Nordby J, et al. emlearn: machine learning inference engine for microcontrollers and embedded
    devices. Zenodo (2019). doi:10.5281/zenodo.2589394.
+.. [3] Ke G, et al. LightGBM: a highly efficient gradient boosting decision tree. NeurIPS 30 (2017).
 """
 
 from __future__ import annotations
