@@ -18,11 +18,14 @@ beats out of the AF windows and lets AF resume right after a ventricular run ins
 only, for every setting of `TRACKER_GRIDS`; `choose_tracker` takes the highest ltafdb Sp among settings
 that meet, out of fold, Se >= `MIN_SENSITIVITY`, the false-alarm target and the onset-delay target. None
 did (a confirmation short enough for the delay target costs Se or false alarms), so v3 keeps v2's settings.
+``--boosted`` scores the v4 candidate (boosted trees, `BOOSTED_TRACKER_GRID`) the same way; it met all three
+out of fold but was not shipped (the model card says why: false alarms with missed beats).
 
 Run::
 
     python -m cardiowatch.rhythm.cv            # v2 replay grid: models/rhythm_af.cv.json (about 15 min)
     python -m cardiowatch.rhythm.cv --tracker  # v3: models/rhythm_af.cv_tracker.json (about 40 min)
+    python -m cardiowatch.rhythm.cv --tracker --boosted  # v4 candidate: ..._cv_tracker_boosted.json (20 min)
 
 References
 ----------
