@@ -168,6 +168,7 @@ def test_ds2_replay_matches_offline_and_alerts_every_episode(mitdb, tmp_path) ->
 
     report["false_alerts_per_hour"] = len(report["false_alerts"]) / hours
     out = Path(os.environ.get("CW_REPORT_DIR", tmp_path)) / "e2e_ds2_replay.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
     log.info("DS2 replay: %s", json.dumps({k: v for k, v in report.items() if k != "records"}))
     assert not report["system_missed"], f"pipeline detections the server did not alert on: {report['system_missed']}"
