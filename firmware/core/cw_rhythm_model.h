@@ -213,8 +213,9 @@ static const int16_t cw_rhythm_model_roots[8] = {
     0, 57, 116, 176, 238, 298, 358, 417
 };
 
-/* AF score for one row of CW_RHYTHM_N_FEATURES features: each leaf's probability (leaf_af / 255.0f) summed in float32 in
- * tree order, then divided by the number of trees, exactly as AfModel.af_score computes it. */
+/* AF score for one row of CW_RHYTHM_N_FEATURES features: each leaf's probability (leaf_af / 255.0f)
+ * summed in float32 in tree order, then divided by the number of trees, exactly as
+ * AfModel.af_score computes it. */
 static inline float cw_rhythm_model_af_score(const float *features)
 {
     float total = 0.0f;

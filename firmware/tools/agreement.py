@@ -136,7 +136,7 @@ class RhythmAgreement:
     record: str
     n_windows: int
     same_decision: int
-    max_abs_p_diff: float
+    max_abs_score_diff: float
     same_features: int
 
 
@@ -162,16 +162,16 @@ def rhythm_agreement(database: str, record: str, host_dir: Path = HOST_DIR) -> R
     model = load_af_model()
     rr, valid = rr_intervals(beats, fs=ann.fs)
     features = rr_window_features(rr[valid], window=model.window)
-    p_py = model.af_score(features) if len(features) else np.empty(0, dtype=np.float32)
+    score_py = model.af_score(features) if len(features) else np.empty(0, dtype=np.float32)
     c = run_c_rhythm(beats, fs=ann.fs, host_dir=host_dir)
-    n = min(len(p_py), len(c))
-    if len(p_py) != len(c):
-        log.warning("%s/%s: python %d windows, c %d", database, record, len(p_py), len(c))
-    p_c = c[:n, 1].astype(np.float32)
-    same = int(np.sum((p_c >= model.enter_score) == (p_py[:n] >= model.enter_score)))
+    n = min(len(score_py), len(c))
+    if len(score_py) != len(c):
+        log.warning("%s/%s: python %d windows, c %d", database, record, len(score_py), len(c))
+    score_c = c[:n, 1].astype(np.float32)
+    same = int(np.sum((score_c >= model.enter_score) == (score_py[:n] >= model.enter_score)))
     same_features = int(np.sum(np.all(c[:n, 2:].astype(np.float32) == features[:n], axis=1)))
-    diff = float(np.max(np.abs(p_c - p_py[:n]))) if n else 0.0
-    return RhythmAgreement(record, max(len(p_py), len(c)), same, diff, same_features)
+    diff = float(np.max(np.abs(score_c - score_py[:n]))) if n else 0.0
+    return RhythmAgreement(record, max(len(score_py), len(c)), same, diff, same_features)
 
 
 @dataclass(frozen=True)
@@ -284,8 +284,8 @@ def _rhythm_main(records: list[str] | None, write: bool) -> int:
     rows = []
     for database, record in pairs:
         row = rhythm_agreement(database, record)
-        log.info("%s/%s: %d windows, same decision %d, max |dp| %.2g", database, record, row.n_windows,
-                 row.same_decision, row.max_abs_p_diff)
+        log.info("%s/%s: %d windows, same decision %d, max |d score| %.2g", database, record, row.n_windows,
+                 row.same_decision, row.max_abs_score_diff)
         rows.append((database, row))
     text = []
     for database in dict.fromkeys(db for db, _ in rows):
@@ -294,10 +294,10 @@ def _rhythm_main(records: list[str] | None, write: bool) -> int:
         same = sum(r.same_decision for r in sel)
         feat = sum(r.same_features for r in sel)
         text.append(f"Rhythm model (`cw_rhythm` + `cw_rhythm_model.h` vs `rhythm/intervals.py` + `AfModel`) on the "
-                    f"reference beats of {len(sel)} {database} records: the AF decision (p >= threshold) is the "
+                    f"reference beats of {len(sel)} {database} records: the AF decision (score >= entry threshold) is the "
                     f"same on {same} of {n} windows: **{100 * same / max(n, 1):.3f} %** (target >= 99.5 %); "
-                    f"float32 features identical on {100 * feat / max(n, 1):.3f} %; largest |p_C - p_Python| "
-                    f"{max(r.max_abs_p_diff for r in sel):.2g}.")
+                    f"float32 features identical on {100 * feat / max(n, 1):.3f} %; largest |score_C - score_Python| "
+                    f"{max(r.max_abs_score_diff for r in sel):.2g}.")
     out = "\n\n".join(text) + "\n"
     sys.stdout.write(out)
     if write:

@@ -9,9 +9,10 @@ negative = leaf ``-c - 1``); per leaf its AF log-odds (``float``, boosted trees)
 (a forest's sum is then divided by the number of trees), the operations `AfModel.af_score` does, so both
 give bit-identical float32 scores; the tests compile the header with gcc and compare. Around the tables we
 write the decision settings (window, look-ahead, entry and stay thresholds as scores, confirmation lengths)
-and the feature order, so the firmware needs nothing else from Python. Tables instead of trees inlined as code (emlearn's ``inline`` method, which the
-header used before) keep the model at ``AfModel.n_bytes`` of constant data plus a walker of a few hundred
-bytes of code: `benchmarks/rhythm_model_size.py` measures both.
+and the feature order, so the firmware needs nothing else from Python. Tables instead of trees inlined as
+code (emlearn's ``inline`` method, which the header used before) keep the model at ``AfModel.n_bytes`` of
+constant data plus a walker of a few hundred bytes of code: `benchmarks/rhythm_model_size.py` measures
+both.
 
 Regenerate from the shipped model (training also writes it)::
 
@@ -91,16 +92,17 @@ def c_source(model: AfModel) -> str:
         kind = "boosted trees"
         leaf_doc = "whose AF log-odds is leaf_value[-c - 1]"
         score_doc = "the sum of the leaves' log-odds"
-        walker_doc = ("each leaf's log-odds summed in float32 in tree order, exactly as\n"
-                      " * AfModel.af_score computes it (logistic of the score = AF probability)")
+        walker_doc = ("each leaf's log-odds summed in float32 in tree\n"
+                      " * order, exactly as AfModel.af_score computes it (the score's logistic is the AF probability)")
         add_leaf = f"total += {PREFIX}_leaf_value[-node - 1];"
         result = "total"
     else:
         kind = "a random forest"
         leaf_doc = "whose AF probability is leaf_af[-c - 1] / 255"
         score_doc = "the trees' mean AF probability"
-        walker_doc = ("each leaf's probability (leaf_af / 255.0f) summed in float32 in\n"
-                      " * tree order, then divided by the number of trees, exactly as AfModel.af_score computes it")
+        walker_doc = ("each leaf's probability (leaf_af / 255.0f)\n"
+                      " * summed in float32 in tree order, then divided by the number of trees, exactly as\n"
+                      " * AfModel.af_score computes it")
         add_leaf = f"total += (float){PREFIX}_leaf_af[-node - 1] / 255.0f;"
         result = "total / (float)CW_RHYTHM_MODEL_N_TREES"
     return f"""/* AF model for the cardiowatch firmware core. GENERATED, do not edit: written from

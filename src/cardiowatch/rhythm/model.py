@@ -133,14 +133,6 @@ class AfModel:
             total += leaf[-node - 1]
         return total if self.boosted else total / np.float32(self.n_trees)
 
-    def predict_proba(self, features: np.ndarray) -> np.ndarray:
-        """AF probability per row (float32): the score itself for a forest, its logistic for boosted trees.
-        Decisions use `af_score` and `score_threshold`; this is for people and plots."""
-        score = self.af_score(features)
-        if not self.boosted:
-            return score
-        return (1.0 / (1.0 + np.exp(-score.astype(np.float64)))).astype(np.float32)
-
     def to_json(self) -> dict:
         return {
             "format": MODEL_FORMAT,
