@@ -141,14 +141,17 @@ class RhythmAgreement:
 
 
 def run_c_rhythm(beats: np.ndarray, *, fs: float, host_dir: Path = HOST_DIR) -> np.ndarray:
-    """Rows ``[closing beat, AF score, 11 features]`` of every window the C rhythm tracker completes."""
+    """Rows ``[closing beat, AF score, features...]`` of every window the C rhythm tracker completes."""
+    from cardiowatch.rhythm.intervals import FEATURE_NAMES
+
     proc = subprocess.run([str(host_dir / "cw_rhythm_cli"), repr(float(fs))],
                           input="\n".join(map(str, np.asarray(beats, dtype=np.int64))).encode(),
                           capture_output=True, check=False, timeout=600)
     if proc.returncode != 0:
         raise RuntimeError(f"cw_rhythm_cli exit {proc.returncode}: {proc.stderr.decode(errors='replace')}")
     rows = np.array(proc.stdout.split(), dtype=np.float64)
-    return rows.reshape(-1, 13) if rows.size else np.empty((0, 13))
+    n_cols = 2 + len(FEATURE_NAMES)
+    return rows.reshape(-1, n_cols) if rows.size else np.empty((0, n_cols))
 
 
 def rhythm_agreement(database: str, record: str, host_dir: Path = HOST_DIR) -> RhythmAgreement:

@@ -21,11 +21,17 @@ did (a confirmation short enough for the delay target costs Se or false alarms),
 ``--boosted`` scores the v4 candidate (boosted trees, `BOOSTED_TRACKER_GRID`) the same way; it met all three
 out of fold but was not shipped (the model card says why: false alarms with missed beats).
 
+v5 adds a twelfth feature (``poincare_cells``, for sinus rhythm with frequent premature atrial beats) and
+refits the forest; ``--v5`` scores `V5_TRACKER_GRID` with the whole tracker, now also on perturbed intervals
+(`PERTURBED`: the PPG's timing error and missed pulses, the lesson of v4), and `choose_v5` picks the setting.
+The v2-v4 result files were made with the eleven features of commit fcccd0b; the code now computes twelve.
+
 Run::
 
     python -m cardiowatch.rhythm.cv            # v2 replay grid: models/rhythm_af.cv.json (about 15 min)
     python -m cardiowatch.rhythm.cv --tracker  # v3: models/rhythm_af.cv_tracker.json (about 40 min)
     python -m cardiowatch.rhythm.cv --tracker --boosted  # v4 candidate: ..._cv_tracker_boosted.json (20 min)
+    python -m cardiowatch.rhythm.cv --v5       # v5: models/rhythm_af.cv_v5.json (about 20 min)
 
 References
 ----------
@@ -47,10 +53,12 @@ import numpy as np
 
 from cardiowatch.evaluate.rhythm import (
     AF_RHYTHMS,
+    DEFAULT_MISS_RATE,
     VENTRICULAR_RHYTHMS,
     AfScore,
     BeatRecord,
     load_beat_record,
+    perturb_record,
     score_record,
 )
 from cardiowatch.rhythm.af import af_beat_features
@@ -119,10 +127,13 @@ def fold_of(records: list[CvRecord], *, n_folds: int = N_FOLDS) -> np.ndarray:
     return fold
 
 
-def fold_training_set(records: list[CvRecord], fold: np.ndarray, k: int, *, step: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every ``step``-th labelled window (features, AF label) of the records outside fold ``k``."""
+def fold_training_set(records: list[CvRecord], fold: np.ndarray, k: int, *, step: int,
+                      augmented: list[CvRecord] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every ``step``-th labelled window (features, AF label) of the records outside fold ``k``, and of their
+    ``augmented`` copies (the same records perturbed, in the same order) when given."""
     xs, ys = [], []
-    for r in (r for r, f in zip(records, fold) if f != k):
+    pool = list(zip(records, fold)) + (list(zip(augmented, fold)) if augmented is not None else [])
+    for r in (r for r, f in pool if f != k):
         idx = np.flatnonzero(r.decided & r.labelled)[::step]
         xs.append(r.features[idx])
         ys.append(r.ref_af[idx])
@@ -130,11 +141,12 @@ def fold_training_set(records: list[CvRecord], fold: np.ndarray, k: int, *, step
 
 
 def fit_fold_forest(records: list[CvRecord], fold: np.ndarray, k: int, *, forest_params: dict, step: int,
-                    seed: int):
-    """A forest fitted on every ``step``-th labelled window of the records outside fold ``k``."""
+                    seed: int, augmented: list[CvRecord] | None = None):
+    """A forest fitted on every ``step``-th labelled window of the records outside fold ``k`` (and of their
+    ``augmented`` copies)."""
     from sklearn.ensemble import RandomForestClassifier
 
-    x, y = fold_training_set(records, fold, k, step=step)
+    x, y = fold_training_set(records, fold, k, step=step, augmented=augmented)
     forest = RandomForestClassifier(random_state=seed, n_jobs=1, **forest_params)
     forest.fit(x, y)
     logger.info("fold %d fitted on %d windows", k, len(y))
@@ -334,19 +346,32 @@ BOOSTED_TRACKER_GRID = {"threshold_af": (0.93, 0.94, 0.95), "threshold_af_exit":
 #: normal records, median fresh-onset delay.
 MAX_FALSE_AF_PER_24H = 1.0
 MAX_DELAY_S = 30.0
-#: Inputs the tracker is scored on: ECG beats with their reference classes, and intervals only (PPG).
-TRACKER_INPUTS = {"ecg_beats": True, "intervals_only": False}
+#: Timing error and missed pulses of the perturbed input (v5): the PPG benchmark's PPI-RRI SD of 19.4 ms
+#: is the difference of two pulse times, so sqrt(2) x 13.7 ms per pulse; 2 % of pulses missed.
+PERTURBED = {"jitter_s": 0.0137, "miss_rate": DEFAULT_MISS_RATE}
+#: Perturbation of the copy of each training record that v5's forest also learns from (a PPG's timing error
+#: and missed pulses; the copies get their own random draws, not those of the scored `PERTURBED` input).
+AUGMENT = PERTURBED
+#: Inputs the tracker is scored on: ECG beats with their reference classes, intervals only (PPG), and
+#: intervals with the PPG's timing error and missed pulses (v5 on; v3 and v4 were scored without it).
+TRACKER_INPUTS: dict[str, dict] = {"ecg_beats": {"use_labels": True}, "intervals_only": {"use_labels": False},
+                                   "perturbed": {"use_labels": False, **PERTURBED}}
+#: v5's settings (twelve features): entry thresholds as v3's and higher, confirmations from v4's short ones to
+#: v3's 40 beats. Fixed, with `choose_v5`, before any of them was scored.
+V5_TRACKER_GRID = {"threshold_af": (0.9, 0.95), "threshold_af_exit": (0.3,),
+                   "min_af_beats": (16, 20, 24, 32, 40), "min_exit_beats": (64,)}
 
 
 def tracker_cv(settings: list[dict], *, forest_params: dict | None = None, window: int = 32, step: int = 8,
-               seed: int = 20261125, boosted: bool = False) -> list[dict]:
+               seed: int = 20261125, boosted: bool = False, augment: dict | None = None) -> list[dict]:
     """Out-of-fold scores of the whole `RhythmTracker` for each decision setting, per input.
 
     `replay_af` covers interval input only; with beat classes the tracker also leaves the intervals around
     ventricular beats out of the AF windows and lets ventricular runs interrupt AF, which only the tracker
     itself can score. Each fold's model (fitted on the other folds: the forest ``forest_params``, or with
     ``boosted`` the v4 boosted trees) runs in the tracker as an `AfModel`; Se, Sp and the onset delay are over
-    the ltafdb training records, false AF episodes over nsrdb.
+    the ltafdb training records, false AF episodes over nsrdb. ``augment`` (`perturb_record`'s ``jitter_s``
+    and ``miss_rate``) adds a perturbed copy of each training record to the forest's training windows.
     """
     from dataclasses import replace
 
@@ -356,21 +381,27 @@ def tracker_cv(settings: list[dict], *, forest_params: dict | None = None, windo
     beats = load_training_beats()
     records = load_cv_records(window=window, lookahead=lookahead, beats=beats)
     fold = fold_of(records)
+    augmented = None
+    if augment is not None:
+        rng = np.random.default_rng(seed)
+        augmented = load_cv_records(window=window, lookahead=lookahead,
+                                    beats=[(db, perturb_record(rec, rng=rng, **augment)) for db, rec in beats])
     totals: dict[tuple[int, str, str], AfScore] = {}
     for k in range(N_FOLDS):
         if boosted:
-            x, y = fold_training_set(records, fold, k, step=step)
+            x, y = fold_training_set(records, fold, k, step=step, augmented=augmented)
             base = boosted_to_model(fit_boosted(x, y, seed=seed), window=window, lookahead=lookahead, **settings[0])
         else:
-            forest = fit_fold_forest(records, fold, k, forest_params=forest_params, step=step, seed=seed)
+            forest = fit_fold_forest(records, fold, k, forest_params=forest_params, step=step, seed=seed,
+                                     augmented=augmented)
             base = forest_to_model(forest, window=window, lookahead=lookahead, **settings[0])
         for i, setting in enumerate(settings):
             model = replace(base, **setting)
             for j in np.flatnonzero(fold == k):
                 db, rec = beats[j]
-                for name, use_labels in TRACKER_INPUTS.items():
+                for name, kwargs in TRACKER_INPUTS.items():
                     key = (i, name, db)
-                    totals[key] = totals.get(key, AfScore()) + score_record(rec, model=model, use_labels=use_labels)
+                    totals[key] = totals.get(key, AfScore()) + score_record(rec, model=model, **kwargs)
         logger.info("fold %d: %d settings scored", k, len(settings))
     results = []
     for i, setting in enumerate(settings):
@@ -393,6 +424,21 @@ def choose_tracker(results: list[dict]) -> dict | None:
     return max(ok, key=lambda r: r["ecg_beats"]["sp"]) if ok else None
 
 
+def choose_v5(results: list[dict]) -> dict | None:
+    """v5's rule: among settings with, out of fold, ECG Se >= `MIN_SENSITIVITY` and at most
+    `MAX_FALSE_AF_PER_24H` false AF episodes both from ECG beats and from perturbed intervals, the highest ECG
+    Sp among those with a median fresh-onset delay <= `MAX_DELAY_S`; if none is that quick, the quickest
+    (the confirmation length trades delay for false alarms, which are already within target). None when no
+    setting meets the Se and false-alarm conditions."""
+    ok = [r for r in results if r["ecg_beats"]["se"] >= MIN_SENSITIVITY
+          and r["ecg_beats"]["nsr_af_per_24h"] <= MAX_FALSE_AF_PER_24H
+          and r["perturbed"]["nsr_af_per_24h"] <= MAX_FALSE_AF_PER_24H]
+    timely = [r for r in ok if r["ecg_beats"]["median_fresh_delay_s"] <= MAX_DELAY_S]
+    if timely:
+        return max(timely, key=lambda r: r["ecg_beats"]["sp"])
+    return min(ok, key=lambda r: r["ecg_beats"]["median_fresh_delay_s"]) if ok else None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Record-grouped CV of AF settings on the training records.")
     parser.add_argument("--window", type=int, action="append", help="window lengths (default 32)")
@@ -404,8 +450,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--boosted", action="store_true",
                         help="with --tracker, v4: the boosted trees at `BOOSTED_TRACKER_GRID` "
                              "(writes rhythm_af.cv_tracker_boosted.json)")
+    parser.add_argument("--v5", action="store_true",
+                        help="v5: score `V5_TRACKER_GRID` with the whole tracker, forests trained with perturbed "
+                             "copies of their records (writes rhythm_af.cv_v5.json)")
+    parser.add_argument("--no-augment", action="store_true",
+                        help="with --v5, without the perturbed copies (writes rhythm_af.cv_v5_no_augment.json)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.v5:
+        name = "rhythm_af.cv_v5_no_augment.json" if args.no_augment else "rhythm_af.cv_v5.json"
+        out = args.out if args.out != parser.get_default("out") else models_dir() / name
+        augment = None if args.no_augment else AUGMENT
+        settings = [dict(zip(V5_TRACKER_GRID, v)) for v in itertools.product(*V5_TRACKER_GRID.values())]
+        results = tracker_cv(settings, forest_params=FORESTS["8x6_leaf200_balanced"], step=args.step,
+                             augment=augment)
+        best = choose_v5(results)
+        out.write_text(json.dumps({"n_folds": N_FOLDS, "step": args.step, "forest": "8x6_leaf200_balanced",
+                                   "augment": augment, "perturbed": PERTURBED, "chosen": best,
+                                   "results": results}, indent=1) + "\n")
+        for r in results:
+            logger.info("%s", r)
+        logger.info("chosen: %s", best)
+        return
     if args.tracker:
         # settings already scored in the output file are kept (the whole grid takes about an hour)
         name = "rhythm_af.cv_tracker_boosted.json" if args.boosted else "rhythm_af.cv_tracker.json"
