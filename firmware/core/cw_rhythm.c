@@ -61,16 +61,25 @@ static float ratio_f(double num, double den)
     return (float)(num / den);
 }
 
-cw_err_t cw_rhythm_features(const double *rr, size_t window, float *out)
+cw_err_t cw_rhythm_features(const double *rr_s, size_t window, float *out)
 {
-    double xs[CW_RHYTHM_WINDOW_MAX], d[CW_RHYTHM_WINDOW_MAX], ad[CW_RHYTHM_WINDOW_MAX];
+    double rr[CW_RHYTHM_WINDOW_MAX], xs[CW_RHYTHM_WINDOW_MAX], d[CW_RHYTHM_WINDOW_MAX], ad[CW_RHYTHM_WINDOW_MAX];
     double mean = 0.0, var = 0.0, med, q25, q75, mad_d, mad_d8, sum_sq = 0.0, sum_prod = 0.0, rmssd, std;
     size_t i, n_d, n_turn = 0, n_near = 0, n_50 = 0, n_cells = 1;
     const size_t short_lo = (window - (size_t)CW_RHYTHM_SHORT_WINDOW) / 2u;
-    if (rr == 0 || out == 0 || window < 2u * (size_t)CW_RHYTHM_SHORT_WINDOW || window > CW_RHYTHM_WINDOW_MAX) {
+    if (rr_s == 0 || out == 0 || window < 2u * (size_t)CW_RHYTHM_SHORT_WINDOW || window > CW_RHYTHM_WINDOW_MAX) {
         return CW_ERR_ARG;
     }
     n_d = window - 1u;
+    /* an interval about twice the median is a missed beat: it counts as one median interval */
+    for (i = 0; i < window; ++i) {
+        xs[i] = rr_s[i];
+    }
+    sort_d(xs, window);
+    med = quantile_sorted(xs, window, 0.5);
+    for (i = 0; i < window; ++i) {
+        rr[i] = fabs_d(rr_s[i] / med - CW_RHYTHM_MISSED_RATIO) < CW_RHYTHM_MISSED_TOLERANCE ? med : rr_s[i];
+    }
     for (i = 0; i < window; ++i) {
         mean += rr[i];
         xs[i] = rr[i];

@@ -56,6 +56,11 @@ NEAR_MEDIAN_FRACTION = 0.06
 #: poincare_cells). Sinus rhythm with frequent premature atrial beats is irregular, but its intervals fall in a
 #: few clusters (normal, premature, compensatory), so its pairs share few cells; AF's scatter over many.
 POINCARE_CELL_FRACTION = 0.06
+#: An interval this many times the window's median, within `MISSED_TOLERANCE`, is taken for a missed beat (a
+#: PPG loses pulses, a QRS detector beats) and counts as one median interval in the features: one such
+#: interval would otherwise make a regular window look irregular.
+MISSED_RATIO = 2.0
+MISSED_TOLERANCE = 0.2
 #: Successive difference counted by pNN50 (s).
 PNN50_S = 0.050
 #: Number of central intervals in the short-scale feature and the local heart rate.
@@ -150,8 +155,9 @@ def rr_window_features(rr_s: np.ndarray, *, window: int) -> np.ndarray:
     if len(rr) < window:
         return np.empty((0, len(FEATURE_NAMES)), dtype=np.float32)
     x = sliding_window_view(rr, window)
-    d_all = np.diff(rr)
-    d = sliding_window_view(d_all, window - 1)
+    raw_med = _sorted_quantile(np.sort(x, axis=1), 0.5)[:, None]
+    x = np.where(np.abs(x / raw_med - MISSED_RATIO) < MISSED_TOLERANCE, raw_med, x)
+    d = np.diff(x, axis=1)
     abs_d = np.abs(d)
     mean = x.mean(axis=1)
     std = x.std(axis=1)
