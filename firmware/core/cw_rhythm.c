@@ -61,16 +61,25 @@ static float ratio_f(double num, double den)
     return (float)(num / den);
 }
 
-cw_err_t cw_rhythm_features(const double *rr, size_t window, float *out)
+cw_err_t cw_rhythm_features(const double *rr_s, size_t window, float *out)
 {
-    double xs[CW_RHYTHM_WINDOW_MAX], d[CW_RHYTHM_WINDOW_MAX], ad[CW_RHYTHM_WINDOW_MAX];
+    double rr[CW_RHYTHM_WINDOW_MAX], xs[CW_RHYTHM_WINDOW_MAX], d[CW_RHYTHM_WINDOW_MAX], ad[CW_RHYTHM_WINDOW_MAX];
     double mean = 0.0, var = 0.0, med, q25, q75, mad_d, mad_d8, sum_sq = 0.0, sum_prod = 0.0, rmssd, std;
-    size_t i, n_d, n_turn = 0, n_near = 0, n_50 = 0;
+    size_t i, n_d, n_turn = 0, n_near = 0, n_50 = 0, n_cells = 1;
     const size_t short_lo = (window - (size_t)CW_RHYTHM_SHORT_WINDOW) / 2u;
-    if (rr == 0 || out == 0 || window < 2u * (size_t)CW_RHYTHM_SHORT_WINDOW || window > CW_RHYTHM_WINDOW_MAX) {
+    if (rr_s == 0 || out == 0 || window < 2u * (size_t)CW_RHYTHM_SHORT_WINDOW || window > CW_RHYTHM_WINDOW_MAX) {
         return CW_ERR_ARG;
     }
     n_d = window - 1u;
+    /* an interval about twice the median is a missed beat: it counts as one median interval */
+    for (i = 0; i < window; ++i) {
+        xs[i] = rr_s[i];
+    }
+    sort_d(xs, window);
+    med = quantile_sorted(xs, window, 0.5);
+    for (i = 0; i < window; ++i) {
+        rr[i] = fabs_d(rr_s[i] / med - CW_RHYTHM_MISSED_RATIO) < CW_RHYTHM_MISSED_TOLERANCE ? med : rr_s[i];
+    }
     for (i = 0; i < window; ++i) {
         mean += rr[i];
         xs[i] = rr[i];
@@ -106,6 +115,16 @@ cw_err_t cw_rhythm_features(const double *rr, size_t window, float *out)
     mad_d8 = quantile_sorted(xs, (size_t)CW_RHYTHM_SHORT_WINDOW - 1u, 0.5);
     sort_d(ad, n_d);
     mad_d = quantile_sorted(ad, n_d, 0.5);
+    /* Poincare map cells: each pair's two cell indices (< 256 for plausible intervals) packed in one number */
+    for (i = 0; i < n_d; ++i) {
+        const double c0 = (double)(long)((rr[i] / med) / CW_RHYTHM_POINCARE_CELL_FRACTION);
+        const double c1 = (double)(long)((rr[i + 1u] / med) / CW_RHYTHM_POINCARE_CELL_FRACTION);
+        d[i] = c0 * 256.0 + c1; /* d is free again */
+    }
+    sort_d(d, n_d);
+    for (i = 1; i < n_d; ++i) {
+        n_cells += d[i] != d[i - 1u];
+    }
     rmssd = sqrt_d(sum_sq / (double)n_d);
     out[0] = ratio_f(rmssd, mean);
     out[1] = ratio_f(mad_d, med);
@@ -118,6 +137,7 @@ cw_err_t cw_rhythm_features(const double *rr, size_t window, float *out)
     out[8] = ratio_f(q75 - q25, med);
     out[9] = sum_sq > 0.0 ? ratio_f(sum_prod, sum_sq) : 0.0f;
     out[10] = std > 0.0 ? ratio_f(rmssd, std) : 0.0f;
+    out[11] = ratio_f((double)n_cells, (double)n_d);
     return CW_OK;
 }
 

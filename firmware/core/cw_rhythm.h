@@ -28,7 +28,7 @@ extern "C" {
 /** Intervals per feature window: the model's CW_RHYTHM_WINDOW (checked at compile time in cw_rhythm.c). */
 #define CW_RHYTHM_WINDOW_MAX 64u
 /** Features per window: the model's CW_RHYTHM_N_FEATURES. */
-#define CW_RHYTHM_FEATURES 11u
+#define CW_RHYTHM_FEATURES 12u
 
 typedef struct {
     double fs;

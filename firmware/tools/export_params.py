@@ -190,6 +190,9 @@ def render() -> tuple[str, str]:
         f"#define CW_RHYTHM_MIN_RR_S {intervals.MIN_RR_S!r}\n"
         f"#define CW_RHYTHM_MAX_RR_S {intervals.MAX_RR_S!r}\n"
         f"#define CW_RHYTHM_NEAR_MEDIAN_FRACTION {intervals.NEAR_MEDIAN_FRACTION!r}\n"
+        f"#define CW_RHYTHM_POINCARE_CELL_FRACTION {intervals.POINCARE_CELL_FRACTION!r}\n"
+        f"#define CW_RHYTHM_MISSED_RATIO {intervals.MISSED_RATIO!r}\n"
+        f"#define CW_RHYTHM_MISSED_TOLERANCE {intervals.MISSED_TOLERANCE!r}\n"
         f"#define CW_RHYTHM_PNN50_S {intervals.PNN50_S!r}\n"
         f"#define CW_RHYTHM_SHORT_WINDOW {intervals.SHORT_WINDOW}\n\n"
     )

@@ -45,6 +45,43 @@ def test_window_features_separate_af_from_sinus_with_ectopy(rng) -> None:
     assert f_sinus[:, near].min() > f_af[:, near].max()
 
 
+def test_poincare_cells_separate_af_from_sinus_with_frequent_premature_beats(rng) -> None:
+    # 30 % premature atrial beats at random: most windows look like AF to nmad_d, few to the map's cells
+    sinus = sinus_rr(rng, 600)
+    rr = sinus.copy()
+    premature = np.flatnonzero(rng.random(599) < 0.3)
+    premature = premature[np.r_[True, np.diff(premature) > 1]]  # no two in a row
+    rr[premature] *= 0.65
+    rr[premature + 1] *= 1.3
+    f_sinus = rr_window_features(rr, window=32)
+    f_af = rr_window_features(af_rr(rng, 600), window=32)
+    cells, nmad = FEATURE_NAMES.index("poincare_cells"), FEATURE_NAMES.index("nmad_d")
+
+    def share_like_af(k: int) -> float:  # sinus windows at or above AF's 1st percentile
+        return float(np.mean(f_sinus[:, k] >= np.percentile(f_af[:, k], 1)))
+
+    assert share_like_af(nmad) > 0.5
+    assert share_like_af(cells) < 0.02
+    regular = rr_window_features(np.full(40, 0.8), window=32)[:, cells]
+    np.testing.assert_allclose(regular, 1 / 31)  # one occupied cell over 31 pairs
+
+
+def test_a_missed_beat_counts_as_one_median_interval(rng) -> None:
+    sinus = sinus_rr(rng, 200)
+    missed = sinus.copy()
+    missed[50] += missed[51]  # beat 51 lost: one interval of about twice the others
+    missed = np.delete(missed, 51)
+    f, f_missed = rr_window_features(sinus, window=32), rr_window_features(missed, window=32)
+    nrmssd, cv = FEATURE_NAMES.index("nrmssd"), FEATURE_NAMES.index("cv")
+    # windows holding the long interval stay as regular as sinus, not as irregular as an unhandled gap
+    holding = f_missed[19:51]
+    assert holding[:, nrmssd].max() < 1.5 * f[:, nrmssd].max()
+    assert holding[:, cv].max() < 1.5 * f[:, cv].max()
+    premature = sinus.copy()
+    premature[50] *= 1.5  # a long interval that is not twice the median is left as it is
+    assert rr_window_features(premature, window=32)[19:51, cv].min() > 1.5 * f[:, cv].max()
+
+
 def test_window_features_shape_and_short_input() -> None:
     assert rr_window_features(np.full(40, 0.8), window=32).shape == (9, len(FEATURE_NAMES))
     assert rr_window_features(np.full(10, 0.8), window=32).shape == (0, len(FEATURE_NAMES))

@@ -12,6 +12,8 @@ References
    Physiol 300:H319-H325 (2011).
 .. [3] Dash S, Chon KH, Lu S, Raeder EA. Automatic real time detection of atrial fibrillation. Ann Biomed
    Eng 37(9):1701-1709 (2009) (turning-point ratio, RMSSD).
+.. [4] Lian J, Wang L, Muessig D. A simple method to detect atrial fibrillation using RR intervals. Am J
+   Cardiol 107(10):1494-1497 (2011) (counting the occupied cells of an interval map).
 """
 
 from __future__ import annotations
@@ -45,10 +47,20 @@ FEATURE_NAMES: tuple[str, ...] = (
     "niqr",  # interquartile range / median RR
     "ac1_d",  # lag-1 autocorrelation of dRR (ectopy patterns give about -0.5 with structure)
     "rmssd_sd",  # RMSSD / SD: about sqrt(2) for uncorrelated (AF) intervals, low for sinus arrhythmia
+    "poincare_cells",  # occupied cells of the (RR_i, RR_i+1) map / pairs: few for ectopy patterns, many in AF [4]
 )
 
 #: Relative distance to the median under which an interval counts as "near" it (feature near_median).
 NEAR_MEDIAN_FRACTION = 0.06
+#: Side of a cell of the Poincare map (RR_i, RR_i+1), relative to the window's median interval (feature
+#: poincare_cells). Sinus rhythm with frequent premature atrial beats is irregular, but its intervals fall in a
+#: few clusters (normal, premature, compensatory), so its pairs share few cells; AF's scatter over many.
+POINCARE_CELL_FRACTION = 0.06
+#: An interval this many times the window's median, within `MISSED_TOLERANCE`, is taken for a missed beat (a
+#: PPG loses pulses, a QRS detector beats) and counts as one median interval in the features: one such
+#: interval would otherwise make a regular window look irregular.
+MISSED_RATIO = 2.0
+MISSED_TOLERANCE = 0.2
 #: Successive difference counted by pNN50 (s).
 PNN50_S = 0.050
 #: Number of central intervals in the short-scale feature and the local heart rate.
@@ -135,7 +147,7 @@ def rr_window_features(rr_s: np.ndarray, *, window: int) -> np.ndarray:
 
     References
     ----------
-    See the module references [1]_ [2]_ [3]_.
+    See the module references [1]_ [2]_ [3]_ [4]_.
     """
     rr = np.ascontiguousarray(rr_s, dtype=np.float64)
     if window < 2 * SHORT_WINDOW:
@@ -143,8 +155,9 @@ def rr_window_features(rr_s: np.ndarray, *, window: int) -> np.ndarray:
     if len(rr) < window:
         return np.empty((0, len(FEATURE_NAMES)), dtype=np.float32)
     x = sliding_window_view(rr, window)
-    d_all = np.diff(rr)
-    d = sliding_window_view(d_all, window - 1)
+    raw_med = _sorted_quantile(np.sort(x, axis=1), 0.5)[:, None]
+    x = np.where(np.abs(x / raw_med - MISSED_RATIO) < MISSED_TOLERANCE, raw_med, x)
+    d = np.diff(x, axis=1)
     abs_d = np.abs(d)
     mean = x.mean(axis=1)
     std = x.std(axis=1)
@@ -160,6 +173,10 @@ def rr_window_features(rr_s: np.ndarray, *, window: int) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         ac1 = np.where(sum_sq > 0, prod.sum(axis=1) / sum_sq, 0.0)
     rmssd = np.sqrt((d * d).mean(axis=1))
+    # intervals <= MAX_RR_S over a median >= MIN_RR_S: a cell index below 256, so a pair packs into one number
+    cell = np.floor((x / med[:, None]) / POINCARE_CELL_FRACTION)
+    pairs = np.sort(cell[:, :-1] * 256.0 + cell[:, 1:], axis=1)
+    occupied = 1 + (np.diff(pairs, axis=1) != 0).sum(axis=1)
     features = np.column_stack(
         [
             rmssd / mean,
@@ -173,6 +190,7 @@ def rr_window_features(rr_s: np.ndarray, *, window: int) -> np.ndarray:
             (q75 - q25) / med,
             ac1,
             np.divide(rmssd, std, out=np.zeros_like(std), where=std > 0),
+            occupied / (window - 1),
         ]
     )
     return features.astype(np.float32)
