@@ -77,6 +77,9 @@ cw_err_t cw_rhythm_features(const double *rr_s, size_t window, float *out)
     }
     sort_d(xs, window);
     med = quantile_sorted(xs, window, 0.5);
+    if (!(med > 0.0)) {
+        return CW_ERR_ARG; /* not plausible intervals (the tracker passes 0.25-3 s only) */
+    }
     for (i = 0; i < window; ++i) {
         rr[i] = fabs_d(rr_s[i] / med - CW_RHYTHM_MISSED_RATIO) < CW_RHYTHM_MISSED_TOLERANCE ? med : rr_s[i];
     }

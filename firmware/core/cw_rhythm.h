@@ -63,7 +63,7 @@ int cw_rhythm_in_af(const cw_rhythm_t *rt);
 /**
  * Features of one window of `window` valid intervals `rr_s` (seconds, oldest first), as
  * rr_window_features computes them, into `out[CW_RHYTHM_FEATURES]` (float32). `window` must be
- * between 16 and CW_RHYTHM_WINDOW_MAX.
+ * between 16 and CW_RHYTHM_WINDOW_MAX; CW_ERR_ARG also when the intervals' median is not positive.
  */
 cw_err_t cw_rhythm_features(const double *rr_s, size_t window, float *out);
 

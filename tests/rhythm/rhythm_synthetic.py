@@ -21,6 +21,6 @@ def sinus_rr(rng: np.random.Generator, n: int, *, mean_s: float = 0.8) -> np.nda
 def af_rr(rng: np.random.Generator, n: int, *, low_s: float = 0.45, high_s: float = 0.95) -> np.ndarray:
     """Irregularly irregular intervals, uniform in 0.45-0.95 s (about 86 bpm, CV about 0.2 as typical AF).
 
-    Wider spreads (0.35-1.05 s, CV 0.29) lie beyond most training AF: the v2 model gives them
-    probabilities of 0.7-0.96 and its entry threshold of 0.9 makes it late to report them (model card)."""
+    Wider spreads (0.35-1.05 s, CV 0.29) lie beyond most training AF: v5 scores only about a third of their
+    windows above its entry threshold of 0.95, so it is late to report them (model card, limitations)."""
     return rng.uniform(low_s, high_s, n)

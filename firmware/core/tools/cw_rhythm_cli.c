@@ -3,7 +3,7 @@
  *   cw_rhythm_cli FS_HZ < beats.txt > windows.txt
  *
  * Reads beat sample indices (one per line, ascending) and writes one line per window the C tracker
- * completes: the beat that closed it, the AF probability and the 11 features (%.9g: a float32 round trip).
+ * completes: the beat that closed it, the AF score and the CW_RHYTHM_FEATURES features (%.9g: a float32 round trip).
  */
 #include <stdio.h>
 #include <stdlib.h>

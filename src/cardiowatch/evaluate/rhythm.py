@@ -105,13 +105,6 @@ def perturb_beats(
     return jittered[order], keep[order]
 
 
-def perturb_record(record: BeatRecord, *, jitter_s: float, miss_rate: float, rng: np.random.Generator) -> BeatRecord:
-    """The record as a PPG would give it (`perturb_beats`): jittered times, missed beats dropped with their
-    classes and reference rhythm."""
-    sample, kept = perturb_beats(record.sample, fs=record.fs, jitter_s=jitter_s, miss_rate=miss_rate, rng=rng)
-    return BeatRecord(record.name, record.fs, sample, record.label[kept], record.rhythm[kept])
-
-
 @dataclass
 class AfScore:
     """Per-beat counts, detected episodes and onset delays, summed over records."""
