@@ -3,7 +3,7 @@ pipeline's, and an alert follows every annotated ventricular tachycardia and atr
 
 Latency targets, in the record's own time from the annotated onset: VT alert within `VT_ALERT_S` (a run is
 3 V beats, classified one beat late, and VT alerts have no hysteresis); AF alert within `AF_ALERT_S` (AF is
-confirmed after 20 irregular beats and a 16-beat look-ahead, about 20-45 s, then the alert waits its 30 s
+confirmed 20 beats after the 32-interval window turns irregular, about 20-45 s, then the alert waits its 30 s
 hysteresis). AF episodes (AFIB and AFL, joined when less than the AF alert's 60-s clear delay apart)
 shorter than `AF_MIN_S` are below what the alert is designed to raise and are reported, not required.
 
