@@ -1,6 +1,6 @@
 """v3 (eleven features, commit fcccd0b) scored out of fold as v5's settings are, perturbed input included.
 
-`cardiowatch.rhythm.cv.V3_OUT_OF_FOLD` (the reference of `choose_against_v3`) comes from this. Run from a
+`cardiowatch.rhythm.cv.v3_out_of_fold` (the reference of `choose_against_v3`) reads its output. Run from a
 checkout that has this script, against a checkout of fcccd0b::
 
     git worktree add /tmp/v3 fcccd0b

@@ -143,3 +143,21 @@ def test_shipped_model_entry_threshold_against_typical_and_very_irregular_synthe
 
     assert share_above_entry(0.45, 0.95) >= 0.9
     assert share_above_entry(0.35, 1.05) < 0.5  # the card: about a third at v5's 0.95 (v2-v3 at 0.9: about 70 %)
+
+
+def test_shipped_settings_are_what_the_v5_rules_pick_from_the_stored_cross_validation() -> None:
+    """train.SETTINGS come from models/rhythm_af.cv_v5.json: the rule fixed before finds nothing, the rule
+    against v3 (read from its stored out-of-fold results) picks them."""
+    import json
+
+    from cardiowatch.rhythm.cv import choose_against_v3, choose_v5, v3_out_of_fold
+    from cardiowatch.rhythm.model import models_dir
+    from cardiowatch.rhythm.train import SETTINGS
+
+    results = json.loads((models_dir() / "rhythm_af.cv_v5.json").read_text())["results"]
+    assert choose_v5(results) is None
+    v3 = v3_out_of_fold()
+    assert v3["ecg_beats"]["se"] > 0.97 and v3["perturbed"]["nsr_af_per_24h"] > 1.0  # v3 itself misses choose_v5
+    picked = choose_against_v3(results, v3)
+    assert {k: picked[k] for k in SETTINGS} == SETTINGS
+    assert load_af_model().threshold_af == SETTINGS["threshold_af"]

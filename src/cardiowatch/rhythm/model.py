@@ -1,11 +1,11 @@
 """The shipped AF model: a small tree ensemble on interval features, stored as plain arrays in JSON.
 
-Two kinds share one layout: a random forest (v1-v3 and the shipped v5: the AF score is the mean of the trees' leaf
-probabilities) and boosted trees (the v4 candidate: the AF score is the sum of the trees' leaf
+Two kinds share one layout: a random forest (v1-v3 and the shipped v5: the AF score is the mean of the
+trees' leaf probabilities) and boosted trees (the v4 candidate: the AF score is the sum of the trees' leaf
 log-odds). Decisions compare the score with the entry and stay thresholds in the score's own units
-(`AfModel.score_threshold`), so no exponential is needed on the device. Inference needs numpy only (no scikit-learn, no LightGBM): each
-tree is walked for all rows at once. The same arrays are what the C export writes, so Python and C agree by
-construction (see `cardiowatch.rhythm.export`).
+(`AfModel.score_threshold`), so no exponential is needed on the device. Inference needs numpy only (no
+scikit-learn, no LightGBM): each tree is walked for all rows at once. The same arrays are what the C
+export writes, so Python and C agree by construction (see `cardiowatch.rhythm.export`).
 """
 
 from __future__ import annotations

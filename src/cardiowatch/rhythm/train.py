@@ -44,8 +44,8 @@ WINDOW = 32
 LOOKAHEAD = 16
 STEP = 4
 SEED = 20261125
-#: The shipped forest's size (v2 on; v5 refitted it on twelve features), chosen by `cardiowatch.rhythm.cv` (its "8x6_leaf200_balanced"; v1 had no
-#: class weights).
+#: The shipped forest's size (v2 on; v5 refitted it on twelve features), chosen by `cardiowatch.rhythm.cv`
+#: (its "8x6_leaf200_balanced"; v1 had no class weights).
 FOREST = {"n_estimators": 8, "max_depth": 6, "min_samples_leaf": 200, "class_weight": "balanced"}
 #: Decision settings chosen by ``cardiowatch.rhythm.cv --v5`` (models/rhythm_af.cv_v5.json,
 #: "chosen_against_v3"): enter AF after 20 beats in a row at probability >= 0.95, stay in AF while >= 0.3,
