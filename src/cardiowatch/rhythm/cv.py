@@ -457,12 +457,53 @@ def choose_against_v3(results: list[dict], v3: dict[str, dict]) -> dict | None:
 
     Written after `choose_v5` found nothing and its table had been read, before any test record was read:
     `choose_v5` asked for fewer perturbed false alarms than v3 itself gives."""
-    def no_worse(r: dict) -> bool:
-        return all(r[name][key] >= v3[name][key] - V3_TOLERANCE if key in ("se", "sp")
-                   else r[name][key] <= v3[name][key] for name, keys in V3_COMPARED.items() for key in keys)
-
-    ok = [r for r in results if no_worse(r)]
+    ok = [r for r in results if no_worse_than(r, v3)]
     return min(ok, key=lambda r: r["ecg_beats"]["median_fresh_delay_s"]) if ok else None
+
+
+#: v6: shorter decision windows (v2-v5 used 32 intervals). The onset delay is the window filling with AF plus
+#: the confirmation, and the window was the one lever not yet tried (v5's card). Fixed, with `choose_v6`,
+#: before any of them was scored.
+V6_WINDOWS = (20, 24, 28)
+V6_TRACKER_GRID = {"threshold_af": (0.9, 0.95), "threshold_af_exit": (0.3,), "min_af_beats": (16, 20, 24, 32),
+                   "min_exit_beats": (64,)}
+
+
+def v5_out_of_fold() -> dict[str, dict]:
+    """v5 as shipped (window 32, `cardiowatch.rhythm.train.SETTINGS`), out of fold: models/rhythm_af.cv_v5.json."""
+    from cardiowatch.rhythm.train import SETTINGS
+
+    results = json.loads((models_dir() / "rhythm_af.cv_v5.json").read_text())["results"]
+    row = next(r for r in results if all(r[k] == v for k, v in SETTINGS.items()))
+    return {name: row[name] for name in TRACKER_INPUTS}
+
+
+def no_worse_than(r: dict, reference: dict[str, dict]) -> bool:
+    """Out of fold, ``r`` is no worse than ``reference`` on each figure of `V3_COMPARED`: Se and Sp within
+    `V3_TOLERANCE`, false AF episodes per day no more."""
+    return all(r[name][key] >= reference[name][key] - V3_TOLERANCE if key in ("se", "sp")
+               else r[name][key] <= reference[name][key] for name, keys in V3_COMPARED.items() for key in keys)
+
+
+def choose_v6(results: list[dict], v5: dict[str, dict]) -> dict | None:
+    """v6's rule: among settings no worse than ``v5`` out of fold (`no_worse_than`) whose ECG median
+    fresh-onset delay is <= `MAX_DELAY_S`, the highest ECG Sp; None (v5 stays) when there is none."""
+    ok = [r for r in results if no_worse_than(r, v5) and r["ecg_beats"]["median_fresh_delay_s"] <= MAX_DELAY_S]
+    return max(ok, key=lambda r: r["ecg_beats"]["sp"]) if ok else None
+
+
+def _v6_window(window: int, step: int) -> list[dict]:
+    settings = [dict(zip(V6_TRACKER_GRID, v)) for v in itertools.product(*V6_TRACKER_GRID.values())]
+    results = tracker_cv(settings, forest_params=FORESTS["8x6_leaf200_balanced"], window=window, step=step)
+    return [{"window": window, **r} for r in results]
+
+
+def v6_cv(*, step: int = 8, workers: int = 2) -> list[dict]:
+    """`V6_TRACKER_GRID` at each of `V6_WINDOWS`, out of fold with the whole tracker (one process per window)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [r for rows in pool.map(_v6_window, V6_WINDOWS, [step] * len(V6_WINDOWS)) for r in rows]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -478,8 +519,22 @@ def main(argv: list[str] | None = None) -> None:
                              "(writes rhythm_af.cv_tracker_boosted.json)")
     parser.add_argument("--v5", action="store_true",
                         help="v5: score `V5_TRACKER_GRID` with the whole tracker (writes rhythm_af.cv_v5.json)")
+    parser.add_argument("--v6", action="store_true",
+                        help="v6: score `V6_TRACKER_GRID` at each of `V6_WINDOWS` (writes rhythm_af.cv_v6.json)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.v6:
+        out = args.out if args.out != parser.get_default("out") else models_dir() / "rhythm_af.cv_v6.json"
+        results = v6_cv(step=args.step)
+        v5 = v5_out_of_fold()
+        best = choose_v6(results, v5)
+        out.write_text(json.dumps({"n_folds": N_FOLDS, "step": args.step, "forest": "8x6_leaf200_balanced",
+                                   "perturbed": PERTURBED, "v5_out_of_fold": v5, "chosen": best,
+                                   "results": results}, indent=1) + "\n")
+        for r in results:
+            logger.info("%s", r)
+        logger.info("chosen: %s", best)
+        return
     if args.v5:
         out = args.out if args.out != parser.get_default("out") else models_dir() / "rhythm_af.cv_v5.json"
         settings = [dict(zip(V5_TRACKER_GRID, v)) for v in itertools.product(*V5_TRACKER_GRID.values())]
