@@ -31,6 +31,7 @@ from typing import Annotated, Any, Awaitable, Callable, MutableMapping
 import anyio
 from fastapi import Depends, HTTPException, Request, status
 
+from cardiowatch.dashboard.throttle import LoginThrottle
 from cardiowatch.dashboard.users import Role, Session, UserStore
 
 logger = logging.getLogger(__name__)
@@ -103,11 +104,12 @@ class GuardPolicy:
 
 @dataclass
 class DashboardAuth:
-    """The user store plus the cookie key, shared by the routes and the guard (kept on ``app.state``)."""
+    """The user store, cookie key and login throttle, shared by the routes and the guard (on ``app.state``)."""
 
     store: UserStore
     key: bytes = field(repr=False)
     secure_cookies: bool = False
+    throttle: LoginThrottle = field(default_factory=LoginThrottle, repr=False)
 
     @classmethod
     def open(cls, store: UserStore, *, secure_cookies: bool = False) -> "DashboardAuth":

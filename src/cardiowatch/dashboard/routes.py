@@ -8,6 +8,7 @@ the one module that knows their shape). `install_dashboard` wires the router, th
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from pathlib import Path
 from typing import Annotated, Callable
@@ -77,6 +78,12 @@ def _login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={target}", status_code=status.HTTP_303_SEE_OTHER)
 
 
+def _minutes(seconds: int) -> str:
+    """``seconds`` for people: "1 minute", "15 minutes" (rounded up)."""
+    minutes = math.ceil(seconds / 60)
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
 @router.get("/login", include_in_schema=False)
 def login_page() -> Response:
     return _page("login")
@@ -84,15 +91,31 @@ def login_page() -> Response:
 
 @router.post("/login", response_model=MeResponse)
 def login(request: Request, credentials: Annotated[LoginRequest, Body()], auth: AuthDep) -> Response:
-    """Check name and password; on success set the session cookie and return the CSRF token."""
+    """Check name and password; on success set the session cookie and return the CSRF token.
+
+    Too many recent failures for the name or the client's address (`LoginThrottle`) answer 429 with
+    ``Retry-After``, whatever the password.
+    """
     # A JSON body cannot be posted cross-site without a CORS preflight; the Origin check covers the rest.
     origin = request.headers.get("origin")
     if origin is not None and not same_origin(origin, request.headers.get("host")):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "cross-origin login refused")
-    user = auth.store.authenticate(credentials.name, credentials.password)
+    # Checked before the password is hashed, so refused attempts cost no scrypt.
+    address = request.client.host if request.client else None
+    retry_after = auth.throttle.attempt(credentials.name, address)
+    if retry_after is not None:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                            f"too many failed logins; try again in {_minutes(retry_after)}",
+                            headers={"retry-after": str(retry_after), "cache-control": "no-store"})
+    try:
+        user = auth.store.authenticate(credentials.name, credentials.password)
+    except Exception:
+        auth.throttle.cancelled(credentials.name, address)   # a database error is not a wrong password
+        raise
     if user is None:
-        logger.info("failed login for %r", credentials.name)
+        logger.info("failed login for %r from %s", credentials.name, address)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong name or password")
+    auth.throttle.succeeded(credentials.name, address)
     token, session = auth.store.open_session(user)
     body = MeResponse(name=user.name, role=user.role, csrf_token=session.csrf_token)
     response = JSONResponse(body.model_dump(mode="json"), headers={"cache-control": "no-store"})

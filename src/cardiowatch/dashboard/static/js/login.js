@@ -17,7 +17,9 @@ form.addEventListener("submit", async (event) => {
     await api.login(form.name.value, form.password.value);
     window.location.assign(nextPath());
   } catch (exc) {
-    error.textContent = exc.status === 401 ? "Wrong name or password." : `Login failed (${exc.message}).`;
+    if (exc.status === 401) error.textContent = "Wrong name or password.";
+    else if (exc.status === 429) error.textContent = `Login refused: ${exc.detail}.`;  // says how long to wait
+    else error.textContent = `Login failed (${exc.message}).`;
     form.password.value = "";
     form.password.focus();
   }
