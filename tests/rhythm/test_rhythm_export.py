@@ -72,22 +72,9 @@ def test_export_refuses_a_child_index_past_int16() -> None:
         c_source(too_far)
 
 
-def _small_boosted_model() -> AfModel:
-    """Boosted trees (the v4 candidate's layout: summed leaf log-odds), fitted on synthetic windows."""
-    pytest.importorskip("lightgbm")
-    from cardiowatch.rhythm.train import boosted_to_model, fit_boosted
-
-    rng = np.random.default_rng(2)
-    x = np.r_[rr_window_features(sinus_rr(rng, 800), window=32), rr_window_features(af_rr(rng, 800), window=32)]
-    y = np.r_[np.zeros(769, bool), np.ones(769, bool)]
-    booster = fit_boosted(x, y, params={"n_trees": 8, "min_data_in_leaf": 20})
-    return boosted_to_model(booster, threshold_af=0.94, threshold_af_exit=0.3, min_af_beats=20, min_exit_beats=64)
-
-
 @needs_gcc
-@pytest.mark.parametrize("kind", ["shipped", "boosted"])
-def test_compiled_c_model_gives_the_same_scores_as_python(rng, tmp_path, kind) -> None:
-    model = load_af_model() if kind == "shipped" else _small_boosted_model()
+def test_compiled_c_model_gives_the_same_scores_as_python(rng, tmp_path) -> None:
+    model = load_af_model()
     rr = np.r_[sinus_rr(rng, 500), af_rr(rng, 500), sinus_rr(rng, 300, mean_s=1.3)]
     features = rr_window_features(rr, window=model.window).astype(np.float32)
     jitter = features * (1 + 0.2 * rng.standard_normal(features.shape)).astype(np.float32)
@@ -108,7 +95,6 @@ def test_compiled_c_model_gives_the_same_scores_as_python(rng, tmp_path, kind) -
     mismatch = np.flatnonzero(c_score.view(np.uint32) != py_score.view(np.uint32))
     assert len(mismatch) == 0, (f"{len(mismatch)} of {len(x)} rows differ, e.g. {c_score[mismatch[:3]]} vs "
                                 f"{py_score[mismatch[:3]]}")
-    assert model.boosted == (kind == "boosted")  # the shipped forest, and the boosted layout
 
 
 @needs_gcc

@@ -18,8 +18,9 @@ beats out of the AF windows and lets AF resume right after a ventricular run ins
 only, for every setting of `TRACKER_GRIDS`; `choose_tracker` takes the highest ltafdb Sp among settings
 that meet, out of fold, Se >= `MIN_SENSITIVITY`, the false-alarm target and the onset-delay target. None
 did (a confirmation short enough for the delay target costs Se or false alarms), so v3 keeps v2's settings.
-``--boosted`` scores the v4 candidate (boosted trees, `BOOSTED_TRACKER_GRID`) the same way; it met all three
-out of fold but was not shipped (the model card says why: false alarms with missed beats).
+The v4 candidate (boosted trees) was scored by commit fcccd0b's ``--tracker --boosted``; its results stay in
+models/rhythm_af.cv_tracker_boosted.json. It met all three targets out of fold but was not shipped (the model
+card says why: false alarms with missed beats).
 
 v5 adds a twelfth feature (``poincare_cells``, for sinus rhythm with frequent premature atrial beats), counts
 an interval of about twice the window's median as a missed beat, and refits the forest; ``--v5`` scores
@@ -33,7 +34,6 @@ Run::
 
     python -m cardiowatch.rhythm.cv            # v2 replay grid: models/rhythm_af.cv.json (about 15 min)
     python -m cardiowatch.rhythm.cv --tracker  # v3: models/rhythm_af.cv_tracker.json (about 40 min)
-    python -m cardiowatch.rhythm.cv --tracker --boosted  # v4 candidate: ..._cv_tracker_boosted.json (20 min)
     python -m cardiowatch.rhythm.cv --v5       # v5: models/rhythm_af.cv_v5.json (about 20 min)
 
 References
@@ -335,11 +335,6 @@ TRACKER_GRIDS = (
     {"threshold_af": (0.95, 0.97), "threshold_af_exit": (0.3, 0.4), "min_af_beats": (16, 20, 24),
      "min_exit_beats": (64,)},
 )
-#: Decision settings the v4 boosted trees (`cardiowatch.rhythm.train.BOOSTED`) are scored at: entry thresholds
-#: around where their out-of-fold false-alarm rate falls under 1 per 24 h, confirmations short enough for the
-#: onset-delay target.
-BOOSTED_TRACKER_GRID = {"threshold_af": (0.93, 0.94, 0.95), "threshold_af_exit": (0.3,),
-                        "min_af_beats": (16, 20, 24), "min_exit_beats": (64,)}
 #: The product's targets a v3 or v4 setting must meet out of fold (ECG beats): false AF episodes per 24 h on the
 #: normal records, median fresh-onset delay.
 MAX_FALSE_AF_PER_24H = 1.0
@@ -358,18 +353,18 @@ V5_TRACKER_GRID = {"threshold_af": (0.9, 0.95), "threshold_af_exit": (0.3,),
 
 
 def tracker_cv(settings: list[dict], *, forest_params: dict | None = None, window: int = 32, step: int = 8,
-               seed: int = 20261125, boosted: bool = False) -> list[dict]:
+               seed: int = 20261125) -> list[dict]:
     """Out-of-fold scores of the whole `RhythmTracker` for each decision setting, per input.
 
     `replay_af` covers interval input only; with beat classes the tracker also leaves the intervals around
     ventricular beats out of the AF windows and lets ventricular runs interrupt AF, which only the tracker
-    itself can score. Each fold's model (fitted on the other folds: the forest ``forest_params``, or with
-    ``boosted`` the v4 boosted trees) runs in the tracker as an `AfModel`; Se, Sp and the onset delay are over
-    the ltafdb training records, false AF episodes over nsrdb.
+    itself can score. Each fold's forest (``forest_params``, fitted on the other folds) runs in the tracker as
+    an `AfModel`; Se, Sp and the onset delay are over the ltafdb training records, false AF episodes over
+    nsrdb.
     """
     from dataclasses import replace
 
-    from cardiowatch.rhythm.train import boosted_to_model, fit_boosted, forest_to_model
+    from cardiowatch.rhythm.train import forest_to_model
 
     lookahead = window // 2
     beats = load_training_beats()
@@ -377,12 +372,8 @@ def tracker_cv(settings: list[dict], *, forest_params: dict | None = None, windo
     fold = fold_of(records)
     totals: dict[tuple[int, str, str], AfScore] = {}
     for k in range(N_FOLDS):
-        if boosted:
-            x, y = fold_training_set(records, fold, k, step=step)
-            base = boosted_to_model(fit_boosted(x, y, seed=seed), window=window, lookahead=lookahead, **settings[0])
-        else:
-            forest = fit_fold_forest(records, fold, k, forest_params=forest_params, step=step, seed=seed)
-            base = forest_to_model(forest, window=window, lookahead=lookahead, **settings[0])
+        forest = fit_fold_forest(records, fold, k, forest_params=forest_params, step=step, seed=seed)
+        base = forest_to_model(forest, window=window, lookahead=lookahead, **settings[0])
         for i, setting in enumerate(settings):
             model = replace(base, **setting)
             for j in np.flatnonzero(fold == k):
@@ -514,9 +505,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--save-probs", type=Path, default=None, help="also save out-of-fold probabilities")
     parser.add_argument("--tracker", action="store_true",
                         help="v3: score `TRACKER_GRIDS` with the whole tracker (writes rhythm_af.cv_tracker.json)")
-    parser.add_argument("--boosted", action="store_true",
-                        help="with --tracker, v4: the boosted trees at `BOOSTED_TRACKER_GRID` "
-                             "(writes rhythm_af.cv_tracker_boosted.json)")
     parser.add_argument("--v5", action="store_true",
                         help="v5: score `V5_TRACKER_GRID` with the whole tracker (writes rhythm_af.cv_v5.json)")
     parser.add_argument("--v6", action="store_true",
@@ -550,24 +538,17 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.tracker:
         # settings already scored in the output file are kept (the whole grid takes about an hour)
-        name = "rhythm_af.cv_tracker_boosted.json" if args.boosted else "rhythm_af.cv_tracker.json"
-        out = args.out if args.out != parser.get_default("out") else models_dir() / name
+        out = args.out if args.out != parser.get_default("out") else models_dir() / "rhythm_af.cv_tracker.json"
         done = json.loads(out.read_text())["results"] if out.exists() else []
-        grids = (BOOSTED_TRACKER_GRID,) if args.boosted else TRACKER_GRIDS
-        names = tuple(grids[0])
+        names = tuple(TRACKER_GRIDS[0])
         keys = [{k: r[k] for k in names} for r in done]
-        settings = [dict(zip(grid, values)) for grid in grids for values in itertools.product(*grid.values())]
+        settings = [dict(zip(grid, values)) for grid in TRACKER_GRIDS for values in itertools.product(*grid.values())]
         todo = [s for i, s in enumerate(settings) if s not in keys and s not in settings[:i]]
         logger.info("%d settings scored before, %d to score", len(done), len(todo))
-        results = done + (tracker_cv(todo, forest_params=FORESTS["8x6_leaf200_balanced"], step=args.step,
-                                     boosted=args.boosted) if todo else [])
+        results = done + (tracker_cv(todo, forest_params=FORESTS["8x6_leaf200_balanced"], step=args.step)
+                          if todo else [])
         best = choose_tracker(results)
-        if args.boosted:
-            from cardiowatch.rhythm.train import BOOSTED
-            model_desc = {"boosted": BOOSTED}
-        else:
-            model_desc = {"forest": "8x6_leaf200_balanced"}
-        out.write_text(json.dumps({"n_folds": N_FOLDS, "step": args.step, **model_desc,
+        out.write_text(json.dumps({"n_folds": N_FOLDS, "step": args.step, "forest": "8x6_leaf200_balanced",
                                    "chosen": best, "results": results}, indent=1) + "\n")
         for r in results:
             logger.info("%s", r)

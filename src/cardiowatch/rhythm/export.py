@@ -3,16 +3,15 @@
 The header holds the trees as flat ``static const`` tables, the very arrays `AfModel` runs in Python,
 in the smallest types that hold them: per decision node the feature index (``uint8_t``), the threshold
 (``float``, spelled so that the compiler reads back the same float32) and both children (``int16_t``,
-negative = leaf ``-c - 1``); per leaf its AF log-odds (``float``, boosted trees) or its AF probability times
-255 (``uint8_t``, a forest); per tree its root (``int16_t``). One ``static inline`` walker,
-``cw_rhythm_model_af_score``, follows each tree to its leaf and adds the leaves in float32 in tree order
-(a forest's sum is then divided by the number of trees), the operations `AfModel.af_score` does, so both
-give bit-identical float32 scores; the tests compile the header with gcc and compare. Around the tables we
-write the decision settings (window, look-ahead, entry and stay thresholds as scores, confirmation lengths)
-and the feature order, so the firmware needs nothing else from Python. Tables instead of trees inlined as
-code (emlearn's ``inline`` method, which the header used before) keep the model at ``AfModel.n_bytes`` of
-constant data plus a walker of a few hundred bytes of code: `benchmarks/rhythm_model_size.py` measures
-both.
+negative = leaf ``-c - 1``); per leaf its AF probability times 255 (``uint8_t``); per tree its root
+(``int16_t``). One ``static inline`` walker, ``cw_rhythm_model_af_score``, follows each tree to its leaf,
+adds the leaves in float32 in tree order and divides by the number of trees, the operations
+`AfModel.af_score` does, so both give bit-identical float32 scores; the tests compile the header with gcc
+and compare. Around the tables we write the decision settings (window, look-ahead, entry and stay
+thresholds, confirmation lengths) and the feature order, so the firmware needs nothing else from Python.
+Tables instead of trees inlined as code (emlearn's ``inline`` method, which the header used before) keep
+the model at ``AfModel.n_bytes`` of constant data plus a walker of a few hundred bytes of code:
+`benchmarks/rhythm_model_size.py` measures both.
 
 Regenerate from the shipped model (training also writes it)::
 
@@ -84,36 +83,18 @@ def c_source(model: AfModel) -> str:
         _table("float", "threshold", [_float32_literal(v) for v in model.threshold], _PER_LINE_FLOAT),
         _table("int16_t", "left", [str(int(v)) for v in model.left]),
         _table("int16_t", "right", [str(int(v)) for v in model.right]),
-        _table("float", "leaf_value", [_float32_literal(v) for v in model.leaf_value], _PER_LINE_FLOAT)
-        if model.boosted else _table("uint8_t", "leaf_af", [str(int(v)) for v in model.leaf_af]),
+        _table("uint8_t", "leaf_af", [str(int(v)) for v in model.leaf_af]),
         _table("int16_t", "roots", [str(int(v)) for v in model.roots]),
     ])
-    if model.boosted:
-        kind = "boosted trees"
-        leaf_doc = "whose AF log-odds is leaf_value[-c - 1]"
-        score_doc = "the sum of the leaves' log-odds"
-        walker_doc = ("each leaf's log-odds summed in float32 in tree\n"
-                      " * order, exactly as AfModel.af_score computes it (the score's logistic is the AF probability)")
-        add_leaf = f"total += {PREFIX}_leaf_value[-node - 1];"
-        result = "total"
-    else:
-        kind = "a random forest"
-        leaf_doc = "whose AF probability is leaf_af[-c - 1] / 255"
-        score_doc = "the trees' mean AF probability"
-        walker_doc = ("each leaf's probability (leaf_af / 255.0f)\n"
-                      " * summed in float32 in tree order, then divided by the number of trees, exactly as\n"
-                      " * AfModel.af_score computes it")
-        add_leaf = f"total += (float){PREFIX}_leaf_af[-node - 1] / 255.0f;"
-        result = "total / (float)CW_RHYTHM_MODEL_N_TREES"
     return f"""/* AF model for the cardiowatch firmware core. GENERATED, do not edit: written from
  * models/rhythm_af.json by cardiowatch.rhythm.export.export_c_header (python -m cardiowatch.rhythm.train
  * runs it after training).
- * {kind}: {model.n_trees} trees, {len(model.feature)} decision nodes, {model.n_leaves} leaves, as flat \
+ * a random forest: {model.n_trees} trees, {len(model.feature)} decision nodes, {model.n_leaves} leaves, as flat \
 tables ({model.n_bytes} bytes of constant data).
  * Node k: go to left[k] when features[feature[k]] < threshold[k], else to right[k]; a child c < 0 is
- * leaf -c - 1, {leaf_doc}.
+ * leaf -c - 1, whose AF probability is leaf_af[-c - 1] / 255.
  * Features: see src/cardiowatch/rhythm/intervals.py (rr_window_features), in this order.
- * AF score = {PREFIX}_af_score(features): {score_doc}, in float32,
+ * AF score = {PREFIX}_af_score(features): the trees' mean AF probability, in float32,
  * bit-identical to Python's AfModel.af_score. The thresholds below are scores (entry: probability
  * {model.threshold_af:g}, stay: {model.exit_threshold:g}).
  * Not a medical device. */
@@ -137,7 +118,9 @@ tables ({model.n_bytes} bytes of constant data).
 
 {tables}
 
-/* AF score for one row of CW_RHYTHM_N_FEATURES features: {walker_doc}. */
+/* AF score for one row of CW_RHYTHM_N_FEATURES features: each leaf's probability (leaf_af / 255.0f)
+ * summed in float32 in tree order, then divided by the number of trees, exactly as
+ * AfModel.af_score computes it. */
 static inline float {PREFIX}_af_score(const float *features)
 {{
     float total = 0.0f;
@@ -151,9 +134,9 @@ static inline float {PREFIX}_af_score(const float *features)
                 node = {PREFIX}_right[node];
             }}
         }}
-        {add_leaf}
+        total += (float){PREFIX}_leaf_af[-node - 1] / 255.0f;
     }}
-    return {result};
+    return total / (float)CW_RHYTHM_MODEL_N_TREES;
 }}
 
 #endif /* CW_RHYTHM_MODEL_H */

@@ -1,4 +1,4 @@
-"""Train the AF model (optional extra ``train``: scikit-learn and emlearn; LightGBM for the v4 candidate).
+"""Train the AF model (optional extra ``train``: scikit-learn and emlearn).
 Training records only.
 
 Reproduce the shipped model, its C header and its figures::
@@ -11,9 +11,9 @@ Procedure (all on `LTAFDB_TRAIN` and nsrdb; the ltafdb test records and nsr2db a
 
 1. Every beat's window features (`af_beat_features`), every ``STEP``-th beat kept for fitting.
 2. The forest (`FOREST`, v2's size) and its decision settings (`SETTINGS`, v5) are those
-   `cardiowatch.rhythm.cv` chose by 5-fold record-grouped cross-validation inside the training records
-   (``--boosted`` trains the v4 candidate, `BOOSTED` at `BOOSTED_SETTINGS`, which was not shipped). v1 had
-   tuned on one split (two thirds fitted, one third scored); its settings are in the model card's history.
+   `cardiowatch.rhythm.cv` chose by 5-fold record-grouped cross-validation inside the training records. v1
+   had tuned on one split (two thirds fitted, one third scored); its settings are in the model card's
+   history. (The v4 candidate, boosted trees that were not shipped, was trained by commit fcccd0b.)
 3. The model is fitted on all training records with those settings.
 
 References
@@ -21,7 +21,6 @@ References
 .. [1] Breiman L. Random forests. Machine Learning 45:5-32 (2001).
 .. [2] Nordby J, et al. emlearn: machine learning inference engine for microcontrollers and embedded
    devices. Zenodo (2019). doi:10.5281/zenodo.2589394.
-.. [3] Ke G, et al. LightGBM: a highly efficient gradient boosting decision tree. NeurIPS 30 (2017).
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 
-from cardiowatch.errors import ModelError
 from cardiowatch.evaluate.rhythm import AF_RHYTHMS, BeatRecord, load_beat_record
 from cardiowatch.rhythm.af import af_beat_features
 from cardiowatch.rhythm.model import MODEL_NAME, AfModel, models_dir
@@ -51,11 +49,6 @@ FOREST = {"n_estimators": 8, "max_depth": 6, "min_samples_leaf": 200, "class_wei
 #: "chosen_against_v3"): enter AF after 20 beats in a row at probability >= 0.95, stay in AF while >= 0.3,
 #: leave after 64 beats below. (v2-v3: 40 beats at >= 0.9.)
 SETTINGS = {"threshold_af": 0.95, "threshold_af_exit": 0.3, "min_af_beats": 20, "min_exit_beats": 64}
-#: The v4 candidate (``--boosted``; not shipped, see the model card): 64 boosted trees of depth 3, classes
-#: balanced as the forest's are, at the settings `cardiowatch.rhythm.cv --tracker --boosted` chose
-#: (models/rhythm_af.cv_tracker_boosted.json): enter after 20 beats at >= 0.94, stay while >= 0.3.
-BOOSTED = {"n_trees": 64, "max_depth": 3, "learning_rate": 0.1, "min_data_in_leaf": 200}
-BOOSTED_SETTINGS = {"threshold_af": 0.94, "threshold_af_exit": 0.3, "min_af_beats": 20, "min_exit_beats": 64}
 
 
 def collect(records: list[BeatRecord], *, window: int = WINDOW, lookahead: int = LOOKAHEAD,
@@ -75,68 +68,6 @@ def fit_forest(x: np.ndarray, y: np.ndarray, *, seed: int = SEED):
 
     forest = RandomForestClassifier(**FOREST, random_state=seed, n_jobs=1)
     return forest.fit(x, y)
-
-
-def fit_boosted(x: np.ndarray, y: np.ndarray, *, params: dict | None = None, seed: int = SEED):
-    """LightGBM boosted trees on windows ``x`` with AF labels ``y``, both classes weighted equally."""
-    import lightgbm
-
-    params = {**BOOSTED, **(params or {})}
-    y = np.asarray(y, dtype=bool)
-    weight = np.where(y, 0.5 / y.mean(), 0.5 / (1.0 - y.mean()))
-    lgb_params = {"objective": "binary", "max_depth": params["max_depth"], "num_leaves": 2 ** params["max_depth"],
-                  "learning_rate": params["learning_rate"], "min_data_in_leaf": params["min_data_in_leaf"],
-                  "seed": seed, "deterministic": True, "num_threads": 1, "verbose": -1}
-    data = lightgbm.Dataset(x, y.astype(np.int8), weight=weight)
-    return lightgbm.train(lgb_params, data, num_boost_round=params["n_trees"])
-
-
-def _strictly_below(threshold: float) -> np.float32:
-    """The float32 ``t`` with ``x < t`` exactly when ``x <= threshold`` for every float32 ``x``
-    (LightGBM goes left on ``<=`` a double; the walker on ``<`` a float32)."""
-    t = np.float32(threshold)
-    if float(t) > threshold:
-        t = np.nextafter(t, np.float32(-np.inf))
-    return np.nextafter(t, np.float32(np.inf))
-
-
-def boosted_to_model(booster, *, threshold_af: float, min_af_beats: int, min_exit_beats: int,
-                     threshold_af_exit: float | None = None, window: int = WINDOW, lookahead: int = LOOKAHEAD,
-                     meta: dict | None = None) -> AfModel:
-    """LightGBM trees in the flat layout of `AfModel` (nodes in pre-order, leaf log-odds as float32).
-
-    LightGBM folds the starting score into the first tree's leaves, so the sum of leaves is the whole
-    log-odds. Raises `ModelError` for splits the walker cannot run (categorical ones)."""
-    feature: list[int] = []
-    threshold: list[np.float32] = []
-    left: list[int] = []
-    right: list[int] = []
-    leaf_value: list[float] = []
-
-    def add(node: dict) -> int:
-        if "leaf_value" in node:
-            leaf_value.append(node["leaf_value"])
-            return -len(leaf_value)  # leaf index len - 1, coded -index - 1
-        if node.get("decision_type") != "<=":
-            raise ModelError(f"AF model split {node.get('decision_type')!r} is not a numeric '<=' split")
-        k = len(feature)
-        feature.append(int(node["split_feature"]))
-        threshold.append(_strictly_below(float(node["threshold"])))
-        left.append(0)
-        right.append(0)
-        left[k] = add(node["left_child"])
-        right[k] = add(node["right_child"])
-        return k
-
-    roots = [add(tree["tree_structure"]) for tree in booster.dump_model()["tree_info"]]
-    return AfModel(
-        feature=np.array(feature, dtype=np.int16), threshold=np.array(threshold, dtype=np.float32),
-        left=np.array(left, dtype=np.int32), right=np.array(right, dtype=np.int32),
-        leaf_af=np.empty(0, dtype=np.uint8), roots=np.array(roots, dtype=np.int32),
-        window=window, lookahead=lookahead, threshold_af=threshold_af,
-        min_af_beats=min_af_beats, min_exit_beats=min_exit_beats, threshold_af_exit=threshold_af_exit,
-        leaf_value=np.array(leaf_value, dtype=np.float32), meta=meta or {},
-    )
 
 
 def forest_to_model(forest, *, threshold_af: float, min_af_beats: int, min_exit_beats: int,
@@ -161,9 +92,8 @@ def forest_to_model(forest, *, threshold_af: float, min_af_beats: int, min_exit_
     )
 
 
-def train_af(*, nsrdb_records: tuple[str, ...] | None = None, boosted: bool = False) -> AfModel:
-    """Fit the AF model on all training records with the cross-validated settings (module docstring);
-    ``boosted``: the v4 candidate instead of the shipped forest."""
+def train_af(*, nsrdb_records: tuple[str, ...] | None = None) -> AfModel:
+    """Fit the AF model on all training records with the cross-validated settings (module docstring)."""
     from cardiowatch.data import list_records
 
     nsr_names = nsrdb_records or tuple(list_records("nsrdb"))
@@ -171,17 +101,13 @@ def train_af(*, nsrdb_records: tuple[str, ...] | None = None, boosted: bool = Fa
     records = [load_beat_record("ltafdb", r) for r in LTAFDB_TRAIN] + [load_beat_record("nsrdb", r) for r in nsr_names]
     x, y = collect(records)
     meta = {
-        "version": 4 if boosted else 5,
+        "version": 5,
         "trained_on": {"ltafdb": list(LTAFDB_TRAIN), "nsrdb": list(nsr_names)},
-        "settings_from": "python -m cardiowatch.rhythm.cv" + (" --tracker --boosted" if boosted else " --v5")
-                         + " (5-fold record-grouped CV on the training records)",
+        "settings_from": "python -m cardiowatch.rhythm.cv --v5 (5-fold record-grouped CV on the training records)",
         "training_windows": int(len(y)),
         "training_af_share": round(float(y.mean()), 4),
-        "command": "python -m cardiowatch.rhythm.train" + (" --boosted" if boosted else ""),
+        "command": "python -m cardiowatch.rhythm.train",
     }
-    if boosted:
-        meta["boosted"] = {**BOOSTED, "seed": SEED, "step": STEP}
-        return boosted_to_model(fit_boosted(x, y), **BOOSTED_SETTINGS, meta=meta)
     meta["forest"] = {**FOREST, "seed": SEED, "step": STEP}
     return forest_to_model(fit_forest(x, y), **SETTINGS, meta=meta)
 
@@ -190,11 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train the AF model on the training records.")
     parser.add_argument("--out", type=Path, default=models_dir() / MODEL_NAME)
     parser.add_argument("--header", type=Path, default=Path("firmware/core/cw_rhythm_model.h"))
-    parser.add_argument("--boosted", action="store_true",
-                        help="the v4 candidate (boosted trees; not shipped): give --out and --header elsewhere")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    model = train_af(boosted=args.boosted)
+    model = train_af()
     model.save(args.out)
     logger.info("wrote %s (%d trees, %d decision nodes, %d leaves, %d bytes as flat tables)", args.out,
                 model.n_trees, len(model.feature), model.n_leaves, model.n_bytes)
