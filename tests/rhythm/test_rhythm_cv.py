@@ -161,3 +161,23 @@ def test_shipped_settings_are_what_the_v5_rules_pick_from_the_stored_cross_valid
     picked = choose_against_v3(results, v3)
     assert {k: picked[k] for k in SETTINGS} == SETTINGS
     assert load_af_model().threshold_af == SETTINGS["threshold_af"]
+
+
+def test_no_shorter_window_meets_the_v6_rule_so_the_shipped_model_keeps_v5s() -> None:
+    """models/rhythm_af.cv_v6.json: no 20-28 interval setting is no worse than v5 and within 30 s, and the
+    shipped model still has v5's window; the rule does accept v5's own row had its delay been short enough."""
+    import json
+
+    from cardiowatch.rhythm.cv import MAX_DELAY_S, V6_WINDOWS, choose_v6, no_worse_than, v5_out_of_fold
+    from cardiowatch.rhythm.model import models_dir
+
+    stored = json.loads((models_dir() / "rhythm_af.cv_v6.json").read_text())
+    v5 = v5_out_of_fold()
+    assert stored["v5_out_of_fold"] == v5
+    assert sorted({r["window"] for r in stored["results"]}) == sorted(V6_WINDOWS)
+    assert choose_v6(stored["results"], v5) is None
+    quick = [r for r in stored["results"] if r["ecg_beats"]["median_fresh_delay_s"] <= MAX_DELAY_S]
+    assert quick and not any(no_worse_than(r, v5) for r in quick)
+    quick_v5 = {**v5, "ecg_beats": {**v5["ecg_beats"], "median_fresh_delay_s": 29.0}}
+    assert choose_v6([quick_v5], v5) == quick_v5
+    assert load_af_model().window == 32

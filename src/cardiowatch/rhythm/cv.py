@@ -30,11 +30,17 @@ either, keeps a perturbed false-alarm rate under one per day at Se >= 97.5 %); t
 chosen by `choose_against_v3`, written after the table was seen and before any test record was read.
 The v2-v4 result files were made with the eleven features of commit fcccd0b; the code now computes twelve.
 
+v6 (not shipped) asks whether a shorter window, which fills with AF sooner, buys the onset-delay target:
+``--v6`` scores `V6_TRACKER_GRID` at each of `V6_WINDOWS` the same way. `choose_v6`, fixed before, wants a
+setting no worse than v5 out of fold on every input and within `MAX_DELAY_S`; none was (the quick ones give
+up Sp), so v5 stays and no test record was read for v6.
+
 Run::
 
     python -m cardiowatch.rhythm.cv            # v2 replay grid: models/rhythm_af.cv.json (about 15 min)
     python -m cardiowatch.rhythm.cv --tracker  # v3: models/rhythm_af.cv_tracker.json (about 40 min)
     python -m cardiowatch.rhythm.cv --v5       # v5: models/rhythm_af.cv_v5.json (about 20 min)
+    python -m cardiowatch.rhythm.cv --v6       # v6 candidate: models/rhythm_af.cv_v6.json (20 min, 2 cores)
 
 References
 ----------
@@ -441,6 +447,13 @@ def v3_out_of_fold() -> dict[str, dict]:
             "perturbed": perturbed["perturbed"]}
 
 
+def no_worse_than(r: dict, reference: dict[str, dict]) -> bool:
+    """Out of fold, ``r`` is no worse than ``reference`` on each figure of `V3_COMPARED`: Se and Sp within
+    `V3_TOLERANCE`, false AF episodes per day no more."""
+    return all(r[name][key] >= reference[name][key] - V3_TOLERANCE if key in ("se", "sp")
+               else r[name][key] <= reference[name][key] for name, keys in V3_COMPARED.items() for key in keys)
+
+
 def choose_against_v3(results: list[dict], v3: dict[str, dict]) -> dict | None:
     """The quickest setting (ECG median fresh-onset delay) that is, out of fold, no worse than ``v3``
     (`v3_out_of_fold`) on each figure of `V3_COMPARED`: Se and Sp within `V3_TOLERANCE`, false AF episodes per
@@ -467,13 +480,6 @@ def v5_out_of_fold() -> dict[str, dict]:
     results = json.loads((models_dir() / "rhythm_af.cv_v5.json").read_text())["results"]
     row = next(r for r in results if all(r[k] == v for k, v in SETTINGS.items()))
     return {name: row[name] for name in TRACKER_INPUTS}
-
-
-def no_worse_than(r: dict, reference: dict[str, dict]) -> bool:
-    """Out of fold, ``r`` is no worse than ``reference`` on each figure of `V3_COMPARED`: Se and Sp within
-    `V3_TOLERANCE`, false AF episodes per day no more."""
-    return all(r[name][key] >= reference[name][key] - V3_TOLERANCE if key in ("se", "sp")
-               else r[name][key] <= reference[name][key] for name, keys in V3_COMPARED.items() for key in keys)
 
 
 def choose_v6(results: list[dict], v5: dict[str, dict]) -> dict | None:
