@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-HEADER = "# Benchmarks\n\nEvery figure here is produced by a script in `benchmarks/`.\n"
+HEADER = "# Benchmarks\n\nEvery figure here names the command in this repository that produced it.\n"
 
 
 def markers(name: str) -> tuple[str, str]:

@@ -372,7 +372,9 @@ def evaluate(
 @app.command("report")
 def report(
     record: Annotated[str, typer.Argument(help="database/name, e.g. mitdb/201 or ltafdb/00 (reference beats).")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="HTML file to write (default: <name>.html).")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="HTML file to write (default: <database>_<name>.html).")] = None,
+    data: DataOption = None,
 ) -> None:
     """Write an HTML rhythm report: summary, tachogram, rhythm timeline, strips around each episode."""
     from cardiowatch.errors import CardiowatchError
@@ -383,7 +385,7 @@ def report(
         console.print(f"[red]error:[/red] give the record as database/name, got {record!r}")
         raise typer.Exit(code=2)
     try:
-        path = report_record(database, name, out or Path(f"{database}_{name}.html"))
+        path = report_record(database, name, out or Path(f"{database}_{name}.html"), root=data)
     except (CardiowatchError, ValueError, KeyError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=1) from exc

@@ -47,3 +47,22 @@ def test_cli_report_of_a_bidmc_record_uses_ppg_pulses(bidmc, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     text = out.read_text()
     assert "PPG pulses" in text and "Mean heart rate" in text
+
+
+@pytest.mark.data
+def test_cli_report_reads_the_record_from_the_data_root_given(ltafdb, tmp_path) -> None:
+    """``--data`` picks the root: an ltafdb record copied alone into it is reported; a root without it fails."""
+    import shutil
+
+    from cardiowatch.data import database_dir
+
+    root = tmp_path / "data"
+    (root / "ltafdb").mkdir(parents=True)
+    for file in ("RECORDS", "00.hea", "00.atr"):
+        shutil.copy(database_dir("ltafdb") / file, root / "ltafdb")
+    out = tmp_path / "00.html"
+    result = CliRunner().invoke(app, ["report", "ltafdb/00", "--data", str(root), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "ltafdb/00" in out.read_text()
+    result = CliRunner().invoke(app, ["report", "ltafdb/01", "--data", str(root), "--out", str(out)])
+    assert result.exit_code == 1 and "error" in result.output

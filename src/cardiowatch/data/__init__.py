@@ -7,6 +7,7 @@ from cardiowatch.data.fetch import fetch_database
 from cardiowatch.data.record import Annotations, Record
 from cardiowatch.data.splits import MITDB_ALL, MITDB_DS1, MITDB_DS2, MITDB_PACED
 from cardiowatch.data.wfdb_io import (
+    has_signal_files,
     read_annotations,
     read_annotations_file,
     read_record,
@@ -17,6 +18,6 @@ from cardiowatch.data.wfdb_io import (
 __all__ = [
     "AAMI_CLASSES", "BEAT_SYMBOLS", "DATABASES", "MITDB_ALL", "MITDB_DS1", "MITDB_DS2", "MITDB_PACED",
     "Annotations", "Record", "aami_class", "aami_codes", "data_root", "database_dir", "fetch_database",
-    "get_database", "is_beat", "list_records", "read_annotations", "read_annotations_file", "read_bidmc",
+    "get_database", "has_signal_files", "is_beat", "list_records", "read_annotations", "read_annotations_file", "read_bidmc",
     "read_bidmc_csv", "read_bidmc_numerics", "read_record", "read_record_file", "write_annotations",
 ]

@@ -113,6 +113,18 @@ def read_record(
     return Record(name, database, annotations.fs, {}, {}, annotations)
 
 
+def has_signal_files(database: str, name: str, *, root: str | os.PathLike[str] | None = None) -> bool:
+    """Whether the local copy of a record holds the signal files its header names (annotation-only copies,
+    such as ltafdb or nsrdb without their ``.dat`` files, do not)."""
+    path = _record_path(database, name, root)
+    try:
+        hdr = wfdb.rdheader(str(path))
+    except (ValueError, IndexError, OSError) as exc:
+        raise RecordError(f"record header {path}.hea is unreadable: {exc}") from exc
+    files = set(hdr.file_name or [])
+    return bool(files) and all((path.parent / f).is_file() for f in files)
+
+
 def read_annotations(
     database: str, name: str, *, annotator: str | None = None, root: str | os.PathLike[str] | None = None
 ) -> Annotations:

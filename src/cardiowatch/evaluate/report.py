@@ -174,27 +174,29 @@ def write_report(
     return path
 
 
-def report_record(database: str, name: str, path: str | os.PathLike[str]) -> Path:
-    """Report of a PhysioNet record.
+def report_record(database: str, name: str, path: str | os.PathLike[str], *,
+                  root: str | os.PathLike[str] | None = None) -> Path:
+    """Report of a PhysioNet record (read from ``root``, else the default data root).
 
     Records with reference beat annotations (mitdb, ltafdb, nsr2db ...) use those beats and classes;
-    mitdb also gets strips of its ECG lead. Records without beat annotations but with a PPG (bidmc) get
+    mitdb (and any record whose signal files are present) also gets strips of its ECG lead. Records without beat annotations but with a PPG (bidmc) get
     their pulses from the streaming pipeline (`cardiowatch.pipeline.analyze_signal`, sensor "ppg"), and
     strips of the PPG.
     """
-    from cardiowatch.data import AAMI_CLASSES, read_record
+    from cardiowatch.data import AAMI_CLASSES, has_signal_files, read_record
 
     if database == "bidmc":
         from cardiowatch.pipeline import analyze_signal
 
-        rec = read_record(database, name, annotator=None)
+        rec = read_record(database, name, root=root, annotator=None)
         if "PLETH" not in rec.signals:
             raise ValueError(f"{database}/{name} has no PLETH channel: {list(rec.signals)}")
         pleth = rec.signals["PLETH"]
         analysis = analyze_signal(pleth, fs=rec.fs, sensor="ppg")
         return write_report(path, title=f"{database}/{name} (PPG pulses)", fs=rec.fs,
                             sample=analysis.beat_samples, label=None, signal=pleth, signal_name="PLETH")
-    rec = read_record(database, name)
+    # annotation-only copies (ltafdb, nsrdb as kept in ../shared) are reported from their beats, without strips
+    rec = read_record(database, name, root=root, signals=has_signal_files(database, name, root=root))
     beats = rec.annotations.beats() if rec.annotations is not None else None
     if beats is None or not len(beats):
         raise ValueError(f"{database}/{name} has no beat annotations")

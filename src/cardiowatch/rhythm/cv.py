@@ -37,10 +37,12 @@ up Sp), so v5 stays and no test record was read for v6.
 
 Run::
 
-    python -m cardiowatch.rhythm.cv            # v2 replay grid: models/rhythm_af.cv.json (about 15 min)
-    python -m cardiowatch.rhythm.cv --tracker  # v3: models/rhythm_af.cv_tracker.json (about 40 min)
     python -m cardiowatch.rhythm.cv --v5       # v5: models/rhythm_af.cv_v5.json (about 20 min)
     python -m cardiowatch.rhythm.cv --v6       # v6 candidate: models/rhythm_af.cv_v6.json (20 min, 2 cores)
+
+The stored v2 and v3 results (``python -m cardiowatch.rhythm.cv`` and ``--tracker``, about 15 and 40 min)
+came from commit fcccd0b's eleven features; run today, the same commands score the twelve (give ``--out``
+elsewhere to keep the stored files).
 
 References
 ----------
@@ -543,7 +545,7 @@ def main(argv: list[str] | None = None) -> None:
         logger.info("chosen: %s; against v3: %s", best, shipped)
         return
     if args.tracker:
-        # settings already scored in the output file are kept (the whole grid takes about an hour)
+        # settings already scored in the output file are kept (the whole grid takes about 40 min)
         out = args.out if args.out != parser.get_default("out") else models_dir() / "rhythm_af.cv_tracker.json"
         done = json.loads(out.read_text())["results"] if out.exists() else []
         names = tuple(TRACKER_GRIDS[0])

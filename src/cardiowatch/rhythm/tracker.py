@@ -74,7 +74,7 @@ MIN_BEATS: dict[str, int] = {"N": 8, "SBR": 8, "SVTA": 8, "VT": 1, "IVR": 1, "B"
 _MAX_SAMPLE = 2.0**62
 #: Labels of beats kept from before the undecided ones, for the bigeminy/trigeminy patterns.
 _CONTEXT = 4
-#: AF score of a beat no window has reached yet: below every threshold, whatever the model's kind.
+#: AF score of a beat no window has reached yet: below every threshold.
 _NO_SCORE = np.float32(-np.inf)
 
 
