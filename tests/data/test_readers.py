@@ -90,3 +90,42 @@ def test_bidmc_csv_with_time_going_back_is_refused(tmp_path) -> None:
     path.write_text("Time [s], PLETH\n0,1\n0.008,2\n0.004,3\n")
     with pytest.raises(RecordError, match="not increasing"):
         read_bidmc_csv(path)
+
+
+def test_ecg_lead_falls_back_to_channels_named_like_ecg_leads() -> None:
+    """afdb and svdb call their leads ECG1/ECG2, edb MLIII; a PPG or respiration channel is never taken."""
+    from cardiowatch.data import Record
+
+    def record(*names: str) -> Record:
+        return Record("r", "", 250.0, {n: np.zeros(10) for n in names}, {n: "mV" for n in names}, None)
+
+    assert record("ECG1", "ECG2").ecg_lead() == "ECG1"
+    assert record("RESP", "MLIII", "V4").ecg_lead() == "V4"  # a preferred lead wins wherever it is
+    assert record("RESP", "MLIII").ecg_lead() == "MLIII"
+    assert record("PLETH", "CM5").ecg_lead() == "CM5"
+    with pytest.raises(KeyError, match="none of the ECG leads"):
+        record("PLETH", "RESP", "ABP").ecg_lead()
+
+
+def test_split_beat_and_rhythm_annotators_are_merged(ltafdb: str, tmp_path) -> None:
+    """A database whose beats and rhythm sit in different files (afdb: qrs and atr) reads as one whose
+    annotation file holds both: an ltafdb record split that way gives the same beats and rhythm."""
+    from cardiowatch.data import read_annotations, write_annotations
+    from cardiowatch.data.databases import database_dir
+    from cardiowatch.evaluate.rhythm import load_beat_record
+
+    ann = read_annotations("ltafdb", "00")
+    folder = tmp_path / "afdb"
+    folder.mkdir()
+    (folder / "RECORDS").write_text("00\n")
+    shutil.copy(database_dir("ltafdb") / "00.hea", folder)
+    beat = np.array([s not in ("+", "~", "|", '"') for s in ann.symbol])
+    write_annotations(folder, "00", "qrs", fs=ann.fs, sample=ann.sample[beat], symbol=list(ann.symbol[beat]))
+    write_annotations(folder, "00", "atr", fs=ann.fs, sample=ann.sample[~beat], symbol=list(ann.symbol[~beat]),
+                      aux_note=list(ann.aux_note[~beat]))
+
+    split, whole = load_beat_record("afdb", "00", root=tmp_path), load_beat_record("ltafdb", "00")
+    np.testing.assert_array_equal(split.sample, whole.sample)
+    np.testing.assert_array_equal(split.label, whole.label)
+    np.testing.assert_array_equal(split.rhythm, whole.rhythm)
+    assert "AFIB" in set(split.rhythm)

@@ -18,6 +18,6 @@ from cardiowatch.data.wfdb_io import (
 __all__ = [
     "AAMI_CLASSES", "BEAT_SYMBOLS", "DATABASES", "MITDB_ALL", "MITDB_DS1", "MITDB_DS2", "MITDB_PACED",
     "Annotations", "Record", "aami_class", "aami_codes", "data_root", "database_dir", "fetch_database",
-    "get_database", "has_signal_files", "is_beat", "list_records", "read_annotations", "read_annotations_file", "read_bidmc",
-    "read_bidmc_csv", "read_bidmc_numerics", "read_record", "read_record_file", "write_annotations",
+    "get_database", "has_signal_files", "is_beat", "list_records", "read_annotations", "read_annotations_file",
+    "read_bidmc", "read_bidmc_csv", "read_bidmc_numerics", "read_record", "read_record_file", "write_annotations",
 ]

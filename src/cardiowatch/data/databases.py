@@ -24,6 +24,8 @@ class Database:
     annotator: str  #: extension of the reference beat annotation file
     has_signals: bool  #: False for annotation-only copies (ltafdb, nsrdb, nsr2db here)
     checksums: str | None  #: name of the published checksum list, if any
+    #: annotation file of the reference rhythm when it is not the beat file (afdb: beats in qrs, rhythm in atr)
+    rhythm_annotator: str | None = None
 
     @property
     def url(self) -> str:
@@ -40,6 +42,15 @@ DATABASES: dict[str, Database] = {
         Database("nsr2db", "1.0.0", "MIT-BIH Normal Sinus Rhythm RR Interval Database", "ecg", False,
                  "SHA256SUMS.txt"),
         Database("nstdb", "1.0.0", "MIT-BIH Noise Stress Test Database", "atr", True, "SHA256SUMS.txt"),
+        # Not kept here, but fetched and read the same way (`cardiowatch data fetch afdb`): other recorders,
+        # sampling rates and leads for trying the models on new patients.
+        Database("afdb", "1.0.0", "MIT-BIH Atrial Fibrillation Database", "qrs", True, "SHA256SUMS.txt",
+                 rhythm_annotator="atr"),
+        Database("svdb", "1.0.0", "MIT-BIH Supraventricular Arrhythmia Database", "atr", True, "SHA256SUMS.txt"),
+        Database("incartdb", "1.0.0", "St Petersburg INCART 12-lead Arrhythmia Database", "atr", True,
+                 "SHA256SUMS.txt"),
+        Database("edb", "1.0.0", "European ST-T Database", "atr", True, "SHA256SUMS.txt"),
+        Database("ltdb", "1.0.0", "MIT-BIH Long-Term ECG Database", "atr", True, "SHA256SUMS.txt"),
     )
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,6 +11,10 @@ from cardiowatch.data.aami import aami_codes, is_beat
 
 #: Lead names searched, in order, when an ECG lead is wanted for beat analysis.
 PREFERRED_ECG_LEADS: tuple[str, ...] = ("MLII", "II", "ML2", "V5", "V2", "V1", "V4", "I", "III", "ECG")
+#: Other names PhysioNet records give their ECG channels (afdb and svdb: ECG1, ECG2; edb: MLIII, V4; Holter
+#: records: CM5, ModV1, D3; incartdb: aVF ...), taken in the record's order when no preferred lead is there.
+ECG_CHANNEL_NAME = re.compile(r"(ECG|EKG).*|ML\s*(I{1,3}|\d)|(MOD)?\s*V\d|I{1,3}|AV[RLF]|D[1-3]|C[MC]\d|LEAD\s*\S+",
+                              re.IGNORECASE)
 #: Name of the photoplethysmogram channel (BIDMC, and what the simulator replays as a pulse sensor).
 PPG_CHANNEL = "PLETH"
 
@@ -69,8 +74,12 @@ class Record:
         return self.n_samples / self.fs
 
     def ecg_lead(self, preferred: tuple[str, ...] = PREFERRED_ECG_LEADS) -> str:
-        """Name of the first present channel in ``preferred`` (MLII first); `KeyError` if none."""
+        """Name of the first present channel in ``preferred`` (MLII first), else the record's first channel
+        named like an ECG lead (`ECG_CHANNEL_NAME`); `KeyError` if none."""
         for name in preferred:
             if name in self.signals:
+                return name
+        for name in self.signals:
+            if ECG_CHANNEL_NAME.fullmatch(name.strip()):
                 return name
         raise KeyError(f"record {self.name}: none of the ECG leads {preferred} in {list(self.signals)}")

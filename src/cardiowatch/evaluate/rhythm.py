@@ -4,6 +4,11 @@ Run the whole evaluation (held-out ltafdb records and all of nsr2db; writes the 
 
     python -m cardiowatch.evaluate.rhythm --write models/rhythm_af.metrics.json
 
+or the same figures on every record of another database with reference beats and rhythm (fetched with
+``cardiowatch data fetch afdb``; afdb's beats are its unaudited ``qrs`` file, its rhythm ``atr``)::
+
+    python -m cardiowatch.evaluate.rhythm --database afdb --write afdb.json
+
 Definitions
 -----------
 - Reference rhythm of a beat: the last ``+`` annotation at or before it; ``(AFIB`` and ``(AFL`` are AF.
@@ -27,13 +32,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from cardiowatch.data import AAMI_CLASSES, read_annotations
+from cardiowatch.data import AAMI_CLASSES, get_database, read_annotations
 from cardiowatch.rhythm.model import AfModel, load_af_model
 from cardiowatch.rhythm.splits import LTAFDB_TEST
 from cardiowatch.rhythm.tracker import RhythmChange, RhythmTracker
@@ -68,10 +74,13 @@ class BeatRecord:
         return float(self.sample[-1] - self.sample[0]) / self.fs / 3600.0 if len(self.sample) > 1 else 0.0
 
 
-def load_beat_record(database: str, name: str) -> BeatRecord:
-    """Read the reference beats and per-beat reference rhythm of one record."""
-    ann = read_annotations(database, name)
-    changes = ann.rhythm_changes()
+def load_beat_record(database: str, name: str, *, root: str | os.PathLike[str] | None = None) -> BeatRecord:
+    """Read the reference beats and per-beat reference rhythm of one record (from the data root ``root``)."""
+    db = get_database(database)
+    ann = read_annotations(database, name, root=root)
+    rhythm_ann = read_annotations(database, name, annotator=db.rhythm_annotator, root=root) \
+        if db.rhythm_annotator else ann
+    changes = rhythm_ann.rhythm_changes()
     beats = ann.beats()
     rhythm = np.full(len(beats), "", dtype=object)
     if changes:
@@ -224,6 +233,15 @@ def score_records(records, *, model: AfModel, **kwargs) -> AfScore:
     return sum((score_record(rec, model=model, **kwargs) for rec in records), AfScore())
 
 
+def variant_settings(*, jitter_s: float, miss_rate: float) -> dict[str, dict]:
+    """`score_record`'s arguments for each of `VARIANTS`."""
+    return {
+        "ecg_beats": dict(use_labels=True),
+        "intervals_only": dict(use_labels=False),
+        "perturbed": dict(use_labels=False, jitter_s=jitter_s, miss_rate=miss_rate),
+    }
+
+
 def evaluate_af(
     *,
     model: AfModel | None = None,
@@ -240,11 +258,7 @@ def evaluate_af(
     t_start = time.perf_counter()
     af_recs = [load_beat_record("ltafdb", r) for r in ltafdb_records]
     nsr_recs = [load_beat_record("nsr2db", r) for r in (nsr2db_records or tuple(list_records("nsr2db")))]
-    settings = {
-        "ecg_beats": dict(use_labels=True),
-        "intervals_only": dict(use_labels=False),
-        "perturbed": dict(use_labels=False, jitter_s=jitter_s, miss_rate=miss_rate),
-    }
+    settings = variant_settings(jitter_s=jitter_s, miss_rate=miss_rate)
     out: dict = {"ltafdb_test_records": list(ltafdb_records), "nsr2db_records": len(nsr_recs),
                  "jitter_s": jitter_s, "miss_rate": miss_rate}
     for name in variants:
@@ -258,6 +272,40 @@ def evaluate_af(
     return out
 
 
+def evaluate_database(
+    database: str,
+    *,
+    model: AfModel | None = None,
+    records: tuple[str, ...] | None = None,
+    root: str | os.PathLike[str] | None = None,
+    jitter_s: float = DEFAULT_JITTER_S,
+    miss_rate: float = DEFAULT_MISS_RATE,
+    variants: tuple[str, ...] = VARIANTS,
+) -> dict:
+    """The same figures on every record (or ``records``) of another database with reference beats and
+    rhythm: afdb, svdb, ltdb ... (`cardiowatch data fetch NAME`). None of them was used for training or
+    tuning. A database of normal rhythm only gives false AF episodes per 24 h and Sp; Se needs AF in it."""
+    from cardiowatch.data import list_records
+
+    model = model if model is not None else load_af_model()
+    names = records or tuple(list_records(database, root))
+    recs = []
+    for name in names:
+        rec = load_beat_record(database, name, root=root)
+        if len(rec.sample) < 2:
+            logger.warning("%s/%s: fewer than two reference beats, left out", database, name)
+            continue
+        recs.append(rec)
+    settings = variant_settings(jitter_s=jitter_s, miss_rate=miss_rate)
+    out: dict = {"database": database, "records": [r.name for r in recs], "jitter_s": jitter_s,
+                 "miss_rate": miss_rate}
+    for name in variants:
+        score = score_records(recs, model=model, rng=np.random.default_rng(PERTURB_SEED), **settings[name])
+        out[name] = score.summary()
+        logger.info("%s %s: %s", database, name, out[name])
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=None, help="AF model JSON (default: shipped)")
@@ -265,11 +313,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--miss-rate", type=float, default=DEFAULT_MISS_RATE)
     parser.add_argument("--variant", action="append", choices=VARIANTS, help="only these (default: all)")
     parser.add_argument("--write", type=Path, default=None, help="write the figures as JSON here")
+    parser.add_argument("--database", default=None,
+                        help="score every record of this database instead (e.g. afdb; see `evaluate_database`)")
+    parser.add_argument("--data", type=Path, default=None, help="data root for --database (else the default)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     model = load_af_model(args.model) if args.model else load_af_model()
-    result = evaluate_af(model=model, jitter_s=args.jitter_s, miss_rate=args.miss_rate,
-                         variants=tuple(args.variant or VARIANTS))
+    variants = tuple(args.variant or VARIANTS)
+    if args.database:
+        result = evaluate_database(args.database, model=model, root=args.data, jitter_s=args.jitter_s,
+                                   miss_rate=args.miss_rate, variants=variants)
+    else:
+        result = evaluate_af(model=model, jitter_s=args.jitter_s, miss_rate=args.miss_rate, variants=variants)
     text = json.dumps(result, indent=1)
     if args.write:
         args.write.write_text(text + "\n")
