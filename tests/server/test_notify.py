@@ -12,6 +12,7 @@ import time
 import httpx
 import pytest
 
+from cardiowatch import NOT_A_MEDICAL_DEVICE
 from cardiowatch.server.alerts import AlertEngine, EventKind, EventObserved
 from cardiowatch.server.notify import WebhookNotifier, make_notifier, sign_body
 
@@ -59,7 +60,7 @@ def test_posts_the_transition_as_json_with_event_header():
 
     (request,) = seen
     assert request.method == "POST" and str(request.url) == URL
-    assert json.loads(request.content) == transition.to_dict()
+    assert json.loads(request.content) == {**transition.to_dict(), "notice": NOT_A_MEDICAL_DEVICE}
     assert request.headers["X-Cardiowatch-Event"] == "alert.raised"
     assert request.headers["Content-Type"] == "application/json"
     assert (notifier.delivered_, notifier.failed_, sleep.delays) == (1, 0, [])
@@ -221,7 +222,8 @@ def test_delivers_over_loopback_http(receiver):
 
     _deliver(notifier, [transition])
 
-    assert [json.loads(b) for b in _Receiver.bodies] == [transition.to_dict()]
+    expected = {**transition.to_dict(), "notice": NOT_A_MEDICAL_DEVICE}
+    assert [json.loads(b) for b in _Receiver.bodies] == [expected]
     assert notifier.delivered_ == 1
 
 

@@ -7,7 +7,8 @@ backoff on failures that may pass (timeouts, connection errors, HTTP 408, 429 an
 queue drops the new transition and counts it (``dropped_``): the alert itself is stored by the server
 and shown on the dashboard either way; the webhook is a convenience, never the record.
 
-The body is `AlertTransition.to_dict()`. Headers: ``X-Cardiowatch-Event`` (e.g. ``alert.raised``),
+The body is `AlertTransition.to_dict()` plus ``notice``, the not-a-medical-device line (a webhook often
+lands where people read alerts: a chat channel, a phone). Headers: ``X-Cardiowatch-Event`` (e.g. ``alert.raised``),
 ``X-Cardiowatch-Delivery`` (a counter, unique per notifier), and, when a ``secret`` is set,
 ``X-Cardiowatch-Signature: sha256=<hex HMAC-SHA256 of the body>`` so the receiver can check the sender.
 Webhook URLs often carry a token in their path (Slack, Discord), so only scheme and host are logged;
@@ -26,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from cardiowatch import NOT_A_MEDICAL_DEVICE
 from cardiowatch.server.alerts import AlertTransition
 
 __all__ = ["WebhookNotifier", "make_notifier", "sign_body"]
@@ -172,6 +174,7 @@ class WebhookNotifier:
         Call it from the event loop's thread (the server's ingest path does).
         """
         body = transition.to_dict() if isinstance(transition, AlertTransition) else dict(transition)
+        body.setdefault("notice", NOT_A_MEDICAL_DEVICE)
         try:
             self.queue_.put_nowait(body)
         except asyncio.QueueFull:
