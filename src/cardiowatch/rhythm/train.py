@@ -115,7 +115,9 @@ def train_af(*, nsrdb_records: tuple[str, ...] | None = None) -> AfModel:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train the AF model on the training records.")
     parser.add_argument("--out", type=Path, default=models_dir() / MODEL_NAME)
-    parser.add_argument("--header", type=Path, default=Path("firmware/core/cw_rhythm_model.h"))
+    # the checkout's firmware, wherever the command runs from (as models_dir() finds its models/)
+    parser.add_argument("--header", type=Path,
+                        default=Path(__file__).resolve().parents[3] / "firmware" / "core" / "cw_rhythm_model.h")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     model = train_af()
