@@ -11,7 +11,9 @@
  * a small confirmation rule (CW_RHYTHM_MIN_AF_BEATS windows in a row at or above the entry threshold
  * CW_RHYTHM_THRESHOLD_AF enter AF, CW_RHYTHM_MIN_EXIT_BEATS below the exit threshold
  * CW_RHYTHM_THRESHOLD_AF_EXIT leave it) drives the local warning. That rule approximates the
- * Python RhythmTracker's episode logic; it is not agreement-tested. Not a medical device.
+ * Python RhythmTracker's episode logic (no look-back dating, no rate candidates): on the 84 ltafdb
+ * records its AF state equals the tracker's as known at each beat on 99.75 % of beats
+ * (firmware/tools/agreement.py rhythm-state). Not a medical device.
  */
 #ifndef CW_RHYTHM_H
 #define CW_RHYTHM_H

@@ -8,6 +8,7 @@ Usage (from the repository root, after the host build, e.g. ``python firmware/to
     .venv/bin/python firmware/tools/agreement.py qrs            # all 48 mitdb records
     .venv/bin/python firmware/tools/agreement.py qrs --write    # ... into docs/benchmarks.md
     .venv/bin/python firmware/tools/agreement.py ppgq --write   # PPG quality windows, all 53 bidmc records
+    .venv/bin/python firmware/tools/agreement.py rhythm-state --write  # device AF state per beat, 84 ltafdb records
 """
 
 from __future__ import annotations
@@ -177,6 +178,178 @@ def rhythm_agreement(database: str, record: str, host_dir: Path = HOST_DIR) -> R
     return RhythmAgreement(record, max(len(score_py), len(c)), same, diff, same_features)
 
 
+# -- the device's AF state beat by beat ---------------------------------------------------------------
+def run_c_rhythm_state(beats: np.ndarray, *, fs: float, host_dir: Path = HOST_DIR) -> np.ndarray:
+    """The device's AF state (``cw_rhythm_in_af``) right after each beat, every beat fed to the C core in
+    order as ``update_warning`` in ``firmware/src/main.cpp`` does (no reset)."""
+    proc = subprocess.run([str(host_dir / "cw_rhythm_cli"), repr(float(fs)), "--states"],
+                          input="\n".join(map(str, np.asarray(beats, dtype=np.int64))).encode(),
+                          capture_output=True, check=False, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"cw_rhythm_cli exit {proc.returncode}: {proc.stderr.decode(errors='replace')}")
+    rows = np.array(proc.stdout.split(), dtype=np.int64).reshape(-1, 2)
+    if len(rows) != len(beats):
+        raise RuntimeError(f"cw_rhythm_cli gave {len(rows)} states for {len(beats)} beats")
+    return rows[:, 1].astype(bool)
+
+
+@dataclass(frozen=True)
+class RhythmStateAgreement:
+    """Per-beat AF of the device and of the Python tracker on one record, against each other and the reference.
+
+    ``tracker``: the tracker's per-beat rhythm as `score_record` scores it (episodes dated back to their
+    first beat); ``known``: the tracker's state as known at each beat (AF from the AF change's
+    ``detected_sample`` to the next change's).
+    """
+
+    record: str
+    n_beats: int
+    ref_af: int  #: reference AF beats
+    device_af: int
+    tracker_af: int
+    known_af: int
+    same_tracker: int  #: beats where the device's state equals the tracker's dated-back one
+    same_known: int  #: ... equals the tracker's state as known at that beat
+    device_only_known: int  #: beats the device has in AF and the tracker-as-known not
+    device_tp: int
+    device_tn: int
+    tracker_tp: int
+    tracker_tn: int
+
+    @property
+    def burden_diff_pct(self) -> float:
+        """Device minus tracker AF burden (percentage points of the record's beats)."""
+        return 100.0 * (self.device_af - self.tracker_af) / max(self.n_beats, 1)
+
+
+def known_rhythm(sample: np.ndarray, changes: list) -> np.ndarray:
+    """Rhythm code of each beat as the tracker knew it then: each change applies from its ``detected_sample``."""
+    if not changes:
+        return np.full(len(sample), "", dtype=object)
+    order = sorted(range(len(changes)), key=lambda i: changes[i].detected_sample)  # stable
+    at = np.array([changes[i].detected_sample for i in order], dtype=np.int64)
+    codes = np.array([changes[i].rhythm for i in order], dtype=object)
+    idx = np.searchsorted(at, sample, side="right") - 1
+    return np.where(idx >= 0, codes[np.maximum(idx, 0)], "").astype(object)
+
+
+def rhythm_state_agreement(database: str, record: str, host_dir: Path = HOST_DIR) -> RhythmStateAgreement:
+    """Device AF state (C) vs the tracker's per-beat AF (Python) over one record's reference beats, intervals only."""
+    from cardiowatch.evaluate.rhythm import AF_RHYTHMS, beat_rhythm, load_beat_record
+    from cardiowatch.rhythm.model import load_af_model
+    from cardiowatch.rhythm.tracker import RhythmTracker
+
+    rec = load_beat_record(database, record)
+    af_codes = sorted(AF_RHYTHMS)
+    tracker = RhythmTracker(fs=rec.fs, model=load_af_model())
+    tracker.process(rec.sample)  # no beat classes: intervals only, as score_record(use_labels=False)
+    tracker.flush()
+    changes = tracker.changes()
+    tracker_af = np.isin(beat_rhythm(rec.sample, changes), af_codes)
+    known_af = np.isin(known_rhythm(rec.sample, changes), af_codes)
+    device_af = run_c_rhythm_state(rec.sample, fs=rec.fs, host_dir=host_dir)
+    ref_af = np.isin(rec.rhythm, af_codes)
+    return RhythmStateAgreement(
+        record=f"{database}/{record}", n_beats=len(rec.sample), ref_af=int(ref_af.sum()),
+        device_af=int(device_af.sum()), tracker_af=int(tracker_af.sum()), known_af=int(known_af.sum()),
+        same_tracker=int(np.sum(device_af == tracker_af)), same_known=int(np.sum(device_af == known_af)),
+        device_only_known=int(np.sum(device_af & ~known_af)),
+        device_tp=int(np.sum(device_af & ref_af)), device_tn=int(np.sum(~device_af & ~ref_af)),
+        tracker_tp=int(np.sum(tracker_af & ref_af)), tracker_tn=int(np.sum(~tracker_af & ~ref_af)))
+
+
+@dataclass(frozen=True)
+class RhythmStateSummary:
+    """`RhythmStateAgreement` rows pooled: the figures the report and the test use (fractions, not %)."""
+
+    n_records: int
+    n_beats: int
+    differ_known: int  #: beats where the device and the tracker-as-known differ
+    device_only_known: int  #: of them, those the device has in AF
+    same_known: float
+    same_tracker: float
+    worst_known: tuple[str, float]
+    worst_tracker: tuple[str, float]
+    median_burden_diff_pct: float  #: median over records of |device - tracker| AF burden, points
+    max_burden_diff: tuple[str, float]
+    device_se: float
+    device_sp: float
+    tracker_se: float
+    tracker_sp: float
+
+
+def summarize_rhythm_state(rows: list[RhythmStateAgreement]) -> RhythmStateSummary:
+    n = sum(r.n_beats for r in rows)
+    ref_af = sum(r.ref_af for r in rows)
+    worst_k = min(rows, key=lambda r: r.same_known / max(r.n_beats, 1))
+    worst_t = min(rows, key=lambda r: r.same_tracker / max(r.n_beats, 1))
+    diffs = [abs(r.burden_diff_pct) for r in rows]
+    worst_b = max(rows, key=lambda r: abs(r.burden_diff_pct))
+
+    def ratio(a: int, b: int) -> float:
+        return a / b if b else float("nan")
+
+    return RhythmStateSummary(
+        n_records=len(rows), n_beats=n, differ_known=n - sum(r.same_known for r in rows),
+        device_only_known=sum(r.device_only_known for r in rows),
+        same_known=ratio(sum(r.same_known for r in rows), n),
+        same_tracker=ratio(sum(r.same_tracker for r in rows), n),
+        worst_known=(worst_k.record, ratio(worst_k.same_known, worst_k.n_beats)),
+        worst_tracker=(worst_t.record, ratio(worst_t.same_tracker, worst_t.n_beats)),
+        median_burden_diff_pct=float(np.median(diffs)),
+        max_burden_diff=(worst_b.record, abs(worst_b.burden_diff_pct)),
+        device_se=ratio(sum(r.device_tp for r in rows), ref_af),
+        device_sp=ratio(sum(r.device_tn for r in rows), n - ref_af),
+        tracker_se=ratio(sum(r.tracker_tp for r in rows), ref_af),
+        tracker_sp=ratio(sum(r.tracker_tn for r in rows), n - ref_af))
+
+
+def _rhythm_state_main(records: list[str] | None, write: bool) -> int:
+    import time
+
+    from cardiowatch.data import list_records
+
+    t0 = time.perf_counter()
+    pairs = [tuple(r.split("/", 1)) if "/" in r else ("ltafdb", r) for r in records] if records else (
+        [("ltafdb", r) for r in list_records("ltafdb")])
+    rows = []
+    for database, record in pairs:
+        row = rhythm_state_agreement(database, record)
+        log.info("%s: %d beats, same as tracker-as-known %d, as dated-back tracker %d; AF beats device %d, "
+                 "tracker %d, reference %d", row.record, row.n_beats, row.same_known, row.same_tracker,
+                 row.device_af, row.tracker_af, row.ref_af)
+        rows.append(row)
+    s = summarize_rhythm_state(rows)
+    counts: dict[str, int] = {}
+    for database, _ in pairs:
+        counts[database] = counts.get(database, 0) + 1
+    databases = " + ".join(f"{k} {database}" for database, k in counts.items())
+    minutes = (time.perf_counter() - t0) / 60
+    out = (f"Device AF state (`cw_rhythm_in_af` after each beat: `cw_rhythm.c`'s confirmation, no look-back) vs "
+           f"`RhythmTracker`'s per-beat AF (intervals only, as `score_record(use_labels=False)`) on the reference "
+           f"beats of {databases} records ({s.n_beats} beats): the same state as the tracker knew it at that "
+           f"beat (AF from each AF change's `detected_sample` to the next change's) on **{100 * s.same_known:.2f} "
+           f"%** of beats (worst record {s.worst_known[0]} {100 * s.worst_known[1]:.2f} %; of the {s.differ_known} "
+           f"beats that differ, {s.device_only_known} are AF on the device only, the rest AF on the tracker only); "
+           f"the same as the tracker reports it (episodes dated back to their first beat) on "
+           f"**{100 * s.same_tracker:.2f} %** (worst {s.worst_tracker[0]} {100 * s.worst_tracker[1]:.2f} %). "
+           f"AF burden per record (% of beats), device vs tracker: median |difference| "
+           f"{s.median_burden_diff_pct:.2f} points, largest {s.max_burden_diff[1]:.2f} ({s.max_burden_diff[0]}). "
+           f"Against the reference rhythm (per beat, pooled): device Se {100 * s.device_se:.2f} % / Sp "
+           f"{100 * s.device_sp:.2f} %, tracker Se {100 * s.tracker_se:.2f} % / Sp {100 * s.tracker_sp:.2f} % "
+           f"(training records included: these compare the two, they are not held-out figures).\n\n"
+           f"Made by `.venv/bin/python firmware/tools/agreement.py rhythm-state --write` (C: `cw_rhythm_cli "
+           f"--states`; {databases} records, about "
+           f"{max(1, round(minutes))} min on one core).\n")
+    sys.stdout.write(out)
+    if write:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from fwbuild import write_benchmarks_part
+
+        write_benchmarks_part("rhythm-state", out)
+    return 0
+
+
 @dataclass(frozen=True)
 class QualityAgreement:
     """PPG quality windows of one record: how many, on how many C and Python give the same label."""
@@ -315,7 +488,7 @@ def _rhythm_main(records: list[str] | None, write: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="C-vs-Python agreement of the firmware detectors")
-    parser.add_argument("what", choices=["qrs", "rhythm", "ppgq"])
+    parser.add_argument("what", choices=["qrs", "rhythm", "rhythm-state", "ppgq"])
     parser.add_argument("--records", nargs="*", help="default: every record of the database")
     parser.add_argument("--write", action="store_true", help="write the figure into docs/benchmarks.md")
     args = parser.parse_args(argv)
@@ -326,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
         return _rhythm_main(args.records, args.write)
     if args.what == "ppgq":
         return _quality_main(args.records, args.write)
+    if args.what == "rhythm-state":
+        return _rhythm_state_main(args.records, args.write)
     rows = []
     for record in args.records or list(MITDB_ALL):
         row = qrs_agreement(record)

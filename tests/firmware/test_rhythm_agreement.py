@@ -1,4 +1,5 @@
-"""The C rhythm features and exported AF model against the Python ones (rhythm/intervals.py, AfModel)."""
+"""The C rhythm features, exported AF model and AF state against the Python ones (rhythm/intervals.py, AfModel,
+RhythmTracker)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from .conftest import agreement
 MITDB = ["100", "119", "201", "202", "203", "210", "219", "221", "222"]
 LTAFDB = ["00", "05"]
 AGREEMENT_TARGET = 0.995
+#: ltafdb records for the device's AF state: paroxysmal AF (00 03 100 101 121), long AF (111 56), little AF (05);
+#: 121 has the tracker staying in AF where the device left it (rate near 50 bpm: N and SBR alternate, so
+#: the tracker's exit run of one non-AF code never completes).
+LTAFDB_STATE = ["00", "03", "05", "100", "101", "111", "121", "56"]
 
 
 @pytest.mark.data
@@ -50,3 +55,42 @@ def test_c_rhythm_skips_implausible_intervals(host_build: Path) -> None:
     # each double detection leaves one 50 ms interval (dropped) and one 0.75 s interval (kept)
     rows = agreement.run_c_rhythm(doubled, fs=fs, host_dir=host_build)
     assert len(rows) == len(beats) - 1 - 32 + 1
+
+
+@pytest.mark.data
+def test_device_af_state_follows_the_tracker_on_ltafdb(host_build: Path, ltafdb: str) -> None:
+    """cw_rhythm_in_af beat by beat against RhythmTracker's per-beat AF (intervals only).
+
+    Measured on these 8 records (all 84: `agreement.py rhythm-state`, docs/benchmarks.md): 99.78 % of beats
+    as the tracker knew them (worst 121 97.93 %), 98.00 % as it dates them back, burden |difference| median
+    0.16 / largest 2.17 points, Se 91.66 / Sp 98.15 % (device) vs 94.23 / 99.45 % (tracker). A device
+    without the run lengths (20 / 64 windows) gives 96.6 % (as known) and a largest burden difference of
+    4.9 points, without the hysteresis 97.7 % and Se 11 points below the tracker's, one that never leaves
+    AF 53 %, one that enters AF on the first window 96.5 % and Sp 4.3 points below.
+    """
+    rows = [agreement.rhythm_state_agreement("ltafdb", r, host_dir=host_build) for r in LTAFDB_STATE]
+    s = agreement.summarize_rhythm_state(rows)
+    assert s.n_beats > 700000 and sum(r.ref_af for r in rows) > 100000  # the records were read, with AF
+    assert s.same_known >= 0.993, s
+    assert s.worst_known[1] >= 0.965, s
+    assert s.same_tracker >= 0.97, s
+    assert s.device_only_known <= 0.001 * s.n_beats, s  # the device is not in AF where the tracker was not
+    assert s.median_burden_diff_pct <= 1.0, s
+    assert s.max_burden_diff[1] <= 4.0, s
+    assert abs(s.device_se - s.tracker_se) <= 0.05, s
+    assert abs(s.device_sp - s.tracker_sp) <= 0.03, s
+
+
+@pytest.mark.data
+def test_device_af_state_is_one_per_beat_and_the_tracker_side_counts_as_score_record(host_build: Path,
+                                                                                    ltafdb: str) -> None:
+    """``cw_rhythm_cli --states`` gives one state per beat, and the tracker side of the comparison counts the
+    beats exactly as `score_record` scores them."""
+    from cardiowatch.evaluate.rhythm import load_beat_record, score_record
+
+    rec = load_beat_record("ltafdb", "00")
+    in_af = agreement.run_c_rhythm_state(rec.sample, fs=rec.fs, host_dir=host_build)
+    assert len(in_af) == len(rec.sample) and in_af.any() and not in_af.all()
+    row = agreement.rhythm_state_agreement("ltafdb", "00", host_dir=host_build)
+    ref = score_record(rec, model=load_af_model(), use_labels=False)
+    assert (row.tracker_tp, row.tracker_tn, row.ref_af) == (ref.tp, ref.tn, ref.tp + ref.fn)
