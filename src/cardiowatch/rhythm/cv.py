@@ -39,7 +39,6 @@ Run::
 
     python -m cardiowatch.rhythm.cv --v5       # v5: models/rhythm_af.cv_v5.json (about 20 min)
     python -m cardiowatch.rhythm.cv --v6       # v6 candidate: models/rhythm_af.cv_v6.json (20 min, 2 cores)
-    python -m cardiowatch.rhythm.cv --exit-rule  # v5.1: models/rhythm_af.cv_v5_1.json (about 10 min)
 
 The stored v2 and v3 results (``python -m cardiowatch.rhythm.cv`` and ``--tracker``, about 15 and 40 min)
 came from commit fcccd0b's eleven features; run today, the same commands score the twelve (give ``--out``
@@ -248,9 +247,8 @@ def score_setting(records: list[CvRecord], probs: list[np.ndarray], *, threshold
     delays: list[float] = []
     for r, p in zip(records, probs):
         stay_t = threshold_af if threshold_af_exit is None else threshold_af_exit
-        # in AF every non-AF candidate counts towards leaving it, whatever the rate (the tracker's v5.1 rule)
         in_af, confirm = replay_af(np.where(p >= np.float32(threshold_af), CAND_AF, r.rate_code),
-                                   np.where(p >= np.float32(stay_t), CAND_AF, RATE_N),
+                                   np.where(p >= np.float32(stay_t), CAND_AF, r.rate_code),
                                    min_af_beats=min_af_beats,
                                    min_exit_beats=min_exit_beats)
         ref = r.ref_af
@@ -507,17 +505,6 @@ def v6_cv(*, step: int = 8, workers: int = 2) -> list[dict]:
         return [r for rows in pool.map(_v6_window, V6_WINDOWS, [step] * len(V6_WINDOWS)) for r in rows]
 
 
-def exit_rule_cv(*, step: int = 8) -> dict:
-    """v5.1: v5's forest and settings with the tracker's new exit rule (any non-AF candidates, whatever their
-    rate, count towards leaving AF), out of fold as v5 was scored. Fixed before it was run: v5.1 ships if it
-    is no worse than v5 out of fold (`no_worse_than`); the held-out records are then read once for it."""
-    from cardiowatch.rhythm.train import SETTINGS
-
-    (result,) = tracker_cv([dict(SETTINGS)], forest_params=FORESTS["8x6_leaf200_balanced"], step=step)
-    v5 = v5_out_of_fold()
-    return {"v5_out_of_fold": v5, "v5_1": result, "ships": no_worse_than(result, v5)}
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Record-grouped CV of AF settings on the training records.")
     parser.add_argument("--window", type=int, action="append", help="window lengths (default 32)")
@@ -530,17 +517,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="v5: score `V5_TRACKER_GRID` with the whole tracker (writes rhythm_af.cv_v5.json)")
     parser.add_argument("--v6", action="store_true",
                         help="v6: score `V6_TRACKER_GRID` at each of `V6_WINDOWS` (writes rhythm_af.cv_v6.json)")
-    parser.add_argument("--exit-rule", action="store_true",
-                        help="v5.1: v5 with the tracker's new AF exit rule (writes rhythm_af.cv_v5_1.json)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if args.exit_rule:
-        out = args.out if args.out != parser.get_default("out") else models_dir() / "rhythm_af.cv_v5_1.json"
-        result = exit_rule_cv(step=args.step)
-        out.write_text(json.dumps({"n_folds": N_FOLDS, "step": args.step, "perturbed": PERTURBED, **result},
-                                  indent=1) + "\n")
-        logger.info("%s", result)
-        return
     if args.v6:
         out = args.out if args.out != parser.get_default("out") else models_dir() / "rhythm_af.cv_v6.json"
         results = v6_cv(step=args.step)

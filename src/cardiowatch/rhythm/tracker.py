@@ -70,8 +70,6 @@ EVENTS: dict[str, str] = {
 }
 #: Beats a candidate rhythm must last before it is confirmed (AF uses the model's own figures).
 MIN_BEATS: dict[str, int] = {"N": 8, "SBR": 8, "SVTA": 8, "VT": 1, "IVR": 1, "B": 4, "T": 6}
-#: Candidates that count as one ("N") towards leaving AF: supraventricular rhythm at any rate.
-EXIT_AS_SINUS: tuple[str, ...] = ("SBR", "SVTA")
 #: Beat times at or past this are not sample indices of any real record (and would overflow int64).
 _MAX_SAMPLE = 2.0**62
 #: Labels of beats kept from before the undecided ones, for the bigeminy/trigeminy patterns.
@@ -494,11 +492,7 @@ class RhythmTracker:
 
         m = self.model_
         enter = codes(m.enter_score)
-        stay = enter if m.exit_threshold == m.threshold_af else codes(m.stay_score)
-        # Leaving AF takes `min_exit_beats` non-AF beats whatever their rate: sinus rhythm near the brady or
-        # tachy threshold alternates N and SBR/SVTA candidates, and a run of one of them alone would hold
-        # AF for as long as the rate hovers there (v5.1). The rate rules name the rhythm once out of AF.
-        return enter, np.where(np.isin(stay, EXIT_AS_SINUS), "N", stay).astype(object)
+        return enter, enter if m.exit_threshold == m.threshold_af else codes(m.stay_score)
 
     def _need(self, code: str) -> int:
         m = self.model_
@@ -514,9 +508,7 @@ class RhythmTracker:
         ventricular run that interrupted AF (hysteresis).
 
         A beat that is AF in ``enter`` is AF in ``stay`` too, and a non-AF beat in ``stay`` has the same
-        code in ``enter`` (but for SBR and SVTA, which read N in ``stay``: `EXIT_AS_SINUS`), so switching code
-        arrays where AF starts never splits a candidate run; where AF ends, a run of SBR or SVTA that was
-        counted as N starts anew as itself.
+        code in ``enter``, so switching code arrays where AF starts or ends never splits a candidate run.
         """
         n = len(enter)
         bounds = {id(a): np.r_[np.flatnonzero(a[1:] != a[:-1]) + 1, n] for a in (enter, stay)}
