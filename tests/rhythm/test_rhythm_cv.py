@@ -181,3 +181,18 @@ def test_no_shorter_window_meets_the_v6_rule_so_the_shipped_model_keeps_v5s() ->
     quick_v5 = {**v5, "ecg_beats": {**v5["ecg_beats"], "median_fresh_delay_s": 29.0}}
     assert choose_v6([quick_v5], v5) == quick_v5
     assert load_af_model().window == 32
+
+
+def test_the_tried_exit_rule_is_not_shipped_because_its_rule_says_no() -> None:
+    """models/rhythm_af.cv_exit_rule.json (scripts/af_exit_rule_oof.py): counting every non-AF beat towards
+    leaving AF raised Sp out of fold but lost Se, so by the rule fixed before it the tracker keeps v5's exit."""
+    import json
+
+    from cardiowatch.rhythm.cv import no_worse_than, v5_out_of_fold
+    from cardiowatch.rhythm.model import models_dir
+
+    stored = json.loads((models_dir() / "rhythm_af.cv_exit_rule.json").read_text())
+    v5, changed = v5_out_of_fold(), stored["changed"]
+    assert stored["v5_out_of_fold"] == v5
+    assert changed["ecg_beats"]["sp"] > v5["ecg_beats"]["sp"] and changed["ecg_beats"]["se"] < v5["ecg_beats"]["se"]
+    assert not no_worse_than(changed, v5) and stored["ships"] is False
