@@ -196,3 +196,19 @@ def test_the_tried_exit_rule_is_not_shipped_because_its_rule_says_no() -> None:
     assert stored["v5_out_of_fold"] == v5
     assert changed["ecg_beats"]["sp"] > v5["ecg_beats"]["sp"] and changed["ecg_beats"]["se"] < v5["ecg_beats"]["se"]
     assert not no_worse_than(changed, v5) and stored["ships"] is False
+
+
+def test_af_outlasts_its_end_while_sinus_rhythm_hovers_at_the_tachycardia_threshold() -> None:
+    """The limitation the card states: AF followed by sinus rhythm at 100 +- 2 bpm, whose candidates alternate
+    N and SVTA, is never left (leaving AF takes 64 beats of one non-AF candidate). If this fails, the tracker's
+    exit changed: update the card's limitations."""
+    rng = np.random.default_rng(3)
+    n = 1200
+    sinus = 0.6 + 0.012 * np.sin(2 * np.pi * np.arange(n) / 90.0) + 0.004 * rng.standard_normal(n)
+    beats = beats_from_rr(np.r_[af_rr(rng, 600), sinus])
+    tracker = RhythmTracker(fs=FS, model=load_af_model())
+    tracker.process(beats)
+    tracker.flush()
+    rhythm = beat_rhythm(beats, tracker.changes())
+    assert (rhythm[100:550] == "AFIB").all()
+    assert (rhythm[600:] == "AFIB").all()  # all 1,200 sinus beats
