@@ -36,7 +36,7 @@ def candidates_leaving_af_at_any_rate(self, *args, **kwargs):
 
 
 RhythmTracker._candidates = candidates_leaving_af_at_any_rate
-(result,) = cv.tracker_cv([dict(SETTINGS)], forest_params=cv.FORESTS["8x6_leaf200_balanced"], step=8)
+(result,) = cv.tracker_cv([dict(SETTINGS)], step=8)
 v5 = cv.v5_out_of_fold()
 OUT.write_text(json.dumps({"change": "every non-AF supraventricular candidate counts towards leaving AF",
                            "settings": SETTINGS, "v5_out_of_fold": v5, "changed": result,

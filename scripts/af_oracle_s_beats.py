@@ -10,7 +10,6 @@ stage, could buy the interval detector. No test record is read::
     python scripts/af_oracle_s_beats.py   # models/rhythm_af.cv_oracle_s.json (about 10 min)
 """
 
-import itertools
 import json
 import logging
 from pathlib import Path
@@ -25,7 +24,6 @@ logging.basicConfig(level=logging.INFO)
 # the oracle: S beats are left out of the AF windows as V beats are (both modules read the tuple)
 intervals.ECTOPIC_CLASSES = tracker.ECTOPIC_CLASSES = ("V", "S")
 cv.TRACKER_INPUTS = {"ecg_beats": {"use_labels": True}}
-settings = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
-results = cv.tracker_cv(settings, forest_params=cv.FORESTS["8x6_leaf200_balanced"], step=8)
+results = cv.tracker_cv(cv.grid_settings(GRID), step=8)
 OUT.write_text(json.dumps({"ectopic_classes": ["V", "S"], "inputs": "ECG reference beats and classes",
                            "results": results}, indent=1) + "\n")

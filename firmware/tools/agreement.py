@@ -341,12 +341,7 @@ def _rhythm_state_main(records: list[str] | None, write: bool) -> int:
            f"Made by `.venv/bin/python firmware/tools/agreement.py rhythm-state --write` (C: `cw_rhythm_cli "
            f"--states`; {databases} records, about "
            f"{max(1, round(minutes))} min on one core).\n")
-    sys.stdout.write(out)
-    if write:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from fwbuild import write_benchmarks_part
-
-        write_benchmarks_part("rhythm-state", out)
+    _print_and_write(out, part="rhythm-state", write=write)
     return 0
 
 
@@ -432,12 +427,7 @@ def _quality_main(records: list[str] | None, write: bool) -> int:
            "(`tests/firmware/test_ppg_quality_agreement.py`) gets the same label from C and Python on every window.\n\n"
            "Made by `.venv/bin/python firmware/tools/agreement.py ppgq --write` "
            "(53 records, about 10 s on one core).\n")
-    sys.stdout.write(out)
-    if write:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from fwbuild import write_benchmarks_part
-
-        write_benchmarks_part("ppg-quality", out)
+    _print_and_write(out, part="ppg-quality", write=write)
     return 0
 
 
@@ -477,13 +467,18 @@ def _rhythm_main(records: list[str] | None, write: bool) -> int:
     text.append("Made by `.venv/bin/python firmware/tools/agreement.py rhythm --write` (48 mitdb + 84 ltafdb records, "
                 "about 7 min on one core).")
     out = "\n\n".join(text) + "\n"
-    sys.stdout.write(out)
+    _print_and_write(out, part="rhythm-agreement", write=write)
+    return 0
+
+
+def _print_and_write(text: str, *, part: str, write: bool) -> None:
+    """Print a figure's text and, with ``write``, put it into its part of docs/benchmarks.md."""
+    sys.stdout.write(text)
     if write:
         sys.path.insert(0, str(Path(__file__).parent))
         from fwbuild import write_benchmarks_part
 
-        write_benchmarks_part("rhythm-agreement", out)
-    return 0
+        write_benchmarks_part(part, text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -508,12 +503,7 @@ def main(argv: list[str] | None = None) -> int:
                  100 * row.fraction)
         rows.append(row)
     text = report(rows, "QRS detector (`cw_qrs` vs `signal/qrs.py`)", "mitdb")
-    sys.stdout.write(text)
-    if args.write:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from fwbuild import write_benchmarks_part
-
-        write_benchmarks_part("qrs-agreement", text)
+    _print_and_write(text, part="qrs-agreement", write=args.write)
     return 0
 
 

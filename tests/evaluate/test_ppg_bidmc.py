@@ -62,3 +62,29 @@ def test_ppg_detection_holds_under_pressure_and_gain_changes_where_a_fixed_thres
         assert det.ppv >= 0.98, scenario  # all usable time, no quality gate: 0.984 on this subset
         if scenario != "baseline":
             assert fixed.sensitivity < 0.6, scenario
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("fs", [50, 100, 400])
+def test_ppg_pulses_hold_at_other_sampling_rates(bidmc: str, fs: int) -> None:
+    """A MAX30102 or analog pulse sensor may sample at 50-400 Hz: bidmc05's PPG resampled there gives the
+    pulses found at BIDMC's 125 Hz (each within 100 ms); under 50 Hz is refused with a clear error."""
+    from fractions import Fraction
+
+    import numpy as np
+    from scipy.signal import resample_poly
+
+    from cardiowatch.data import read_record
+    from cardiowatch.errors import SignalError
+    from cardiowatch.pipeline import analyze_signal
+
+    pleth = read_record(bidmc, "bidmc05", annotator=None).signals["PLETH"]
+    base = analyze_signal(pleth, fs=125.0, sensor="ppg").beat_samples / 125.0
+    ratio = Fraction(fs, 125)
+    got = analyze_signal(resample_poly(pleth, ratio.numerator, ratio.denominator), fs=float(fs),
+                         sensor="ppg").beat_samples / fs
+    nearest = np.abs(got[np.clip(np.searchsorted(got, base), 1, len(got) - 1)[:, None] + [-1, 0]] - base[:, None])
+    assert len(base) > 700 and abs(len(got) - len(base)) <= 0.01 * len(base)
+    assert np.mean(nearest.min(axis=1) < 0.1) >= 0.995
+    with pytest.raises(SignalError, match="outside the supported"):
+        analyze_signal(resample_poly(pleth, 1, 5), fs=25.0, sensor="ppg")

@@ -74,6 +74,7 @@ from cardiowatch.evaluate.rhythm import (
 from cardiowatch.rhythm.af import af_beat_features
 from cardiowatch.rhythm.model import models_dir
 from cardiowatch.rhythm.splits import LTAFDB_TRAIN
+from cardiowatch.rhythm.train import FOREST
 
 logger = logging.getLogger(__name__)
 
@@ -297,9 +298,22 @@ def choose(results: list[dict], *, max_delay_s: float) -> dict | None:
 #: Forest variants compared (8 trees as v1 unless the C size allows more).
 FORESTS: dict[str, dict] = {
     "v1_8x6_leaf200": {"n_estimators": 8, "max_depth": 6, "min_samples_leaf": 200},
-    "8x6_leaf200_balanced": {"n_estimators": 8, "max_depth": 6, "min_samples_leaf": 200,
-                             "class_weight": "balanced"},
+    "8x6_leaf200_balanced": FOREST,  # v2's choice, shipped since; the tracker CVs fit it in every fold
 }
+SHIPPED_FOREST = FOREST
+
+
+def grid_settings(*grids: dict[str, tuple]) -> list[dict]:
+    """Every combination of each grid's values, as setting dicts, grid after grid."""
+    return [dict(zip(grid, values)) for grid in grids for values in itertools.product(*grid.values())]
+
+
+def stored_row(name: str, setting: dict) -> dict:
+    """The row of ``setting`` in the stored results file models/``name``."""
+    results = json.loads((models_dir() / name).read_text())["results"]
+    return next(r for r in results if all(r[k] == v for k, v in setting.items()))
+
+
 #: Settings compared: entry threshold, exit threshold (hysteresis; only <= entry), confirmation, exit.
 GRID = {
     "threshold_af": (0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9),
@@ -366,7 +380,8 @@ def tracker_cv(settings: list[dict], *, forest_params: dict | None = None, windo
 
     `replay_af` covers interval input only; with beat classes the tracker also leaves the intervals around
     ventricular beats out of the AF windows and lets ventricular runs interrupt AF, which only the tracker
-    itself can score. Each fold's forest (``forest_params``, fitted on the other folds) runs in the tracker as
+    itself can score. Each fold's forest (``forest_params``, default the shipped size `SHIPPED_FOREST`, fitted on
+    the other folds) runs in the tracker as
     an `AfModel`; Se, Sp and the onset delay are over the ltafdb training records, false AF episodes over
     nsrdb.
     """
@@ -374,6 +389,7 @@ def tracker_cv(settings: list[dict], *, forest_params: dict | None = None, windo
 
     from cardiowatch.rhythm.train import forest_to_model
 
+    forest_params = SHIPPED_FOREST if forest_params is None else forest_params
     lookahead = window // 2
     beats = load_training_beats()
     records = load_cv_records(window=window, lookahead=lookahead, beats=beats)
@@ -440,11 +456,8 @@ def v3_out_of_fold() -> dict[str, dict]:
     """v3 at `V3_SETTING`, scored out of fold as v5 is (commit fcccd0b's code): ECG beats and perturbed
     intervals from models/rhythm_af.cv_v3_perturbed.json (`scripts/v3_perturbed_oof.py`), intervals only from
     models/rhythm_af.cv_tracker.json (``--tracker``)."""
-    def row(name: str) -> dict:
-        results = json.loads((models_dir() / name).read_text())["results"]
-        return next(r for r in results if all(r[k] == v for k, v in V3_SETTING.items()))
-
-    perturbed, tracker = row("rhythm_af.cv_v3_perturbed.json"), row("rhythm_af.cv_tracker.json")
+    perturbed = stored_row("rhythm_af.cv_v3_perturbed.json", V3_SETTING)
+    tracker = stored_row("rhythm_af.cv_tracker.json", V3_SETTING)
     return {"ecg_beats": perturbed["ecg_beats"], "intervals_only": tracker["intervals_only"],
             "perturbed": perturbed["perturbed"]}
 
@@ -479,8 +492,7 @@ def v5_out_of_fold() -> dict[str, dict]:
     """v5 as shipped (window 32, `cardiowatch.rhythm.train.SETTINGS`), out of fold: models/rhythm_af.cv_v5.json."""
     from cardiowatch.rhythm.train import SETTINGS
 
-    results = json.loads((models_dir() / "rhythm_af.cv_v5.json").read_text())["results"]
-    row = next(r for r in results if all(r[k] == v for k, v in SETTINGS.items()))
+    row = stored_row("rhythm_af.cv_v5.json", SETTINGS)
     return {name: row[name] for name in TRACKER_INPUTS}
 
 
@@ -492,8 +504,7 @@ def choose_v6(results: list[dict], v5: dict[str, dict]) -> dict | None:
 
 
 def _v6_window(window: int, step: int) -> list[dict]:
-    settings = [dict(zip(V6_TRACKER_GRID, v)) for v in itertools.product(*V6_TRACKER_GRID.values())]
-    results = tracker_cv(settings, forest_params=FORESTS["8x6_leaf200_balanced"], window=window, step=step)
+    results = tracker_cv(grid_settings(V6_TRACKER_GRID), window=window, step=step)
     return [{"window": window, **r} for r in results]
 
 
@@ -533,8 +544,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.v5:
         out = args.out if args.out != parser.get_default("out") else models_dir() / "rhythm_af.cv_v5.json"
-        settings = [dict(zip(V5_TRACKER_GRID, v)) for v in itertools.product(*V5_TRACKER_GRID.values())]
-        results = tracker_cv(settings, forest_params=FORESTS["8x6_leaf200_balanced"], step=args.step)
+        results = tracker_cv(grid_settings(V5_TRACKER_GRID), step=args.step)
         v3 = v3_out_of_fold()
         best, shipped = choose_v5(results), choose_against_v3(results, v3)
         out.write_text(json.dumps({"n_folds": N_FOLDS, "step": args.step, "forest": "8x6_leaf200_balanced",
@@ -550,11 +560,10 @@ def main(argv: list[str] | None = None) -> None:
         done = json.loads(out.read_text())["results"] if out.exists() else []
         names = tuple(TRACKER_GRIDS[0])
         keys = [{k: r[k] for k in names} for r in done]
-        settings = [dict(zip(grid, values)) for grid in TRACKER_GRIDS for values in itertools.product(*grid.values())]
+        settings = grid_settings(*TRACKER_GRIDS)
         todo = [s for i, s in enumerate(settings) if s not in keys and s not in settings[:i]]
         logger.info("%d settings scored before, %d to score", len(done), len(todo))
-        results = done + (tracker_cv(todo, forest_params=FORESTS["8x6_leaf200_balanced"], step=args.step)
-                          if todo else [])
+        results = done + (tracker_cv(todo, step=args.step) if todo else [])
         best = choose_tracker(results)
         out.write_text(json.dumps({"n_folds": N_FOLDS, "step": args.step, "forest": "8x6_leaf200_balanced",
                                    "chosen": best, "results": results}, indent=1) + "\n")
