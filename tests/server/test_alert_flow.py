@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from fastapi.testclient import TestClient
 from server_helpers import ecg_bytes, make_settings, register
 
+from cardiowatch.pipeline import PipelineOutput
 from cardiowatch.protocol import Status, status_encode
+from cardiowatch.rhythm.tracker import RhythmEvent
 from cardiowatch.server.app import create_app
+from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
 
 
 class AsystolePipeline:
@@ -20,8 +21,8 @@ class AsystolePipeline:
 
     def process(self, x):
         start, self.n = self.n, self.n + len(x)
-        return SimpleNamespace(beats=[], rhythm_changes=[], quality=[], heart_rate_bpm=None,
-                               events=[SimpleNamespace(kind="ASYSTOLE", sample=start)])
+        return PipelineOutput(events=(RhythmEvent(kind="ASYSTOLE", sample=start, end_sample=start,
+                                                  detected_sample=start),))
 
     def flush(self):
         return None
@@ -91,14 +92,11 @@ def test_alert_engine_state_survives_a_restart(database):
         assert len(client.get("/api/v1/alerts").json()) == 1  # the open alert continues, no second one
 
 
-def test_every_pipeline_quality_flag_and_alerting_event_is_mapped():
+def test_every_quality_flag_and_alerting_event_is_mapped():
     from cardiowatch.rhythm.tracker import EVENTS
-    from cardiowatch.server.ingest import EVENT_ALERTS, QUALITY_ALERTS
-    from cardiowatch.signal.ppg_quality import PpgQuality
-    from cardiowatch.signal.quality import FLAGS
+    from cardiowatch.server.analysis import EVENT_ALERTS, QUALITY_ALERTS
 
-    assert set(FLAGS) <= set(QUALITY_ALERTS)
-    assert {q.value for q in PpgQuality} <= set(QUALITY_ALERTS)
+    assert set(QUALITY_ALERTS) == set(QualityFlag)
     assert set(EVENT_ALERTS) <= set(EVENTS)
 
 
@@ -149,8 +147,8 @@ class NoisyThenCleanPipeline:
 
     def process(self, x):
         self.chunks += 1
-        quality = [SimpleNamespace(start=0, flag="noisy")] if self.chunks <= 40 else []
-        return SimpleNamespace(beats=[], rhythm_changes=[], events=[], quality=quality, heart_rate_bpm=None)
+        quality = (QualitySegment(start=0, end=len(x), flag=QualityFlag.NOISY),) if self.chunks <= 40 else ()
+        return PipelineOutput(quality=quality)
 
     def flush(self):
         return None

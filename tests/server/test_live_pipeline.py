@@ -85,7 +85,7 @@ def test_decimated_live_waveform_keeps_every_kth_sample_across_frames():
     for seq, start in enumerate(range(0, 70, 7)):  # frames of 7 samples at 250 Hz: step 3
         frame = Frame(device_id=1, seq=seq, t_us=start * 4000, fs_millihz=250_000, sensor=SensorKind.ECG,
                       samples=values[start: start + 7])
-        got += registry.feed(1, frame, t_us=frame.t_us).live_samples
+        got += registry.feed(1, frame, t_us=frame.t_us, now=0.0).live_samples
     assert got == [float(v) for v in values[::3]]
 
 
@@ -108,7 +108,7 @@ def test_sequence_gap_resets_the_device_stream():
     registry = PipelineRegistry(factory, live_max_sample_rate_hz=1000.0)
     frame = lambda seq: Frame(device_id=1, seq=seq, t_us=seq * 200_000, fs_millihz=250_000,  # noqa: E731
                               sensor=SensorKind.ECG, samples=np.zeros(50, dtype=int))
-    results = [registry.feed(1, frame(s), t_us=s * 200_000) for s in (0, 1, 2, 5, 6, 3)]
+    results = [registry.feed(1, frame(s), t_us=s * 200_000, now=s * 0.2) for s in (0, 1, 2, 5, 6, 3)]
     assert [r is not None and r.reset for r in results[:5]] == [False, False, False, True, False]
     assert results[5] is None  # a late resend behind the stream is stored, not analysed live
     assert len(made) == 2

@@ -6,13 +6,14 @@ import http.server
 import json
 import threading
 import time
-from types import SimpleNamespace
 
 from fakes.thingspeak import FakeThingSpeak, serve
 from fastapi.testclient import TestClient
 from server_helpers import ecg_bytes, make_settings, register
 
+from cardiowatch.pipeline import PipelineOutput
 from cardiowatch.protocol import Status, status_encode
+from cardiowatch.rhythm.tracker import RhythmEvent
 from cardiowatch.server.app import create_app
 
 WAIT_S = 15.0
@@ -20,8 +21,8 @@ WAIT_S = 15.0
 
 class AsystolePipeline:
     def process(self, x):
-        return SimpleNamespace(beats=[], rhythm_changes=[], quality=[], heart_rate_bpm=42.0,
-                               events=[SimpleNamespace(kind="ASYSTOLE", sample=0)])
+        return PipelineOutput(heart_rate_bpm=42.0,
+                              events=(RhythmEvent(kind="ASYSTOLE", sample=0, end_sample=0, detected_sample=0),))
 
     def flush(self):
         return None

@@ -16,7 +16,9 @@ from cardiowatch.protocol.frame import (
     crc16_ccitt_false,
     frame_decode,
     frame_encode,
+    frame_iter,
     frame_length,
+    frame_seq,
     frame_split,
     max_samples,
 )
@@ -35,5 +37,5 @@ __all__ = [
     "CRC_BYTES", "HEADER_BYTES", "MAGIC", "MAX_FRAME_BYTES", "MAX_STATUS_BYTES", "MAX_TOKEN_BYTES",
     "STATUS_VERSION", "VERSION", "Frame", "FrameFlags", "SampleEncoding", "SensorKind", "Status",
     "crc16_ccitt_false", "envelope_decode", "envelope_encode", "frame_decode", "frame_encode",
-    "frame_length", "frame_split", "max_samples", "status_decode", "status_encode",
+    "frame_iter", "frame_length", "frame_seq", "frame_split", "max_samples", "status_decode", "status_encode",
 ]

@@ -1,4 +1,4 @@
-"""Binary sample frames, version 1: `Frame`, `frame_encode`, `frame_decode`, `frame_split`.
+"""Binary sample frames, version 1: `Frame`, `frame_encode`, `frame_decode`, `frame_split`, `frame_iter`.
 
 The byte layout is specified in ``docs/protocol.md``; this module is its one Python implementation and
 the golden vectors in ``vectors/`` are made from it. No I/O happens here.
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import enum
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -251,6 +252,13 @@ def frame_length(data: bytes) -> int:
     return length
 
 
+def frame_seq(data: bytes) -> int:
+    """The ``seq`` field of the frame whose header starts ``data``, without checking the rest (CRC
+    included): a receiver names a frame it refuses by it. Raises `FrameError` as `frame_length` does."""
+    frame_length(data)
+    return _HEADER.unpack_from(data)[7]
+
+
 def frame_decode(data: bytes) -> Frame:
     """Decode exactly one frame from ``data``.
 
@@ -283,23 +291,32 @@ def frame_decode(data: bytes) -> Frame:
                  samples=samples, flags=FrameFlags(flags), encoding=sample_encoding, scale_nv=scale_nv)
 
 
-def frame_split(data: bytes) -> list[bytes]:
-    """Cut a batch of concatenated frames into one ``bytes`` per frame (headers read, CRCs not checked).
+def frame_iter(data: bytes) -> Iterator[bytes]:
+    """Yield the frames of a batch of concatenated frames, one ``bytes`` each (headers read, CRCs not checked).
 
-    Raises the `FrameError` of the first header that cannot be read, or `TruncatedFrame` when the last
-    frame is cut short; ``exc.args`` says at which byte offset.
+    Every frame before a header that cannot be read is yielded before the error is raised, so a receiver
+    keeps the frames it could delimit. Raises the `FrameError` of the first header that cannot be read, or
+    `TruncatedFrame` when the last frame is cut short; ``exc.args`` says at which byte offset.
     """
     data = bytes(data)
-    out: list[bytes] = []
-    offset = 0
+    offset = index = 0
     while offset < len(data):
         try:
             length = frame_length(data[offset: offset + HEADER_BYTES])
         except FrameError as exc:
-            raise type(exc)(f"frame {len(out)} at byte {offset}: {exc}") from exc
+            raise type(exc)(f"frame {index} at byte {offset}: {exc}") from exc
         if offset + length > len(data):
-            raise TruncatedFrame(f"frame {len(out)} at byte {offset} declares {length} bytes, "
+            raise TruncatedFrame(f"frame {index} at byte {offset} declares {length} bytes, "
                                  f"{len(data) - offset} left")
-        out.append(data[offset: offset + length])
+        yield data[offset: offset + length]
         offset += length
-    return out
+        index += 1
+
+
+def frame_split(data: bytes) -> list[bytes]:
+    """Cut a batch of concatenated frames into one ``bytes`` per frame (headers read, CRCs not checked).
+
+    Raises the `FrameError` of the first header that cannot be read, or `TruncatedFrame` when the last
+    frame is cut short; ``exc.args`` says at which byte offset. `frame_iter` yields the frames before it.
+    """
+    return list(frame_iter(data))

@@ -7,7 +7,7 @@ import secrets
 
 from sqlalchemy.orm import Session
 
-from cardiowatch.server.ingest import token_hash
+from cardiowatch.server.device_auth import token_hash
 from cardiowatch.server.storage import crud
 from cardiowatch.server.storage.models import Device
 

@@ -2,9 +2,11 @@
 
 The server does no analysis of its own: this module turns frames into the pipeline's input (one
 channel, physical units where the frame declares a scale, NaN while a lead is off) and the pipeline's
-output (sample indices since the last reset) into server time (Unix µs). A jump in the sequence
+`PipelineOutput` (sample indices since the last reset) into server time (Unix µs). A jump in the sequence
 numbers, a new sampling rate or a new sensor kind resets the device's pipeline, as the streaming
-contract asks; a frame behind the stream (a late resend) is stored but not analysed live.
+contract asks; a frame behind the stream (a late resend) is stored but not analysed live, unless the
+stream has had no frame in order for `RESYNC_AFTER_S`: then the stream restarts from it, so one frame
+far ahead can never silence the frames that follow it.
 """
 
 from __future__ import annotations
@@ -13,62 +15,87 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from cardiowatch.errors import ModelError
+from cardiowatch.pipeline import Pipeline, PipelineConfig, PipelineOutput
 from cardiowatch.protocol import Frame, FrameFlags, SensorKind
+from cardiowatch.server.devices import STALE_AFTER_S
+from cardiowatch.signal.quality_segment import QualityFlag
 
 logger = logging.getLogger(__name__)
 
 #: Column fed to the pipeline for each sensor: IR for the MAX30102 (the stronger pulse signal).
 ANALYSED_CHANNEL = {SensorKind.ECG: 0, SensorKind.PPG_RED_IR: 1, SensorKind.PPG_ANALOG: 0}
+#: A stream with no frame in order for this long (server time) follows the frames behind it: the device
+#: link counts as stale by then, so whatever moved the stream ahead is not this device's live data.
+RESYNC_AFTER_S = STALE_AFTER_S
 
 
 class PipelineLike(Protocol):
-    def process(self, samples: np.ndarray) -> Any: ...
-    def flush(self) -> Any: ...
+    def process(self, samples: np.ndarray) -> PipelineOutput | None: ...
+    def flush(self) -> PipelineOutput | None: ...
 
 
 PipelineFactory = Callable[[float, str], "PipelineLike | None"]
 
 
-def default_pipeline_factory() -> PipelineFactory | None:
-    """The project's streaming pipeline, or None while `cardiowatch.pipeline` is not available.
+def default_pipeline_factory() -> PipelineFactory:
+    """Makes the project's streaming pipeline for a device's rate and modality.
 
-    The ECG beat classifier is loaded once and shared by every device's pipeline. When a model the
-    pipeline needs is missing (not trained yet), frames of that modality are stored but not analysed,
-    and a warning says so once.
+    The ECG beat classifier is loaded now (seconds, not on the first frame of the first device) and
+    shared by every device's pipeline. When it is missing (not trained yet), ECG frames are stored but not
+    analysed, and a warning says so once.
     """
+    classifier: object | None = None
     try:
-        from cardiowatch.pipeline import Pipeline, PipelineConfig
-    except ImportError:
-        logger.warning("cardiowatch.pipeline is not available: frames are stored but not analysed")
-        return None
-    classifiers: dict[str, object | None] = {}
-    unavailable: set[str] = set()
+        from cardiowatch.beats.classifier import BeatClassifier
+
+        classifier = BeatClassifier()
+    except ModelError as exc:
+        logger.warning("ECG frames are stored but not analysed: %s", exc)
 
     def factory(fs: float, modality: str) -> PipelineLike | None:
-        if modality in unavailable:
+        if modality == "ecg" and classifier is None:
             return None
-        try:
-            if modality != "ecg":
-                return Pipeline(PipelineConfig(fs=fs, sensor=modality))
-            if "ecg" not in classifiers:
-                from cardiowatch.beats.classifier import BeatClassifier
+        return Pipeline(PipelineConfig(fs=fs, sensor=modality), beat_classifier=classifier)
 
-                classifiers["ecg"] = BeatClassifier()
-            return Pipeline(PipelineConfig(fs=fs, sensor=modality), beat_classifier=classifiers["ecg"])
-        except ModelError as exc:
-            logger.warning("%s frames are stored but not analysed: %s", modality.upper(), exc)
-            unavailable.add(modality)
-            return None
-
-    # load the models and import the stages now, not on the first frame of the first device (seconds)
-    factory(250.0, "ecg")
-    factory(100.0, "ppg")
     return factory
+
+
+@dataclass(frozen=True)
+class TimedBeat:
+    t_us: int
+    label: str  #: AAMI class, "" for a PPG pulse
+
+
+@dataclass(frozen=True)
+class TimedRhythm:
+    t_us: int
+    rhythm: str  #: a `cardiowatch.rhythm.tracker.RHYTHMS` code
+
+
+@dataclass(frozen=True)
+class TimedEvent:
+    t_us: int
+    kind: str  #: a `cardiowatch.rhythm.tracker.EVENTS` kind
+
+
+@dataclass(frozen=True)
+class TimedQuality:
+    """A stretch of signal that is not good starts at ``t_us``."""
+
+    t_us: int
+    flag: QualityFlag
+
+
+@dataclass(frozen=True)
+class Hrv:
+    sdnn_ms: float
+    rmssd_ms: float
+    pnn50_pct: float
 
 
 @dataclass
@@ -76,17 +103,17 @@ class DeviceAnalysis:
     """What one frame produced, in server time (Unix µs)."""
 
     device_id: int
-    beats: list[tuple[int, str]] = field(default_factory=list)
-    rhythm_changes: list[tuple[int, str]] = field(default_factory=list)
-    events: list[tuple[int, str]] = field(default_factory=list)
-    quality: list[tuple[int, str]] = field(default_factory=list)
+    beats: list[TimedBeat] = field(default_factory=list)
+    rhythm_changes: list[TimedRhythm] = field(default_factory=list)
+    events: list[TimedEvent] = field(default_factory=list)
+    quality: list[TimedQuality] = field(default_factory=list)
     hr_bpm: float | None = None
-    hrv: tuple[float, float, float] | None = None  #: SDNN ms, RMSSD ms, pNN50 % (last 5 min)
+    hrv: Hrv | None = None  #: over the last 5 min
     reset: bool = False
-    #: Waveform for the live feed: first sample time, rate after decimation, values.
+    #: Waveform for the live feed: first sample time, rate after decimation, values (None where not finite).
     live_t0_us: int = 0
     live_fs: float = 0.0
-    live_samples: list[float] = field(default_factory=list)
+    live_samples: tuple[float | None, ...] = ()
 
 
 @dataclass
@@ -96,6 +123,7 @@ class _Stream:
     next_seq: int
     t0_us: int
     pipeline: PipelineLike | None
+    fed_at: float  #: server time of the last frame fed in order
     n_fed: int = 0
 
 
@@ -116,50 +144,35 @@ class PipelineRegistry:
         self.reset()
 
     def reset(self) -> None:
-        """Forget every device's stream and clock offset."""
+        """Forget every device's stream."""
         self.streams_: dict[int, _Stream] = {}
-        self.clocks_: dict[int, tuple[int, int]] = {}  # device -> (clock offset µs, next seq)
 
-    def aligned_t_us(self, device_id: int, frame: Frame, *, now: float) -> int:
-        """Server time (Unix µs) of the frame's first sample.
-
-        A frame with ``CLOCK_SYNCED`` carries Unix time already. Otherwise the offset between the device
-        clock and ours is the smallest ``arrival - t_us`` seen since start-up or the last forward gap
-        (transmission delay only adds to it; a reboot, which restarts the device clock, shows as a gap).
-        """
-        if frame.flags & FrameFlags.CLOCK_SYNCED:
-            return frame.t_us
-        candidate = int(now * 1e6) - frame.t_us
-        offset, next_seq = self.clocks_.get(device_id, (None, None))
-        if offset is None or next_seq is None or frame.seq > next_seq:
-            offset = candidate
-        offset = min(offset, candidate)
-        next_seq = frame.seq + 1 if next_seq is None else max(next_seq, frame.seq + 1)
-        self.clocks_[device_id] = (offset, next_seq)
-        return frame.t_us + offset
-
-    def feed(self, device_id: int, frame: Frame, *, t_us: int) -> DeviceAnalysis | None:
-        """Analyse one stored frame; None when it is behind the stream (a late resend)."""
+    def feed(self, device_id: int, frame: Frame, *, t_us: int, now: float) -> DeviceAnalysis | None:
+        """Analyse one stored frame (first sample at server time ``t_us``, arrived at ``now``); None when
+        it is behind the stream (a late resend)."""
         stream = self.streams_.get(device_id)
         out = DeviceAnalysis(device_id=device_id)
-        if stream is not None and frame.seq < stream.next_seq:
+        if stream is not None and frame.seq < stream.next_seq and now - stream.fed_at < RESYNC_AFTER_S:
             return None
         if (stream is None or frame.seq != stream.next_seq or frame.sensor is not stream.sensor
                 or frame.fs_millihz != stream.fs_millihz):
             if stream is not None:
-                self._collect(out, stream, _call(stream.pipeline, "flush"))
+                self._collect(out, stream, _flush(stream.pipeline))
                 out.reset = True
                 logger.info("device %d: stream reset at seq %d (expected %d)", device_id, frame.seq,
                             stream.next_seq)
             pipeline = None if self.factory is None else self.factory(frame.fs, frame.sensor.modality)
             stream = self.streams_[device_id] = _Stream(sensor=frame.sensor, fs_millihz=frame.fs_millihz,
-                                                        next_seq=frame.seq, t0_us=t_us, pipeline=pipeline)
+                                                        next_seq=frame.seq, t0_us=t_us, pipeline=pipeline,
+                                                        fed_at=now)
         signal = frame_signal(frame)
         start = stream.n_fed
         stream.n_fed += len(signal)
         stream.next_seq = frame.seq + 1
+        stream.fed_at = now
         try:
-            self._collect(out, stream, _call(stream.pipeline, "process", signal))
+            if stream.pipeline is not None:
+                self._collect(out, stream, stream.pipeline.process(signal))
         except ModelError as exc:  # a model the pipeline loads lazily is missing: store, don't analyse
             logger.warning("device %d: frames are stored but not analysed: %s", device_id, exc)
             stream.pipeline = None
@@ -176,7 +189,7 @@ class PipelineRegistry:
         if stream is None:
             return None
         out = DeviceAnalysis(device_id=device_id, reset=True)
-        self._collect(out, stream, _call(stream.pipeline, "flush"))
+        self._collect(out, stream, _flush(stream.pipeline))
         return out
 
     def _decimate(self, out: DeviceAnalysis, stream: _Stream, signal: np.ndarray, start: int) -> None:
@@ -187,29 +200,35 @@ class PipelineRegistry:
         out.live_fs = fs / step
         out.live_t0_us = _sample_t_us(stream, start + first)
         values = np.round(picked, 4).tolist()
-        out.live_samples = values if np.isfinite(picked).all() else [v if math.isfinite(v) else None for v in values]
+        out.live_samples = tuple(values if np.isfinite(picked).all()
+                                 else [v if math.isfinite(v) else None for v in values])
 
-    def _collect(self, out: DeviceAnalysis, stream: _Stream, result: Any) -> None:
+    def _collect(self, out: DeviceAnalysis, stream: _Stream, result: PipelineOutput | None) -> None:
         if result is None:
             return
-        for beat in getattr(result, "beats", None) or ():
-            sample, label = _pair(beat, "sample", "label")
-            out.beats.append((_sample_t_us(stream, sample), str(label)))
-        for change in getattr(result, "rhythm_changes", None) or ():
-            sample, rhythm = _pair(change, "sample", "rhythm")
-            out.rhythm_changes.append((_sample_t_us(stream, sample), str(rhythm).lstrip("(")))
-        for event in getattr(result, "events", None) or ():
-            sample, kind = _pair(event, "sample", "kind")
-            out.events.append((_sample_t_us(stream, sample), str(getattr(kind, "value", kind))))
-        for segment in getattr(result, "quality", None) or ():
-            sample, flag = _pair(segment, "start", "flag")
-            out.quality.append((_sample_t_us(stream, sample), str(getattr(flag, "value", flag))))
-        hr = getattr(result, "heart_rate_bpm", None)
-        if hr is not None and math.isfinite(float(hr)):
-            out.hr_bpm = float(hr)
-        hrv = getattr(result, "hrv", None)
-        if hrv is not None and hrv.n_intervals >= 2:
-            out.hrv = (float(hrv.sdnn_ms), float(hrv.rmssd_ms), float(hrv.pnn50_pct))
+        out.beats += [TimedBeat(_sample_t_us(stream, b.sample), b.label) for b in result.beats]
+        out.rhythm_changes += [TimedRhythm(_sample_t_us(stream, c.sample), c.rhythm) for c in result.rhythm_changes]
+        out.events += [TimedEvent(_sample_t_us(stream, e.sample), e.kind) for e in result.events]
+        for segment in result.quality:
+            flag = quality_flag(segment.flag)
+            if flag is not None:
+                out.quality.append(TimedQuality(_sample_t_us(stream, segment.start), flag))
+        if result.heart_rate_bpm is not None and math.isfinite(result.heart_rate_bpm):
+            out.hr_bpm = float(result.heart_rate_bpm)
+        if result.hrv is not None and result.hrv.n_intervals >= 2:
+            out.hrv = Hrv(result.hrv.sdnn_ms, result.hrv.rmssd_ms, result.hrv.pnn50_pct)
+
+
+#: Names some quality stages give outside `QualityFlag`: non-finite samples, and a window rated good
+#: (good is the absence of a segment).
+_QUALITY_NAMES: dict[str, QualityFlag | None] = {"nan": QualityFlag.MISSING, "good": None}
+
+
+def quality_flag(flag: str) -> QualityFlag | None:
+    """The `QualityFlag` of a pipeline quality segment's flag; None for good signal."""
+    if flag in _QUALITY_NAMES:
+        return _QUALITY_NAMES[flag]
+    return QualityFlag(flag)
 
 
 def frame_signal(frame: Frame) -> np.ndarray:
@@ -233,11 +252,5 @@ def _sample_t_us(stream: _Stream, sample: int) -> int:
     return stream.t0_us + round(int(sample) * 1e9 / stream.fs_millihz)
 
 
-def _pair(item: Any, first: str, second: str) -> tuple[Any, Any]:
-    if hasattr(item, first):
-        return getattr(item, first), getattr(item, second)
-    return item[0], item[1]
-
-
-def _call(pipeline: PipelineLike | None, method: str, *args: Any) -> Any:
-    return None if pipeline is None else getattr(pipeline, method)(*args)
+def _flush(pipeline: PipelineLike | None) -> PipelineOutput | None:
+    return None if pipeline is None else pipeline.flush()

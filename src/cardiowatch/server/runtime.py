@@ -15,8 +15,9 @@ import anyio
 import anyio.to_thread
 
 from cardiowatch.server.alerts import AlertTransition
-from cardiowatch.server.ingest import IngestAnswer, IngestItem, Ingestor, IngestRejected, PayloadKind, SummaryMade
-from cardiowatch.server.live import LiveHub
+from cardiowatch.server.analysis import SummaryMade
+from cardiowatch.server.ingest import IngestAnswer, IngestItem, Ingestor, IngestRejected, PayloadKind
+from cardiowatch.server.live import AlertMessage, LiveHub, LiveMessage
 from cardiowatch.server.storage import crud
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class Runtime:
                 if not future.done():  # the waiter may have gone (client disconnected)
                     future.set_result(result)
 
-    def publish(self, live: list[dict[str, Any]], transitions: list[AlertTransition]) -> None:
+    def publish(self, live: list[LiveMessage], transitions: list[AlertTransition]) -> None:
         """Hand results to the live feed and the webhook (on the event loop's thread: neither waits)."""
         self.live.publish(live)
         if transitions and self.notify is not None:
@@ -108,7 +109,7 @@ class Runtime:
 
     async def tick(self) -> None:
         transitions = await self.run(self.ingestor.tick, now=self.clock())
-        self.publish([{"type": "alert", **t.to_dict()} for t in transitions], transitions)
+        self.publish([AlertMessage(t) for t in transitions], transitions)
 
     async def alert_action(self, method: str, **kwargs: Any) -> AlertTransition:
         """Acknowledge or snooze an alert through the engine (``method`` is ``acknowledge``/``snooze``)."""
@@ -121,7 +122,7 @@ class Runtime:
             return transition
 
         transition = await self.run(act)
-        self.publish([{"type": "alert", **transition.to_dict()}], [transition])
+        self.publish([AlertMessage(transition)], [transition])
         return transition
 
     async def purge(self, *, retention_s: float) -> int:

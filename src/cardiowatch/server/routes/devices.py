@@ -6,7 +6,7 @@ import time
 
 from fastapi import APIRouter, HTTPException, Request, status
 
-from cardiowatch.server.deps import ApiKeyDep, DeviceDep, IngestorDep, SessionDep
+from cardiowatch.server.deps import ApiKeyDep, DeviceDep, SessionDep
 from cardiowatch.server.devices import device_link, register_device, rotate_token
 from cardiowatch.server.schemas import DeviceCreate, DevicePublic, DeviceState, DeviceToken, StatusPublic
 from cardiowatch.server.storage import crud
@@ -40,18 +40,16 @@ def get_device(device: DeviceDep, session: SessionDep, request: Request) -> Devi
 
 
 @router.post("/{device_id}/token")
-def rotate_device_token(device: DeviceDep, session: SessionDep, ingestor: IngestorDep) -> DeviceToken:
+def rotate_device_token(device: DeviceDep, session: SessionDep) -> DeviceToken:
     """Give the device a new token (the old one stops working at once); un-revokes a revoked device."""
     token = rotate_token(session=session, device=device)
     session.commit()
-    ingestor.forget_tokens()
     return DeviceToken(id=device.id, name=device.name, token=token)
 
 
 @router.post("/{device_id}/revoke")
-def revoke_device(device: DeviceDep, session: SessionDep, ingestor: IngestorDep) -> DevicePublic:
+def revoke_device(device: DeviceDep, session: SessionDep) -> DevicePublic:
     """Refuse everything the device sends from now on; its stored data is kept."""
     crud.revoke_device(session=session, device=device, now=time.time())
     session.commit()
-    ingestor.forget_tokens()
     return DevicePublic.model_validate(device)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
-from sqlalchemy import bindparam, case, delete, func, insert, select, tuple_, update
+from sqlalchemy import bindparam, case, delete, func, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cardiowatch.protocol import Frame, Status
@@ -47,8 +48,11 @@ def get_device_by_name(*, session: Session, name: str) -> Device | None:
     return session.scalar(select(Device).where(Device.name == name))
 
 
-def get_device_by_token_hash(*, session: Session, token_hash: str) -> Device | None:
-    return session.scalar(select(Device).where(Device.token_hash == token_hash))
+def devices_by_token_hash(*, session: Session, token_hashes: Sequence[str]) -> Sequence[Device]:
+    """The devices holding any of ``token_hashes`` (revoked ones included), in one query."""
+    if not token_hashes:
+        return []
+    return session.scalars(select(Device).where(Device.token_hash.in_(token_hashes))).all()
 
 
 def list_devices(*, session: Session) -> Sequence[Device]:
@@ -99,16 +103,54 @@ def stored_frames(*, session: Session, wanted: dict[int, set[int]]) -> dict[tupl
     return out
 
 
+@dataclass(frozen=True)
+class DeviceHighWater:
+    """What the store knows of a device before a batch: its highest seq, when it was last seen, and the
+    stored chunk with that seq (None once retention purged it)."""
+
+    last_seq: int | None
+    last_seen_at: float | None
+    latest: SampleChunk | None
+
+
+def high_water(*, session: Session, device_ids: Sequence[int]) -> dict[int, DeviceHighWater]:
+    """`DeviceHighWater` of each device in ``device_ids``, in two queries whatever their number."""
+    if not device_ids:
+        return {}
+    devices = session.execute(select(Device.id, Device.last_seq, Device.last_seen_at)
+                              .where(Device.id.in_(device_ids))).all()
+    top = (select(SampleChunk.device_id, func.max(SampleChunk.seq).label("seq"))
+           .where(SampleChunk.device_id.in_(device_ids)).group_by(SampleChunk.device_id).subquery())
+    latest = {chunk.device_id: chunk for chunk in session.scalars(select(SampleChunk).join(
+        top, (SampleChunk.device_id == top.c.device_id) & (SampleChunk.seq == top.c.seq)))}
+    return {device_id: DeviceHighWater(last_seq, last_seen_at, latest.get(device_id))
+            for device_id, last_seq, last_seen_at in devices}
+
+
 def chunk_row(*, device_id: int, frame: Frame, raw: bytes, t_us: int, now: float) -> dict:
     """The `SampleChunk` values of one frame, for `insert_chunks`."""
     return {"device_id": device_id, "seq": frame.seq, "t_us": t_us, "fs_millihz": frame.fs_millihz,
             "n_samples": frame.n_samples, "flags": int(frame.flags), "frame": raw, "received_at": now}
 
 
-def insert_chunks(*, session: Session, rows: list[dict]) -> None:
-    """Insert many chunks in one statement (the caller checked they are new)."""
-    if rows:
-        session.execute(insert(SampleChunk), rows)
+def insert_chunks(*, session: Session, rows: list[dict]) -> set[tuple[int, int]]:
+    """Insert the chunks whose ``(device_id, seq)`` is not stored yet; return the pairs this call inserted.
+
+    One statement (``INSERT ... ON CONFLICT DO NOTHING``): a pair another server process stores at the same
+    moment is skipped here, never an error, and the caller compares the bytes that won.
+    """
+    if not rows:
+        return set()
+    dialect = session.get_bind().dialect.name
+    if dialect not in _DIALECT_INSERT:
+        raise RuntimeError(f"insert_chunks: expected a database of {sorted(_DIALECT_INSERT)}, got {dialect}")
+    statement = (_DIALECT_INSERT[dialect](SampleChunk)
+                 .on_conflict_do_nothing(index_elements=["device_id", "seq"])
+                 .returning(SampleChunk.device_id, SampleChunk.seq))
+    return {(device_id, seq) for device_id, seq in session.execute(statement, rows)}
+
+
+_DIALECT_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def list_chunks(*, session: Session, device_id: int, start_t_us: int | None = None,

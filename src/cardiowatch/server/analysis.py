@@ -1,0 +1,192 @@
+"""Analysis after the acknowledgement: stored frames go through each device's pipeline, the results are
+stored (beats, episodes, summaries), told to the alert engine, and turned into live messages.
+
+Nothing here can undo a store: `cardiowatch.server.ingest` calls it after the commit that acknowledges
+the frames, and a failing pipeline only resets that device's stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from collections.abc import Mapping
+
+from sqlalchemy.orm import Session
+
+from cardiowatch.protocol import SensorKind, Status
+from cardiowatch.server.alert_service import AlertService
+from cardiowatch.server.alerts import (
+    RHYTHM_CODES,
+    AlertTransition,
+    DataSeen,
+    EventKind,
+    EventObserved,
+    Observation,
+    QualityObserved,
+    RhythmObserved,
+    SignalQuality,
+    StatusObserved,
+)
+from cardiowatch.server.device_auth import DeviceIdentity
+from cardiowatch.server.live import (
+    AlertMessage,
+    BeatsMessage,
+    EventMessage,
+    HeartRateMessage,
+    LiveBeat,
+    LiveMessage,
+    RhythmMessage,
+    SamplesMessage,
+    StatusMessage,
+)
+from cardiowatch.server.pipelines import DeviceAnalysis, Hrv, PipelineRegistry
+from cardiowatch.server.storage import crud
+from cardiowatch.server.storage.frames import StoredFrame
+from cardiowatch.signal.quality_segment import QualityFlag
+
+logger = logging.getLogger(__name__)
+
+#: Rhythm tracker event kinds (`cardiowatch.rhythm.tracker.EVENTS`) the alert engine hears about. A run of
+#: three or more ventricular beats is reported as a VT run, as bedside monitors' "V-run" alarm does;
+#: couplets only count towards ectopy.
+EVENT_ALERTS: Mapping[str, EventKind] = MappingProxyType({
+    "PAUSE": EventKind.PAUSE, "ASYSTOLE": EventKind.ASYSTOLE, "VRUN": EventKind.VT_RUN})
+#: Signal quality the alert engine hears for each not-good stretch; signal outside them is good.
+QUALITY_ALERTS: Mapping[QualityFlag, SignalQuality] = MappingProxyType({
+    QualityFlag.MISSING: SignalQuality.UNUSABLE, QualityFlag.FLAT: SignalQuality.UNUSABLE,
+    QualityFlag.CLIPPED: SignalQuality.UNUSABLE, QualityFlag.LEAD_OFF: SignalQuality.LEAD_OFF,
+    QualityFlag.NOISY: SignalQuality.NOISY, QualityFlag.MOTION: SignalQuality.NOISY,
+    QualityFlag.LOW_PERFUSION: SignalQuality.NOISY})
+
+
+@dataclass(frozen=True)
+class SummaryMade:
+    """A stored periodic summary, handed to outputs such as the ThingSpeak bridge."""
+
+    device_id: int
+    device_name: str
+    time_s: float
+    hr_bpm: float | None
+    rhythm: str | None
+    alert_level: int
+    battery_pct: float | None
+
+
+@dataclass
+class AnalysisResult:
+    """What analysing one device's new data produced, for the live feed and the outputs."""
+
+    live: list[LiveMessage] = field(default_factory=list)
+    transitions: list[AlertTransition] = field(default_factory=list)
+    summary: SummaryMade | None = None
+
+
+@dataclass
+class _DeviceLive:
+    rhythm: str | None = None
+    hr_bpm: float | None = None
+    hrv: Hrv | None = None
+    quality: str | None = None  #: the latest `QualityFlag` value, or ``good``
+    battery_pct: float | None = None
+    last_summary_at: float = -math.inf
+
+
+class Analysis:
+    """Per-device pipelines, alerts and summaries. Not thread-safe: the ingest worker calls it, one batch
+    at a time, which keeps each device's frames in order for its pipeline."""
+
+    def __init__(self, *, registry: PipelineRegistry, alerts: AlertService, summary_period_s: float) -> None:
+        self.registry = registry
+        self.alerts = alerts
+        self.summary_period_s = summary_period_s
+        self.errors = 0  #: frames whose analysis failed since start-up
+        self._live: dict[int, _DeviceLive] = {}
+
+    def frames(self, *, session: Session, device: DeviceIdentity, new: list[StoredFrame],
+               now: float) -> AnalysisResult:
+        """Feed a device's newly stored frames (ascending seq) to its pipeline and the alert engine."""
+        device_id = device.device_id
+        state = self._live.setdefault(device_id, _DeviceLive())
+        out = AnalysisResult()
+        observations: list[Observation] = [DataSeen()]
+        for stored in new:
+            frame = stored.frame
+            if frame.sensor is SensorKind.ECG:
+                observations.append(StatusObserved(lead_off=frame.lead_off))
+            try:
+                result = self.registry.feed(device_id, frame, t_us=stored.t_us, now=now)
+            except Exception:  # noqa: BLE001 - analysis must never undo an acknowledged store
+                self.errors += 1
+                logger.exception("device %d seq %d: analysis failed; stream reset", device_id, frame.seq)
+                self.registry.drop(device_id)
+                continue
+            if result is not None:
+                observations += self._record(session, state, result, out.live)
+        out.transitions = self.alerts.observe(session=session, device_id=device_id, observations=observations,
+                                              now=now)
+        out.live += [AlertMessage(t) for t in out.transitions]
+        out.summary = self._summarise(session, device, state, now)
+        return out
+
+    def status(self, *, session: Session, status: Status, now: float) -> AnalysisResult:
+        """Tell the alert engine about a stored status report (battery, lead-off)."""
+        state = self._live.setdefault(status.device_id, _DeviceLive())
+        if status.battery_pct is not None:
+            state.battery_pct = float(status.battery_pct)
+        transitions = self.alerts.observe(
+            session=session, device_id=status.device_id, now=now,
+            observations=[StatusObserved(battery_pct=status.battery_pct, lead_off=status.lead_off)])
+        return AnalysisResult(live=[StatusMessage(status, received_at=now), *(AlertMessage(t) for t in transitions)],
+                              transitions=transitions)
+
+    def _record(self, session: Session, state: _DeviceLive, result: DeviceAnalysis,
+                live: list[LiveMessage]) -> list[Observation]:
+        device_id = result.device_id
+        observations: list[Observation] = []
+        if result.reset:
+            crud.end_episode(session=session, device_id=device_id, t_us=result.live_t0_us)
+        if result.beats:
+            crud.add_beats(session=session, device_id=device_id, beats=[(b.t_us, b.label) for b in result.beats])
+            live.append(BeatsMessage(device_id, tuple(LiveBeat(b.t_us, b.label) for b in result.beats)))
+        for change in result.rhythm_changes:
+            crud.start_episode(session=session, device_id=device_id, rhythm=change.rhythm, t_us=change.t_us)
+            state.rhythm = change.rhythm
+            live.append(RhythmMessage(device_id, change.t_us, change.rhythm))
+        for event in result.events:
+            live.append(EventMessage(device_id, event.t_us, event.kind))
+            if event.kind in EVENT_ALERTS:
+                observations.append(EventObserved(EVENT_ALERTS[event.kind]))
+        for segment in result.quality:
+            state.quality = segment.flag.value
+            observations.append(QualityObserved(QUALITY_ALERTS[segment.flag]))
+        if not result.quality and result.live_samples:
+            # quality stages report only stretches that are not good: a frame without one is good signal
+            state.quality = SignalQuality.GOOD.value
+            observations.append(QualityObserved(SignalQuality.GOOD))
+        if result.hrv is not None:
+            state.hrv = result.hrv
+        if result.hr_bpm is not None and result.hr_bpm != state.hr_bpm:
+            state.hr_bpm = result.hr_bpm
+            live.append(HeartRateMessage(device_id, result.hr_bpm))
+        if result.rhythm_changes or result.hr_bpm is not None:
+            rhythm = state.rhythm if state.rhythm in RHYTHM_CODES else "Q"
+            observations.append(RhythmObserved(rhythm=rhythm, hr_bpm=state.hr_bpm))
+        if result.live_samples:
+            live.append(SamplesMessage(device_id, result.live_t0_us, result.live_fs, result.live_samples))
+        return observations
+
+    def _summarise(self, session: Session, device: DeviceIdentity, state: _DeviceLive,
+                   now: float) -> SummaryMade | None:
+        if now - state.last_summary_at < self.summary_period_s:
+            return None
+        state.last_summary_at = now
+        device_id = device.device_id
+        level = self.alerts.level(device_id)
+        hrv = None if state.hrv is None else (state.hrv.sdnn_ms, state.hrv.rmssd_ms, state.hrv.pnn50_pct)
+        crud.add_summary(session=session, device_id=device_id, t_us=int(now * 1e6), hr_bpm=state.hr_bpm,
+                         rhythm=state.rhythm, quality=state.quality,
+                         alert_level=level, battery_pct=state.battery_pct, hrv=hrv)
+        return SummaryMade(device_id=device_id, device_name=device.name, time_s=now, hr_bpm=state.hr_bpm,
+                           rhythm=state.rhythm, alert_level=level, battery_pct=state.battery_pct)
