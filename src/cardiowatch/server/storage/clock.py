@@ -2,13 +2,13 @@
 
 A frame flagged ``CLOCK_SYNCED`` carries Unix time already and is stored at it, unless it claims a time
 after its own arrival (then its clock is not trusted and it is placed like an unsynchronised frame).
-Other frames carry time since boot. Their offset to server time is taken from the device's latest stored
-frame (the *anchor*, read from the database, so a restarted or second server process continues the same
-time line), as long as the device clock runs on from it: true spacing between frames, whatever gap or
+Other frames carry time since boot. Their offset to server time is taken from the device's stored frame
+just before them (the *anchor*, read from the database, so a restarted or second server process continues
+the same time line), as long as the device clock runs on from it: true spacing between frames, whatever gap or
 crash lay between their arrivals. A device clock that restarted (a reboot), or a device seen for the
-first time, is placed by arrival: the smallest ``arrival - t_us`` over the frames that came together, so
-a burst of buffered frames keeps its spacing and none lies in the future (transmission delay only adds to
-that difference).
+first time, is placed by arrival: a frame's last sample was taken before it arrived, and transmission
+delay only adds to that, so the offset is the smallest ``arrival - end of frame`` over the frames that came
+together; a burst of buffered frames keeps its spacing and none lies in the future.
 
 Stored times never go backwards along the sequence numbers: a frame never starts before the end of the
 frame stored before it.
@@ -49,31 +49,11 @@ def frame_duration_us(frame: Frame) -> int:
 
 
 def frames_place(frames: Sequence[Frame], *, anchor: ClockAnchor | None, now_us: int) -> list[int]:
-    """Stored times of one device's new frames that arrived together, given in ascending ``seq``.
-
-    Frames at or below ``anchor.seq`` (late resends of a gap) take the anchor's offset when the device
-    clock fits between them, else their arrival.
-    """
-    ahead = [f for f in frames if anchor is None or f.seq > anchor.seq]
-    out = dict(zip((f.seq for f in ahead), _place_ahead(ahead, anchor, now_us)))
-    for frame in frames:
-        if frame.seq not in out:
-            out[frame.seq] = _place_late(frame, anchor, now_us)
-    return [out[f.seq] for f in frames]
-
-
-def _trusted_sync(frame: Frame, now_us: int) -> bool:
-    return bool(frame.flags & FrameFlags.CLOCK_SYNCED) and frame.t_us <= now_us + CLOCK_SKEW_TOLERANCE_US
-
-
-def _runs_on(*, from_seq: int, from_t_us: int, to_seq: int, to_t_us: int, like: Frame) -> bool:
-    """The device clock plausibly ran on from one frame to a later one: it moved forward, by no more
-    than the frames in between, at ``like``'s rate and largest size, could span."""
-    longest_us = round(max_samples(like.sensor, like.encoding) * 1e9 / like.fs_millihz)
-    return 0 < to_t_us - from_t_us <= (to_seq - from_seq) * longest_us + CLOCK_STEP_SLACK_US
-
-
-def _place_ahead(frames: list[Frame], anchor: ClockAnchor | None, now_us: int) -> list[int]:
+    """Stored times of one device's frames that arrived together, all after ``anchor`` (the stored frame
+    just before them, None for none), given in ascending ``seq``."""
+    if anchor is not None and frames and frames[0].seq <= anchor.seq:
+        raise ValueError(f"frames_place: expected frames after the anchor's seq {anchor.seq}, got seq "
+                         f"{frames[0].seq}")
     # Cut the frames into runs of one unbroken device clock (a restart, or a synced/unsynced change,
     # starts a new run); each run gets one offset.
     runs: list[list[Frame]] = []
@@ -91,7 +71,7 @@ def _place_ahead(frames: list[Frame], anchor: ClockAnchor | None, now_us: int) -
         if _trusted_sync(run[0], now_us):
             offset = 0
         else:
-            offset = min(now_us - f.t_us for f in run)
+            offset = min(now_us - frame_duration_us(f) - f.t_us for f in run)
             if (i == 0 and anchor is not None and not anchor.synced
                     and _runs_on(from_seq=anchor.seq, from_t_us=anchor.device_t_us, to_seq=run[0].seq,
                                  to_t_us=run[0].t_us, like=run[0])):
@@ -105,10 +85,12 @@ def _place_ahead(frames: list[Frame], anchor: ClockAnchor | None, now_us: int) -
     return out
 
 
-def _place_late(frame: Frame, anchor: ClockAnchor | None, now_us: int) -> int:
-    if _trusted_sync(frame, now_us):
-        return frame.t_us
-    if anchor is not None and not anchor.synced and _runs_on(
-            from_seq=frame.seq, from_t_us=frame.t_us, to_seq=anchor.seq, to_t_us=anchor.device_t_us, like=frame):
-        return frame.t_us + anchor.t_us - anchor.device_t_us
-    return now_us
+def _trusted_sync(frame: Frame, now_us: int) -> bool:
+    return bool(frame.flags & FrameFlags.CLOCK_SYNCED) and frame.t_us <= now_us + CLOCK_SKEW_TOLERANCE_US
+
+
+def _runs_on(*, from_seq: int, from_t_us: int, to_seq: int, to_t_us: int, like: Frame) -> bool:
+    """The device clock plausibly ran on from one frame to a later one: it moved forward, by no more
+    than the frames in between, at ``like``'s rate and largest size, could span."""
+    longest_us = round(max_samples(like.sensor, like.encoding) * 1e9 / like.fs_millihz)
+    return 0 < to_t_us - from_t_us <= (to_seq - from_seq) * longest_us + CLOCK_STEP_SLACK_US

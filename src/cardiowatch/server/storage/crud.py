@@ -127,6 +127,12 @@ def high_water(*, session: Session, device_ids: Sequence[int]) -> dict[int, Devi
             for device_id, last_seq, last_seen_at in devices}
 
 
+def chunk_before(*, session: Session, device_id: int, seq: int) -> SampleChunk | None:
+    """The device's stored chunk with the highest seq below ``seq`` (where a late frame's time follows)."""
+    return session.scalar(select(SampleChunk).where(SampleChunk.device_id == device_id, SampleChunk.seq < seq)
+                          .order_by(SampleChunk.seq.desc()).limit(1))
+
+
 def chunk_row(*, device_id: int, frame: Frame, raw: bytes, t_us: int, now: float) -> dict:
     """The `SampleChunk` values of one frame, for `insert_chunks`."""
     return {"device_id": device_id, "seq": frame.seq, "t_us": t_us, "fs_millihz": frame.fs_millihz,

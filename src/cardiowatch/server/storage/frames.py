@@ -28,6 +28,7 @@ from cardiowatch.errors import BadField, FrameError, SignalError, TruncatedFrame
 from cardiowatch.protocol import Frame, frame_decode, frame_iter, frame_seq
 from cardiowatch.server.storage import crud
 from cardiowatch.server.storage.clock import ClockAnchor, frames_place
+from cardiowatch.server.storage.models import SampleChunk
 
 _MAX_STORABLE_T_US = 2**63 - 1  # BIGINT is signed
 
@@ -149,9 +150,8 @@ def frames_store(*, session: Session, messages: list[tuple[int, list[DecodedFram
     rows, placed = [], {}
     for device_id, items in fresh.items():
         items.sort(key=lambda item: item[1].frame.seq)
-        mark = marks.get(device_id)
-        times = frames_place([d.frame for _, d in items], anchor=_anchor(mark), now_us=int(now * 1e6))
-        for (result, decoded), t_us in zip(items, times):
+        frames = [d.frame for _, d in items]
+        for (result, decoded), t_us in zip(items, _place(session, device_id, frames, marks.get(device_id), now)):
             rows.append(crud.chunk_row(device_id=device_id, frame=decoded.frame, raw=decoded.raw, t_us=t_us,
                                        now=now))
             placed[(device_id, decoded.frame.seq)] = t_us
@@ -192,10 +192,28 @@ def _check_seq(frame: Frame, mark: crud.DeviceHighWater | None, highest: int | N
                         f"highest stored seq {highest} ({since_s:.0f} s since the device was last seen)")
 
 
-def _anchor(mark: crud.DeviceHighWater | None) -> ClockAnchor | None:
-    if mark is None or mark.latest is None:
-        return None
-    return ClockAnchor.of(frame_decode(mark.latest.frame), mark.latest.t_us)
+def _place(session: Session, device_id: int, frames: list[Frame], mark: crud.DeviceHighWater | None,
+           now: float) -> list[int]:
+    """Stored times of a device's new frames (ascending seq): those past the latest stored frame follow
+    it; each late one (a resend into a gap) follows the stored frame just before it."""
+    now_us = int(now * 1e6)
+    latest = None if mark is None else mark.latest
+    late = [f for f in frames if latest is not None and f.seq < latest.seq]
+    ahead = frames[len(late):]
+    times: list[int] = []
+    previous: ClockAnchor | None = None
+    for frame in late:
+        before = crud.chunk_before(session=session, device_id=device_id, seq=frame.seq)
+        anchor = _anchor(before)
+        if previous is not None and (anchor is None or previous.seq > anchor.seq):
+            anchor = previous
+        times += frames_place([frame], anchor=anchor, now_us=now_us)
+        previous = ClockAnchor.of(frame, times[-1])
+    return times + frames_place(ahead, anchor=_anchor(latest), now_us=now_us)
+
+
+def _anchor(chunk: SampleChunk | None) -> ClockAnchor | None:
+    return None if chunk is None else ClockAnchor.of(frame_decode(chunk.frame), chunk.t_us)
 
 
 def _by_device(pairs: set[tuple[int, int]]) -> dict[int, set[int]]:
