@@ -100,3 +100,24 @@ def test_summary_keeps_hrv_and_stores_nan_as_unknown(database) -> None:
         row = crud.list_summaries(session=session, device_id=device.id)[0]
     engine.dispose()
     assert (row.sdnn_ms, row.rmssd_ms, row.pnn50_pct) == (42.0, None, 3.5)
+
+
+def test_migrations_keep_dashboard_tables_an_older_dashboard_made_itself(database):
+    from sqlalchemy import MetaData, insert, select
+
+    from cardiowatch.server.storage.models import dashboard_secrets, dashboard_sessions, dashboard_users
+
+    url, schema = database
+    engine = make_engine(url, schema=schema)
+    migrate(engine, "0002")
+    own = MetaData()
+    for table in (dashboard_users, dashboard_sessions, dashboard_secrets):
+        table.to_metadata(own)
+    own.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(dashboard_secrets).values(name="cookie_signing_key", value="kept"))
+    migrate(engine)
+    with engine.connect() as conn:
+        kept = conn.execute(select(dashboard_secrets.c.value)).scalar_one()
+    engine.dispose()
+    assert kept == "kept"

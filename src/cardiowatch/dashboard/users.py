@@ -1,7 +1,7 @@
 """Dashboard users and login sessions, stored in the server's database.
 
-Three small tables of their own (``dashboard_users``, ``dashboard_sessions``, ``dashboard_secrets``) on
-their own `MetaData`, so the dashboard needs nothing from the server's models but its SQLAlchemy engine.
+Three small tables (``dashboard_users``, ``dashboard_sessions``, ``dashboard_secrets``), defined with the
+server's models and built by its migrations, like every other table of the database.
 
 Passwords are hashed with scrypt (RFC 7914) from the standard library, with a random salt per user.
 A session is a random token handed to the browser (signed, in a cookie); only its SHA-256 is stored, so a
@@ -23,23 +23,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from cardiowatch.errors import CardiowatchError
+from cardiowatch.server.storage.db import migrate
+from cardiowatch.server.storage.models import dashboard_secrets, dashboard_sessions, dashboard_users
 
 #: scrypt cost parameters; stored with each hash so they can be raised later without breaking logins.
 SCRYPT_N = 2**14
@@ -50,36 +40,6 @@ SALT_BYTES = 16
 SESSION_TOKEN_BYTES = 32
 MIN_PASSWORD_LENGTH = 8
 SESSION_LIFETIME = timedelta(hours=12)
-
-metadata = MetaData()
-
-users_table = Table(
-    "dashboard_users",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("name", String(64), nullable=False, unique=True),
-    Column("role", String(16), nullable=False),
-    Column("password_hash", String(255), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-sessions_table = Table(
-    "dashboard_sessions",
-    metadata,
-    Column("token_sha256", String(64), primary_key=True),
-    Column("user_id", Integer, ForeignKey("dashboard_users.id", ondelete="CASCADE"), nullable=False),
-    Column("csrf_token", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-)
-
-secrets_table = Table(
-    "dashboard_secrets",
-    metadata,
-    Column("name", String(64), primary_key=True),
-    Column("value", String(255), nullable=False),
-)
-
 
 class Role(str, enum.Enum):
     """What a user may do: an admin manages devices and users; a viewer watches and acknowledges."""
@@ -163,7 +123,7 @@ class UserStore:
     Parameters
     ----------
     engine : sqlalchemy.engine.Engine
-        The server's engine (SQLite or PostgreSQL). `create_tables` makes the three tables if missing.
+        The server's engine (SQLite or PostgreSQL). `create_tables` brings its schema up to date.
     session_lifetime : datetime.timedelta
         How long a login lasts.
     """
@@ -173,8 +133,8 @@ class UserStore:
         self.session_lifetime = session_lifetime
 
     def create_tables(self) -> None:
-        """Create the dashboard's tables where they do not exist yet."""
-        metadata.create_all(self.engine)
+        """Migrate the database to the current schema, the dashboard's tables included."""
+        migrate(self.engine)
 
     # users -----------------------------------------------------------------------------------------
     def add_user(self, name: str, password: str, role: Role | str) -> User:
@@ -187,7 +147,7 @@ class UserStore:
             raise UserError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
         try:
             with self.engine.begin() as conn:
-                result = conn.execute(insert(users_table).values(
+                result = conn.execute(insert(dashboard_users).values(
                     name=name, role=role.value, password_hash=password_hash(password), created_at=_now()))
         except IntegrityError as exc:
             raise UserError(f"user {name!r} exists already") from exc
@@ -199,14 +159,14 @@ class UserStore:
             raise UserError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
         user = self.get_user(name)
         with self.engine.begin() as conn:
-            conn.execute(update(users_table).where(users_table.c.id == user.id)
+            conn.execute(update(dashboard_users).where(dashboard_users.c.id == user.id)
                          .values(password_hash=password_hash(password)))
-            conn.execute(delete(sessions_table).where(sessions_table.c.user_id == user.id))
+            conn.execute(delete(dashboard_sessions).where(dashboard_sessions.c.user_id == user.id))
 
     def get_user(self, name: str) -> User:
         """Return the user called ``name``; raise `UserError` if there is none."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(users_table).where(users_table.c.name == name)).first()
+            row = conn.execute(select(dashboard_users).where(dashboard_users.c.name == name)).first()
         if row is None:
             raise UserError(f"no user called {name!r}")
         return User(id=row.id, name=row.name, role=Role(row.role))
@@ -214,13 +174,13 @@ class UserStore:
     def list_users(self) -> list[User]:
         """Every user, by name."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(users_table).order_by(users_table.c.name)).all()
+            rows = conn.execute(select(dashboard_users).order_by(dashboard_users.c.name)).all()
         return [User(id=row.id, name=row.name, role=Role(row.role)) for row in rows]
 
     def authenticate(self, name: str, password: str) -> User | None:
         """Return the user if ``password`` is theirs, else None (same cost for an unknown name)."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(users_table).where(users_table.c.name == name)).first()
+            row = conn.execute(select(dashboard_users).where(dashboard_users.c.name == name)).first()
         if row is None:
             password_verify(password, _DUMMY_HASH)
             return None
@@ -235,18 +195,18 @@ class UserStore:
         now = _now()
         session = Session(user=user, csrf_token=secrets.token_urlsafe(24), expires_at=now + self.session_lifetime)
         with self.engine.begin() as conn:
-            conn.execute(delete(sessions_table).where(sessions_table.c.expires_at < now))
-            conn.execute(insert(sessions_table).values(
+            conn.execute(delete(dashboard_sessions).where(dashboard_sessions.c.expires_at < now))
+            conn.execute(insert(dashboard_sessions).values(
                 token_sha256=_token_digest(token), user_id=user.id, csrf_token=session.csrf_token,
                 created_at=now, expires_at=session.expires_at))
         return token, session
 
     def find_session(self, token: str) -> Session | None:
         """Return the live session for ``token``, or None when unknown or expired."""
-        query = (select(sessions_table.c.csrf_token, sessions_table.c.expires_at, users_table.c.id,
-                        users_table.c.name, users_table.c.role)
-                 .join(users_table, users_table.c.id == sessions_table.c.user_id)
-                 .where(sessions_table.c.token_sha256 == _token_digest(token)))
+        query = (select(dashboard_sessions.c.csrf_token, dashboard_sessions.c.expires_at, dashboard_users.c.id,
+                        dashboard_users.c.name, dashboard_users.c.role)
+                 .join(dashboard_users, dashboard_users.c.id == dashboard_sessions.c.user_id)
+                 .where(dashboard_sessions.c.token_sha256 == _token_digest(token)))
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None or _aware(row.expires_at) <= _now():
@@ -257,22 +217,22 @@ class UserStore:
     def close_session(self, token: str) -> None:
         """End the session for ``token`` (logout); unknown tokens are ignored."""
         with self.engine.begin() as conn:
-            conn.execute(delete(sessions_table).where(sessions_table.c.token_sha256 == _token_digest(token)))
+            conn.execute(delete(dashboard_sessions).where(dashboard_sessions.c.token_sha256 == _token_digest(token)))
 
     def signing_key(self) -> bytes:
         """The key that signs session cookies: made once, kept in the database, shared by all workers."""
         with self.engine.begin() as conn:
-            value = conn.execute(select(secrets_table.c.value)
-                                 .where(secrets_table.c.name == "cookie_signing_key")).scalar()
+            value = conn.execute(select(dashboard_secrets.c.value)
+                                 .where(dashboard_secrets.c.name == "cookie_signing_key")).scalar()
             if value is None:
                 value = _b64(secrets.token_bytes(32))
                 try:
                     with conn.begin_nested():
-                        conn.execute(insert(secrets_table).values(name="cookie_signing_key", value=value))
+                        conn.execute(insert(dashboard_secrets).values(name="cookie_signing_key", value=value))
                 except IntegrityError:
                     # Another worker made it first: use theirs.
-                    value = conn.execute(select(secrets_table.c.value)
-                                         .where(secrets_table.c.name == "cookie_signing_key")).scalar_one()
+                    value = conn.execute(select(dashboard_secrets.c.value)
+                                         .where(dashboard_secrets.c.name == "cookie_signing_key")).scalar_one()
         return _unb64(value)
 
 

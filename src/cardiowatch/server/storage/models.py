@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -40,7 +43,7 @@ class Device(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    token_hash: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[float] = mapped_column(Float)
     revoked_at: Mapped[float | None] = mapped_column(Float, default=None)
     sensor: Mapped[str | None] = mapped_column(String(16), default=None)
@@ -172,3 +175,34 @@ class EngineState(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     data: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+# The dashboard's users, login sessions and cookie-signing key (`cardiowatch.dashboard.users` reads and
+# writes them). Their schema lives here so that one set of migrations builds the whole database.
+
+dashboard_users = Table(
+    "dashboard_users",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    Base.metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("dashboard_users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+dashboard_secrets = Table(
+    "dashboard_secrets",
+    Base.metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
+)
