@@ -13,6 +13,7 @@ from fakes.thingspeak import FakeClock, FakeThingSpeak, serve
 from pydantic import SecretStr
 
 from cardiowatch.server.alerts import RHYTHM_CODES
+from cardiowatch.server.config import Settings
 from cardiowatch.server.thingspeak import (
     RHYTHM_FIELD_CODES,
     RHYTHM_NAMES,
@@ -274,31 +275,42 @@ def test_network_failure_backs_off_with_doubling_waits():
     assert bridge.errors_ == 4 and len(bridge.outboxes_["dev1"].pending) == 1
 
 
-def test_config_from_env_reads_channels_and_hides_keys():
-    env = {"CARDIOWATCH_THINGSPEAK_CHANNELS": "dev1=123:KEYONE, dev2=456:KEYTWO",
-           "CARDIOWATCH_THINGSPEAK_URL": "http://127.0.0.1:8015"}
+def test_config_from_settings_reads_channels_and_hides_keys():
+    settings = Settings(thingspeak_channels="dev1=123:KEYONE, dev2=456:KEYTWO", thingspeak_url="http://127.0.0.1:8015")
 
-    config = ThingSpeakConfig.from_env(env)
+    config = ThingSpeakConfig.from_settings(settings)
 
     assert {d: c.channel_id for d, c in config.channels.items()} == {"dev1": 123, "dev2": 456}
     assert config.channels["dev2"].write_api_key.get_secret_value() == "KEYTWO"
     assert config.base_url == "http://127.0.0.1:8015"
     assert "KEYONE" not in repr(config) and "KEYTWO" not in repr(config)
-    assert ThingSpeakConfig.from_env({}) is None
+    assert "KEYONE" not in repr(settings)
 
 
-def test_config_from_env_error_names_the_device_not_the_key():
+def test_config_from_settings_is_none_without_channels():
+    assert ThingSpeakConfig.from_settings(Settings(thingspeak_channels=None, thingspeak_api_key=None)) is None
+
+
+def test_config_from_settings_error_names_the_device_not_the_key():
     with pytest.raises(ValueError, match="dev1") as info:
-        ThingSpeakConfig.from_env({"CARDIOWATCH_THINGSPEAK_CHANNELS": "dev1=abc:SECRETKEY"})
+        ThingSpeakConfig.from_settings(Settings(thingspeak_channels="dev1=abc:SECRETKEY"))
 
     assert "SECRETKEY" not in str(info.value)
 
 
-def test_single_device_env_form():
-    config = ThingSpeakConfig.from_env({"CARDIOWATCH_THINGSPEAK_API_KEY": "K", "CARDIOWATCH_THINGSPEAK_DEVICE": "esp",
-                                        "CARDIOWATCH_THINGSPEAK_CHANNEL_ID": "99"})
+def test_single_device_settings_form():
+    config = ThingSpeakConfig.from_settings(Settings(thingspeak_api_key="K", thingspeak_device="esp",
+                                                     thingspeak_channel_id=99))
 
     assert config.channels["esp"].channel_id == 99
+
+
+def test_settings_read_the_thingspeak_environment(monkeypatch):
+    monkeypatch.setenv("CARDIOWATCH_THINGSPEAK_CHANNELS", "dev1=123:KEYONE")
+
+    config = ThingSpeakConfig.from_settings(Settings())
+
+    assert config.channels["dev1"].channel_id == 123
 
 
 # ------------------------------------------------------------------------------------ the fake itself

@@ -109,7 +109,7 @@ def _make_bridge(settings: Settings) -> ThingSpeakBridge | None:
     """The ThingSpeak bridge (`server/thingspeak.py`) when ``CARDIOWATCH_THINGSPEAK_*`` names a channel."""
     if not settings.thingspeak:
         return None
-    config = ThingSpeakConfig.from_env()
+    config = ThingSpeakConfig.from_settings(settings)
     return None if config is None else ThingSpeakBridge(config)
 
 

@@ -52,8 +52,16 @@ class Settings(BaseSettings):
     webhook_url: SecretStr | None = None
     #: Key of the webhook's ``X-Cardiowatch-Signature`` HMAC.
     webhook_secret: SecretStr | None = None
-    #: The ThingSpeak bridge reads its own ``CARDIOWATCH_THINGSPEAK_*`` variables (docs/thingspeak.md).
+    #: Mirror summaries to ThingSpeak when channels are configured below (docs/thingspeak.md).
     thingspeak: bool = True
+    #: ThingSpeak channels: ``DEVICE=CHANNEL_ID:WRITE_KEY`` entries, comma-separated (a secret: holds keys).
+    thingspeak_channels: SecretStr | None = None
+    #: ThingSpeak, one device: its name, channel id and write key (beside or instead of the entries above).
+    thingspeak_device: str | None = None
+    thingspeak_channel_id: int | None = None
+    thingspeak_api_key: SecretStr | None = None
+    #: Another ThingSpeak base URL (a local fake in tests); None = api.thingspeak.com.
+    thingspeak_url: str | None = None
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -32,7 +32,6 @@ import datetime as dt
 import json
 import logging
 import math
-import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +40,8 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
+
+from cardiowatch.server.config import Settings
 
 __all__ = ["RHYTHM_FIELD_CODES", "RHYTHM_NAMES", "DeviceSummary", "ThingSpeakBridge", "ThingSpeakChannel",
            "ThingSpeakConfig"]
@@ -130,16 +131,16 @@ class ThingSpeakConfig:
     max_backoff_s: float = 600.0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> ThingSpeakConfig | None:
-        """Read ``CARDIOWATCH_THINGSPEAK_*``; None when no channel is configured.
+    def from_settings(cls, settings: Settings, **overrides: Any) -> ThingSpeakConfig | None:
+        """The channels of ``settings.thingspeak_*``; None when none is configured.
 
-        ``CARDIOWATCH_THINGSPEAK_CHANNELS="dev1=123:KEY1,dev2=456:KEY2"``, or for one device
-        ``CARDIOWATCH_THINGSPEAK_DEVICE``, ``..._CHANNEL_ID`` and ``..._API_KEY``; ``..._URL`` for another
-        base URL.
+        ``thingspeak_channels="dev1=123:KEY1,dev2=456:KEY2"`` (``CARDIOWATCH_THINGSPEAK_CHANNELS``), or for
+        one device ``thingspeak_device``, ``thingspeak_channel_id`` and ``thingspeak_api_key``;
+        ``thingspeak_url`` for another base URL.
         """
-        env = os.environ if env is None else env
         channels: dict[str, ThingSpeakChannel] = {}
-        for spec in filter(None, (s.strip() for s in env.get("CARDIOWATCH_THINGSPEAK_CHANNELS", "").split(","))):
+        entries = "" if settings.thingspeak_channels is None else settings.thingspeak_channels.get_secret_value()
+        for spec in filter(None, (s.strip() for s in entries.split(","))):
             device, _, rest = spec.partition("=")
             channel_id, _, key = rest.partition(":")
             if not (device and channel_id.isdigit() and key):
@@ -147,18 +148,16 @@ class ThingSpeakConfig:
                 raise ValueError(f"CARDIOWATCH_THINGSPEAK_CHANNELS entry for device {device!r}: expected "
                                  "DEVICE=CHANNEL_ID:WRITE_KEY")
             channels[device] = ThingSpeakChannel(int(channel_id), SecretStr(key))
-        if "CARDIOWATCH_THINGSPEAK_API_KEY" in env:
-            try:
-                device = env["CARDIOWATCH_THINGSPEAK_DEVICE"]
-                channel_id = int(env["CARDIOWATCH_THINGSPEAK_CHANNEL_ID"])
-            except (KeyError, ValueError) as exc:
-                raise ValueError("CARDIOWATCH_THINGSPEAK_API_KEY needs CARDIOWATCH_THINGSPEAK_DEVICE and a numeric "
-                                 "CARDIOWATCH_THINGSPEAK_CHANNEL_ID") from exc
-            channels[device] = ThingSpeakChannel(channel_id, SecretStr(env["CARDIOWATCH_THINGSPEAK_API_KEY"]))
+        if settings.thingspeak_api_key is not None:
+            if settings.thingspeak_device is None or settings.thingspeak_channel_id is None:
+                raise ValueError("CARDIOWATCH_THINGSPEAK_API_KEY needs CARDIOWATCH_THINGSPEAK_DEVICE and "
+                                 "CARDIOWATCH_THINGSPEAK_CHANNEL_ID")
+            channels[settings.thingspeak_device] = ThingSpeakChannel(settings.thingspeak_channel_id,
+                                                                     settings.thingspeak_api_key)
         if not channels:
             return None
-        if "CARDIOWATCH_THINGSPEAK_URL" in env:
-            overrides.setdefault("base_url", env["CARDIOWATCH_THINGSPEAK_URL"])
+        if settings.thingspeak_url is not None:
+            overrides.setdefault("base_url", settings.thingspeak_url)
         return cls(channels=MappingProxyType(channels), **overrides)
 
 
