@@ -11,7 +11,9 @@ delay only adds to that, so the offset is the smallest ``arrival - end of frame`
 together; a burst of buffered frames keeps its spacing and none lies in the future.
 
 Stored times never go backwards along the sequence numbers: a frame never starts before the end of the
-frame stored before it.
+frame stored before it. So the time a stream was first placed at is kept: if its first frames came with a
+longer delay than later ones, the whole stream stays that much late rather than stepping back (at most
+the first delay, never early; `tests/server/test_clock.py` checks both for any batching and delays).
 """
 
 from __future__ import annotations
