@@ -1,8 +1,9 @@
 """The printable rhythm report of a device over a time range: ``GET /report/{device_id}?start=&end=``.
 
-The dashboard speaks only the server's REST API, even here: the beats and the stored waveform are read
-through it (in process, over ASGI), then handed to the rhythm issue's report
-(`cardiowatch.evaluate.report.write_report`): summary, tachogram, rhythm timeline, strips, events.
+The dashboard speaks only the server's REST API, even here: the beats, the rhythm episodes the server
+stored while it raised its alerts, and the stored waveform are read through it (in process, over ASGI),
+then handed to the rhythm report (`cardiowatch.evaluate.report.write_report`): summary, tachogram, rhythm
+timeline, strips. The rhythm is not analysed again, so the report cannot disagree with the alerts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cardiowatch.dashboard.auth import API_KEY_HEADER, OptionalSessionDep
+from cardiowatch.rhythm.summary import RhythmResult
+from cardiowatch.rhythm.tracker import Episode, RhythmChange
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +30,8 @@ router = APIRouter(tags=["dashboard"])
 
 #: Longest range whose waveform is fetched for the report's strips (the samples endpoint's page size).
 MAX_STRIP_CHUNKS = 2000
+#: Most episodes read for one report (the episodes endpoint's page size).
+MAX_EPISODES = 1000
 #: Time resolution of beat times when no waveform gives the device's own rate (1 ms).
 BEAT_TIME_RESOLUTION_HZ = 1000.0
 #: Beat classes the rhythm analysis understands (AAMI); anything else means "not classified" (PPG).
@@ -86,6 +91,8 @@ async def device_report(
         device = await _get(client, f"/api/v1/devices/{device_id}")
         beats = await _get(client, f"/api/v1/devices/{device_id}/beats", start_us=start_us, end_us=end_us,
                            limit=10000)
+        episodes = await _get(client, f"/api/v1/devices/{device_id}/episodes", start_us=start_us, end_us=end_us,
+                              limit=MAX_EPISODES)
         chunks = await _get(client, f"/api/v1/devices/{device_id}/samples", start_us=start_us, end_us=end_us,
                             limit=MAX_STRIP_CHUNKS)
     if len(beats) < MIN_BEATS:
@@ -103,6 +110,7 @@ async def device_report(
     sample = np.round((t_us[keep] - t0_us) * fs / 1e6).astype(np.int64)
     labels = [b["label"] for b in beats]
     label = np.array(labels, dtype=object)[keep] if set(labels) <= AAMI_LABELS else None
+    rhythm = _stored_rhythm(episodes, fs=fs, t0_us=t0_us, sample=sample, label=label, end_us=end_us)
     name = device["device"]["name"]
     title = f"{name} · {_fmt_utc(start)} – {_fmt_utc(end)} UTC"
 
@@ -111,12 +119,32 @@ async def device_report(
 
         with tempfile.TemporaryDirectory() as tmp:
             path = write_report(Path(tmp) / "report.html", title=title, fs=fs, sample=sample, label=label,
-                                signal=samples, signal_name=(device["device"].get("sensor") or "").upper())
+                                signal=samples, signal_name=(device["device"].get("sensor") or "").upper(),
+                                result=rhythm)
             return Path(path).read_text()
 
     html_text = await run_in_threadpool(render)
     logger.info("report of device %d (%d beats) for %r", device_id, len(sample), session.user.name)
     return HTMLResponse(html_text, headers={"cache-control": "no-store"})
+
+
+def _stored_rhythm(episodes: list[dict], *, fs: float, t0_us: int, sample: np.ndarray, label: np.ndarray | None,
+                   end_us: int) -> RhythmResult:
+    """The stored episodes as the rhythm of the report's beats, in samples at ``fs`` from ``t0_us``.
+
+    Episodes are cut to the report's range; one still open ends at the range's end or the last beat.
+    """
+    last = int(sample[-1]) if len(sample) else 0
+    found: list[Episode] = []
+    for row in episodes:
+        ongoing = row["end_t_us"] is None
+        start = max(0, round((int(row["start_t_us"]) - t0_us) * fs / 1e6))
+        end = last if ongoing else round((min(int(row["end_t_us"]), end_us) - t0_us) * fs / 1e6)
+        if end > start:
+            found.append(Episode(rhythm=row["rhythm"], start_sample=start, end_sample=end, fs=fs, ongoing=ongoing))
+    changes = [RhythmChange(sample=e.start_sample, rhythm=e.rhythm, detected_sample=e.start_sample) for e in found]
+    return RhythmResult(fs=fs, sample=sample, label=label, changes=changes, events=[], episodes=found,
+                        n_invalid_rr=0, n_dropped=0)
 
 
 def _fmt_utc(t: float) -> str:

@@ -121,8 +121,9 @@ def write_report(
     label: np.ndarray | None = None,
     signal: np.ndarray | None = None,
     signal_name: str = "",
+    result: RhythmResult | None = None,
 ) -> Path:
-    """Analyse the beats and write the HTML report to ``path``.
+    """Analyse the beats (unless ``result`` gives the rhythm already) and write the HTML report to ``path``.
 
     Parameters
     ----------
@@ -136,11 +137,15 @@ def write_report(
         Beat times (and AAMI classes if known) from a detector or from reference annotations.
     signal : array, optional
         ECG or PPG samples for the strips around each episode.
+    result : RhythmResult, optional
+        The rhythm episodes of these beats as found before (the server's stored episodes, so the report
+        says what the alerts said); None runs `analyze_rhythm` on the beats.
     """
     import matplotlib
 
     matplotlib.use("Agg")
-    result = analyze_rhythm(sample, fs=fs, label=label)
+    if result is None:
+        result = analyze_rhythm(sample, fs=fs, label=label)
     summary = rhythm_summary(result)
     parts = [f"<h1>Rhythm report: {html.escape(title)}</h1>",
              f"<p class='warn'>{html.escape(NOT_A_MEDICAL_DEVICE)}</p>", "<table>"]
