@@ -59,9 +59,8 @@ class DeviceAuthenticator:
     def identify(*, session: Session, tokens: Iterable[str | None]) -> dict[str, DeviceIdentity]:
         """The unrevoked devices of the given tokens, by token, in one query; unknown tokens are absent."""
         by_hash = {token_hash(token): token for token in set(tokens) if token}
-        devices = crud.devices_by_token_hash(session=session, token_hashes=list(by_hash))
-        return {by_hash[device.token_hash]: DeviceIdentity(device.id, device.name)
-                for device in devices if device.revoked_at is None}
+        rows = crud.devices_by_token_hash(session=session, token_hashes=list(by_hash))
+        return {by_hash[row.token_hash]: DeviceIdentity(row.id, row.name) for row in rows if row.revoked_at is None}
 
 
 def device_for(found: dict[str, DeviceIdentity], token: str | None) -> DeviceIdentity:

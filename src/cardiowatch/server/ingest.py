@@ -42,13 +42,13 @@ from cardiowatch.server.pipelines import PipelineRegistry
 from cardiowatch.server.storage import crud
 from cardiowatch.server.storage.frames import (
     DecodedFrame,
+    FrameStore,
     Rejection,
     Replayed,
     StoredFrame,
     WrongDevice,
     frames_cut,
     frames_decode,
-    frames_store,
 )
 
 __all__ = ["IngestAnswer", "IngestItem", "IngestRejected", "Ingestor", "PayloadKind", "PayloadTooLarge",
@@ -149,6 +149,7 @@ class Ingestor:
         self.max_bytes = max_bytes
         self.max_frames = max_frames
         self.auth = DeviceAuthenticator(session_factory=session_factory)
+        self.store = FrameStore()
         self.analysis = Analysis(registry=registry, alerts=alerts, summary_period_s=summary_period_s)
         self.counters = IngestCounters()
 
@@ -236,8 +237,8 @@ class Ingestor:
     def _store(self, session: Session, admitted: list[_Admitted], *, now: float) -> list[list[StoredFrame]]:
         """Store the batch (frames and statuses) in ``session``; the frames each message added."""
         with_frames = [m for m in admitted if m.frames]
-        results = frames_store(session=session, now=now,
-                               messages=[(m.device.device_id, m.frames) for m in with_frames])
+        results = self.store.store(session=session, now=now,
+                                   messages=[(m.device.device_id, m.frames) for m in with_frames])
         for message, result in zip(with_frames, results):
             message.answer.stored, message.answer.duplicate = result.stored, result.duplicate
             message.answer.rejected = sorted(message.answer.rejected + result.rejected, key=lambda r: r.index)

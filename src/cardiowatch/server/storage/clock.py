@@ -38,11 +38,13 @@ class ClockAnchor:
     t_us: int
     end_t_us: int  #: stored time just past its last sample
     synced: bool  #: stored at its own (trusted Unix) time
+    fs_millihz: int  #: the device's sampling rate in that frame
 
     @classmethod
     def of(cls, frame: Frame, t_us: int) -> ClockAnchor:
         return cls(seq=frame.seq, device_t_us=frame.t_us, t_us=t_us, end_t_us=t_us + frame_duration_us(frame),
-                   synced=t_us == frame.t_us and bool(frame.flags & FrameFlags.CLOCK_SYNCED))
+                   synced=t_us == frame.t_us and bool(frame.flags & FrameFlags.CLOCK_SYNCED),
+                   fs_millihz=frame.fs_millihz)
 
 
 def frame_duration_us(frame: Frame) -> int:

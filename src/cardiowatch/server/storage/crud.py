@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import bindparam, case, delete, func, select, tuple_, update
+from sqlalchemy import Row, bindparam, case, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -48,11 +48,13 @@ def get_device_by_name(*, session: Session, name: str) -> Device | None:
     return session.scalar(select(Device).where(Device.name == name))
 
 
-def devices_by_token_hash(*, session: Session, token_hashes: Sequence[str]) -> Sequence[Device]:
-    """The devices holding any of ``token_hashes`` (revoked ones included), in one query."""
+def devices_by_token_hash(*, session: Session, token_hashes: Sequence[str]) -> Sequence[Row]:
+    """``(id, name, token_hash, revoked_at)`` of the devices holding any of ``token_hashes`` (revoked ones
+    included), in one query."""
     if not token_hashes:
         return []
-    return session.scalars(select(Device).where(Device.token_hash.in_(token_hashes))).all()
+    return session.execute(select(Device.id, Device.name, Device.token_hash, Device.revoked_at)
+                           .where(Device.token_hash.in_(token_hashes))).all()
 
 
 def list_devices(*, session: Session) -> Sequence[Device]:
@@ -104,33 +106,47 @@ def stored_frames(*, session: Session, wanted: dict[int, set[int]]) -> dict[tupl
 
 
 @dataclass(frozen=True)
-class DeviceHighWater:
-    """What the store knows of a device before a batch: its highest seq, when it was last seen, and the
-    stored chunk with that seq (None once retention purged it)."""
+class DeviceMark:
+    """A device's highest stored seq and when it last sent frames (None before its first frame)."""
 
     last_seq: int | None
     last_seen_at: float | None
-    latest: SampleChunk | None
 
 
-def high_water(*, session: Session, device_ids: Sequence[int]) -> dict[int, DeviceHighWater]:
-    """`DeviceHighWater` of each device in ``device_ids``, in two queries whatever their number."""
+@dataclass(frozen=True)
+class StoredChunk:
+    """Where a stored frame sits: its seq, the server time of its first sample, and its wire bytes."""
+
+    seq: int
+    t_us: int
+    frame: bytes
+
+
+def device_marks(*, session: Session, device_ids: Sequence[int]) -> dict[int, DeviceMark]:
+    """`DeviceMark` of each device in ``device_ids``, in one query."""
     if not device_ids:
         return {}
-    devices = session.execute(select(Device.id, Device.last_seq, Device.last_seen_at)
-                              .where(Device.id.in_(device_ids))).all()
+    rows = session.execute(select(Device.id, Device.last_seq, Device.last_seen_at).where(Device.id.in_(device_ids)))
+    return {device_id: DeviceMark(last_seq, last_seen_at) for device_id, last_seq, last_seen_at in rows}
+
+
+def latest_chunks(*, session: Session, device_ids: Sequence[int]) -> dict[int, StoredChunk]:
+    """Each device's stored chunk with the highest seq, in one query; devices without one are absent."""
+    if not device_ids:
+        return {}
     top = (select(SampleChunk.device_id, func.max(SampleChunk.seq).label("seq"))
            .where(SampleChunk.device_id.in_(device_ids)).group_by(SampleChunk.device_id).subquery())
-    latest = {chunk.device_id: chunk for chunk in session.scalars(select(SampleChunk).join(
-        top, (SampleChunk.device_id == top.c.device_id) & (SampleChunk.seq == top.c.seq)))}
-    return {device_id: DeviceHighWater(last_seq, last_seen_at, latest.get(device_id))
-            for device_id, last_seq, last_seen_at in devices}
+    rows = session.execute(select(SampleChunk.device_id, SampleChunk.seq, SampleChunk.t_us, SampleChunk.frame).join(
+        top, (SampleChunk.device_id == top.c.device_id) & (SampleChunk.seq == top.c.seq)))
+    return {device_id: StoredChunk(seq, t_us, bytes(raw)) for device_id, seq, t_us, raw in rows}
 
 
-def chunk_before(*, session: Session, device_id: int, seq: int) -> SampleChunk | None:
+def chunk_before(*, session: Session, device_id: int, seq: int) -> StoredChunk | None:
     """The device's stored chunk with the highest seq below ``seq`` (where a late frame's time follows)."""
-    return session.scalar(select(SampleChunk).where(SampleChunk.device_id == device_id, SampleChunk.seq < seq)
-                          .order_by(SampleChunk.seq.desc()).limit(1))
+    row = session.execute(select(SampleChunk.seq, SampleChunk.t_us, SampleChunk.frame)
+                          .where(SampleChunk.device_id == device_id, SampleChunk.seq < seq)
+                          .order_by(SampleChunk.seq.desc()).limit(1)).first()
+    return None if row is None else StoredChunk(row.seq, row.t_us, bytes(row.frame))
 
 
 def chunk_row(*, device_id: int, frame: Frame, raw: bytes, t_us: int, now: float) -> dict:

@@ -1,8 +1,8 @@
 """Storing frames: cut, decode, validate, dedupe by (device, seq), place in time, insert. No analysis here.
 
 `frames_cut` and `frames_decode` turn one message's bytes into frames of the device that sent it;
-`frames_store` adds every new frame of a batch of messages to the session in one statement. The caller
-commits: that commit is the acknowledgement point.
+`FrameStore.store` adds every new frame of a batch of messages to the session in one statement. The
+caller commits: that commit is the acknowledgement point.
 
 A frame is refused on its own (the others of its message are still stored) with a `FrameError`::
 
@@ -28,7 +28,6 @@ from cardiowatch.errors import BadField, FrameError, SignalError, TruncatedFrame
 from cardiowatch.protocol import Frame, frame_decode, frame_iter, frame_seq
 from cardiowatch.server.storage import crud
 from cardiowatch.server.storage.clock import ClockAnchor, frames_place
-from cardiowatch.server.storage.models import SampleChunk
 
 _MAX_STORABLE_T_US = 2**63 - 1  # BIGINT is signed
 
@@ -117,60 +116,88 @@ def frames_decode(parts: list[bytes], *, device_id: int) -> tuple[list[DecodedFr
     return decoded, rejected
 
 
-def frames_store(*, session: Session, messages: list[tuple[int, list[DecodedFrame]]],
-                 now: float) -> list[StoreResult]:
-    """Add every new frame of ``messages`` (``(device_id, frames)`` each) to ``session``; one result each.
+class FrameStore:
+    """Adds new frames to the database, each placed in server time after the device's previous frame.
 
-    Frames already stored with the same bytes are duplicates (acknowledged again); with other bytes
-    `Replayed`; too far ahead of the device's high-water mark `SeqTooFar`. The caller commits.
+    It remembers each device's latest stored frame (its clock anchor), so a steady stream costs no
+    extra read; the anchor is used only while the database's high-water mark still is its seq, so a
+    frame another process stored, or a restart, sends it back to the database.
     """
-    results = [StoreResult(device_id=device_id) for device_id, _ in messages]
-    wanted: dict[int, set[int]] = {}
-    for device_id, frames in messages:
-        wanted.setdefault(device_id, set()).update(d.frame.seq for d in frames)
-    known = crud.stored_frames(session=session, wanted=wanted)
-    marks = crud.high_water(session=session, device_ids=list(wanted))
-    highest = {device_id: mark.last_seq for device_id, mark in marks.items()}
-    fresh: dict[int, list[tuple[StoreResult, DecodedFrame]]] = {}
-    for result, (device_id, frames) in zip(results, messages):
-        for decoded in frames:
-            seq = decoded.frame.seq
-            stored = known.get((device_id, seq))
-            if stored is not None:
-                _compare(result, decoded, stored)
-                continue
-            try:
-                _check_seq(decoded.frame, marks.get(device_id), highest.get(device_id), now=now)
-            except SeqTooFar as exc:
-                result.rejected.append(Rejection.of(decoded.index, seq, exc))
-                continue
-            known[(device_id, seq)] = decoded.raw
-            highest[device_id] = seq if highest.get(device_id) is None else max(highest[device_id], seq)
-            fresh.setdefault(device_id, []).append((result, decoded))
-    rows, placed = [], {}
-    for device_id, items in fresh.items():
-        items.sort(key=lambda item: item[1].frame.seq)
-        frames = [d.frame for _, d in items]
-        for (result, decoded), t_us in zip(items, _place(session, device_id, frames, marks.get(device_id), now)):
-            rows.append(crud.chunk_row(device_id=device_id, frame=decoded.frame, raw=decoded.raw, t_us=t_us,
-                                       now=now))
-            placed[(device_id, decoded.frame.seq)] = t_us
-    inserted = crud.insert_chunks(session=session, rows=rows)
-    lost = {pair for pair in placed if pair not in inserted}
-    winners = crud.stored_frames(session=session, wanted=_by_device(lost)) if lost else {}
-    seen: dict[int, list[Frame]] = {}
-    for device_id, items in fresh.items():
-        for result, decoded in sorted(items, key=lambda item: item[1].index):
-            pair = (device_id, decoded.frame.seq)
-            if pair in lost:  # another process stored this seq between our read and our insert
-                _compare(result, decoded, winners[pair])
-                continue
-            result.stored.append(decoded.frame.seq)
-            result.new.append(StoredFrame(decoded.frame, placed[pair]))
-            seen.setdefault(device_id, []).append(decoded.frame)
-    crud.mark_devices_seen(session=session, now=now, seen={
-        device_id: (max(f.seq for f in frames), frames[-1].sensor.name.lower()) for device_id, frames in seen.items()})
-    return results
+
+    def __init__(self) -> None:
+        self.anchors_: dict[int, ClockAnchor] = {}
+
+    def store(self, *, session: Session, messages: list[tuple[int, list[DecodedFrame]]],
+              now: float) -> list[StoreResult]:
+        """Add every new frame of ``messages`` (``(device_id, frames)`` each) to ``session``; one result each.
+
+        Frames already stored with the same bytes are duplicates (acknowledged again); with other bytes
+        `Replayed`; too far ahead of the device's high-water mark `SeqTooFar`. The caller commits.
+        """
+        results = [StoreResult(device_id=device_id) for device_id, _ in messages]
+        wanted: dict[int, set[int]] = {}
+        for device_id, frames in messages:
+            wanted.setdefault(device_id, set()).update(d.frame.seq for d in frames)
+        known = crud.stored_frames(session=session, wanted=wanted)
+        marks = crud.device_marks(session=session, device_ids=list(wanted))
+        anchors = self._anchors(session, marks)
+        highest = {device_id: mark.last_seq for device_id, mark in marks.items()}
+        fresh: dict[int, list[tuple[StoreResult, DecodedFrame]]] = {}
+        for result, (device_id, frames) in zip(results, messages):
+            for decoded in frames:
+                seq = decoded.frame.seq
+                stored = known.get((device_id, seq))
+                if stored is not None:
+                    _compare(result, decoded, stored)
+                    continue
+                try:
+                    _check_seq(decoded.frame, marks.get(device_id), highest.get(device_id),
+                               anchors.get(device_id), now=now)
+                except SeqTooFar as exc:
+                    result.rejected.append(Rejection.of(decoded.index, seq, exc))
+                    continue
+                known[(device_id, seq)] = decoded.raw
+                highest[device_id] = seq if highest.get(device_id) is None else max(highest[device_id], seq)
+                fresh.setdefault(device_id, []).append((result, decoded))
+        rows, placed = [], {}
+        for device_id, items in fresh.items():
+            items.sort(key=lambda item: item[1].frame.seq)
+            times = _place(session, device_id, [d.frame for _, d in items], anchors.get(device_id), now)
+            for (_, decoded), t_us in zip(items, times):
+                rows.append(crud.chunk_row(device_id=device_id, frame=decoded.frame, raw=decoded.raw, t_us=t_us,
+                                           now=now))
+                placed[(device_id, decoded.frame.seq)] = t_us
+        inserted = crud.insert_chunks(session=session, rows=rows)
+        lost = {pair for pair in placed if pair not in inserted}
+        winners = crud.stored_frames(session=session, wanted=_by_device(lost)) if lost else {}
+        seen: dict[int, list[Frame]] = {}
+        for device_id, items in fresh.items():
+            for result, decoded in sorted(items, key=lambda item: item[1].index):
+                pair = (device_id, decoded.frame.seq)
+                if pair in lost:  # another process stored this seq between our read and our insert
+                    _compare(result, decoded, winners[pair])
+                    continue
+                result.stored.append(decoded.frame.seq)
+                result.new.append(StoredFrame(decoded.frame, placed[pair]))
+                seen.setdefault(device_id, []).append(decoded.frame)
+        for device_id, frames in seen.items():
+            last = max(frames, key=lambda f: f.seq)
+            mark = marks.get(device_id)
+            if mark is None or mark.last_seq is None or last.seq > mark.last_seq:
+                self.anchors_[device_id] = ClockAnchor.of(last, placed[(device_id, last.seq)])
+        crud.mark_devices_seen(session=session, now=now, seen={
+            device_id: (max(f.seq for f in frames), frames[-1].sensor.name.lower())
+            for device_id, frames in seen.items()})
+        return results
+
+    def _anchors(self, session: Session, marks: dict[int, crud.DeviceMark]) -> dict[int, ClockAnchor]:
+        """Each device's latest stored frame, from memory while it is still the latest, else the database."""
+        out = {device_id: self.anchors_[device_id] for device_id, mark in marks.items()
+               if device_id in self.anchors_ and self.anchors_[device_id].seq == mark.last_seq}
+        missing = [device_id for device_id, mark in marks.items() if device_id not in out and mark.last_seq is not None]
+        for device_id, chunk in crud.latest_chunks(session=session, device_ids=missing).items():
+            out[device_id] = self.anchors_[device_id] = _anchor(chunk)
+        return out
 
 
 def _compare(result: StoreResult, decoded: DecodedFrame, stored: bytes) -> None:
@@ -181,10 +208,11 @@ def _compare(result: StoreResult, decoded: DecodedFrame, stored: bytes) -> None:
         result.rejected.append(Rejection.of(decoded.index, decoded.frame.seq, exc))
 
 
-def _check_seq(frame: Frame, mark: crud.DeviceHighWater | None, highest: int | None, *, now: float) -> None:
+def _check_seq(frame: Frame, mark: crud.DeviceMark | None, highest: int | None, anchor: ClockAnchor | None, *,
+               now: float) -> None:
     if highest is None:
         return  # the device's first frame: any seq starts it
-    fs_hz = frame.fs if mark is None or mark.latest is None else mark.latest.fs_millihz / 1000.0
+    fs_hz = (frame.fs_millihz if anchor is None else anchor.fs_millihz) / 1000.0
     since_s = 0.0 if mark is None or mark.last_seen_at is None else max(0.0, now - mark.last_seen_at)
     limit = highest + SEQ_BOOT_RESERVE + math.ceil((since_s + SEQ_SLACK_S) * fs_hz)
     if frame.seq > limit:
@@ -192,28 +220,27 @@ def _check_seq(frame: Frame, mark: crud.DeviceHighWater | None, highest: int | N
                         f"highest stored seq {highest} ({since_s:.0f} s since the device was last seen)")
 
 
-def _place(session: Session, device_id: int, frames: list[Frame], mark: crud.DeviceHighWater | None,
+def _place(session: Session, device_id: int, frames: list[Frame], latest: ClockAnchor | None,
            now: float) -> list[int]:
     """Stored times of a device's new frames (ascending seq): those past the latest stored frame follow
     it; each late one (a resend into a gap) follows the stored frame just before it."""
     now_us = int(now * 1e6)
-    latest = None if mark is None else mark.latest
     late = [f for f in frames if latest is not None and f.seq < latest.seq]
     ahead = frames[len(late):]
     times: list[int] = []
     previous: ClockAnchor | None = None
     for frame in late:
         before = crud.chunk_before(session=session, device_id=device_id, seq=frame.seq)
-        anchor = _anchor(before)
+        anchor = None if before is None else _anchor(before)
         if previous is not None and (anchor is None or previous.seq > anchor.seq):
             anchor = previous
         times += frames_place([frame], anchor=anchor, now_us=now_us)
         previous = ClockAnchor.of(frame, times[-1])
-    return times + frames_place(ahead, anchor=_anchor(latest), now_us=now_us)
+    return times + frames_place(ahead, anchor=latest, now_us=now_us)
 
 
-def _anchor(chunk: SampleChunk | None) -> ClockAnchor | None:
-    return None if chunk is None else ClockAnchor.of(frame_decode(chunk.frame), chunk.t_us)
+def _anchor(chunk: crud.StoredChunk) -> ClockAnchor:
+    return ClockAnchor.of(frame_decode(chunk.frame), chunk.t_us)
 
 
 def _by_device(pairs: set[tuple[int, int]]) -> dict[int, set[int]]:
