@@ -135,6 +135,7 @@ class _Admitted:
     answer: IngestAnswer
     frames: list[DecodedFrame] = field(default_factory=list)
     status: Status | None = None
+    new: list[StoredFrame] = field(default_factory=list)  #: the frames storing it added
 
 
 class Ingestor:
@@ -149,7 +150,7 @@ class Ingestor:
         self.max_bytes = max_bytes
         self.max_frames = max_frames
         self.auth = DeviceAuthenticator(session_factory=session_factory)
-        self.store = FrameStore()
+        self.frame_store = FrameStore()
         self.analysis = Analysis(registry=registry, alerts=alerts, summary_period_s=summary_period_s)
         self.counters = IngestCounters()
 
@@ -185,13 +186,13 @@ class Ingestor:
                     self.counters.rejected[type(exc).__name__] += 1
                     logger.info("%s ingest refused: %s", item.transport, exc)
                     results[slot] = exc
-            stored = self._store(session, admitted, now=now)
+            self._store(session, admitted, now=now)
             session.commit()  # the acknowledgement point: nothing is acked before this
         for message in admitted:
             results[message.slot] = message.answer
             for rejection in message.answer.rejected:
                 self.counters.rejected[rejection.error] += 1
-        self._analyse(admitted, stored, now=now)
+        self._analyse(admitted, now=now)
         return results  # type: ignore[return-value] - every slot is filled above
 
     def tick(self, *, now: float) -> list[AlertTransition]:
@@ -234,13 +235,14 @@ class Ingestor:
         return status
 
     # ------------------------------------------------------------------------------------ storage
-    def _store(self, session: Session, admitted: list[_Admitted], *, now: float) -> list[list[StoredFrame]]:
-        """Store the batch (frames and statuses) in ``session``; the frames each message added."""
+    def _store(self, session: Session, admitted: list[_Admitted], *, now: float) -> None:
+        """Store the batch (frames and statuses) in ``session``; each message's answer says what happened."""
         with_frames = [m for m in admitted if m.frames]
-        results = self.store.store(session=session, now=now,
-                                   messages=[(m.device.device_id, m.frames) for m in with_frames])
+        results = self.frame_store.store(session=session, now=now,
+                                         messages=[(m.device.device_id, m.frames) for m in with_frames])
         for message, result in zip(with_frames, results):
             message.answer.stored, message.answer.duplicate = result.stored, result.duplicate
+            message.new = result.new
             message.answer.rejected = sorted(message.answer.rejected + result.rejected, key=lambda r: r.index)
         for message in admitted:
             if message.status is not None:
@@ -248,18 +250,17 @@ class Ingestor:
         self.counters.frames_stored += sum(len(r.stored) for r in results)
         self.counters.frames_duplicate += sum(len(r.duplicate) for r in results)
         self.counters.statuses_stored += sum(m.status is not None for m in admitted)
-        new = {id(m): r.new for m, r in zip(with_frames, results)}
-        return [new.get(id(m), []) for m in admitted]
 
     # ----------------------------------------------------------------------------------- analysis
-    def _analyse(self, admitted: list[_Admitted], stored: list[list[StoredFrame]], *, now: float) -> None:
+    def _analyse(self, admitted: list[_Admitted], *, now: float) -> None:
         """Analyse what the batch stored; results go on the first answer of each device."""
         first: dict[int, _Admitted] = {}
         new: dict[int, list[StoredFrame]] = {}
-        for message, frames in zip(admitted, stored):
-            if message.frames:  # a message whose frames were all refused changes nothing, not even analysis
+        for message in admitted:
+            # a message none of whose frames is stored (all refused) changes nothing, not even analysis
+            if message.answer.stored or message.answer.duplicate:
                 first.setdefault(message.device.device_id, message)
-                new.setdefault(message.device.device_id, []).extend(frames)
+                new.setdefault(message.device.device_id, []).extend(message.new)
         errors_before = self.analysis.errors
         try:
             with self.session_factory() as session:
