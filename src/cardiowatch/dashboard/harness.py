@@ -1,13 +1,15 @@
 """A real server on a loopback port plus devices that stream to it: for the browser tests and benchmark.
 
 `LiveServer` runs the real app (`cardiowatch.server.app.create_app` with the dashboard installed) under
-uvicorn in a thread, on SQLite in a folder the caller owns. `StreamingDevice` is a virtual sensor: it
-frames a synthetic ECG or PPG with `cardiowatch.protocol` and posts the frames to the real HTTP ingest at the
-device's own pace, in a thread; it can also send status reports (battery, RSSI, lead-off).
+uvicorn in a thread, on SQLite in a folder the caller owns. `StreamingDevice` is a simulator device
+(`cardiowatch.simulate`) streaming a synthetic ECG or PPG to the real HTTP ingest at the device's own pace,
+in a thread; it can also send status reports (battery, RSSI, lead-off).
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 import socket
 import threading
@@ -17,14 +19,17 @@ from pathlib import Path
 
 import numpy as np
 
-from cardiowatch.protocol import Frame, FrameFlags, SensorKind, Status, frame_encode, status_encode
-from cardiowatch.simulate.source import ECG_SCALE_NV, PPG_ANALOG_FULL_SCALE
+from cardiowatch.protocol import SensorKind, Status, status_encode
+from cardiowatch.simulate.device import DEFAULT_FRAME_SAMPLES, VirtualDevice
+from cardiowatch.simulate.source import ECG_SCALE_NV, PPG_ANALOG_FULL_SCALE, SignalSource
+from cardiowatch.simulate.transports import HttpTransport, TransportError
 
 logger = logging.getLogger(__name__)
 
-#: Nanovolts per count of the synthetic ECG (5 uV, as the simulator's AD8232 model).
-FRAME_SAMPLES = 50
-#: Full scale of the analog pulse sensor on the ESP32's 12-bit ADC.
+#: Samples per frame (200 ms at 250 Hz), as the simulator and docs/protocol.md use.
+FRAME_SAMPLES = DEFAULT_FRAME_SAMPLES
+#: Seconds of synthetic signal a streaming device makes, then replays (device time runs on).
+LOOP_S = 20.0
 
 
 def free_port() -> int:
@@ -172,7 +177,11 @@ class LiveServer:
 
 
 class StreamingDevice:
-    """A virtual ECG sensor posting protocol frames to the server's HTTP ingest in real time.
+    """A virtual sensor streaming a synthetic ECG or PPG to the server's HTTP ingest in real time.
+
+    Built on the simulator: a `cardiowatch.simulate.device.VirtualDevice` frames the signal (Unix-synced
+    device time, looped every `LOOP_S`) and keeps what is not acknowledged, and an
+    `cardiowatch.simulate.transports.HttpTransport` carries it, so frames lost to an error are resent.
 
     Parameters
     ----------
@@ -183,9 +192,15 @@ class StreamingDevice:
     fs : float
         Sampling rate the device claims in its frames (Hz).
     hr_bpm : float
-        Heart rate of the synthetic ECG.
+        Heart rate of the synthetic signal.
     frames_per_post : int
         Frames batched in one HTTP request.
+    seed : int
+        Seed of the synthetic signal's beat-to-beat variability.
+    sensor : SensorKind
+        ``ECG`` or ``PPG_ANALOG``.
+
+    Setting ``lead_off`` makes the following frames flat with the ``LEAD_OFF`` flag, until it is cleared.
     """
 
     def __init__(self, server_url: str, device_id: int, token: str, *, fs: float, hr_bpm: float = 72.0,
@@ -205,7 +220,8 @@ class StreamingDevice:
         self._thread: threading.Thread | None = None
 
     def start(self) -> "StreamingDevice":
-        self._thread = threading.Thread(target=self._run, name=f"device-{self.device_id}", daemon=True)
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), name=f"device-{self.device_id}",
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -223,46 +239,46 @@ class StreamingDevice:
                               headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
         response.raise_for_status()
 
-    def _run(self) -> None:
-        import httpx
-
-        period_s = 20.0
+    def _sources(self) -> tuple[SignalSource, SignalSource]:
+        """The signal the electrodes (or the finger) give, and what they give while off: the same length."""
         if self.sensor is SensorKind.ECG:
-            ecg = synthetic_ecg(fs=self.fs, seconds=period_s, hr_bpm=self.hr_bpm, seed=self.seed)
-            counts, scale_nv = np.round(ecg * 1e6 / ECG_SCALE_NV).astype(np.int64), ECG_SCALE_NV
+            ecg = synthetic_ecg(fs=self.fs, seconds=LOOP_S, hr_bpm=self.hr_bpm, seed=self.seed)
+            counts, scale_nv = np.round(ecg * 1e6 / ECG_SCALE_NV), ECG_SCALE_NV
         elif self.sensor is SensorKind.PPG_ANALOG:
-            ppg = synthetic_ppg(fs=self.fs, seconds=period_s, hr_bpm=self.hr_bpm, seed=self.seed)
-            counts, scale_nv = np.round(ppg * PPG_ANALOG_FULL_SCALE).clip(0, PPG_ANALOG_FULL_SCALE).astype(np.int64), 0
+            ppg = synthetic_ppg(fs=self.fs, seconds=LOOP_S, hr_bpm=self.hr_bpm, seed=self.seed)
+            counts, scale_nv = np.round(ppg * PPG_ANALOG_FULL_SCALE).clip(0, PPG_ANALOG_FULL_SCALE), 0
         else:
             raise ValueError(f"StreamingDevice makes ECG or PPG_ANALOG frames, not {self.sensor.name}")
-        fs_millihz = int(round(self.fs * 1000))
-        start_us = int(time.time() * 1e6)
-        seq = 0
-        sample = 0
-        block = FRAME_SAMPLES * self.frames_per_post
-        with httpx.Client(base_url=self.server_url, timeout=10,
-                          headers={"Authorization": f"Bearer {self.token}"}) as client:
+        on = SignalSource(f"synthetic {self.sensor.name}", self.sensor, self.fs, counts.astype(np.int32), scale_nv,
+                          invalid=np.zeros(len(counts), dtype=bool))
+        return on, dataclasses.replace(on, name=f"{on.name}, lead off", invalid=np.ones(len(counts), dtype=bool))
+
+    async def _run(self) -> None:
+        on, off = self._sources()
+        device = VirtualDevice(self.device_id, self.token, on, frame_samples=FRAME_SAMPLES,
+                               start_t_us=int(time.time() * 1e6), clock_synced=True)
+        transport = HttpTransport(self.server_url, self.token)
+        await transport.connect()
+        start_s = time.monotonic()
+        period_s = FRAME_SAMPLES * self.frames_per_post / self.fs
+        try:
             while not self._stop.is_set():
-                due = start_us / 1e6 + (sample + block) / self.fs  # wall time the last sample exists
-                wait = due - time.time()
-                if wait > 0 and self._stop.wait(wait):
-                    break
-                frames = []
-                for _ in range(self.frames_per_post):
-                    idx = (sample + np.arange(FRAME_SAMPLES)) % len(counts)
-                    flags = FrameFlags.CLOCK_SYNCED | (FrameFlags.LEAD_OFF if self.lead_off else FrameFlags.NONE)
-                    values = np.zeros(FRAME_SAMPLES, dtype=np.int64) if self.lead_off else counts[idx]
-                    frames.append(frame_encode(Frame(
-                        device_id=self.device_id, seq=seq, t_us=start_us + round(sample * 1e6 / self.fs),
-                        fs_millihz=fs_millihz, sensor=self.sensor, samples=values, flags=flags,
-                        scale_nv=scale_nv)))
-                    seq += 1
-                    sample += FRAME_SAMPLES
+                device.source = off if self.lead_off else on
+                device.frames_until(time.monotonic() - start_s)
+                if device.finished_framing:
+                    device.restart_source()
+                if len(device.pending) < self.frames_per_post:
+                    await asyncio.sleep(period_s / 4)
+                    continue
+                batch = device.to_send(limit=self.frames_per_post)
                 try:
-                    response = client.post("/api/v1/ingest/frames", content=b"".join(frames),
-                                           headers={"Content-Type": "application/octet-stream"})
-                    response.raise_for_status()
-                    self.frames_sent += len(frames)
-                except httpx.HTTPError as exc:
+                    ack = await transport.send_frames([frame.data for frame in batch])
+                except TransportError as exc:
                     self.errors += 1
                     logger.warning("device %d: ingest failed: %s", self.device_id, exc)
+                    await asyncio.sleep(period_s)
+                    continue
+                device.acknowledge(list(ack.safe_to_forget))
+                self.frames_sent += len(ack.stored)
+        finally:
+            await transport.close()
