@@ -1,5 +1,5 @@
-"""The browser tests' streaming device (`cardiowatch.dashboard.harness`) against the real server on loopback:
-it streams in order with synced time, and its lead-off switch reaches the stored frames."""
+"""The browser tests' harness (`cardiowatch.dashboard.harness`) on loopback: its users can log in, its
+streaming device streams in order with synced time, and its lead-off switch reaches the stored frames."""
 
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ def wait_for(condition, what: str) -> None:  # noqa: ANN001 - a predicate
 
 @pytest.mark.slow
 def test_streaming_device_streams_in_order_and_switches_its_lead_off(tmp_path):
-    server = LiveServer(tmp_path, analysis=False).start()
+    server = LiveServer(tmp_path, analysis=False, users={"ada": ("correct horse", "viewer")}).start()
     try:
+        login = httpx.post(f"{server.url}/login", json={"name": "ada", "password": "correct horse"}, timeout=10)
         device_id, token = server.register_device("bed-1")
         api = httpx.Client(base_url=server.url, headers={"X-API-Key": server.api_key}, timeout=10)
 
@@ -46,6 +47,7 @@ def test_streaming_device_streams_in_order_and_switches_its_lead_off(tmp_path):
         api.close()
     finally:
         server.stop()
+    assert login.status_code == 200
     seqs = [c["seq"] for c in stored]
     off = [c for c in stored if c["flags"] & FrameFlags.LEAD_OFF]
     assert seqs == list(range(len(stored)))

@@ -126,19 +126,12 @@ class LiveServer:
         import uvicorn
 
         from cardiowatch.dashboard import install_dashboard
-        from cardiowatch.dashboard.users import UserStore
         from cardiowatch.server.app import create_app
         from cardiowatch.server.config import Settings
-        from cardiowatch.server.storage.db import make_engine
 
-        engine = make_engine(self.database_url)
-        store = UserStore(engine)
-        store.create_tables()
-        for name, (password, role) in self.users.items():
-            store.add_user(name, password, role)
-        engine.dispose()
         settings = Settings(database_url=self.database_url, api_key=self.api_key, **self.settings)
-        self.app = create_app(settings, pipeline_factory=self._pipeline_factory())
+        # Without analysis the server stores frames unanalysed, as it does when a model file is missing.
+        self.app = create_app(settings) if self.analysis else create_app(settings, pipeline_factory=None)
         if not hasattr(self.app.state, "dashboard_get_auth"):  # app.py may install it already
             install_dashboard(self.app)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
@@ -151,13 +144,10 @@ class LiveServer:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError(f"server on port {self.port} did not start")
             time.sleep(0.02)
+        store = self.app.state.dashboard_get_auth().store
+        for name, (password, role) in self.users.items():
+            store.add_user(name, password, role)
         return self
-
-    def _pipeline_factory(self):  # noqa: ANN202 - the server's PipelineFactory or None
-        from cardiowatch.server.pipelines import default_pipeline_factory
-
-        # The server itself stores frames unanalysed when a model file is missing.
-        return default_pipeline_factory() if self.analysis else None
 
     def stop(self) -> None:
         if self._server is not None:
