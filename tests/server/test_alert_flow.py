@@ -94,11 +94,9 @@ def test_alert_engine_state_survives_a_restart(database):
 def test_every_pipeline_quality_flag_and_alerting_event_is_mapped():
     from cardiowatch.rhythm.tracker import EVENTS
     from cardiowatch.server.ingest import EVENT_ALERTS, QUALITY_ALERTS
-    from cardiowatch.signal.ppg_quality import PpgQuality
-    from cardiowatch.signal.quality import FLAGS
+    from cardiowatch.signal.quality_segment import QualityFlag
 
-    assert set(FLAGS) <= set(QUALITY_ALERTS)
-    assert {q.value for q in PpgQuality} <= set(QUALITY_ALERTS)
+    assert {flag.value for flag in QualityFlag} == set(QUALITY_ALERTS)
     assert set(EVENT_ALERTS) <= set(EVENTS)
 
 

@@ -33,6 +33,7 @@ from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.beats.features import FEATURE_NAMES, BeatFeatures, EcgBeatFeatureStage
 from cardiowatch.data.aami import AAMI_CLASSES
 from cardiowatch.errors import ModelError
+from cardiowatch.stage import StreamingStage
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ def _onnx_load_errors() -> tuple[type[BaseException], ...]:
     return tuple(getattr(state, n) for n in names if hasattr(state, n)) + (RuntimeError, OSError)
 
 
-class BeatClassifierStage:
+class BeatClassifierStage(StreamingStage):
     """Streaming beat classification: raw ECG chunks + beat positions in, classified beats out.
 
     Parameters
@@ -238,14 +239,24 @@ class BeatClassifierStage:
     def reset(self) -> None:
         """Start a new record (or resume after a gap): drops queued beats and patient statistics."""
         self.features_ = EcgBeatFeatureStage(fs=self.fs)
+        self._open()
+
+    @property
+    def delay_s(self) -> float:
+        """See `EcgBeatFeatureStage.delay_s`: classification itself adds no wait."""
+        return self.features_.delay_s
 
     def process(self, chunk: np.ndarray, beats: np.ndarray | list[int] = ()) -> list[ClassifiedBeat]:
         """Feed raw samples and new beat positions; return the beats classified by now."""
+        self._check_open("process")
         return self._classify(self.features_.process(check_signal(chunk, name="chunk"), beats))
 
     def flush(self) -> list[ClassifiedBeat]:
-        """End of input: classify every queued beat, then `reset`."""
-        return self._classify(self.features_.flush())
+        """End of input: classify every queued beat; closed until `reset`."""
+        self._check_open("flush")
+        out = self._classify(self.features_.flush())
+        self._close()
+        return out
 
     def _classify(self, feats: BeatFeatures) -> list[ClassifiedBeat]:
         if len(feats) == 0:

@@ -41,12 +41,14 @@ from cardiowatch.errors import SignalError
 from cardiowatch.rhythm.af import window_end
 from cardiowatch.rhythm.intervals import (
     ECTOPIC_CLASSES,
+    MAX_RR_S,
     ectopic_intervals,
     local_rate_bpm,
     rr_intervals,
     rr_window_features,
 )
 from cardiowatch.rhythm.model import AfModel, load_af_model
+from cardiowatch.stage import StageState, StreamingStage
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +120,7 @@ class Episode:
         return (self.end_sample - self.start_sample) / self.fs
 
 
-class RhythmTracker:
+class RhythmTracker(StreamingStage):
     """Rhythm state, AF episodes and rhythm events from a stream of beat times.
 
     Parameters
@@ -150,8 +152,8 @@ class RhythmTracker:
     >>> beats = np.round(np.cumsum(rr) * 128).astype(np.int64)
     >>> tracker = RhythmTracker(fs=128.0)
     >>> out = tracker.process(beats) + tracker.flush()
-    >>> [e.rhythm for e in tracker.episodes()]
-    ['N', 'AFIB']
+    >>> tracker.episodes()[0].rhythm, tracker.episodes()[-1].rhythm
+    ('N', 'AFIB')
 
     References
     ----------
@@ -221,13 +223,21 @@ class RhythmTracker:
         self.gap_ = False  # the signal was missing since the last beat: the next interval is unknown
         self.changes_: list[RhythmChange] = []
         self.events_: list[RhythmEvent] = []
-        self.flushed_ = False
+        self._open()
 
-    def _check_ready(self) -> None:
+    @property
+    def delay_s(self) -> float:
+        """Longest a rhythm change can be reported after the beat it is dated back to: the beat's
+        look-ahead plus the longest confirmation, at the slowest plausible rate. A pause or a
+        ventricular run is reported with the beat that ends it."""
+        model = getattr(self, "model_", None) or self.model or load_af_model()
+        longest = max(max(MIN_BEATS.values()), model.min_af_beats, model.min_exit_beats)
+        return (model.lookahead + longest) * MAX_RR_S
+
+    def _check_ready(self, call: str) -> None:
         if not hasattr(self, "fs_"):
             self.reset()
-        if self.flushed_:
-            raise RuntimeError("RhythmTracker.process after flush(): call reset() to start a new record")
+        self._check_open(call)
 
     # -- input ---------------------------------------------------------------------------------------
     def _clean(self, sample: np.ndarray, label: np.ndarray | list[str] | None) -> tuple[np.ndarray, np.ndarray]:
@@ -263,7 +273,7 @@ class RhythmTracker:
 
         Returns the `RhythmChange` and `RhythmEvent` objects decided by these beats, in order of detection.
         """
-        self._check_ready()
+        self._check_ready("process")
         s, lab = self._clean(sample, label)
         if not len(s):
             return []
@@ -292,28 +302,28 @@ class RhythmTracker:
         self.n_beats_ += len(s)
         n_ready = int(np.searchsorted(self.p_end_, self.n_plausible_, side="left")) if len(self.q_score_) else 0
         out += self._decide(n_ready, final=False)
-        return out
+        return _by_detection(out)
 
     def flush(self) -> list:
         """End of input: decide the beats still waiting for look-ahead and close an open ventricular run."""
-        self._check_ready()
+        self._check_ready("flush")
         out: list = []
         if len(self.p_sample_):
             out += self._decide(len(self.p_sample_), final=True)
         out += self._close_vrun(detected=self.last_sample_)
-        self.flushed_ = True
-        return out
+        self._close()
+        return _by_detection(out)
 
     def mark_gap(self) -> None:
         """The signal is missing from the last beat on (lead off, lost frames): the interval to the next
         beat is unknown. It raises no pause or asystole and is left out of the AF features; the rhythm
         state and episodes are kept. Call `reset` instead to forget everything."""
-        self._check_ready()
+        self._check_ready("mark_gap")
         self.gap_ = True
 
     def advance_to(self, sample: int) -> list[RhythmEvent]:
         """Tell the tracker that the signal reached ``sample`` with no new beat; may raise ASYSTOLE now."""
-        self._check_ready()
+        self._check_ready("advance_to")
         if self.last_sample_ is None or self.gap_ or self.asystole_reported_ == self.last_sample_:
             return []
         if (sample - self.last_sample_) / self.fs_ <= self.asystole_s:
@@ -340,7 +350,7 @@ class RhythmTracker:
         out = []
         for this, nxt in zip(changes, changes[1:] + [None]):
             end = nxt.sample if nxt is not None else last
-            out.append(Episode(this.rhythm, this.sample, end, self.fs_, ongoing=nxt is None and not self.flushed_))
+            out.append(Episode(this.rhythm, this.sample, end, self.fs_, ongoing=nxt is None and self.state is StageState.OPEN))
         return out
 
     # -- internals -----------------------------------------------------------------------------------
@@ -540,3 +550,8 @@ class RhythmTracker:
                     j1 = j_conf + 1
             j0 = j1
         return out
+
+
+def _by_detection(found: list) -> list:
+    """Changes and events in the order they were detected, whatever the chunking that found them."""
+    return sorted(found, key=lambda f: (f.detected_sample, f.sample, type(f).__name__))

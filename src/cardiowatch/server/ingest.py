@@ -57,13 +57,11 @@ _MAX_STORABLE_T_US = 2**63 - 1  # BIGINT is signed
 #: couplets only count towards ectopy.
 EVENT_ALERTS: dict[str, EventKind] = {"PAUSE": EventKind.PAUSE, "ASYSTOLE": EventKind.ASYSTOLE,
                                       "VRUN": EventKind.VT_RUN}
-#: Pipeline quality flags (`cardiowatch.signal.quality.FLAGS`, `cardiowatch.signal.ppg_quality.PpgQuality`)
-#: -> alert engine quality.
+#: Pipeline quality flags (`cardiowatch.signal.quality_segment.QualityFlag`) -> alert engine quality.
 QUALITY_ALERTS: dict[str, SignalQuality] = {
-    "good": SignalQuality.GOOD, "lead_off": SignalQuality.LEAD_OFF, "noisy": SignalQuality.NOISY,
-    "unusable": SignalQuality.UNUSABLE, "low_perfusion": SignalQuality.NOISY, "motion": SignalQuality.NOISY,
-    "clipped": SignalQuality.UNUSABLE, "flat": SignalQuality.UNUSABLE, "missing": SignalQuality.UNUSABLE,
-    "nan": SignalQuality.UNUSABLE}
+    "lead_off": SignalQuality.LEAD_OFF, "noisy": SignalQuality.NOISY, "low_perfusion": SignalQuality.NOISY,
+    "motion": SignalQuality.NOISY, "clipped": SignalQuality.UNUSABLE, "flat": SignalQuality.UNUSABLE,
+    "missing": SignalQuality.UNUSABLE}
 
 
 class IngestRejected(CardiowatchError):
@@ -390,9 +388,11 @@ class Ingestor:
             state.quality = flag
             if flag in QUALITY_ALERTS:
                 observations.append(QualityObserved(QUALITY_ALERTS[flag]))
-        if ecg and not result.quality and result.live_samples:
-            # ECG quality reports bad stretches only: a frame without one is good signal (PPG quality
-            # reports every window, good ones included, so silence there means "no news")
+        if result.quality_now is not None:
+            state.quality = result.quality_now
+            observations.append(QualityObserved(QUALITY_ALERTS[result.quality_now]))
+        elif not result.quality and result.live_samples:
+            # quality reports bad stretches only: a frame without one, and none going on, is good signal
             state.quality = SignalQuality.GOOD.value
             observations.append(QualityObserved(SignalQuality.GOOD))
         if result.hrv is not None:

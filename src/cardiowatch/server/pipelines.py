@@ -80,6 +80,7 @@ class DeviceAnalysis:
     rhythm_changes: list[tuple[int, str]] = field(default_factory=list)
     events: list[tuple[int, str]] = field(default_factory=list)
     quality: list[tuple[int, str]] = field(default_factory=list)
+    quality_now: str | None = None  #: flag of a bad stretch still going on at the frame's end
     hr_bpm: float | None = None
     hrv: tuple[float, float, float] | None = None  #: SDNN ms, RMSSD ms, pNN50 % (last 5 min)
     reset: bool = False
@@ -204,6 +205,8 @@ class PipelineRegistry:
         for segment in getattr(result, "quality", None) or ():
             sample, flag = _pair(segment, "start", "flag")
             out.quality.append((_sample_t_us(stream, sample), str(getattr(flag, "value", flag))))
+        now = getattr(result, "quality_now", None)
+        out.quality_now = None if now is None else str(now.value)
         hr = getattr(result, "heart_rate_bpm", None)
         if hr is not None and math.isfinite(float(hr)):
             out.hr_bpm = float(hr)
