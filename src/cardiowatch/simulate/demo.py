@@ -108,10 +108,8 @@ async def _run(sock: socket.socket, *, workdir: Path, host: str, port: int, spee
                data_root: Path | None, stop: asyncio.Event, on_ready: Callable[[DemoLogin], None] | None) -> None:
     import uvicorn
 
-    from cardiowatch.dashboard.users import UserError, UserStore
     from cardiowatch.server.app import create_app
     from cardiowatch.server.config import Settings
-    from cardiowatch.server.storage.db import make_engine
     from cardiowatch.simulate.session import register_devices, stream_sources
 
     start = prepare_workdir(workdir, fresh=fresh)
@@ -123,16 +121,9 @@ async def _run(sock: socket.socket, *, workdir: Path, host: str, port: int, spee
     api_key = secrets.token_urlsafe(24)
     database = workdir / DEMO_DATABASE
     settings = Settings(database_url=f"sqlite:///{database}", api_key=api_key)
-    users = UserStore(make_engine(settings.database_url))
-    users.create_tables()
-    password = secrets.token_urlsafe(9)
-    try:
-        users.add_user("admin", password, "admin")
-    except UserError:
-        users.set_password("admin", password)
-
+    password = _admin_with_new_password(settings.database_url)
     server = _server_leaving_signals(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on",
-                                        timeout_graceful_shutdown=SERVER_STOP_GRACE_S))
+                                                    timeout_graceful_shutdown=SERVER_STOP_GRACE_S))
     server_task = asyncio.create_task(_serve(server, sock))
     devices: asyncio.Task | None = None
     try:
@@ -166,6 +157,21 @@ async def _run(sock: socket.socket, *, workdir: Path, host: str, port: int, spee
             await _finish(devices, grace_s=0.0)
         server.should_exit = True
         await asyncio.gather(server_task, return_exceptions=True)
+
+
+def _admin_with_new_password(database_url: str) -> str:
+    """Create the dashboard user ``admin``, or give the one of an earlier run a new password; return it."""
+    from cardiowatch.dashboard.users import UserError, UserStore
+    from cardiowatch.server.storage.db import make_engine
+
+    users = UserStore(make_engine(database_url))
+    users.create_tables()
+    password = secrets.token_urlsafe(9)
+    try:
+        users.add_user("admin", password, "admin")
+    except UserError:
+        users.set_password("admin", password)
+    return password
 
 
 def _server_leaving_signals(config: uvicorn.Config) -> uvicorn.Server:
