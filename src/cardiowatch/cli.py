@@ -114,30 +114,45 @@ def simulate(
 
 @app.command("demo")
 def demo(
-    port: Annotated[int, typer.Option(help="Port of the server and dashboard.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port of the server and dashboard; a busy one fails at once.")] = 8000,
     speed: Annotated[float, typer.Option(help="Replay speed (1 = real time).")] = 1.0,
-    workdir: Annotated[Path, typer.Option(help="Where the demo keeps its SQLite database.")] = Path(".cardiowatch-demo"),
+    workdir: Annotated[Path, typer.Option(help="Where the demo keeps its SQLite database (demo.db).")] = Path(
+        ".cardiowatch-demo"),
+    fresh: Annotated[bool, typer.Option(
+        "--fresh", help="Delete the earlier demo database first; without it a run resumes the patients' "
+        "history and their devices continue after their stored data.")] = False,
     data: DataOption = None,
 ) -> None:
-    """Start the server, dashboard and simulated patients on an embedded SQLite database (Ctrl-C stops)."""
+    """Start the server, dashboard and simulated patients on an embedded SQLite database.
+
+    Ctrl-C (or SIGTERM) stops the patients' devices, then the server, and exits with code 0.
+    """
     import asyncio
 
     from cardiowatch.errors import CardiowatchError
-    from cardiowatch.simulate.demo import describe_patients, run_demo
+    from cardiowatch.simulate.demo import DemoStart, describe_patients, run_demo
 
     def ready(login) -> None:  # noqa: ANN001 - DemoLogin, imported lazily
+        history = {
+            DemoStart.NEW: f"new demo database {login.database}",
+            DemoStart.FRESH: f"started clean (--fresh): the earlier demo data in {login.database} was deleted",
+            DemoStart.RESUMED: f"resumed {login.database}: the patients' history is kept and their devices "
+                               "continue after their stored data (--fresh starts clean)",
+        }[login.start]
         console.print(f"\n[bold]cardiowatch demo[/bold] is running: open [link]{login.url}[/link]")
         console.print(f"  login: [bold]{login.user}[/bold]  password: [bold]{login.password}[/bold]")
         console.print(f"  API key (for `cardiowatch simulate`): {login.api_key}")
+        console.print(f"  {history}")
         console.print(f"  patients:\n{describe_patients()}\n  Ctrl-C stops everything.\n")
 
     try:
-        asyncio.run(run_demo(workdir=workdir, port=port, speed=speed, data_root=data, on_ready=ready))
+        asyncio.run(run_demo(workdir=workdir, port=port, speed=speed, fresh=fresh, data_root=data, on_ready=ready))
     except KeyboardInterrupt:
-        console.print("demo stopped")
+        pass  # Ctrl-C before the demo took over the signals: nothing was running yet
     except (CardiowatchError, KeyError, OSError) as exc:
         console.print(f"[red]demo failed:[/red] {exc}")
         raise typer.Exit(code=1) from exc
+    console.print("demo stopped")
 
 
 @data_app.command("fetch")
