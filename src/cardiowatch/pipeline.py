@@ -29,6 +29,9 @@ from cardiowatch.rhythm.tracker import RhythmChange, RhythmEvent, RhythmTracker
 from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
 from cardiowatch.stage import StreamingStage
 
+#: The beat label of a beat seen where the signal cannot be trusted (AAMI Q, unclassifiable).
+UNCLASSIFIABLE = "Q"
+
 Sensor = Literal["ecg", "ppg"]
 
 #: Short-term HRV is taken over the last 5 minutes of beats (Task Force 1996).
@@ -123,10 +126,10 @@ class Pipeline(StreamingStage):
             from cardiowatch.beats.classifier import BeatClassifier, BeatClassifierStage
             from cardiowatch.signal.qrs import QrsDetector
 
-            if self.beat_classifier is None:
-                self.beat_classifier = BeatClassifier()
             from cardiowatch.signal.quality import EcgQuality
 
+            if self.beat_classifier is None:
+                self.beat_classifier = BeatClassifier()
             self.detector_ = QrsDetector(fs=fs)
             self.classifier_ = BeatClassifierStage(fs=fs, classifier=self.beat_classifier)
             self.quality_ = EcgQuality(fs=fs)
@@ -148,8 +151,9 @@ class Pipeline(StreamingStage):
         self.hrv_beats_: deque[tuple[int, str]] = deque()  # beats of the last HRV_WINDOW_S since a gap
         self.in_gap_ = False  # the last sample seen was NaN
         self.pending_gaps_: deque[int] = deque()  # first samples of NaN runs not yet told to the tracker
-        self.held_: list[Beat] = []  # beats past the quality stage's horizon, not yet given to the tracker
+        self.held_: list[Beat] = []  # beats past the quality stage's horizon, not yet released
         self.gaps_known_: set[int] = set()  # every gap start added, so a still-open span is added once
+        self.unclassifiable_ = _Stretches()  # where beats are reported as Q and kept from the tracker
         self.last_detected_: int | None = None  # newest beat out of the detector (before classification)
         self._open()
 
@@ -205,21 +209,30 @@ class Pipeline(StreamingStage):
 
     def _rhythm(self, beats: list[Beat], quality: list[QualitySegment], *, final: bool) -> PipelineOutput:
         for segment in quality:
+            if segment.flag.unclassifiable:
+                self.unclassifiable_.note(segment.start, segment.end)
+        for segment in self.quality_.open_segments():
+            if segment.flag.unclassifiable:
+                self.unclassifiable_.note(segment.start, None)
+        open_starts, horizon = self._open_quality()
+        for segment in quality:
             if segment.flag.unusable:
                 self._add_gap(segment.start)
-        open_starts, horizon = self._open_quality()
         for start in open_starts:
             self._add_gap(start)
-        # The tracker gets a beat only once the signal quality up to it is known, so a gap found later
-        # can still be put before it: the same rhythm and events whatever the chunking.
+        # A beat is released only once the signal quality up to it is known, so a gap found later can
+        # still be put before it and its label is final: the same output whatever the chunking.
         if final:
             horizon = None
         pending = self.held_ + list(beats)
-        ready = pending if horizon is None else [b for b in pending if b.sample < horizon]
+        released = pending if horizon is None else [b for b in pending if b.sample < horizon]
         self.held_ = [] if horizon is None else [b for b in pending if b.sample >= horizon]
-        sample = np.fromiter((b.sample for b in ready), dtype=np.int64, count=len(ready))
-        label = np.array([b.label for b in ready], dtype=object)
-        labels = label if self.classifier_ is not None else None
+        # The tracker keeps a Q beat's intervals out of the AF features and raises no pause on them, but
+        # still times asystole from it: noise must not hide a heart that stopped.
+        released = [Beat(b.sample, UNCLASSIFIABLE) if self.unclassifiable_.covers(b.sample) else b
+                    for b in released]
+        sample = np.fromiter((b.sample for b in released), dtype=np.int64, count=len(released))
+        label = np.array([b.label for b in released], dtype=object)
         found: list = []
         # Feed beats up to each gap, then tell the tracker about it, so no pause or asystole is read into
         # a stretch with no signal and it stays out of the AF features. A gap is applied once a beat after
@@ -230,13 +243,13 @@ class Pipeline(StreamingStage):
             stop = start + int(np.searchsorted(sample[start:], gap))
             if stop == len(sample) and not final:
                 break
-            found += self.tracker_.process(sample[start:stop], None if labels is None else labels[start:stop])
+            found += self.tracker_.process(sample[start:stop], label[start:stop])
             self.tracker_.mark_gap()
             self.pending_gaps_.popleft()
             self.recent_beats_.clear()  # the rate is not the interval across a gap
             self.hrv_beats_.clear()
             start = stop
-        found += self.tracker_.process(sample[start:], None if labels is None else labels[start:])
+        found += self.tracker_.process(sample[start:], label[start:])
         if final:
             found += self.tracker_.flush()
         elif not self.pending_gaps_ and not self.in_gap_ and self._silent_past_asystole():
@@ -245,8 +258,12 @@ class Pipeline(StreamingStage):
         self.gaps_known_ = set(open_starts)
         changes = tuple(f for f in found if isinstance(f, RhythmChange))
         events = tuple(f for f in found if not isinstance(f, RhythmChange))
-        self.recent_beats_.extend(int(s) for s in sample[start:])
-        return PipelineOutput(tuple(beats), changes, events, tuple(quality), self._quality_now(final),
+        for beat, beat_label in zip(sample[start:], label[start:]):
+            if beat_label == UNCLASSIFIABLE:
+                self.recent_beats_.clear()  # no rate from beats seen in noise
+            else:
+                self.recent_beats_.append(int(beat))
+        return PipelineOutput(tuple(released), changes, events, tuple(quality), self._quality_now(final),
                               self._heart_rate(), self._hrv(sample[start:], label[start:]))
 
     def _quality_now(self, final: bool) -> QualityFlag | None:
@@ -287,8 +304,8 @@ class Pipeline(StreamingStage):
         `EcgQuality` decides per sample, so its flags are final up to the newest sample;
         `PpgSignalQuality` rates whole windows, so they are final up to the last complete window.
         """
-        starts = sorted({s.start for s in self.quality_.open_segments() if s.flag.unusable})
-        return starts, self.quality_.final_through
+        starts = {s.start for s in self.quality_.open_segments() if s.flag.unusable}
+        return sorted(starts), self.quality_.final_through
 
     def _heart_rate(self) -> float | None:
         """Median-interval rate over the last `HR_BEATS` beats; 0 after asystole_s with no beat."""
@@ -299,6 +316,25 @@ class Pipeline(StreamingStage):
         if since_last_s > self.config.asystole_s + self.detector_.delay_s:
             return 0.0  # no beat for that long: the rate is not what the old intervals say
         return float(60.0 / np.median(rr_s))
+
+
+class _Stretches:
+    """Stretches of input ``[start, end)`` (``end`` None while still open), asked about in time order."""
+
+    def __init__(self) -> None:
+        self.ends_: dict[int, int | None] = {}
+
+    def note(self, start: int, end: int | None) -> None:
+        """Add a stretch, or close one noted while open."""
+        if end is not None or start not in self.ends_:
+            self.ends_[start] = end
+
+    def covers(self, sample: int) -> bool:
+        """Whether ``sample`` lies in a stretch; stretches that ended before it are forgotten, so ask
+        about samples in ascending order."""
+        for start in [s for s, e in self.ends_.items() if e is not None and e <= sample]:
+            del self.ends_[start]
+        return any(start <= sample and (end is None or sample < end) for start, end in self.ends_.items())
 
 
 def analyze_signal(x: np.ndarray, *, fs: float, sensor: Sensor, chunk_s: float | None = None,

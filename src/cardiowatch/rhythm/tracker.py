@@ -42,6 +42,7 @@ from cardiowatch.rhythm.af import window_end
 from cardiowatch.rhythm.intervals import (
     ECTOPIC_CLASSES,
     MAX_RR_S,
+    UNCLASSIFIABLE_CLASSES,
     ectopic_intervals,
     local_rate_bpm,
     rr_intervals,
@@ -198,6 +199,7 @@ class RhythmTracker(StreamingStage):
         self.n_invalid_rr_ = 0
         self.n_ectopic_rr_ = 0
         self.last_ectopic_ = False  # the last beat was ventricular (its next interval is left out too)
+        self.last_untrusted_ = False  # the last beat was unclassifiable (likewise)
         self.n_dropped_ = 0
         self.rr_tail_ = np.empty(0)  # last valid intervals, up to window - 1
         self.last_window_: tuple[np.float32, float] | None = None  # newest window's AF score and rate
@@ -287,9 +289,11 @@ class RhythmTracker(StreamingStage):
         self.n_invalid_rr_ += int((~valid[1:] if previous is None else ~valid).sum())
         ectopic = ectopic_intervals(lab, previous_ectopic=self.last_ectopic_)
         self.n_ectopic_rr_ += int((valid & ectopic).sum())
-        valid &= ~ectopic
+        untrusted = ectopic_intervals(lab, previous_ectopic=self.last_untrusted_, classes=UNCLASSIFIABLE_CLASSES)
+        valid &= ~(ectopic | untrusted)
         self.last_ectopic_ = lab[-1] in ECTOPIC_CLASSES
-        out += self._pause_events(s, rr)
+        self.last_untrusted_ = lab[-1] in UNCLASSIFIABLE_CLASSES
+        out += self._pause_events(s, rr, untrusted)
         out += self._ventricular_events(s, lab)
         w, h = self.model_.window, self.model_.lookahead
         end = window_end(plausible, window=w, lookahead=h, n_valid_before=self.n_plausible_)
@@ -354,7 +358,7 @@ class RhythmTracker(StreamingStage):
         return out
 
     # -- internals -----------------------------------------------------------------------------------
-    def _pause_events(self, s: np.ndarray, rr: np.ndarray) -> list[RhythmEvent]:
+    def _pause_events(self, s: np.ndarray, rr: np.ndarray, untrusted: np.ndarray) -> list[RhythmEvent]:
         out = []
         with np.errstate(invalid="ignore"):
             long_idx = np.flatnonzero(rr > self.pause_s)
@@ -363,7 +367,9 @@ class RhythmTracker(StreamingStage):
             if rr[i] > self.asystole_s:
                 if self.asystole_reported_ == start:
                     continue  # already raised by advance_to while waiting
-                kind = "ASYSTOLE"
+                kind = "ASYSTOLE"  # raised even next to an unclassifiable beat: advance_to raises it live
+            elif untrusted[i]:
+                continue  # a beat missed in noise, most likely
             else:
                 kind = "PAUSE"
             out.append(RhythmEvent(kind, start, int(s[i]), int(s[i]), 0, 60.0 / float(rr[i])))

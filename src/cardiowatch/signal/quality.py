@@ -79,8 +79,10 @@ class EcgQuality(StreamingStage):
     [(500, 600, 'missing')]
     """
 
-    #: Flags are decided per sample from the past: a segment is final when its run ends.
-    delay_s = 0.0
+    @property
+    def delay_s(self) -> float:
+        """Flags are decided per sample from the past, except ``noisy``, decided at each block's end."""
+        return NOISE_BLOCK_S if self.check_noise else 0.0
 
     def __init__(
         self, *, fs: float, limits: tuple[float, float] | None = None, check_noise: bool = True
@@ -191,8 +193,9 @@ class EcgQuality(StreamingStage):
     # ------------------------------------------------------------------ segments
     @property
     def final_through(self) -> int:
-        """Samples whose flags are decided: every one seen (the rule is causal, per sample)."""
-        return getattr(self, "n_seen_", 0)
+        """Samples whose flags are decided: every one seen, or up to the last complete noise block."""
+        n_seen = getattr(self, "n_seen_", 0)
+        return n_seen - n_seen % self._block if self.check_noise and n_seen else n_seen
 
     def open_segments(self) -> list[QualitySegment]:
         """The flagged runs still going on at `final_through`, each ending there for now."""
