@@ -150,11 +150,10 @@ def test_shipped_settings_are_what_the_v5_rules_pick_from_the_stored_cross_valid
     against v3 (read from its stored out-of-fold results) picks them."""
     import json
 
-    from cardiowatch.rhythm.cv import choose_against_v3, choose_v5, v3_out_of_fold
-    from cardiowatch.rhythm.model import models_dir
+    from cardiowatch.rhythm.cv import RESULTS_DIR, choose_against_v3, choose_v5, v3_out_of_fold
     from cardiowatch.rhythm.train import SETTINGS
 
-    results = json.loads((models_dir() / "rhythm_af.cv_v5.json").read_text())["results"]
+    results = json.loads((RESULTS_DIR / "rhythm_af.cv_v5.json").read_text())["results"]
     assert choose_v5(results) is None
     v3 = v3_out_of_fold()
     assert v3["ecg_beats"]["se"] > 0.97 and v3["perturbed"]["nsr_af_per_24h"] > 1.0  # v3 itself misses choose_v5
@@ -168,10 +167,9 @@ def test_no_shorter_window_meets_the_v6_rule_so_the_shipped_model_keeps_v5s() ->
     shipped model still has v5's window; the rule does accept v5's own row had its delay been short enough."""
     import json
 
-    from cardiowatch.rhythm.cv import MAX_DELAY_S, V6_WINDOWS, choose_v6, no_worse_than, v5_out_of_fold
-    from cardiowatch.rhythm.model import models_dir
+    from cardiowatch.rhythm.cv import MAX_DELAY_S, RESULTS_DIR, V6_WINDOWS, choose_v6, no_worse_than, v5_out_of_fold
 
-    stored = json.loads((models_dir() / "rhythm_af.cv_v6.json").read_text())
+    stored = json.loads((RESULTS_DIR / "rhythm_af.cv_v6.json").read_text())
     v5 = v5_out_of_fold()
     assert stored["v5_out_of_fold"] == v5
     assert sorted({r["window"] for r in stored["results"]}) == sorted(V6_WINDOWS)
@@ -188,10 +186,9 @@ def test_the_tried_exit_rule_is_not_shipped_because_its_rule_says_no() -> None:
     leaving AF raised Sp out of fold but lost Se, so by the rule fixed before it the tracker keeps v5's exit."""
     import json
 
-    from cardiowatch.rhythm.cv import no_worse_than, v5_out_of_fold
-    from cardiowatch.rhythm.model import models_dir
+    from cardiowatch.rhythm.cv import RESULTS_DIR, no_worse_than, v5_out_of_fold
 
-    stored = json.loads((models_dir() / "rhythm_af.cv_exit_rule.json").read_text())
+    stored = json.loads((RESULTS_DIR / "rhythm_af.cv_exit_rule.json").read_text())
     v5, changed = v5_out_of_fold(), stored["changed"]
     assert stored["v5_out_of_fold"] == v5
     assert changed["ecg_beats"]["sp"] > v5["ecg_beats"]["sp"] and changed["ecg_beats"]["se"] < v5["ecg_beats"]["se"]

@@ -72,11 +72,13 @@ from cardiowatch.evaluate.rhythm import (
     score_record,
 )
 from cardiowatch.rhythm.af import af_beat_features
-from cardiowatch.rhythm.model import models_dir
 from cardiowatch.rhythm.splits import LTAFDB_TRAIN
 from cardiowatch.rhythm.train import FOREST
 
 logger = logging.getLogger(__name__)
+
+#: Stored cross-validation results, beside the model cards.
+RESULTS_DIR = Path(__file__).resolve().parents[3] / "models"
 
 #: Folds over the training records (ltafdb and nsrdb records are dealt to folds separately).
 N_FOLDS = 5
@@ -310,7 +312,7 @@ def grid_settings(*grids: dict[str, tuple]) -> list[dict]:
 
 def stored_row(name: str, setting: dict) -> dict:
     """The row of ``setting`` in the stored results file models/``name``."""
-    results = json.loads((models_dir() / name).read_text())["results"]
+    results = json.loads((RESULTS_DIR / name).read_text())["results"]
     return next(r for r in results if all(r[k] == v for k, v in setting.items()))
 
 
@@ -520,7 +522,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Record-grouped CV of AF settings on the training records.")
     parser.add_argument("--window", type=int, action="append", help="window lengths (default 32)")
     parser.add_argument("--step", type=int, default=8)
-    parser.add_argument("--out", type=Path, default=models_dir() / "rhythm_af.cv.json")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "rhythm_af.cv.json")
     parser.add_argument("--save-probs", type=Path, default=None, help="also save out-of-fold probabilities")
     parser.add_argument("--tracker", action="store_true",
                         help="v3: score `TRACKER_GRIDS` with the whole tracker (writes rhythm_af.cv_tracker.json)")
@@ -531,7 +533,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.v6:
-        out = args.out if args.out != parser.get_default("out") else models_dir() / "rhythm_af.cv_v6.json"
+        out = args.out if args.out != parser.get_default("out") else RESULTS_DIR / "rhythm_af.cv_v6.json"
         results = v6_cv(step=args.step)
         v5 = v5_out_of_fold()
         best = choose_v6(results, v5)
@@ -543,7 +545,7 @@ def main(argv: list[str] | None = None) -> None:
         logger.info("chosen: %s", best)
         return
     if args.v5:
-        out = args.out if args.out != parser.get_default("out") else models_dir() / "rhythm_af.cv_v5.json"
+        out = args.out if args.out != parser.get_default("out") else RESULTS_DIR / "rhythm_af.cv_v5.json"
         results = tracker_cv(grid_settings(V5_TRACKER_GRID), step=args.step)
         v3 = v3_out_of_fold()
         best, shipped = choose_v5(results), choose_against_v3(results, v3)
@@ -556,7 +558,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.tracker:
         # settings already scored in the output file are kept (the whole grid takes about 40 min)
-        out = args.out if args.out != parser.get_default("out") else models_dir() / "rhythm_af.cv_tracker.json"
+        out = args.out if args.out != parser.get_default("out") else RESULTS_DIR / "rhythm_af.cv_tracker.json"
         done = json.loads(out.read_text())["results"] if out.exists() else []
         names = tuple(TRACKER_GRIDS[0])
         keys = [{k: r[k] for k in names} for r in done]

@@ -130,7 +130,7 @@ class RhythmTracker:
     pause_s, asystole_s : float
         Intervals longer than these raise PAUSE / ASYSTOLE events.
     model : AfModel, optional
-        The AF model; default the shipped ``models/rhythm_af.json``.
+        The AF model; default the shipped ``rhythm_af.json`` (`cardiowatch.models`).
 
     Notes
     -----
