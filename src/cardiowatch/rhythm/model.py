@@ -181,7 +181,7 @@ def load_af_model(path: str | os.PathLike[str] | None = None) -> AfModel:
     try:
         obj = json.loads(path.read_text())
     except FileNotFoundError as exc:
-        raise ModelError(f"AF model {path} not found; train it with `python -m cardiowatch.rhythm.train`") from exc
+        raise ModelError(f"AF model {path} not found; train it with `python -m training.rhythm_train` in a source checkout") from exc
     except (OSError, json.JSONDecodeError) as exc:
         raise ModelError(f"AF model {path} is unreadable: {exc}") from exc
     try:
