@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE
@@ -358,5 +359,27 @@ def report(
         raise typer.Exit(code=1) from exc
     console.print(f"wrote {path}")
 
+#: Top-level module of each optional dependency -> the extra that installs it (pyproject.toml).
+_EXTRA_OF_MODULE = {
+    **dict.fromkeys(("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "aiomqtt", "pydantic",
+                     "pydantic_settings", "websockets", "httpx", "anyio"), "server"),
+    "matplotlib": "eval",
+    "psycopg": "postgres",
+}
+
+
+def main() -> None:
+    """Entry point of the ``cardiowatch`` script: `app`, with a one-line hint when an extra is missing."""
+    try:
+        app()
+    except ModuleNotFoundError as exc:
+        extra = _EXTRA_OF_MODULE.get((exc.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        hint = escape(f"pip install 'cardiowatch[{extra}]'")
+        console.print(f"[red]error:[/red] this command needs {exc.name}, which comes with an optional extra: {hint}")
+        raise SystemExit(1) from exc
+
+
 if __name__ == "__main__":
-    app()
+    main()
