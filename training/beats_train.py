@@ -395,7 +395,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH,
                         help="model file to write; its .json sidecar goes beside it (default: the shipped one)")
     parser.add_argument("--jobs", type=int, default=2, help="CPU threads for LightGBM")
-    parser.add_argument("--data", type=Path, default=None, help="data root, one folder per database (default: $CARDIOWATCH_DATA, else ../shared/physionet)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="data root, one folder per database (default: $CARDIOWATCH_DATA, else ../shared/physionet)")
     parser.add_argument("--leaky", action="store_true",
                         help="instead, the LEAKY random-beat-split protocol with the shipped model's recipe")
     parser.add_argument("--card", type=Path, default=None,

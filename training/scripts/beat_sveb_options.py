@@ -135,7 +135,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     ds = load(args.cache)
     by_window = {n: load(args.cache, n) for n in IRREGULAR_RR_WINDOWS}
-    main_oof = cross_val_proba(ds, seed=SEED, n_jobs=1)  # the v1 main model, as `cardiowatch train` fits it
+    main_oof = cross_val_proba(ds, seed=SEED, n_jobs=1)  # the v1 main model, as `training.beats_train` fits it
     weights = tune_class_weights(ds.label, main_oof)
     main_pred = np.argmax(main_oof * weights, axis=1)
     lost = np.bincount(main_pred[ds.label == S], minlength=len(MODEL_CLASSES))

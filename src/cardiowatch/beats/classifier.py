@@ -96,7 +96,8 @@ class BeatClassifier:
         self.path = Path(path) if path is not None else DEFAULT_MODEL_PATH
         meta_path = sidecar_path(self.path)
         if not self.path.is_file():
-            raise ModelError(f"beat classifier model not found: {self.path} (train it with `cardiowatch train` in a source checkout)")
+            raise ModelError(f"beat classifier model not found: {self.path} "
+                             "(train it with `python -m training.beats_train` in a source checkout)")
         if not meta_path.is_file():
             raise ModelError(f"beat classifier sidecar not found: {meta_path}")
         try:
