@@ -7,17 +7,19 @@ as an `AfModel` with each decision setting, inside the real `RhythmTracker` over
 24 h over nsrdb, for each input of `TRACKER_INPUTS` (ECG beats with their classes, intervals only,
 intervals perturbed as a PPG's). Each command scores one grid and applies the rule fixed before it ran:
 
-==========  ======================  ================================  =================================
-command     grid                    rule                              results (``training/results/``)
-==========  ======================  ================================  =================================
-``--v5``    `V5_TRACKER_GRID`       `choose_v5`, `choose_against_v3`  ``rhythm_af.cv_v5.json`` (shipped)
-``--v6``    `V6_TRACKER_GRID` at    `choose_v6`                       ``rhythm_af.cv_v6.json``
-            each of `V6_WINDOWS`
-==========  ======================  ================================  =================================
+=============  ======================  ================================  =================================
+command        grid                    rule                              results (``training/results/``)
+=============  ======================  ================================  =================================
+``--tracker``  `TRACKER_GRIDS`         `choose_tracker`                  ``rhythm_af.cv_tracker.json``
+``--v5``       `V5_TRACKER_GRID`       `choose_v5`, `choose_against_v3`  ``rhythm_af.cv_v5.json`` (shipped)
+``--v6``       `V6_TRACKER_GRID` at    `choose_v6`                       ``rhythm_af.cv_v6.json``
+               each of `V6_WINDOWS`
+=============  ======================  ================================  =================================
 
-The other result files there (v2, v3 and the v4 candidate) were made at commit fcccd0b with eleven
-features; the model card (``models/rhythm_af.md``) tells each decision and names the commands behind it.
-The ltafdb test records and nsr2db are never read here. Run from the repository root::
+``rhythm_af.cv_tracker.json`` and the other result files there (v2, the v4 candidate) were made at commit
+fcccd0b with eleven features (today's code computes twelve); the model card (``models/rhythm_af.md``)
+tells each decision and names the commands behind it. The ltafdb test records and nsr2db are never read
+here. Run from the repository root::
 
     python -m training.rhythm_cv --v5       # about 20 min
     python -m training.rhythm_cv --v6       # about 20 min on two cores
@@ -64,7 +66,7 @@ N_FOLDS = 5
 MIN_SENSITIVITY = 0.975
 
 
-@dataclass
+@dataclass(frozen=True)
 class CvRecord:
     """One training record's beats, reference AF flags and decision-window features (for fitting)."""
 
