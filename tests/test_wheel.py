@@ -18,6 +18,9 @@ import pytest
 
 from cardiowatch import cli
 
+#: One xdist worker builds the wheel and the venv once for the whole module (``make test``: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("wheel")
+
 ROOT = Path(__file__).resolve().parents[1]
 #: The shipped model files the runtime loads (`cardiowatch.models`).
 SHIPPED_MODELS = {"beat_classifier.onnx", "beat_classifier.json", "beat_classifier_sveb.onnx", "rhythm_af.json"}
