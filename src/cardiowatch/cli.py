@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE
@@ -294,42 +295,18 @@ def user_list(database_url: DatabaseOption = None) -> None:
     for user in _user_store(database_url).list_users():
         console.print(f"{user.name}\t{user.role.value}")
 
-@app.command("train")
-def train(
-    out: Annotated[Path, typer.Option("--out", help="Model file to write (its .json sidecar goes beside it).")] = Path(
-        "models/beat_classifier.onnx"),
-    jobs: Annotated[int, typer.Option("--jobs", help="CPU threads for LightGBM.")] = 2,
-    data: DataOption = None,
-) -> None:
-    """Train the AAMI beat classifier on MIT-BIH DS1 (patient-wise CV inside DS1) and export it to ONNX."""
-    from rich.progress import Progress as _Progress
-
-    from cardiowatch.beats.train import train_beat_classifier
-
-    with _Progress(TextColumn("{task.description}"), console=console) as progress:
-        task = progress.add_task("training", total=None)
-        meta = train_beat_classifier(out, n_jobs=jobs, root=data,
-                                     progress=lambda step: progress.update(task, description=f"training: {step}"))
-    cv = meta["cv_ds1_patientwise"]["weighted"]
-    console.print(f"wrote {out}; DS1 patient-wise CV: " + ", ".join(
-        f"{c} Se {v['se']:.1f} +P {v['ppv']:.1f}" for c, v in cv.items()))
-
-
 @app.command("evaluate")
 def evaluate(
     records: Annotated[Optional[list[str]], typer.Argument(help="mitdb records (default: DS2, the test set).")] = None,
     beats_from: Annotated[str, typer.Option("--beats-from", help="reference, detector or both.")] = "both",
     out: Annotated[Path, typer.Option("--out", help="Folder for the JSON and PNG reports.")] = Path("reports"),
     model: Annotated[Optional[Path], typer.Option("--model", help="ONNX model (default: the shipped one).")] = None,
-    leaky: Annotated[bool, typer.Option("--leaky", help="Also run the LEAKY random-beat-split protocol "
-                                        "(trains a model; about a minute).")] = False,
     card: Annotated[Optional[Path], typer.Option("--card", help="Model card whose figures block to rewrite "
-                                                 "(DS2 only), e.g. models/beat_classifier.md.")] = None,
+                                                 "(DS2 only; its other rows are kept), e.g. "
+                                                 "models/beat_classifier.md.")] = None,
     data: DataOption = None,
 ) -> None:
     """EC57-style beat-classification report (gross and per-record Se/+P, confusion) as text, JSON and PNG."""
-    import json
-
     from rich.progress import track
 
     from cardiowatch.beats.classifier import BeatClassifier
@@ -361,22 +338,13 @@ def evaluate(
         cv = clf.meta.get("cv_ds1_patientwise", {}).get("weighted")
         if cv:
             figures["ds1_patientwise_cv"] = cv
-        if leaky:
-            from cardiowatch.beats.train import leaky_random_split
-
-            result = leaky_random_split(MITDB_DS1 + MITDB_DS2, class_weights=clf.class_weights,
-                                        sveb_threshold=clf.sveb_threshold, root=data)
-            typer.echo("LEAKY random beat split (same patients in train and test; optimistic):")
-            for c, v in result["gross"].items():
-                typer.echo(f"  {c}: Se {v['se']:.1f} +P {v['ppv']:.1f}")
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "beats_leaky_random_split.json").write_text(json.dumps(result, indent=1) + "\n")
-            figures["leaky_random_split_ds1_ds2"] = result["gross"]
         if card is not None:
-            from cardiowatch.evaluate.beats import update_model_card
+            from cardiowatch.evaluate.beats import read_card_figures, update_model_card
 
-            flags = f"--beats-from {beats_from}" + (" --leaky" if leaky else "")
-            update_model_card(card, figures, command=f"cardiowatch evaluate {flags} --card {card}")
+            # rows this command does not compute (the leaky split, from `python -m training.beats_train
+            # --leaky`) stay as they are
+            figures = {**read_card_figures(card), **figures}
+            update_model_card(card, figures, command=f"cardiowatch evaluate --beats-from {beats_from} --card {card}")
             console.print(f"updated the figures in {card}")
     except CardiowatchError as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -406,5 +374,27 @@ def report(
         raise typer.Exit(code=1) from exc
     console.print(f"wrote {path}")
 
+#: Top-level module of each optional dependency -> the extra that installs it (pyproject.toml).
+_EXTRA_OF_MODULE = {
+    **dict.fromkeys(("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "aiomqtt", "pydantic",
+                     "pydantic_settings", "websockets", "httpx", "anyio"), "server"),
+    "matplotlib": "eval",
+    "psycopg": "postgres",
+}
+
+
+def main() -> None:
+    """Entry point of the ``cardiowatch`` script: `app`, with a one-line hint when an extra is missing."""
+    try:
+        app()
+    except ModuleNotFoundError as exc:
+        extra = _EXTRA_OF_MODULE.get((exc.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        hint = escape(f"pip install 'cardiowatch[{extra}]'")
+        console.print(f"[red]error:[/red] this command needs {exc.name}, which comes with an optional extra: {hint}")
+        raise SystemExit(1) from exc
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cardiowatch.evaluate.rhythm import PERTURB_SEED, load_beat_record, score_records
-from cardiowatch.rhythm.model import load_af_model, models_dir
+from cardiowatch.rhythm.model import load_af_model
 from cardiowatch.rhythm.splits import LTAFDB_TEST, LTAFDB_TRAIN
 
-SIDECAR = models_dir() / "rhythm_af.metrics.json"
+SIDECAR = Path(__file__).resolve().parents[2] / "models" / "rhythm_af.metrics.json"
 TOLERANCE_POINTS = 0.5
 
 

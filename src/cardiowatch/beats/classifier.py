@@ -1,8 +1,8 @@
 """AAMI beat classification: the shipped ONNX model and the streaming stage that runs it.
 
-Inference uses onnxruntime only. The model file ``models/beat_classifier.onnx`` comes with a sidecar
-``models/beat_classifier.json`` holding the feature names it was trained on, the classes of its outputs
-and the per-class decision weights tuned by patient-wise cross-validation inside DS1.
+Inference uses onnxruntime only. The shipped model file ``beat_classifier.onnx`` (in `cardiowatch.models`)
+comes with a sidecar ``beat_classifier.json`` holding the feature names it was trained on, the classes of
+its outputs and the per-class decision weights tuned by patient-wise cross-validation inside DS1.
 
 Two stages decide a beat's class. The main model (LightGBM on the beat features named by the sidecar's
 ``main_features``) gives N, S, V, F probabilities; a beat it calls V or F keeps that label. A beat it
@@ -33,6 +33,7 @@ from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.beats.features import FEATURE_NAMES, BeatFeatures, EcgBeatFeatureStage
 from cardiowatch.data.aami import AAMI_CLASSES
 from cardiowatch.errors import ModelError
+from cardiowatch.models import shipped_model_path
 from cardiowatch.stage import StreamingStage
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,8 @@ MODEL_FORMAT_VERSION = 3
 _READABLE_FORMAT_VERSIONS = (1, 2, 3)
 #: Ratios are clipped to this range before their logarithm (the SVEB stage's inputs).
 SVEB_RATIO_CLIP: tuple[float, float] = (0.05, 20.0)
-#: Where the shipped model lives (repository root / models).
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "beat_classifier.onnx"
+#: The shipped model, installed with the package (`cardiowatch.models`).
+DEFAULT_MODEL_PATH = shipped_model_path("beat_classifier.onnx")
 #: Label of a beat whose window could not be read (NaN samples): AAMI Q, unclassifiable.
 UNCLASSIFIABLE = "Q"
 
@@ -96,7 +97,8 @@ class BeatClassifier:
         self.path = Path(path) if path is not None else DEFAULT_MODEL_PATH
         meta_path = sidecar_path(self.path)
         if not self.path.is_file():
-            raise ModelError(f"beat classifier model not found: {self.path} (run `cardiowatch train`)")
+            raise ModelError(f"beat classifier model not found: {self.path} "
+                             "(train it with `python -m training.beats_train` in a source checkout)")
         if not meta_path.is_file():
             raise ModelError(f"beat classifier sidecar not found: {meta_path}")
         try:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,6 +80,14 @@ _MAX_SAMPLE = 2.0**62
 _CONTEXT = 4
 #: AF score of a beat no window has reached yet: below every threshold.
 _NO_SCORE = np.float32(-np.inf)
+
+#: Maps each beat's candidate rhythm codes (outside AF, once in AF) to those the episode rule reads.
+CandidatePolicy = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def candidates_as_computed(enter: np.ndarray, stay: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped candidate policy: the rule reads each beat's candidates as `RhythmTracker` computed them."""
+    return enter, stay
 
 
 @dataclass(frozen=True)
@@ -133,7 +142,10 @@ class RhythmTracker(StreamingStage):
     pause_s, asystole_s : float
         Intervals longer than these raise PAUSE / ASYSTOLE events.
     model : AfModel, optional
-        The AF model; default the shipped ``models/rhythm_af.json``.
+        The AF model; default the shipped ``rhythm_af.json`` (`cardiowatch.models`).
+    candidate_policy : CandidatePolicy
+        Rewrites each beat's candidate codes before the episode rule counts them; the default keeps them.
+        Research scores alternative rules through it (``training/scripts/af_exit_rule_oof.py``).
 
     Notes
     -----
@@ -170,6 +182,7 @@ class RhythmTracker(StreamingStage):
         pause_s: float = 2.0,
         asystole_s: float = 4.0,
         model: AfModel | None = None,
+        candidate_policy: CandidatePolicy = candidates_as_computed,
     ) -> None:
         self.fs = fs
         self.brady_bpm = brady_bpm
@@ -177,6 +190,7 @@ class RhythmTracker(StreamingStage):
         self.pause_s = pause_s
         self.asystole_s = asystole_s
         self.model = model
+        self.candidate_policy = candidate_policy
 
     # -- state -------------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -461,7 +475,7 @@ class RhythmTracker(StreamingStage):
                     np.zeros(_CONTEXT, dtype=bool)]
         rr_ctx = np.r_[np.full(_CONTEXT - len(self.hist_rr_), np.nan), self.hist_rr_, self.p_rr_,
                        np.full(_CONTEXT, np.nan)]
-        enter, stay = self._candidates(ctx, rr_ctx, n, score, rate)
+        enter, stay = self.candidate_policy(*self._candidates(ctx, rr_ctx, n, score, rate))
         out = self._smooth(enter, stay, self.p_sample_[:n], avail)
         self.hist_v_ = np.r_[self.hist_v_, is_v[:n]][-_CONTEXT:]
         self.hist_rr_ = np.r_[self.hist_rr_, self.p_rr_[:n]][-_CONTEXT:]
