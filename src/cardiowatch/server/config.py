@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     #: Largest HTTP / WebSocket ingest message, and most frames in one.
     max_ingest_bytes: int = Field(65536, ge=1024)
     max_batch_frames: int = Field(64, ge=1)
+    #: Largest body of any other HTTP request (refused with 413 before it is parsed), and deepest JSON
+    #: nesting of any request (400). Ingest keeps ``max_ingest_bytes`` when that is larger.
+    max_request_bytes: int = Field(65536, ge=1024)
+    max_json_depth: int = Field(32, ge=2, le=256)
+    #: Always mark the dashboard session cookie ``Secure`` (behind TLS that the server cannot see). It is
+    #: marked anyway when the request came over HTTPS, directly or through a proxy in ``forwarded_allow_ips``.
+    secure_cookies: bool = False
+    #: Proxies whose ``X-Forwarded-Proto`` / ``X-Forwarded-For`` are believed (uvicorn's setting:
+    #: comma-separated addresses or networks, ``*`` for any).
+    forwarded_allow_ips: str = "127.0.0.1"
     #: Raw samples and status reports older than this are deleted (0 = keep forever).
     retention_days: float = Field(30.0, ge=0)
     #: Seconds between stored per-device summaries.

@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, status
 
 from cardiowatch.server.alerts import UnknownAlert
-from cardiowatch.server.deps import AlertIdPath, ApiKeyDep, SessionDep
+from cardiowatch.server.deps import AlertIdPath, ApiKeyDep, KeyedRoute, SessionDep
 from cardiowatch.server.schemas import AckRequest, AlertActionPublic, AlertDetail, AlertPublic, SnoozeRequest
 from cardiowatch.server.storage import crud
 from cardiowatch.server.storage.models import AlertRow
 
-router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], dependencies=[ApiKeyDep])
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], dependencies=[ApiKeyDep],
+                   route_class=KeyedRoute)
 
 
 @router.get("")
