@@ -126,6 +126,11 @@ class DashboardAuth:
     def cookie_value(self, token: str) -> str:
         return sign_token(token, self.key)
 
+    def cookie_secure(self, scheme: str) -> bool:
+        """Whether the session cookie gets ``Secure``: always when configured, else over HTTPS (as seen by
+        the server, or reported by a trusted proxy through ``X-Forwarded-Proto``)."""
+        return self.secure_cookies or scheme == "https"
+
     def token_from_cookie(self, cookie_value: str | None) -> str | None:
         return unsign_token(cookie_value, self.key) if cookie_value else None
 
@@ -232,7 +237,7 @@ class DashboardGuard:
         if kind == "http" and method not in SAFE_METHODS and scope["path"].startswith(self.policy.actor_body_prefixes):
             actor_receive, length = await _with_actor(receive, session.user.name)
             if actor_receive is None:
-                await _json(send, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "request body too large")
+                await _json(send, status.HTTP_413_CONTENT_TOO_LARGE, "request body too large")
                 return
             receive = actor_receive
             if length is not None:

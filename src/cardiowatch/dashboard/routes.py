@@ -33,6 +33,7 @@ from cardiowatch.dashboard.auth import (
     same_origin,
 )
 from cardiowatch.dashboard import report
+from cardiowatch.dashboard.headers import SecurityHeaders
 from cardiowatch.dashboard.users import Role, UserError, UserStore
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def login(request: Request, credentials: Annotated[LoginRequest, Body()], auth: 
     body = MeResponse(name=user.name, role=user.role, csrf_token=session.csrf_token)
     response = JSONResponse(body.model_dump(mode="json"), headers={"cache-control": "no-store"})
     response.set_cookie(SESSION_COOKIE, auth.cookie_value(token), httponly=True, samesite="strict",
-                        secure=auth.secure_cookies, path="/",
+                        secure=auth.cookie_secure(request.url.scheme), path="/",
                         max_age=int(auth.store.session_lifetime.total_seconds()))
     logger.info("user %r logged in", user.name)
     return response
@@ -133,7 +134,8 @@ def logout(request: Request, session: WriteSessionDep, auth: AuthDep) -> Respons
     if token:
         auth.store.close_session(token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict",
+                           secure=auth.cookie_secure(request.url.scheme))
     logger.info("user %r logged out", session.user.name)
     return response
 
@@ -197,7 +199,8 @@ def install_dashboard(app: FastAPI, *, engine: Engine | Callable[[], Engine] | N
     policy : GuardPolicy, optional
         Which API paths need a session and which are device ingest.
     secure_cookies : bool
-        Set the cookie's ``Secure`` flag (behind HTTPS).
+        Always set the cookie's ``Secure`` flag; without it the flag is set when the request came over
+        HTTPS (the scheme uvicorn reports, which follows ``X-Forwarded-Proto`` from trusted proxies).
     """
     lock = threading.Lock()
     if engine is None:
@@ -222,6 +225,8 @@ def install_dashboard(app: FastAPI, *, engine: Engine | Callable[[], Engine] | N
             app.mount(f"{ASSETS_PREFIX}/{folder}", StaticFiles(directory=path), name=f"dashboard-{folder}")
     app.add_middleware(DashboardGuard, get_auth=get_auth, get_api_key=lambda: _server_api_key(app),
                        policy=policy or GuardPolicy())
+    app.add_middleware(SecurityHeaders, csp_exempt_paths=[p for p in (app.docs_url, app.redoc_url,
+                                                                      app.swagger_ui_oauth2_redirect_url) if p])
     # The dashboard's own routes read the auth from app.state; build it lazily there too.
     app.state.dashboard_get_auth = get_auth
     app.state.dashboard_api_key = lambda: _server_api_key(app)

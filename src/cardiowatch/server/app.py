@@ -15,6 +15,7 @@ from cardiowatch import NOT_A_MEDICAL_DEVICE, __version__
 from cardiowatch.dashboard import install_dashboard
 from cardiowatch.server.alert_service import AlertService
 from cardiowatch.server.config import Settings
+from cardiowatch.server.file_modes import private_sqlite_file
 from cardiowatch.server.ingest import Ingestor, SummaryMade
 from cardiowatch.server.live import LiveHub
 from cardiowatch.server.notify import WebhookNotifier, make_notifier
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        private_sqlite_file(settings.database_url)   # it holds the cookie key and token hashes
         engine = make_engine(settings.database_url, schema=settings.database_schema,
                              sqlite_synchronous=settings.sqlite_synchronous)
         migrate(engine)
