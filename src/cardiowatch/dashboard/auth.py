@@ -25,7 +25,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from typing import Annotated, Any, Awaitable, Callable, MutableMapping
 
 import anyio
@@ -153,6 +153,36 @@ def _cookie(scope: Scope, name: str) -> str | None:
         return None
     morsel = jar.get(name)
     return morsel.value if morsel else None
+
+
+#: Longest ``next`` path followed after a login.
+MAX_NEXT_PATH_CHARS = 2048
+
+
+def safe_next_path(raw: str | None) -> str:
+    r"""``raw`` when it is a path of this site, else ``"/"`` (where a login goes next; no open redirect).
+
+    A path of this site is printable ASCII without spaces, starts with exactly one ``/`` and has no
+    backslash: browsers read ``/\host`` as ``//host`` and delete tabs and newlines anywhere in a URL,
+    so ``/\evil.example`` and ``/<TAB>/evil.example`` lead to another host [1]_.
+
+    References
+    ----------
+    .. [1] WHATWG URL Standard, "basic URL parser" (backslash in special URLs; ASCII tab or newline).
+
+    Examples
+    --------
+    >>> safe_next_path("/patient/3?from=alert")
+    '/patient/3?from=alert'
+    >>> safe_next_path("/\\evil.example/phish")
+    '/'
+    """
+    if not raw or len(raw) > MAX_NEXT_PATH_CHARS or not raw.isascii() or not raw.startswith("/"):
+        return "/"
+    if raw[1:2] == "/" or "\\" in raw or any(not c.isprintable() or c.isspace() for c in raw):
+        return "/"
+    parts = urlsplit(raw)
+    return raw if not parts.scheme and not parts.netloc else "/"
 
 
 def same_origin(origin: str | None, host: str | None) -> bool:

@@ -12,8 +12,9 @@ import math
 import threading
 from pathlib import Path
 from typing import Annotated, Callable
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Body, FastAPI, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -21,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE
 from cardiowatch.dashboard.auth import (
+    MAX_NEXT_PATH_CHARS,
     SESSION_COOKIE,
     AdminSessionDep,
     AuthDep,
@@ -30,6 +32,7 @@ from cardiowatch.dashboard.auth import (
     OptionalSessionDep,
     SessionDep,
     WriteSessionDep,
+    safe_next_path,
     same_origin,
 )
 from cardiowatch.dashboard import report
@@ -59,6 +62,11 @@ class MeResponse(BaseModel):
     notice: str = NOT_A_MEDICAL_DEVICE
 
 
+class LoginResponse(MeResponse):
+    #: Where the browser goes now: the ``next`` path asked for when it is a path of this site, else "/".
+    next: str = "/"
+
+
 class UserOut(BaseModel):
     name: str
     role: Role
@@ -75,8 +83,8 @@ def _page(name: str) -> FileResponse:
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path
-    return RedirectResponse(f"/login?next={target}", status_code=status.HTTP_303_SEE_OTHER)
+    target = urlencode({"next": request.url.path})
+    return RedirectResponse(f"/login?{target}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 def _minutes(seconds: int) -> str:
@@ -90,9 +98,11 @@ def login_page() -> Response:
     return _page("login")
 
 
-@router.post("/login", response_model=MeResponse)
-def login(request: Request, credentials: Annotated[LoginRequest, Body()], auth: AuthDep) -> Response:
-    """Check name and password; on success set the session cookie and return the CSRF token.
+@router.post("/login", response_model=LoginResponse)
+def login(request: Request, credentials: Annotated[LoginRequest, Body()], auth: AuthDep,
+          next_path: Annotated[str | None, Query(alias="next", max_length=MAX_NEXT_PATH_CHARS)] = None) -> Response:
+    """Check name and password; on success set the session cookie and return the CSRF token, and in
+    ``next`` where the browser should go (``?next=`` when it is a path of this site, see `safe_next_path`).
 
     Too many recent failures for the name or the client's address (`LoginThrottle`) answer 429 with
     ``Retry-After``, whatever the password.
@@ -118,7 +128,8 @@ def login(request: Request, credentials: Annotated[LoginRequest, Body()], auth: 
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong name or password")
     auth.throttle.succeeded(credentials.name, address)
     token, session = auth.store.open_session(user)
-    body = MeResponse(name=user.name, role=user.role, csrf_token=session.csrf_token)
+    body = LoginResponse(name=user.name, role=user.role, csrf_token=session.csrf_token,
+                         next=safe_next_path(next_path))
     response = JSONResponse(body.model_dump(mode="json"), headers={"cache-control": "no-store"})
     response.set_cookie(SESSION_COOKIE, auth.cookie_value(token), httponly=True, samesite="strict",
                         secure=auth.cookie_secure(request.url.scheme), path="/",
