@@ -18,6 +18,7 @@ from cardiowatch.server.config import Settings
 from cardiowatch.server.file_modes import private_sqlite_file
 from cardiowatch.server.ingest import Ingestor, SummaryMade
 from cardiowatch.server.live import LiveHub
+from cardiowatch.server.log_redaction import install_redaction
 from cardiowatch.server.notify import WebhookNotifier, make_notifier
 from cardiowatch.server.request_limits import JsonDepthLimit, validation_error_answer
 from cardiowatch.server.pipelines import PipelineFactory, PipelineRegistry, default_pipeline_factory
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
         if bridge is not None:
             tasks.append(asyncio.create_task(bridge.run()))
         logger.info("cardiowatch server %s ready (%s)", __version__, engine.url.render_as_string(hide_password=True))
+        remove_redaction = install_redaction()   # the access log would print ?api_key= and ?token=
         try:
             yield
         finally:
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
             if bridge is not None:
                 await bridge.aclose()
             engine.dispose()
+            remove_redaction()
 
     # Every body is bounded before anything reads it (FastAPI's limit sits outside all middlewares);
     # device ingest has its own, usually larger, limit.
