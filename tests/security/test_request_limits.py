@@ -10,8 +10,10 @@ import threading
 import time
 
 import httpx
-
+import numpy as np
 from security_helpers import API_KEY
+
+from cardiowatch.protocol import Frame, SensorKind, frame_encode
 
 #: A body far over any limit, the size the issue's tester used.
 HUGE_BODY_BYTES = 60 * 1024 * 1024
@@ -118,6 +120,31 @@ def test_health_answers_while_a_streamed_60_mb_login_body_is_refused(live_server
     upload.join(ANSWER_TIMEOUT_S)
     assert outcome["status"] == 413
     assert max(latencies) < HEALTH_MAX_LATENCY_S, f"health stalled {max(latencies):.2f} s"
+
+
+def _ecg_frame_bytes(device_id: int, seq: int, *, n: int = 50, fs_millihz: int = 250_000) -> bytes:
+    samples = 2048 + (np.arange(n) + seq * n) % 17
+    return frame_encode(Frame(device_id=device_id, seq=seq, t_us=seq * n * 1_000_000_000 // fs_millihz,
+                              fs_millihz=fs_millihz, sensor=SensorKind.ECG, samples=samples, scale_nv=8000))
+
+
+def test_ingest_keeps_storing_while_a_60_mb_body_is_refused(live_server):
+    with httpx.Client(base_url=live_server.base_url, timeout=ANSWER_TIMEOUT_S) as http:
+        device = http.post("/api/v1/devices", json={"name": "bed-1"}, headers={"X-API-Key": API_KEY}).json()
+        auth = {"Authorization": f"Bearer {device['token']}", "Content-Type": "application/octet-stream"}
+        head = (b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n")
+        upload, outcome = _upload_in_thread(live_server, head, _chunked(_json_array_chunks(HUGE_BODY_BYTES)))
+        latencies, seq = [], 0
+        while upload.is_alive() or seq < 5:
+            t0 = time.monotonic()
+            response = http.post("/api/v1/ingest/frames", content=_ecg_frame_bytes(device["id"], seq), headers=auth)
+            latencies.append(time.monotonic() - t0)
+            assert response.json()["stored"] == [seq]
+            seq += 1
+        upload.join(ANSWER_TIMEOUT_S)
+    assert outcome["status"] == 413
+    assert max(latencies) < HEALTH_MAX_LATENCY_S, f"ingest stalled {max(latencies):.2f} s"
 
 
 def test_device_registration_without_key_is_answered_before_a_100_mb_body_arrives(live_server):
