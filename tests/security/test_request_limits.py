@@ -6,11 +6,14 @@ is checked before a body is read, and a 422 never echoes what was sent.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
 import httpx
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from security_helpers import API_KEY
 
 from cardiowatch.protocol import Frame, SensorKind, frame_encode
@@ -202,3 +205,34 @@ def test_a_body_over_the_limit_gets_413_from_every_endpoint(client):
         response = client.post(path, content=body, headers={"content-type": "application/json",
                                                             "X-API-Key": API_KEY})
         assert response.status_code == 413, path
+
+
+def _true_depth(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_true_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_true_depth, value), default=0)
+    return 0
+
+
+_JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab,:'),
+                            lambda inner: st.lists(inner, max_size=4)
+                            | st.dictionaries(st.text(alphabet='[]{}"\\ab'), inner, max_size=4),
+                            max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_JSON_VALUES)
+def test_json_depth_matches_the_parsed_depth(value):
+    from cardiowatch.server.request_limits import json_depth
+
+    assert json_depth(json.dumps(value).encode()) == _true_depth(value)
+
+
+def test_json_depth_reads_an_unclosed_string_of_escaped_quotes_once(client):
+    # A pattern that rescans from every quote would take tens of seconds over this 64 KB body.
+    body = b'"' + b'\\"' * 32000
+    t0 = time.monotonic()
+    response = client.post("/login", content=body, headers={"content-type": "application/json"})
+    assert time.monotonic() - t0 < HEALTH_MAX_LATENCY_S
+    assert response.status_code == 422
