@@ -165,6 +165,13 @@ def test_device_registration_without_key_is_refused_before_its_body_is_read(live
     assert status == 401
 
 
+def test_user_creation_without_login_is_refused_before_its_body_is_read(live_server):
+    head = (b"POST /api/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n")
+    status, _ = _send_and_read(live_server, head, [], timeout_s=3.0)
+    assert status == 401
+
+
 def test_device_registration_with_key_still_reads_its_body(client):
     response = client.post("/api/v1/devices", json={"name": "bed-4"}, headers={"X-API-Key": API_KEY})
     assert response.status_code == 201

@@ -28,11 +28,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from typing import Annotated, Any, Awaitable, Callable, MutableMapping
 
 import anyio
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, Signer
 
 from cardiowatch.dashboard.throttle import LoginThrottle
 from cardiowatch.dashboard.users import Role, Session, UserStore
+from cardiowatch.server.deps import depends_on
 
 logger = logging.getLogger(__name__)
 
@@ -373,6 +376,30 @@ def require_admin(session: Annotated[Session, Depends(require_csrf)]) -> Session
     if session.user.role is not Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admin role required")
     return session
+
+
+class SessionFirstRoute(APIRoute):
+    """A dashboard route that needs a login refuses a write without one (401) from the cookie alone,
+    before FastAPI reads and validates its body (it reads the body before resolving dependencies).
+
+    Used as the dashboard router's ``route_class``; routes that do not depend on `require_session`
+    (the login itself, the pages) are left as they are.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+        if not depends_on(self.dependant, require_session):
+            return handler
+
+        async def session_first(request: Request) -> Response:
+            if request.method not in SAFE_METHODS:
+                cookie = request.cookies.get(SESSION_COOKIE)
+                auth = get_dashboard_auth(request)
+                if not cookie or await anyio.to_thread.run_sync(auth.session_for_cookie, cookie) is None:
+                    return JSONResponse({"detail": "login required"}, status_code=status.HTTP_401_UNAUTHORIZED)
+            return await handler(request)
+
+        return session_first
 
 
 AuthDep = Annotated[DashboardAuth, Depends(get_dashboard_auth)]

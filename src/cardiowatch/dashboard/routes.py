@@ -31,6 +31,7 @@ from cardiowatch.dashboard.auth import (
     GuardPolicy,
     OptionalSessionDep,
     SessionDep,
+    SessionFirstRoute,
     WriteSessionDep,
     safe_next_path,
     same_origin,
@@ -47,7 +48,7 @@ ASSETS_PREFIX = "/dashboard/assets"
 #: Asset folders served without login (code and styles hold no patient data); pages are served by routes.
 ASSET_FOLDERS = ("js", "css", "vendor", "img")
 
-router = APIRouter(tags=["dashboard"])
+router = APIRouter(tags=["dashboard"], route_class=SessionFirstRoute)
 
 
 class LoginRequest(BaseModel):

@@ -56,8 +56,9 @@ def require_api_key(settings: SettingsDep,
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong X-API-Key")
 
 
-def _depends_on(dependant: Dependant, call: Callable[..., object]) -> bool:
-    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
+def depends_on(dependant: Dependant, call: Callable[..., object]) -> bool:
+    """Whether a route's dependency tree calls ``call`` anywhere."""
+    return any(d.call is call or depends_on(d, call) for d in dependant.dependencies)
 
 
 class KeyedRoute(APIRoute):
@@ -71,7 +72,7 @@ class KeyedRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        if not _depends_on(self.dependant, require_api_key):
+        if not depends_on(self.dependant, require_api_key):
             return handler
 
         async def keyed_handler(request: Request) -> Response:
