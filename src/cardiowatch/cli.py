@@ -209,16 +209,30 @@ def serve(
         "--database-url", help="SQLAlchemy URL (else $CARDIOWATCH_DATABASE_URL, else sqlite:///cardiowatch.db).")] = None,
     mqtt_host: Annotated[Optional[str], typer.Option(help="MQTT broker to subscribe to (else $CARDIOWATCH_MQTT_HOST; "
                                                      "none: HTTP/WebSocket only).")] = None,
+    insecure: Annotated[bool, typer.Option(help="Listen beyond loopback without an API key (an open API).")] = False,
 ) -> None:
-    """Run the monitoring server: device ingest, REST API (docs at /docs), live feed."""
+    """Run the monitoring server: device ingest, REST API (docs at /docs), live feed.
+
+    Beyond loopback it needs CARDIOWATCH_API_KEY, or --insecure."""
     import uvicorn
 
     from cardiowatch.server.app import create_app
-    from cardiowatch.server.config import Settings
+    from cardiowatch.server.config import Settings, UnsafeExposure, check_exposure
 
     overrides = {k: v for k, v in (("database_url", database_url), ("mqtt_host", mqtt_host)) if v is not None}
     settings = Settings(**overrides)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    try:
+        check_exposure(settings, host=host, insecure=insecure)
+    except UnsafeExposure as exc:
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(code=2) from exc
+    if insecure and settings.api_key is None:
+        console.print(f"[yellow]warning:[/yellow] the API on {host}:{port} is open to anyone who reaches it")
+    # X-Forwarded-Proto (Secure cookies) and -For only from the configured proxies; no WebSocket
+    # message larger than any body the server accepts.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True,
+                forwarded_allow_ips=settings.forwarded_allow_ips,
+                ws_max_size=max(settings.max_request_bytes, settings.max_ingest_bytes))
 
 
 @device_app.command("add")

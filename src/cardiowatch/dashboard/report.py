@@ -15,11 +15,12 @@ from typing import Annotated
 
 import httpx
 import numpy as np
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path as PathParam, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cardiowatch.dashboard.auth import API_KEY_HEADER, OptionalSessionDep
+from cardiowatch.server.ids import DEVICE_ID_MAX, StrictDeviceId
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +38,9 @@ MIN_BEATS = 3
 
 async def _get(client: httpx.AsyncClient, path: str, **params: object) -> list[dict]:
     response = await client.get(path, params={k: v for k, v in params.items() if v is not None})
-    if response.status_code == status.HTTP_404_NOT_FOUND:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, response.json().get("detail", "not found"))
+    if response.is_client_error:   # the API's own answer (404, 422) is the report's, never a 500
+        detail = response.json().get("detail", "not found")
+        raise HTTPException(response.status_code, detail if isinstance(detail, str) else "invalid request")
     response.raise_for_status()
     return response.json()
 
@@ -64,7 +66,7 @@ def _signal(chunks: list[dict]) -> tuple[float, int, np.ndarray] | None:
 
 @router.get("/report/{device_id}", include_in_schema=False)
 async def device_report(
-    device_id: int,
+    device_id: Annotated[StrictDeviceId, PathParam(ge=1, le=DEVICE_ID_MAX)],
     request: Request,
     session: OptionalSessionDep,
     start: Annotated[float, Query(ge=0, le=1e11, description="Unix seconds")],
