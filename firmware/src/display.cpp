@@ -9,6 +9,12 @@
 #include <Arduino.h>
 #include <TFT_eSPI.h>
 
+// The heart rate is drawn in font 7 (7-segment digits); TFT_eSPI draws nothing in a font it was not
+// built with, so a build without it would show no heart rate at all.
+#if !defined(LOAD_FONT7)
+#error "the display needs TFT_eSPI font 7: add -DLOAD_FONT7=1 to the env's build_flags (platformio.ini)"
+#endif
+
 #include "cw_display.h"
 #include "cw_ppg_quality.h"
 

@@ -28,6 +28,16 @@
 #include "net.h"
 #include "sensor.h"
 
+#if defined(CW_USE_DISPLAY) && CW_USE_DISPLAY && defined(TFT_DC)
+// GPIO2 is both the on-board LED of most dev boards and the display's DC line in the user's wiring:
+// toggling it while the display task sends corrupts the screen.
+static_assert(CW_LED_PIN < 0 || CW_LED_PIN != TFT_DC, "CW_LED_PIN is the display's DC pin (TFT_DC): pick another pin or -1");
+static_assert(CW_BUZZER_PIN < 0 || CW_BUZZER_PIN != TFT_DC, "CW_BUZZER_PIN is the display's DC pin (TFT_DC)");
+#endif
+#if defined(CW_USE_DISPLAY) && CW_USE_DISPLAY && defined(TFT_BL)
+static_assert(CW_LED_PIN != TFT_BL && CW_BUZZER_PIN != TFT_BL, "CW_LED_PIN/CW_BUZZER_PIN is the backlight pin (TFT_BL)");
+#endif
+
 namespace {
 
 // ---- sizes ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // net_http.cpp - frames over HTTP: POST /api/v1/ingest/frames, Bearer token, the answer in the body.
 #include <Arduino.h>
 #include <HTTPClient.h>
+#include <NetworkClient.h>
 #include <WiFi.h>
 
 #include "config.h"
@@ -43,7 +44,9 @@ class HttpTransport : public CwTransport {
       log_w("http: cannot reach %s", url);
       return false;
     }
-    http_.addHeader("Authorization", String("Bearer ") + CW_DEVICE_TOKEN);
+    char bearer[16 + CW_ENVELOPE_MAX_TOKEN];
+    snprintf(bearer, sizeof bearer, "Bearer %s", CW_DEVICE_TOKEN);
+    http_.addHeader("Authorization", bearer);
     http_.addHeader("Content-Type", type);
     const int code = http_.POST((uint8_t *)body, len);
     bool ok = false;
@@ -61,7 +64,7 @@ class HttpTransport : public CwTransport {
     return ok;
   }
 
-  WiFiClient client_;
+  NetworkClient client_;
   HTTPClient http_;
   uint8_t batch_[kBatchFrames * CW_FRAME_MAX_BYTES];
 };

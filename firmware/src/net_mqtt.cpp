@@ -1,6 +1,7 @@
 // net_mqtt.cpp - frames over MQTT (PubSubClient): envelope(token, frame) on cardiowatch/<id>/frames,
 // the server's answer on cardiowatch/<id>/ack.
 #include <Arduino.h>
+#include <NetworkClient.h>
 #include <PubSubClient.h>
 #include <WiFi.h>
 
@@ -10,9 +11,11 @@
 
 namespace {
 
-// PubSubClient's default packet limit (256 bytes, topic included) is too small for most frames:
-// header + topic + envelope + the largest legal frame.
-const uint16_t kPacketBytes = 1200;
+// PubSubClient's default packet limit (256 bytes, topic included) is too small for most frames: the build
+// sets MQTT_MAX_PACKET_SIZE (platformio.ini) to hold header + topic + envelope + the largest legal frame.
+#if !defined(MQTT_MAX_PACKET_SIZE) || MQTT_MAX_PACKET_SIZE < 1200
+#error "build with -DMQTT_MAX_PACKET_SIZE=1200 (platformio.ini): smaller packets cannot carry a frame"
+#endif
 const unsigned long kReconnectMs = 5000;
 
 class MqttTransport : public CwTransport {
@@ -59,10 +62,6 @@ class MqttTransport : public CwTransport {
     char client_id[32];
     snprintf(client_id, sizeof client_id, "cardiowatch-%u", (unsigned)CW_DEVICE_ID);
     mqtt_.setServer(CW_MQTT_HOST, CW_MQTT_PORT);
-    if (!mqtt_.setBufferSize(kPacketBytes)) {
-      log_e("mqtt: cannot allocate a %u-byte packet buffer", kPacketBytes);
-      return false;
-    }
     mqtt_.setCallback([](char *topic, uint8_t *payload, unsigned int len) {
       (void)topic;  // only the ack topic is subscribed
       cw_net_on_answer((const char *)payload, len);
@@ -85,7 +84,7 @@ class MqttTransport : public CwTransport {
     return mqtt_.publish(topic, envelope_, (unsigned int)n, false);
   }
 
-  WiFiClient client_;
+  NetworkClient client_;
   PubSubClient mqtt_;
   bool tried_ = false;
   unsigned long last_try_ms_ = 0;
