@@ -1,20 +1,27 @@
 // main.cpp - cardiowatch firmware for an ESP32 dev board (Arduino framework).
 //
 // Three tasks, so that neither the network nor the display can disturb sampling:
-//   sampler (core 1, highest priority): woken by a hardware timer, reads the sensor, writes the ring
-//   framer  (core 0): reads the ring, runs the on-device beat detector and local warning, encodes
-//           frames (seq, device time, flags) into the bounded offline queue
-//   sender  (core 0): Wi-Fi, clock sync, MQTT or HTTP; sends the oldest frames, drops them once the
-//           server's answer lists them (stored / duplicate / rejected), resends otherwise
+//   sampler (core 1, highest priority): woken by a hardware timer, reads the sensor, writes the ring;
+//           a tick it could not serve in time is counted and its instant held at the last value, so
+//           sample times stay right
+//   framer  (core 0): reads the ring, runs the on-device beat detector and the local warning
+//           (cw_alarm), encodes frames (seq, device time, flags) into the bounded offline queue
+//   sender  (core 0): Wi-Fi (rejoined when lost), clock sync, MQTT or HTTP; sends the oldest frames,
+//           drops them once the server's answer lists them (stored / duplicate / rejected), resends
+//           otherwise; or, with no server, posts the summary to ThingSpeak
+// Every task, loop() included, is on the task watchdog: a task stuck for kWatchdogMs restarts the device.
 // All analysis and wire-format code is the portable core (firmware/core/), tested on the host.
 // Not a medical device.
 #include <Arduino.h>
 #include <Preferences.h>
 #include <WiFi.h>
+#include <esp_task_wdt.h>
+#include <inttypes.h>
 #include <sys/time.h>
 
 #include "config.h"
 #include "cw_ack.h"
+#include "cw_alarm.h"
 #include "cw_frame.h"
 #include "cw_params.h"
 #include "cw_ppg.h"
@@ -50,10 +57,12 @@ const unsigned long kStatusMs = 60000;
 const uint32_t kSeqReserve = 4096;      // seq high-water mark step kept in NVS (docs/protocol.md 4)
 const time_t kValidUnixTime = 1600000000;
 
-// Local warning thresholds (bpm / s): the device warns by itself when the network is down.
-const double kBradyBpm = 40.0;
-const double kTachyBpm = 150.0;
-const double kPauseS = 3.0;
+// The task watchdog: longer than the slowest blocking call (a ThingSpeak TLS POST: 10 s timeout).
+const uint32_t kWatchdogMs = 30000;
+const TickType_t kSamplerWaitTicks = pdMS_TO_TICKS(1000);  // the sampler wakes at least this often
+// Wi-Fi: rejoin from scratch after this long disconnected, then twice as long each time, at most kWifiMaxMs.
+const unsigned long kWifiRejoinMs = 30000;
+const unsigned long kWifiMaxMs = 300000;
 
 // ---- shared state (each field written by one task; the mux guards multi-word reads) ----------------
 CwSensor *g_sensor = nullptr;
@@ -69,13 +78,13 @@ cw_queue_t g_queue;
 portMUX_TYPE g_mux = portMUX_INITIALIZER_UNLOCKED;
 
 volatile uint32_t g_sample_count = 0;   // sample instants written (sampler)
+volatile uint32_t g_missed_ticks = 0;   // timer ticks the sampler could not serve in time (sampler)
 volatile int64_t g_last_sample_us = 0;  // boot time of the last one (sampler)
 volatile uint8_t g_sensor_flags = 0;    // CW_SENSOR_* since the last frame (sampler sets, framer clears)
 volatile int64_t g_unix_offset_us = 0;  // unix_us - boot_us once the clock is synced (sender)
 volatile bool g_clock_synced = false;
 volatile bool g_online = false;
-volatile uint8_t g_alert = 0;           // 0 none, 1 rate or pause, 2 irregular rhythm (AF model) (framer)
-volatile double g_heart_rate_bpm = 0.0;
+cw_alarm_state_t g_alarm = {CW_ALARM_NONE, CW_ALARM_CAUSE_NONE, 0};  // the local warning (framer; g_mux)
 // PPG signal quality (framer): the state of the last rated 2 s window (cw_signal_state_t; ECG: unknown,
 // not rated) and the windows rated / rated good since the sender last read them (ThingSpeak field4).
 volatile uint8_t g_signal = CW_SIGNAL_UNKNOWN;
@@ -86,6 +95,21 @@ uint32_t g_acked[64];                   // seqs the server answered for (sender)
 size_t g_n_acked = 0;
 
 Preferences g_prefs;
+TaskHandle_t g_tasks[4] = {};  // for the stack high-water marks in the log
+
+cw_alarm_state_t alarm_now() {
+  portENTER_CRITICAL(&g_mux);
+  const cw_alarm_state_t a = g_alarm;
+  portEXIT_CRITICAL(&g_mux);
+  return a;
+}
+
+// Subscribe the calling task to the task watchdog.
+void watch_this_task(const char *name) {
+  if (esp_task_wdt_add(nullptr) != ESP_OK) {
+    log_e("%s: not on the task watchdog", name);
+  }
+}
 
 void IRAM_ATTR on_timer() {
   BaseType_t woken = pdFALSE;
@@ -103,11 +127,33 @@ void start_timer(uint32_t hz) {
 void sampler_task(void *) {
   int32_t values[2 * 32];  // a MAX30102 FIFO holds at most 32 instants
   const uint8_t channels = g_sensor->channels();
+  // A sensor read once per tick loses the instants of ticks it missed; the MAX30102 keeps them in its FIFO.
+  const bool one_per_tick = !g_sensor->buffered();
+  int32_t held = 0;
+  watch_this_task("sampler");
   for (;;) {
-    ulTaskNotifyTake(pdTRUE, portMAX_DELAY);
+    const uint32_t ticks = ulTaskNotifyTake(pdTRUE, kSamplerWaitTicks);
+    esp_task_wdt_reset();
+    if (ticks == 0) {
+      log_w("sampler: no timer tick for 1 s");
+      continue;
+    }
     uint8_t flags = 0;
     const size_t n = g_sensor->sample(values, sizeof values / sizeof values[0], &flags);
     const int64_t now = esp_timer_get_time();
+    // Missed ticks (the task ran late): their instants are filled with the last value, so the frame's
+    // sample times (derived from the count and the rate) stay right; they are counted as dropped samples.
+    const uint32_t missed = one_per_tick ? ticks - 1u : 0u;
+    uint32_t filled = 0;
+    for (; filled < missed && cw_ring_space(&g_ring) >= 1; ++filled) {
+      cw_ring_write(&g_ring, &held, 1);
+    }
+    if (filled < missed) {
+      g_ring.overflow += missed - filled;
+    }
+    if (one_per_tick && n > 0) {
+      held = values[0];
+    }
     // whole instants only: the ring never holds half a red/IR pair
     const size_t fit = cw_ring_space(&g_ring) / channels;
     const size_t kept = n < fit ? n : fit;
@@ -116,7 +162,8 @@ void sampler_task(void *) {
       g_ring.overflow += (uint32_t)((n - kept) * channels);  // counted, never silent
     }
     portENTER_CRITICAL(&g_mux);
-    g_sample_count += (uint32_t)kept;
+    g_sample_count += (uint32_t)kept + filled;
+    g_missed_ticks += missed;
     g_last_sample_us = now;
     g_sensor_flags |= flags;
     portEXIT_CRITICAL(&g_mux);
@@ -146,38 +193,23 @@ int64_t sample_time_us(uint32_t index, uint32_t fs_millihz) {
   return last_us - behind * 1000000000LL / (int64_t)fs_millihz;
 }
 
-// Heart rate from the median of the last 8 intervals, a pause, and the AF model on the intervals:
-// the device's own warning, which works with the network down. No warning while the signal is not good
-// (`signal_ok` false: PPG with no finger, saturated, motion or weak): its pulses are not to be trusted.
-void update_warning(cw_rhythm_t *rhythm, const int64_t *events, size_t n, int64_t now_sample, double fs,
-                    bool signal_ok) {
-  static int64_t last_event = -1;
-  static int64_t rr[8];
-  static size_t n_rr = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (last_event >= 0) {
-      rr[n_rr % 8] = events[i] - last_event;
-      ++n_rr;
+// The local warning for one frame: the beats go to the AF model only while the signal is usable (leads
+// on, PPG good), and cw_alarm gates, levels and expires the rest (host-tested in firmware/core/tests).
+void update_warning(cw_alarm_t *alarm, cw_rhythm_t *rhythm, const int64_t *events, size_t n, int64_t now_sample,
+                    bool lead_off, bool signal_bad) {
+  if (!lead_off && !signal_bad) {
+    for (size_t i = 0; i < n; ++i) {
+      cw_rhythm_beat(rhythm, events[i], nullptr);
     }
-    last_event = events[i];
-    cw_rhythm_beat(rhythm, events[i], nullptr);
   }
-  if (n_rr > 0) {
-    const size_t k = n_rr < 8 ? n_rr : 8;
-    int64_t sorted[8];
-    memcpy(sorted, rr, k * sizeof rr[0]);
-    for (size_t a = 1; a < k; ++a) {  // insertion sort of at most 8 intervals
-      for (size_t b = a; b > 0 && sorted[b - 1] > sorted[b]; --b) {
-        const int64_t t = sorted[b];
-        sorted[b] = sorted[b - 1];
-        sorted[b - 1] = t;
-      }
-    }
-    g_heart_rate_bpm = 60.0 * fs / (double)sorted[k / 2];
-  }
-  const bool pause = last_event >= 0 && (double)(now_sample - last_event) > kPauseS * fs;
-  const bool rate = n_rr >= 4 && (g_heart_rate_bpm < kBradyBpm || g_heart_rate_bpm > kTachyBpm);
-  g_alert = !signal_ok ? 0 : (cw_rhythm_in_af(rhythm) ? 2 : ((pause || rate) ? 1 : 0));
+  cw_alarm_input_t in;
+  in.lead_off = lead_off ? 1 : 0;
+  in.signal_bad = signal_bad ? 1 : 0;
+  in.irregular = cw_rhythm_in_af(rhythm);
+  const cw_alarm_state_t state = cw_alarm_update(alarm, events, n, now_sample, &in);
+  portENTER_CRITICAL(&g_mux);
+  g_alarm = state;
+  portEXIT_CRITICAL(&g_mux);
 }
 
 // The PPG quality stage on the same samples as the pulse detector: the device's signal state.
@@ -198,8 +230,11 @@ void update_signal(cw_ppg_quality_t *quality, const int32_t *x, size_t n) {
   portEXIT_CRITICAL(&g_mux);
 }
 
-// A PPG device warns only on a good signal; an ECG device has its own lead-off and quality gate.
-bool signal_ok(bool ecg) { return ecg || cw_signal_allows_warning((cw_signal_state_t)g_signal); }
+// A PPG signal rated and not good (no finger, saturated, motion, weak); not yet rated is not bad.
+bool ppg_signal_bad() {
+  const cw_signal_state_t state = (cw_signal_state_t)g_signal;
+  return state != CW_SIGNAL_UNKNOWN && !cw_signal_allows_warning(state);
+}
 
 void framer_task(void *) {
   static int32_t values[kMaxFrameValues];
@@ -209,6 +244,7 @@ void framer_task(void *) {
   static cw_ppg_t ppg;
   static cw_ppg_quality_t quality;
   static cw_rhythm_t rhythm;
+  static cw_alarm_t alarm;
   static cw_beat_t beats[kMaxFrameValues + CW_QRS_HELD];
   static int64_t events[kMaxFrameValues + CW_QRS_HELD];
   const uint8_t channels = g_sensor->channels();
@@ -220,7 +256,8 @@ void framer_task(void *) {
   const bool detect = ecg ? (qrs_cfg != nullptr && cw_qrs_init(&qrs, qrs_cfg) == CW_OK)
                           : (ppg_cfg != nullptr && cw_ppg_init(&ppg, ppg_cfg) == CW_OK);
   if (!detect) {
-    log_e("framer: no detector configuration for %u Hz (ECG: 250 or 360; PPG: 100): no local warning", rate_hz);
+    log_e("framer: no detector configuration for %" PRIu32 " Hz (ECG: 250 or 360; PPG: 100): no local warning",
+          rate_hz);
   }
   // PPG: the signal-quality stage (no finger, saturated, motion, weak, good), configured like the Python one
   static cw_ppg_quality_cfg_t quality_cfg;
@@ -236,11 +273,18 @@ void framer_task(void *) {
   }
   const bool rate_quality = exported != nullptr && cw_ppg_quality_init(&quality, &quality_cfg) == CW_OK;
   if (!ecg && !rate_quality) {
-    log_e("framer: no PPG quality configuration for %u Hz: no signal state, no local warning", rate_hz);
+    log_e("framer: no PPG quality configuration for %" PRIu32 " Hz: no signal state, no local warning", rate_hz);
   }
   cw_rhythm_init(&rhythm, (double)rate_hz);
+  cw_alarm_cfg_t alarm_cfg;
+  cw_alarm_cfg_default(&alarm_cfg, rate_hz * 1000u);  // beats are counted at the detector's rate
+  if (cw_alarm_init(&alarm, &alarm_cfg) != CW_OK) {
+    log_e("framer: local warning not configured");
+  }
   uint32_t first_index = 0;
+  watch_this_task("framer");
   for (;;) {
+    esp_task_wdt_reset();
     const uint32_t fs_millihz = g_sensor->fs_millihz();
     const size_t per_frame = (fs_millihz / 1000u) / kFramesPerSecond;
     if (cw_ring_count(&g_ring) < per_frame * channels) {
@@ -248,6 +292,11 @@ void framer_task(void *) {
       continue;
     }
     cw_ring_read(&g_ring, values, per_frame * channels);
+    portENTER_CRITICAL(&g_mux);
+    const uint8_t sensor_flags = g_sensor_flags;
+    g_sensor_flags = 0;
+    portEXIT_CRITICAL(&g_mux);
+    const bool lead_off = (sensor_flags & CW_SENSOR_LEAD_OFF) != 0;
     if (detect && ecg) {
       const size_t n = cw_qrs_process(&qrs, values, per_frame, beats, sizeof beats / sizeof beats[0]);
       for (size_t i = 0; i < n; ++i) {
@@ -255,7 +304,7 @@ void framer_task(void *) {
         cw_display_beat(beats[i].sample);
       }
       cw_display_samples(values, per_frame);
-      update_warning(&rhythm, events, n, qrs.n_seen, (double)rate_hz, signal_ok(true));
+      update_warning(&alarm, &rhythm, events, n, qrs.n_seen, lead_off, false);
     } else if (detect) {
       for (size_t i = 0; i < per_frame; ++i) {
         // MAX30102: the IR channel, which reads down with blood volume, turned up; pulse sensor: as is
@@ -269,12 +318,8 @@ void framer_task(void *) {
       if (rate_quality) {
         update_signal(&quality, pulse_input, per_frame);
       }
-      update_warning(&rhythm, events, n, ppg.n, (double)rate_hz, signal_ok(false));
+      update_warning(&alarm, &rhythm, events, n, ppg.n, lead_off, ppg_signal_bad());
     }
-    portENTER_CRITICAL(&g_mux);
-    const uint8_t sensor_flags = g_sensor_flags;
-    g_sensor_flags = 0;
-    portEXIT_CRITICAL(&g_mux);
 
     cw_frame_header_t h = {};
     h.device_id = CW_DEVICE_ID;
@@ -298,7 +343,7 @@ void framer_task(void *) {
     size_t len = 0;
     const cw_err_t err = cw_frame_encode(&h, values, frame, sizeof frame, &len);
     if (err != CW_OK) {
-      log_e("framer: frame seq %u not encoded: %s", (unsigned)h.seq, cw_err_str(err));
+      log_e("framer: frame seq %" PRIu32 " not encoded: %s", h.seq, cw_err_str(err));
       continue;
     }
     portENTER_CRITICAL(&g_mux);
@@ -335,23 +380,45 @@ void keep_clock() {
   }
 }
 
+uint32_t dropped_samples() {
+  portENTER_CRITICAL(&g_mux);
+  const uint32_t dropped = cw_queue_dropped(&g_queue) + cw_ring_overflow(&g_ring) + g_missed_ticks;
+  portEXIT_CRITICAL(&g_mux);
+  return dropped;
+}
+
 void send_status(CwTransport *transport) {
   char json[256];
   portENTER_CRITICAL(&g_mux);
   const size_t depth = cw_queue_count(&g_queue);
-  const uint32_t dropped = cw_queue_dropped(&g_queue) + cw_ring_overflow(&g_ring);
   portEXIT_CRITICAL(&g_mux);
+  // dropped_samples: lost to a full queue or ring, and instants of missed timer ticks (held, not measured)
   const int n = snprintf(json, sizeof json,
-                         "{\"v\":1,\"device_id\":%u,\"rssi_dbm\":%d,\"fw\":\"0.1.0\",\"uptime_s\":%lu,"
-                         "\"fs_measured_millihz\":%u,\"queue_depth\":%u,\"dropped_samples\":%u}",
+                         "{\"v\":1,\"device_id\":%u,\"rssi_dbm\":%d,\"fw\":\"0.2.0\",\"uptime_s\":%lu,"
+                         "\"fs_measured_millihz\":%" PRIu32 ",\"queue_depth\":%u,\"dropped_samples\":%" PRIu32 "}",
                          (unsigned)CW_DEVICE_ID, (int)WiFi.RSSI(), (unsigned long)(millis() / 1000u),
-                         (unsigned)g_sensor->fs_millihz(), (unsigned)depth, (unsigned)dropped);
+                         g_sensor->fs_millihz(), (unsigned)depth, dropped_samples());
   if (n > 0 && (size_t)n < sizeof json) {
     transport->send_status(json, (size_t)n);
   }
 }
 
-// Standalone mode (no server; a ThingSpeak write key): the device posts its own summary. With a server
+// Once a minute in the log: the least free stack each task has had (bytes), and the samples dropped.
+void log_health() {
+  static unsigned long last_ms = 0;
+  const unsigned long now = millis();
+  if (now - last_ms < kStatusMs) {
+    return;
+  }
+  last_ms = now;
+  log_i("health: stack free (bytes) sampler %u framer %u sender %u display %u; dropped samples %" PRIu32,
+        g_tasks[0] ? (unsigned)uxTaskGetStackHighWaterMark(g_tasks[0]) : 0u,
+        g_tasks[1] ? (unsigned)uxTaskGetStackHighWaterMark(g_tasks[1]) : 0u,
+        g_tasks[2] ? (unsigned)uxTaskGetStackHighWaterMark(g_tasks[2]) : 0u,
+        g_tasks[3] ? (unsigned)uxTaskGetStackHighWaterMark(g_tasks[3]) : 0u, dropped_samples());
+}
+
+// ThingSpeak (no server configured; a write key): the device posts its own summary. With a server
 // configured the device never posts: the server's bridge mirrors it (one writer per channel).
 void standalone_thingspeak() {
   static cw_ts_limiter_t limiter;
@@ -361,20 +428,19 @@ void standalone_thingspeak() {
     return;
   }
   portENTER_CRITICAL(&g_mux);
-  const bool lead_off = (g_sensor_flags & CW_SENSOR_LEAD_OFF) != 0;
   const uint32_t windows = g_quality_windows;
   const uint32_t good = g_quality_good;
   g_quality_windows = 0;
   g_quality_good = 0;
   portEXIT_CRITICAL(&g_mux);
-  const bool ecg = g_sensor->kind() == CW_SENSOR_ECG;
-  // PPG: no heart rate or rhythm is sent from a signal that is not good (no finger, saturated, motion, weak)
-  const bool bad_signal = !signal_ok(ecg) && g_signal != CW_SIGNAL_UNKNOWN;
-  const double hr = g_heart_rate_bpm;
+  const cw_alarm_state_t alarm = alarm_now();
+  // no heart rate or rhythm from a signal that cannot be judged (leads off, PPG not good): cw_alarm gives none
+  const uint32_t hr = alarm.heart_rate_decibpm;
   cw_ts_summary_t s;
-  s.hr_decibpm = (hr > 0.0 && !lead_off && !bad_signal) ? (int32_t)(hr * 10.0 + 0.5) : -1;
-  s.rhythm = g_alert == 2 ? CW_RHYTHM_AFIB : (s.hr_decibpm < 0 ? -1 : (hr < 60.0 ? CW_RHYTHM_SBR : CW_RHYTHM_N));
-  s.alert_level = (lead_off || bad_signal) ? 1 : (g_alert ? 2 : 0);  // technical / warning / none
+  s.hr_decibpm = hr > 0u ? (int32_t)hr : -1;
+  s.rhythm = alarm.cause == CW_ALARM_CAUSE_IRREGULAR ? CW_RHYTHM_AFIB
+             : (hr == 0u ? -1 : (hr < 600u ? CW_RHYTHM_SBR : CW_RHYTHM_N));
+  s.alert_level = (int32_t)alarm.level;  // 0 none, 1 technical, 2 medium, 3 high
   // field4: % of the 2 s windows since the last update rated good (PPG); ECG: not estimated, left out
   s.quality_pct = cw_signal_good_pct(good, windows);
   s.battery_pct = -1;
@@ -392,6 +458,30 @@ void standalone_thingspeak() {
   }
 }
 
+// Wi-Fi recovery beyond the driver's auto-reconnect (which gives up after some failures): after
+// kWifiRejoinMs disconnected, drop the association and join again; each further failure waits twice
+// as long, up to kWifiMaxMs. True while connected.
+bool keep_wifi() {
+  static unsigned long down_since_ms = 0;
+  static unsigned long wait_ms = kWifiRejoinMs;
+  const unsigned long now = millis();
+  if (WiFi.status() == WL_CONNECTED) {
+    down_since_ms = 0;
+    wait_ms = kWifiRejoinMs;
+    return true;
+  }
+  if (down_since_ms == 0) {
+    down_since_ms = now;
+  } else if (now - down_since_ms > wait_ms) {
+    log_w("wifi: disconnected for %lu s: joining %s again", (now - down_since_ms) / 1000u, CW_WIFI_SSID);
+    WiFi.disconnect();
+    WiFi.begin(CW_WIFI_SSID, CW_WIFI_PASSWORD);
+    down_since_ms = now;
+    wait_ms = wait_ms * 2u < kWifiMaxMs ? wait_ms * 2u : kWifiMaxMs;
+  }
+  return false;
+}
+
 void sender_task(void *) {
   static uint8_t frames[kInFlight][CW_FRAME_MAX_BYTES];
   const uint8_t *ptrs[kInFlight];
@@ -399,8 +489,11 @@ void sender_task(void *) {
   unsigned long last_send_ms = 0;
   unsigned long last_status_ms = 0;
   size_t in_flight = 0;
+  watch_this_task("sender");
   for (;;) {
-    if (WiFi.status() != WL_CONNECTED) {
+    esp_task_wdt_reset();
+    log_health();
+    if (!keep_wifi()) {
       g_online = false;
       vTaskDelay(pdMS_TO_TICKS(500));
       continue;
@@ -458,19 +551,20 @@ void sender_task(void *) {
 
 #if defined(CW_USE_DISPLAY) && CW_USE_DISPLAY
 void display_task(void *) {
+  watch_this_task("display");
   for (;;) {
+    esp_task_wdt_reset();
+    const cw_alarm_state_t alarm = alarm_now();
     CwDisplayState state;
-    state.heart_rate_bpm = g_heart_rate_bpm;
-    state.rhythm = g_alert == 2 ? "irregular rhythm" : (g_heart_rate_bpm > 0.0 ? "regular" : nullptr);
+    state.heart_rate_bpm = alarm.heart_rate_decibpm / 10.0;  // 0 (shown "--") once it has expired
+    state.alert = (uint8_t)alarm.level;
+    state.lead_off = alarm.cause == CW_ALARM_CAUSE_LEAD_OFF;
+    state.signal = g_signal;
+    const char *cause = cw_alarm_cause_name(alarm.cause);
+    state.rhythm = cause[0] != '\0' ? cause : (alarm.heart_rate_decibpm > 0u ? "regular" : nullptr);
     state.wifi = WiFi.status() == WL_CONNECTED;
     state.server = g_online;
     state.thingspeak = CW_SERVER_HOST[0] == '\0' && CW_THINGSPEAK_WRITE_KEY[0] != '\0';
-    portENTER_CRITICAL(&g_mux);
-    state.lead_off = (g_sensor_flags & CW_SENSOR_LEAD_OFF) != 0;
-    portEXIT_CRITICAL(&g_mux);
-    state.signal = g_signal;
-    const bool bad_signal = state.signal != CW_SIGNAL_UNKNOWN && state.signal != CW_SIGNAL_GOOD;
-    state.alert = (state.lead_off || bad_signal) ? 1 : (g_alert ? 2 : 0);  // technical / warning / none
     cw_display_draw(state);
     vTaskDelay(pdMS_TO_TICKS(50));  // 20 frames per second at most, never ahead of sampling
   }
@@ -493,6 +587,15 @@ void cw_net_on_answer(const char *json, size_t len) {
 void setup() {
   Serial.begin(115200);
   Serial.println("cardiowatch - not a medical device");
+  // Arduino starts the task watchdog (5 s); a ThingSpeak TLS POST may block for 10 s, hence a longer one
+  esp_task_wdt_config_t wdt = {};
+  wdt.timeout_ms = kWatchdogMs;
+  wdt.idle_core_mask = 1u << 0;  // core 0's idle task, as Arduino's default
+  wdt.trigger_panic = true;      // a stuck task restarts the device rather than leaving it silent
+  if (esp_task_wdt_reconfigure(&wdt) != ESP_OK) {
+    log_e("task watchdog not reconfigured");
+  }
+  watch_this_task("loop");
   if (CW_LED_PIN >= 0) {
     pinMode(CW_LED_PIN, OUTPUT);
   }
@@ -503,6 +606,7 @@ void setup() {
   if (!g_sensor->begin()) {
     log_e("sensor failed to start: blinking the LED, not streaming");
     for (;;) {
+      esp_task_wdt_reset();
       if (CW_LED_PIN >= 0) {
         digitalWrite(CW_LED_PIN, HIGH);
         delay(100);
@@ -517,25 +621,40 @@ void setup() {
   WiFi.setAutoReconnect(true);
   WiFi.begin(CW_WIFI_SSID, CW_WIFI_PASSWORD);
   xTaskCreatePinnedToCore(sampler_task, "cw_sampler", 4096, nullptr, 5, &g_sampler_task, 1);
-  xTaskCreatePinnedToCore(framer_task, "cw_framer", 8192, nullptr, 3, nullptr, 0);
-  xTaskCreatePinnedToCore(sender_task, "cw_sender", 8192, nullptr, 2, nullptr, 0);
+  g_tasks[0] = g_sampler_task;
+  xTaskCreatePinnedToCore(framer_task, "cw_framer", 8192, nullptr, 3, &g_tasks[1], 0);
+  xTaskCreatePinnedToCore(sender_task, "cw_sender", 8192, nullptr, 2, &g_tasks[2], 0);
 #if defined(CW_USE_DISPLAY) && CW_USE_DISPLAY
   cw_display_begin(g_sensor->timer_hz());
-  xTaskCreatePinnedToCore(display_task, "cw_display", 4096, nullptr, 1, nullptr, 0);
+  xTaskCreatePinnedToCore(display_task, "cw_display", 4096, nullptr, 1, &g_tasks[3], 0);
 #endif
   start_timer(g_sensor->timer_hz());
 }
 
 void loop() {
-  // local warning, with the network down too: LED steady for a pause or a rate outside 40-150 bpm,
-  // blinking (and a short beep) for an irregular rhythm the on-device AF model confirmed.
-  static bool blink = false;
-  blink = !blink;
+  // The local warning, with the network down too: each alarm level has its own LED and buzzer pattern
+  // (cw_alarm_output), timed from the moment the level began.
+  static cw_alarm_level_t shown = CW_ALARM_NONE;
+  static unsigned long onset_ms = 0;
+  static bool sounding = false;
+  esp_task_wdt_reset();
+  const cw_alarm_level_t level = alarm_now().level;
+  const unsigned long now = millis();
+  if (level != shown) {
+    shown = level;
+    onset_ms = now;
+  }
+  const cw_alarm_output_t out = cw_alarm_output(level, (uint32_t)(now - onset_ms));
   if (CW_LED_PIN >= 0) {
-    digitalWrite(CW_LED_PIN, (g_alert == 1 || (g_alert == 2 && blink)) ? HIGH : LOW);
+    digitalWrite(CW_LED_PIN, out.led_on ? HIGH : LOW);
   }
-  if (g_alert && CW_BUZZER_PIN >= 0) {
-    tone(CW_BUZZER_PIN, 2000, 100);
+  if (CW_BUZZER_PIN >= 0 && out.buzzer_on != sounding) {
+    if (out.buzzer_on) {
+      tone(CW_BUZZER_PIN, 2000);
+    } else {
+      noTone(CW_BUZZER_PIN);
+    }
+    sounding = out.buzzer_on;
   }
-  delay(250);
+  delay(25);  // the patterns' beeps are 150 ms on, 100 ms off
 }

@@ -183,7 +183,7 @@ def image_costs(rv32_dir: Path) -> list[ImageCost]:
     base = object_sizes("riscv64-unknown-elf-size", [rv32_dir / "cw_image_base"])["cw_image_base"]
     base_syms = _symbols(rv32_dir / "cw_image_base")
     structs = struct_sizes(rv32_dir)
-    common = structs["cw_ring_t"] + structs["cw_queue_t"] + structs["cw_rhythm_t"]
+    common = structs["cw_ring_t"] + structs["cw_queue_t"] + structs["cw_rhythm_t"] + structs["cw_alarm_t"]
     costs = []
     # a PPG device also runs the signal-quality stage (cw_ppg_quality_t)
     for kind, detectors in (("ecg", ("cw_qrs_t",)), ("ppg", ("cw_ppg_t", "cw_ppg_quality_t"))):
@@ -220,7 +220,7 @@ def size_report() -> str:
         "",
         "Per device kind, a firmware-shaped program linked with `--gc-sections` (`firmware/core/tools/cw_image.c`) "
         "minus the same program without the core: what an ECG device (frames, ring, queue, acks, QRS, rhythm "
-        "features + AF model) and a PPG device (the same with the pulse detector and the signal-quality stage) "
+        "features + AF model, local alarm) and a PPG device (the same with the pulse detector and the signal-quality stage) "
         "really carry. The ESP32 and "
         "ESP32-C3 have libgcc's soft-float and 64-bit division helpers in ROM, so the budget counts the core "
         "without them:",

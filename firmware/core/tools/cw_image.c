@@ -9,6 +9,7 @@
 
 #if !defined(CW_IMAGE_BASE)
 #include "cw_ack.h"
+#include "cw_alarm.h"
 #include "cw_frame.h"
 #include "cw_params.h"
 #include "cw_queue.h"
@@ -31,6 +32,7 @@ static uint8_t queue_arena[2048];
 static cw_ring_t ring;
 static cw_queue_t queue;
 static cw_rhythm_t rhythm;
+static cw_alarm_t alarm;
 #if defined(CW_IMAGE_ECG)
 static cw_qrs_t detector;
 static cw_beat_t events[64 + CW_QRS_HELD];
@@ -80,6 +82,15 @@ int main(void)
             cw_rhythm_beat(&rhythm, events[k], &p);
         }
 #endif
+        {
+            cw_alarm_cfg_t alarm_cfg;
+            const cw_alarm_input_t in = {0, 0, cw_rhythm_in_af(&rhythm)};
+            cw_alarm_state_t st;
+            cw_alarm_cfg_default(&alarm_cfg, 250000u);
+            cw_alarm_init(&alarm, &alarm_cfg);
+            st = cw_alarm_update(&alarm, NULL, 0, (int64_t)x[0], &in);
+            n += (size_t)cw_alarm_output(st.level, (uint32_t)x[1]).buzzer_on + st.heart_rate_decibpm;
+        }
         cw_frame_encode(&h, x, frame, sizeof frame, &len);
         cw_queue_push(&queue, frame, len);
         len = cw_queue_peek(&queue, frame, sizeof frame);

@@ -2,6 +2,7 @@
  * (the struct sizes plus their caller-owned state arrays are the core's RAM beyond sample buffers). */
 #include <stdio.h>
 
+#include "cw_alarm.h"
 #include "cw_iir.h"
 #include "cw_ppg.h"
 #include "cw_ppg_quality.h"
@@ -19,5 +20,6 @@ int main(void)
     printf("cw_ppg_t %u\n", (unsigned)sizeof(cw_ppg_t));
     printf("cw_ppg_quality_t %u\n", (unsigned)sizeof(cw_ppg_quality_t));
     printf("cw_rhythm_t %u\n", (unsigned)sizeof(cw_rhythm_t));
+    printf("cw_alarm_t %u\n", (unsigned)sizeof(cw_alarm_t));
     return 0;
 }
