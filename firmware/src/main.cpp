@@ -13,6 +13,7 @@
 // All analysis and wire-format code is the portable core (firmware/core/), tested on the host.
 // Not a medical device.
 #include <Arduino.h>
+#include <ArduinoOTA.h>
 #include <Preferences.h>
 #include <WiFi.h>
 #include <esp_task_wdt.h>
@@ -34,6 +35,7 @@
 #include "display.h"
 #include "net.h"
 #include "sensor.h"
+#include "settings.h"
 
 #if defined(CW_USE_DISPLAY) && CW_USE_DISPLAY && defined(TFT_DC)
 // GPIO2 is both the on-board LED of most dev boards and the display's DC line in the user's wiring:
@@ -322,7 +324,7 @@ void framer_task(void *) {
     }
 
     cw_frame_header_t h = {};
-    h.device_id = CW_DEVICE_ID;
+    h.device_id = cw_device_settings().device_id;
     h.seq = next_seq();
     h.fs_millihz = fs_millihz;
     h.scale_nv = g_sensor->scale_nv();
@@ -394,9 +396,9 @@ void send_status(CwTransport *transport) {
   portEXIT_CRITICAL(&g_mux);
   // dropped_samples: lost to a full queue or ring, and instants of missed timer ticks (held, not measured)
   const int n = snprintf(json, sizeof json,
-                         "{\"v\":1,\"device_id\":%u,\"rssi_dbm\":%d,\"fw\":\"0.2.0\",\"uptime_s\":%lu,"
+                         "{\"v\":1,\"device_id\":%" PRIu32 ",\"rssi_dbm\":%d,\"fw\":\"0.2.0\",\"uptime_s\":%lu,"
                          "\"fs_measured_millihz\":%" PRIu32 ",\"queue_depth\":%u,\"dropped_samples\":%" PRIu32 "}",
-                         (unsigned)CW_DEVICE_ID, (int)WiFi.RSSI(), (unsigned long)(millis() / 1000u),
+                         cw_device_settings().device_id, (int)WiFi.RSSI(), (unsigned long)(millis() / 1000u),
                          g_sensor->fs_millihz(), (unsigned)depth, dropped_samples());
   if (n > 0 && (size_t)n < sizeof json) {
     transport->send_status(json, (size_t)n);
@@ -447,7 +449,7 @@ void standalone_thingspeak() {
   char body[256];
   char reply[64];
   size_t len = 0;
-  if (cw_ts_build_update(CW_THINGSPEAK_WRITE_KEY, &s, body, sizeof body, &len) != CW_OK) {
+  if (cw_ts_build_update(cw_device_settings().thingspeak_key, &s, body, sizeof body, &len) != CW_OK) {
     return;
   }
   const int status = cw_thingspeak_post(body, len, reply, sizeof reply);
@@ -465,6 +467,9 @@ bool keep_wifi() {
   static unsigned long down_since_ms = 0;
   static unsigned long wait_ms = kWifiRejoinMs;
   const unsigned long now = millis();
+  if (cw_device_settings().wifi_ssid[0] == '\0') {
+    return false;  // not configured: the console says how
+  }
   if (WiFi.status() == WL_CONNECTED) {
     down_since_ms = 0;
     wait_ms = kWifiRejoinMs;
@@ -473,9 +478,10 @@ bool keep_wifi() {
   if (down_since_ms == 0) {
     down_since_ms = now;
   } else if (now - down_since_ms > wait_ms) {
-    log_w("wifi: disconnected for %lu s: joining %s again", (now - down_since_ms) / 1000u, CW_WIFI_SSID);
+    const cw_settings_t &settings = cw_device_settings();
+    log_w("wifi: disconnected for %lu s: joining %s again", (now - down_since_ms) / 1000u, settings.wifi_ssid);
     WiFi.disconnect();
-    WiFi.begin(CW_WIFI_SSID, CW_WIFI_PASSWORD);
+    WiFi.begin(settings.wifi_ssid, settings.wifi_password);
     down_since_ms = now;
     wait_ms = wait_ms * 2u < kWifiMaxMs ? wait_ms * 2u : kWifiMaxMs;
   }
@@ -499,8 +505,8 @@ void sender_task(void *) {
       continue;
     }
     keep_clock();
-    if (CW_SERVER_HOST[0] == '\0') {
-      if (CW_THINGSPEAK_WRITE_KEY[0] != '\0') {
+    if (cw_device_settings().server_host[0] == '\0') {
+      if (cw_device_settings().thingspeak_key[0] != '\0') {
         standalone_thingspeak();
       }
       vTaskDelay(pdMS_TO_TICKS(500));
@@ -564,7 +570,7 @@ void display_task(void *) {
     state.rhythm = cause[0] != '\0' ? cause : (alarm.heart_rate_decibpm > 0u ? "regular" : nullptr);
     state.wifi = WiFi.status() == WL_CONNECTED;
     state.server = g_online;
-    state.thingspeak = CW_SERVER_HOST[0] == '\0' && CW_THINGSPEAK_WRITE_KEY[0] != '\0';
+    state.thingspeak = cw_device_settings().server_host[0] == '\0' && cw_device_settings().thingspeak_key[0] != '\0';
     cw_display_draw(state);
     vTaskDelay(pdMS_TO_TICKS(50));  // 20 frames per second at most, never ahead of sampling
   }
@@ -584,9 +590,43 @@ void cw_net_on_answer(const char *json, size_t len) {
   g_n_acked += n < room ? n : room;
 }
 
+namespace {
+
+// Firmware updates over Wi-Fi (ArduinoOTA, password required: no password set, no OTA), since the
+// docs forbid USB while electrodes are attached. An update restarts the device when it completes.
+void keep_ota() {
+  static bool started = false;
+  const cw_settings_t &settings = cw_device_settings();
+  if (settings.ota_password[0] == '\0' || WiFi.status() != WL_CONNECTED) {
+    return;
+  }
+  if (!started) {
+    static char host[32];
+    snprintf(host, sizeof host, "cardiowatch-%" PRIu32, settings.device_id);
+    ArduinoOTA.setHostname(host);
+    ArduinoOTA.setPassword(settings.ota_password);
+    ArduinoOTA.onStart([]() {
+      // receiving the image blocks loop() for longer than the watchdog allows
+      esp_task_wdt_delete(nullptr);
+      log_w("ota: update starting; the device restarts when it completes");
+    });
+    ArduinoOTA.onError([](ota_error_t error) {
+      log_e("ota: update failed (%d); the running firmware stays", (int)error);
+      watch_this_task("loop");
+    });
+    ArduinoOTA.begin();
+    started = true;
+    log_i("ota: listening as %s", host);
+  }
+  ArduinoOTA.handle();
+}
+
+}  // namespace
+
 void setup() {
   Serial.begin(115200);
   Serial.println("cardiowatch - not a medical device");
+  cw_settings_begin();
   // Arduino starts the task watchdog (5 s); a ThingSpeak TLS POST may block for 10 s, hence a longer one
   esp_task_wdt_config_t wdt = {};
   wdt.timeout_ms = kWatchdogMs;
@@ -619,7 +659,10 @@ void setup() {
   g_http = cw_http_transport();
   WiFi.mode(WIFI_STA);  // station only: access-point mode puts spikes on the ADC
   WiFi.setAutoReconnect(true);
-  WiFi.begin(CW_WIFI_SSID, CW_WIFI_PASSWORD);
+  const cw_settings_t &settings = cw_device_settings();
+  if (settings.wifi_ssid[0] != '\0') {
+    WiFi.begin(settings.wifi_ssid, settings.wifi_password);
+  }
   xTaskCreatePinnedToCore(sampler_task, "cw_sampler", 4096, nullptr, 5, &g_sampler_task, 1);
   g_tasks[0] = g_sampler_task;
   xTaskCreatePinnedToCore(framer_task, "cw_framer", 8192, nullptr, 3, &g_tasks[1], 0);
@@ -638,6 +681,8 @@ void loop() {
   static unsigned long onset_ms = 0;
   static bool sounding = false;
   esp_task_wdt_reset();
+  cw_settings_poll();
+  keep_ota();
   const cw_alarm_level_t level = alarm_now().level;
   const unsigned long now = millis();
   if (level != shown) {

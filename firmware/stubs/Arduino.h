@@ -111,6 +111,10 @@ class HardwareSerial: public Print {
  public:
   // src: espressif/arduino-esp32@00b486e cores/esp32/HardwareSerial.h:108
   void begin(unsigned long baud, uint32_t config=SERIAL_8N1, int8_t rxPin=-1, int8_t txPin=-1, bool invert=false, unsigned long timeout_ms = 20000UL, uint8_t rxfifo_full_thrhd = 112);
+  // src: espressif/arduino-esp32@00b486e cores/esp32/HardwareSerial.h:111
+  int available(void);
+  // src: espressif/arduino-esp32@00b486e cores/esp32/HardwareSerial.h:114
+  int read(void);
 };
 // src: espressif/arduino-esp32@00b486e cores/esp32/HardwareSerial.h:197
 extern HardwareSerial Serial;

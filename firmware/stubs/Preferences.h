@@ -13,6 +13,8 @@ class Preferences {
   size_t putUInt(const char* key, uint32_t value);
   // src: espressif/arduino-esp32@0cf8fbb libraries/Preferences/src/Preferences.h:51
   size_t putString(const char* key, const char* value);
+  // src: espressif/arduino-esp32@0cf8fbb libraries/Preferences/src/Preferences.h:55
+  bool isKey(const char* key);
   // src: espressif/arduino-esp32@0cf8fbb libraries/Preferences/src/Preferences.h:62
   uint32_t getUInt(const char* key, uint32_t defaultValue = 0);
   // src: espressif/arduino-esp32@0cf8fbb libraries/Preferences/src/Preferences.h:70

@@ -23,3 +23,5 @@ esp_err_t esp_task_wdt_reconfigure(const esp_task_wdt_config_t *config);
 esp_err_t esp_task_wdt_add(TaskHandle_t task_handle);
 // src: espressif/esp-idf@499625b components/esp_system/include/esp_task_wdt.h:117
 esp_err_t esp_task_wdt_reset(void);
+// src: espressif/esp-idf@499625b components/esp_system/include/esp_task_wdt.h:143
+esp_err_t esp_task_wdt_delete(TaskHandle_t task_handle);
