@@ -6,6 +6,7 @@ Usage (from the repository root)::
 
     python firmware/tools/fwbuild.py            # build both, print the size report (markdown)
     python firmware/tools/fwbuild.py --write    # ... and write it into docs/benchmarks.md (Firmware)
+    python firmware/tools/fwbuild.py --queue    # how long the RAM offline queue holds, per sensor
 """
 
 from __future__ import annotations
@@ -183,7 +184,7 @@ def image_costs(rv32_dir: Path) -> list[ImageCost]:
     base = object_sizes("riscv64-unknown-elf-size", [rv32_dir / "cw_image_base"])["cw_image_base"]
     base_syms = _symbols(rv32_dir / "cw_image_base")
     structs = struct_sizes(rv32_dir)
-    common = structs["cw_ring_t"] + structs["cw_queue_t"] + structs["cw_rhythm_t"] + structs["cw_alarm_t"]
+    common = structs["cw_ring_t"] + structs["cw_queue_t"] + structs["cw_rhythm_t"] + structs["cw_alarm_t"] + structs["cw_settings_t"]
     costs = []
     # a PPG device also runs the signal-quality stage (cw_ppg_quality_t)
     for kind, detectors in (("ecg", ("cw_qrs_t",)), ("ppg", ("cw_ppg_t", "cw_ppg_quality_t"))):
@@ -244,6 +245,64 @@ def size_report() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _header_constant(header: str, name: str) -> int:
+    match = re.search(rf"#define {name} (\d+)u?", (CORE / header).read_text())
+    if match is None:
+        raise RuntimeError(f"{name} not found in {header}")
+    return int(match.group(1))
+
+
+def _config_constant(name: str) -> int:
+    text = (ROOT / "firmware" / "src" / "config.h.example").read_text()
+    match = re.search(rf"#define {name} \(?(\d+)(?: \* (\d+))?\)?", text)
+    if match is None:
+        raise RuntimeError(f"{name} not found in config.h.example")
+    return int(match.group(1)) * int(match.group(2) or 1)
+
+
+@dataclass(frozen=True)
+class QueueSpan:
+    """How long the RAM offline queue holds one sensor's frames."""
+
+    sensor: str
+    fs_hz: int
+    channels: int
+    bytes_per_value: int
+    frame_bytes: int
+    seconds: float
+
+
+#: sensor, sample rate (Hz, config.h.example defaults), channels, bytes per value (int16 / int32)
+QUEUE_SENSORS = (("AD8232 ECG", 250, 1, 2), ("analog pulse sensor", 100, 1, 2), ("MAX30102 (red + IR)", 100, 2, 4))
+FRAMES_PER_SECOND = 5  # firmware/src/main.cpp kFramesPerSecond
+
+
+def queue_spans() -> list[QueueSpan]:
+    """Seconds of signal the offline queue (CW_OFFLINE_QUEUE_BYTES) holds, per sensor kind."""
+    header = _header_constant("cw_frame.h", "CW_FRAME_HEADER_BYTES")
+    crc = _header_constant("cw_frame.h", "CW_FRAME_CRC_BYTES")
+    slot = _header_constant("cw_queue.h", "CW_QUEUE_OVERHEAD")
+    arena = _config_constant("CW_OFFLINE_QUEUE_BYTES")
+    spans = []
+    for sensor, fs_hz, channels, width in QUEUE_SENSORS:
+        frame = header + (fs_hz // FRAMES_PER_SECOND) * channels * width + crc
+        per_second = (frame + slot) * FRAMES_PER_SECOND
+        spans.append(QueueSpan(sensor, fs_hz, channels, width, frame, arena / per_second))
+    return spans
+
+
+def queue_report() -> str:
+    """Markdown table of queue_spans()."""
+    arena = _config_constant("CW_OFFLINE_QUEUE_BYTES")
+    rows = [f"Made by `python firmware/tools/fwbuild.py --queue` (`CW_OFFLINE_QUEUE_BYTES` = {arena} B, "
+            f"{FRAMES_PER_SECOND} frames a second, {_header_constant('cw_queue.h', 'CW_QUEUE_OVERHEAD')} B "
+            "of queue overhead per frame):", "",
+            "| sensor | rate | frame | queue holds |", "|---|---:|---:|---:|"]
+    for q in queue_spans():
+        rows.append(f"| {q.sensor} | {q.fs_hz} Hz | {q.frame_bytes} B | {q.seconds:.0f} s ({q.seconds / 60:.1f} min) |")
+    return "\n".join(rows) + "\n"
+
+
 def write_benchmarks_part(key: str, text: str) -> None:
     """Put ``text`` into part ``key`` of the Firmware section of docs/benchmarks.md.
 
@@ -269,8 +328,12 @@ def write_benchmarks_part(key: str, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="firmware core size report")
     parser.add_argument("--write", action="store_true", help="write the report into docs/benchmarks.md")
+    parser.add_argument("--queue", action="store_true", help="print how long the offline queue holds, per sensor")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.queue:
+        sys.stdout.write(queue_report())
+        return 0
     report = size_report()
     sys.stdout.write(report)
     if args.write:

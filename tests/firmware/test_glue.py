@@ -37,8 +37,16 @@ def platformio_sections() -> dict[str, dict[str, str]]:
         elif "=" in line and current:
             key, value = (part.strip() for part in line.split("=", 1))
             sections[current][key] = value
+    for body in sections.values():  # `extends`: the base env's values unless set here
+        base = sections.get(body.get("extends", ""), {})
+        for k, v in base.items():
+            body.setdefault(k, v)
+
     def resolve(value: str) -> str:
-        return re.sub(r"\$\{([\w:.-]+)\.([\w.]+)\}", lambda m: resolve(sections[m.group(1)][m.group(2)]), value)
+        def ref(m: re.Match[str]) -> str:
+            section = sections.get(m.group(1))  # ${sysenv.X} and the like stay as written
+            return resolve(section[m.group(2)]) if section is not None else m.group(0)
+        return re.sub(r"\$\{([\w:.-]+)\.([\w.]+)\}", ref, value)
     return {name: {k: resolve(v) for k, v in body.items()} for name, body in sections.items()}
 
 
@@ -87,6 +95,9 @@ def test_the_users_board_is_the_default_env_with_a_pinned_platform() -> None:
     platform = sections["env"]["platform"]
     assert "/stable/" not in platform and re.search(r"/download/\d+\.\d+\.\d+(-\d+)?/", platform), platform
     assert all(re.search(r"@\d+\.\d+(\.\d+)?$", dep) for dep in sections["env"]["lib_deps"].split()[1:])
+    ota = sections["env:esp32dev-pulse-st7789-ota"]
+    assert ota["upload_protocol"] == "espota" and "${sysenv.CW_OTA_PASSWORD}" in ota["upload_flags"]
+    assert env_defines("esp32dev-pulse-st7789-ota") == env_defines("esp32dev-pulse-st7789")
     user = env_defines("esp32dev-pulse-st7789")
     for flag in ("-DTFT_MOSI=23", "-DTFT_SCLK=18", "-DTFT_CS=15", "-DTFT_DC=2", "-DTFT_RST=4", "-DTFT_BL=21",
                  "-DLOAD_FONT7=1", "-DCW_SENSOR=CW_SENSOR_KIND_PULSE"):
@@ -162,3 +173,12 @@ def test_the_committed_ca_bundle_parses() -> None:
     for _ in range(count):
         pos += 4 + int.from_bytes(bundle[pos:pos + 2], "big") + int.from_bytes(bundle[pos + 2:pos + 4], "big")
     assert pos == len(bundle) and count > 50
+
+
+def test_the_offline_queue_table_in_the_docs_is_the_tools_output() -> None:
+    # docs/hardware.md states how long the RAM queue holds; the figures come from fwbuild.py --queue
+    from .conftest import fwbuild
+
+    spans = {q.sensor: q.seconds for q in fwbuild.queue_spans()}
+    assert 90 < spans["AD8232 ECG"] < 100  # 64 KiB / (136 B x 5 per second)
+    assert fwbuild.queue_report() in (ROOT / "docs" / "hardware.md").read_text()

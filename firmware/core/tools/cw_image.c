@@ -15,6 +15,7 @@
 #include "cw_queue.h"
 #include "cw_rhythm.h"
 #include "cw_ring.h"
+#include "cw_settings.h"
 #if defined(CW_IMAGE_ECG)
 #include "cw_qrs.h"
 #else
@@ -33,6 +34,7 @@ static cw_ring_t ring;
 static cw_queue_t queue;
 static cw_rhythm_t rhythm;
 static cw_alarm_t alarm;
+static cw_settings_t settings;
 #if defined(CW_IMAGE_ECG)
 static cw_qrs_t detector;
 static cw_beat_t events[64 + CW_QRS_HELD];
@@ -90,6 +92,12 @@ int main(void)
             cw_alarm_init(&alarm, &alarm_cfg);
             st = cw_alarm_update(&alarm, NULL, 0, (int64_t)x[0], &in);
             n += (size_t)cw_alarm_output(st.level, (uint32_t)x[1]).buzzer_on + st.heart_rate_decibpm;
+        }
+        {
+            cw_setting_t which;
+            char shown[8];
+            n += (size_t)cw_settings_apply_line(&settings, (const char *)x, (size_t)x[2] & 63u, &which);
+            n += (size_t)cw_settings_show(&settings, which, shown, sizeof shown) + (size_t)cw_settings_complete(&settings);
         }
         cw_frame_encode(&h, x, frame, sizeof frame, &len);
         cw_queue_push(&queue, frame, len);

@@ -10,6 +10,7 @@
 #include "cw_rhythm.h"
 #include "cw_queue.h"
 #include "cw_ring.h"
+#include "cw_settings.h"
 
 int main(void)
 {
@@ -21,5 +22,6 @@ int main(void)
     printf("cw_ppg_quality_t %u\n", (unsigned)sizeof(cw_ppg_quality_t));
     printf("cw_rhythm_t %u\n", (unsigned)sizeof(cw_rhythm_t));
     printf("cw_alarm_t %u\n", (unsigned)sizeof(cw_alarm_t));
+    printf("cw_settings_t %u\n", (unsigned)sizeof(cw_settings_t));
     return 0;
 }
