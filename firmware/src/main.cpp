@@ -36,6 +36,7 @@
 #include "net.h"
 #include "sensor.h"
 #include "settings.h"
+#include "spool.h"
 
 #if defined(CW_USE_DISPLAY) && CW_USE_DISPLAY && defined(TFT_DC)
 // GPIO2 is both the on-board LED of most dev boards and the display's DC line in the user's wiring:
@@ -58,6 +59,9 @@ const unsigned long kResendMs = 5000;   // no answer within this: send again (re
 const unsigned long kStatusMs = 60000;
 const uint32_t kSeqReserve = 4096;      // seq high-water mark step kept in NVS (docs/protocol.md 4)
 const time_t kValidUnixTime = 1600000000;
+// Frames left in RAM when the rest move to the flash spool: 5 s while offline, 50 s of backlog online.
+const size_t kRamKeepOffline = 25;
+const size_t kRamKeepOnline = 250;
 
 // The task watchdog: longer than the slowest blocking call (a ThingSpeak TLS POST: 10 s timeout).
 const uint32_t kWatchdogMs = 30000;
@@ -77,6 +81,8 @@ int32_t g_ring_storage[kRingSamples];
 cw_ring_t g_ring;
 uint8_t g_queue_arena[CW_OFFLINE_QUEUE_BYTES];
 cw_queue_t g_queue;
+cw_spool_t g_spool;        // the flash tier (sender task only)
+bool g_spool_ready = false;
 portMUX_TYPE g_mux = portMUX_INITIALIZER_UNLOCKED;
 
 volatile uint32_t g_sample_count = 0;   // sample instants written (sampler)
@@ -323,6 +329,10 @@ void framer_task(void *) {
       update_warning(&alarm, &rhythm, events, n, ppg.n, lead_off, ppg_signal_bad());
     }
 
+    if (cw_device_settings().server_host[0] == '\0') {
+      first_index += (uint32_t)per_frame;  // ThingSpeak only: no frames are sent, none is queued
+      continue;
+    }
     cw_frame_header_t h = {};
     h.device_id = cw_device_settings().device_id;
     h.seq = next_seq();
@@ -383,10 +393,36 @@ void keep_clock() {
 }
 
 uint32_t dropped_samples() {
+  const uint32_t per_frame = (g_sensor->fs_millihz() / 1000u) / kFramesPerSecond;
   portENTER_CRITICAL(&g_mux);
-  const uint32_t dropped = cw_queue_dropped(&g_queue) + cw_ring_overflow(&g_ring) + g_missed_ticks;
+  const uint32_t frames = cw_queue_dropped(&g_queue);
+  const uint32_t samples = cw_ring_overflow(&g_ring) + g_missed_ticks;
   portEXIT_CRITICAL(&g_mux);
-  return dropped;
+  const uint32_t spooled = g_spool_ready ? g_spool.dropped_frames + g_spool.io_errors : 0u;
+  return (frames + spooled) * per_frame + samples;
+}
+
+// Move the oldest frames from RAM to the flash spool until at most `keep` are left in RAM.
+void spill(size_t keep) {
+  static uint8_t frame[CW_FRAME_MAX_BYTES];
+  if (!g_spool_ready) {
+    return;
+  }
+  for (;;) {
+    portENTER_CRITICAL(&g_mux);
+    const size_t len = cw_queue_count(&g_queue) > keep ? cw_queue_peek(&g_queue, frame, sizeof frame) : 0;
+    portEXIT_CRITICAL(&g_mux);
+    if (len == 0 || cw_spool_push(&g_spool, frame, len) != CW_OK) {
+      return;  // a failed write leaves the frame in RAM (and is counted)
+    }
+    // the framer may have dropped that frame (queue full) while it was written: pop only if still oldest
+    static uint8_t oldest[CW_FRAME_MAX_BYTES];
+    portENTER_CRITICAL(&g_mux);
+    if (cw_queue_peek(&g_queue, oldest, sizeof oldest) > 0 && frame_seq(oldest) == frame_seq(frame)) {
+      cw_queue_pop(&g_queue);
+    }
+    portEXIT_CRITICAL(&g_mux);
+  }
 }
 
 void send_status(CwTransport *transport) {
@@ -501,6 +537,7 @@ void sender_task(void *) {
     log_health();
     if (!keep_wifi()) {
       g_online = false;
+      spill(kRamKeepOffline);
       vTaskDelay(pdMS_TO_TICKS(500));
       continue;
     }
@@ -516,8 +553,17 @@ void sender_task(void *) {
     transport->poll();
     g_online = transport->ready();
     if (!g_online) {
+      spill(kRamKeepOffline);
       vTaskDelay(pdMS_TO_TICKS(500));
       continue;
+    }
+    spill(kRamKeepOnline);
+    // the spool holds older frames than RAM: it is sent, and answered, first
+    const bool from_spool = g_spool_ready && !cw_spool_empty(&g_spool);
+    while (from_spool && cw_spool_peek_at(&g_spool, 0, frames[0], CW_FRAME_MAX_BYTES) > 0 &&
+           is_acked(frame_seq(frames[0]))) {
+      cw_spool_pop(&g_spool);
+      in_flight = in_flight > 0 ? in_flight - 1 : 0;
     }
     // drop what the server answered for, oldest first
     portENTER_CRITICAL(&g_mux);
@@ -530,15 +576,25 @@ void sender_task(void *) {
     const unsigned long now = millis();
     if (in_flight == 0 || now - last_send_ms > kResendMs) {
       size_t n = 0;
-      portENTER_CRITICAL(&g_mux);
-      for (; n < kInFlight; ++n) {
-        lens[n] = cw_queue_peek_at(&g_queue, n, frames[n], CW_FRAME_MAX_BYTES);
-        if (lens[n] == 0) {
-          break;
+      if (from_spool) {
+        for (; n < kInFlight; ++n) {
+          lens[n] = cw_spool_peek_at(&g_spool, n, frames[n], CW_FRAME_MAX_BYTES);
+          if (lens[n] == 0) {
+            break;
+          }
+          ptrs[n] = frames[n];
         }
-        ptrs[n] = frames[n];
+      } else {
+        portENTER_CRITICAL(&g_mux);
+        for (; n < kInFlight; ++n) {
+          lens[n] = cw_queue_peek_at(&g_queue, n, frames[n], CW_FRAME_MAX_BYTES);
+          if (lens[n] == 0) {
+            break;
+          }
+          ptrs[n] = frames[n];
+        }
+        portEXIT_CRITICAL(&g_mux);
       }
-      portEXIT_CRITICAL(&g_mux);
       if (n > 0) {
         g_n_acked = 0;
         if (transport->send(ptrs, lens, n)) {
@@ -642,6 +698,9 @@ void setup() {
   g_prefs.begin("cardiowatch", false);
   cw_ring_init(&g_ring, g_ring_storage, kRingSamples);
   cw_queue_init(&g_queue, g_queue_arena, sizeof g_queue_arena);
+  if (cw_device_settings().server_host[0] != '\0') {
+    g_spool_ready = cw_spool_begin(&g_spool);  // frames from before a reboot are sent first
+  }
   g_sensor = cw_sensor_create();
   if (!g_sensor->begin()) {
     log_e("sensor failed to start: blinking the LED, not streaming");

@@ -184,7 +184,7 @@ def image_costs(rv32_dir: Path) -> list[ImageCost]:
     base = object_sizes("riscv64-unknown-elf-size", [rv32_dir / "cw_image_base"])["cw_image_base"]
     base_syms = _symbols(rv32_dir / "cw_image_base")
     structs = struct_sizes(rv32_dir)
-    common = structs["cw_ring_t"] + structs["cw_queue_t"] + structs["cw_rhythm_t"] + structs["cw_alarm_t"] + structs["cw_settings_t"]
+    common = structs["cw_ring_t"] + structs["cw_queue_t"] + structs["cw_rhythm_t"] + structs["cw_alarm_t"] + structs["cw_settings_t"] + structs["cw_spool_t"]
     costs = []
     # a PPG device also runs the signal-quality stage (cw_ppg_quality_t)
     for kind, detectors in (("ecg", ("cw_qrs_t",)), ("ppg", ("cw_ppg_t", "cw_ppg_quality_t"))):
@@ -262,7 +262,7 @@ def _config_constant(name: str) -> int:
 
 @dataclass(frozen=True)
 class QueueSpan:
-    """How long the RAM offline queue holds one sensor's frames."""
+    """How long the offline queue holds one sensor's frames: in RAM, and in the flash spool."""
 
     sensor: str
     fs_hz: int
@@ -270,6 +270,14 @@ class QueueSpan:
     bytes_per_value: int
     frame_bytes: int
     seconds: float
+    flash_seconds: float
+
+
+#: the esp32dev default partition table's data partition (default.csv: spiffs, 0x160000), LittleFS's home
+FLASH_PARTITION_BYTES = 0x160000
+#: firmware/src/spool.cpp: 16 KiB segments, three quarters of the partition
+SPOOL_SEGMENT_BYTES = 16384
+SPOOL_SEGMENTS = FLASH_PARTITION_BYTES * 3 // 4 // SPOOL_SEGMENT_BYTES
 
 
 #: sensor, sample rate (Hz, config.h.example defaults), channels, bytes per value (int16 / int32)
@@ -283,23 +291,29 @@ def queue_spans() -> list[QueueSpan]:
     crc = _header_constant("cw_frame.h", "CW_FRAME_CRC_BYTES")
     slot = _header_constant("cw_queue.h", "CW_QUEUE_OVERHEAD")
     arena = _config_constant("CW_OFFLINE_QUEUE_BYTES")
+    record = _header_constant("cw_spool.h", "CW_SPOOL_RECORD_OVERHEAD")
     spans = []
     for sensor, fs_hz, channels, width in QUEUE_SENSORS:
         frame = header + (fs_hz // FRAMES_PER_SECOND) * channels * width + crc
         per_second = (frame + slot) * FRAMES_PER_SECOND
-        spans.append(QueueSpan(sensor, fs_hz, channels, width, frame, arena / per_second))
+        flash_frames = SPOOL_SEGMENTS * (SPOOL_SEGMENT_BYTES // (frame + record))
+        spans.append(QueueSpan(sensor, fs_hz, channels, width, frame, arena / per_second,
+                               flash_frames / FRAMES_PER_SECOND))
     return spans
 
 
 def queue_report() -> str:
     """Markdown table of queue_spans()."""
     arena = _config_constant("CW_OFFLINE_QUEUE_BYTES")
-    rows = [f"Made by `python firmware/tools/fwbuild.py --queue` (`CW_OFFLINE_QUEUE_BYTES` = {arena} B, "
-            f"{FRAMES_PER_SECOND} frames a second, {_header_constant('cw_queue.h', 'CW_QUEUE_OVERHEAD')} B "
-            "of queue overhead per frame):", "",
-            "| sensor | rate | frame | queue holds |", "|---|---:|---:|---:|"]
+    rows = [f"Made by `python firmware/tools/fwbuild.py --queue` (`CW_OFFLINE_QUEUE_BYTES` = {arena} B of RAM, "
+            f"{_header_constant('cw_queue.h', 'CW_QUEUE_OVERHEAD')} B per frame; flash spool: {SPOOL_SEGMENTS} "
+            f"segments of {SPOOL_SEGMENT_BYTES} B in the {FLASH_PARTITION_BYTES} B data partition, "
+            f"{_header_constant('cw_spool.h', 'CW_SPOOL_RECORD_OVERHEAD')} B per frame; "
+            f"{FRAMES_PER_SECOND} frames a second):", "",
+            "| sensor | rate | frame | RAM queue holds | flash spool holds |", "|---|---:|---:|---:|---:|"]
     for q in queue_spans():
-        rows.append(f"| {q.sensor} | {q.fs_hz} Hz | {q.frame_bytes} B | {q.seconds:.0f} s ({q.seconds / 60:.1f} min) |")
+        rows.append(f"| {q.sensor} | {q.fs_hz} Hz | {q.frame_bytes} B | {q.seconds:.0f} s ({q.seconds / 60:.1f} min) | "
+                    f"{q.flash_seconds / 60:.0f} min |")
     return "\n".join(rows) + "\n"
 
 

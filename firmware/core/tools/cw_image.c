@@ -16,6 +16,7 @@
 #include "cw_rhythm.h"
 #include "cw_ring.h"
 #include "cw_settings.h"
+#include "cw_spool.h"
 #if defined(CW_IMAGE_ECG)
 #include "cw_qrs.h"
 #else
@@ -35,6 +36,7 @@ static cw_queue_t queue;
 static cw_rhythm_t rhythm;
 static cw_alarm_t alarm;
 static cw_settings_t settings;
+static cw_spool_t spool;
 #if defined(CW_IMAGE_ECG)
 static cw_qrs_t detector;
 static cw_beat_t events[64 + CW_QRS_HELD];
@@ -98,6 +100,13 @@ int main(void)
             char shown[8];
             n += (size_t)cw_settings_apply_line(&settings, (const char *)x, (size_t)x[2] & 63u, &which);
             n += (size_t)cw_settings_show(&settings, which, shown, sizeof shown) + (size_t)cw_settings_complete(&settings);
+        }
+        {
+            /* the spool's callbacks are the glue's (LittleFS): here the core's part only */
+            cw_spool_io_t io = {0, 0, 0, 0, 0, 0, 0};
+            n += (size_t)cw_spool_open(&spool, &io, 4096u, 4u);
+            n += (size_t)cw_spool_push(&spool, (const uint8_t *)x, 8u) + (size_t)cw_spool_empty(&spool);
+            n += cw_spool_peek_at(&spool, 0, (uint8_t *)x, 8u) + (size_t)cw_spool_pop(&spool);
         }
         cw_frame_encode(&h, x, frame, sizeof frame, &len);
         cw_queue_push(&queue, frame, len);

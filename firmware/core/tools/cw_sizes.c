@@ -11,6 +11,7 @@
 #include "cw_queue.h"
 #include "cw_ring.h"
 #include "cw_settings.h"
+#include "cw_spool.h"
 
 int main(void)
 {
@@ -23,5 +24,6 @@ int main(void)
     printf("cw_rhythm_t %u\n", (unsigned)sizeof(cw_rhythm_t));
     printf("cw_alarm_t %u\n", (unsigned)sizeof(cw_alarm_t));
     printf("cw_settings_t %u\n", (unsigned)sizeof(cw_settings_t));
+    printf("cw_spool_t %u\n", (unsigned)sizeof(cw_spool_t));
     return 0;
 }
