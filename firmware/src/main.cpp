@@ -34,6 +34,7 @@
 #include "cw_thingspeak.h"
 #include "display.h"
 #include "net.h"
+#include "portal.h"
 #include "sensor.h"
 #include "settings.h"
 #include "spool.h"
@@ -492,7 +493,7 @@ void standalone_thingspeak() {
   const cw_ts_outcome_t outcome = cw_ts_outcome(status, reply);
   cw_ts_on_outcome(&limiter, now, outcome);
   if (outcome == CW_TS_REFUSED) {
-    log_e("thingspeak: the write key in config.h was refused (HTTP %d)", status);
+    log_e("thingspeak: the write key (ts_key setting) was refused (HTTP %d)", status);
   }
 }
 
@@ -683,6 +684,7 @@ void setup() {
   Serial.begin(115200);
   Serial.println("cardiowatch - not a medical device");
   cw_settings_begin();
+  cw_portal_run_if_needed();  // before the watchdog and sampling: it blocks, and its access point adds ADC noise
   // Arduino starts the task watchdog (5 s); a ThingSpeak TLS POST may block for 10 s, hence a longer one
   esp_task_wdt_config_t wdt = {};
   wdt.timeout_ms = kWatchdogMs;

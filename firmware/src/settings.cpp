@@ -76,18 +76,11 @@ void handle_line(const char *line, size_t len) {
     --end;
   }
   snprintf(value, sizeof value, "%.*s", (int)(end - start), line + start);
-  Preferences prefs;
-  if (!prefs.begin(kNamespace, false) || prefs.putString(cw_setting_key(which), value) != strlen(value)) {
-    prefs.end();
-    if (value[0] != '\0') {
-      Serial.printf("not stored: %s (NVS write failed)\n", cw_setting_key(which));
-      return;
-    }
+  if (cw_settings_store(which, value)) {
+    Serial.printf("stored %s; applied at the next start (press EN)\n", cw_setting_key(which));
   } else {
-    prefs.end();
+    Serial.printf("not stored: %s (NVS write failed)\n", cw_setting_key(which));
   }
-  g_settings = candidate;
-  Serial.printf("stored %s; applied at the next start (press EN)\n", cw_setting_key(which));
 }
 
 }  // namespace
@@ -127,6 +120,24 @@ void cw_settings_begin() {
 }
 
 const cw_settings_t &cw_device_settings() { return g_settings; }
+
+bool cw_settings_store(cw_setting_t which, const char *value) {
+  cw_settings_t candidate = g_settings;
+  if (cw_settings_set(&candidate, which, value, strlen(value)) != CW_OK) {
+    return false;
+  }
+  Preferences prefs;
+  if (!prefs.begin(kNamespace, false)) {
+    return false;
+  }
+  const size_t written = prefs.putString(cw_setting_key(which), value);
+  prefs.end();
+  if (written != strlen(value)) {  // an empty value writes 0 bytes: stored
+    return false;
+  }
+  g_settings = candidate;
+  return true;
+}
 
 void cw_settings_poll() {
   static char line[kLineMax];

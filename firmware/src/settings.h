@@ -10,3 +10,5 @@ void cw_settings_begin();
 const cw_settings_t &cw_device_settings();
 // From loop(): read the serial console, apply and store complete lines.
 void cw_settings_poll();
+// Check `value` for `which` and store it in NVS (applied at the next start); false when refused or not stored.
+bool cw_settings_store(cw_setting_t which, const char *value);

@@ -27,6 +27,8 @@
 #define INPUT 0x01
 // src: espressif/arduino-esp32@784b78d cores/esp32/esp32-hal-gpio.h:49
 #define OUTPUT            0x03
+// src: espressif/arduino-esp32@784b78d cores/esp32/esp32-hal-gpio.h:51
+#define INPUT_PULLUP      0x05
 // src: espressif/arduino-esp32@784b78d cores/esp32/esp32-hal-gpio.h:74
 void pinMode(uint8_t pin, uint8_t mode);
 // src: espressif/arduino-esp32@784b78d cores/esp32/esp32-hal-gpio.h:75

@@ -94,7 +94,7 @@ def test_the_users_board_is_the_default_env_with_a_pinned_platform() -> None:
     assert ENVS[0] == "esp32dev-ad8232" and "esp32dev-pulse-st7789" in ENVS
     platform = sections["env"]["platform"]
     assert "/stable/" not in platform and re.search(r"/download/\d+\.\d+\.\d+(-\d+)?/", platform), platform
-    assert all(re.search(r"@\d+\.\d+(\.\d+)?$", dep) for dep in sections["env"]["lib_deps"].split()[1:])
+    assert all(re.search(r"(@|#v)\d+\.\d+(\.\d+)?$", dep) for dep in sections["env"]["lib_deps"].split()[1:])
     ota = sections["env:esp32dev-pulse-st7789-ota"]
     assert ota["upload_protocol"] == "espota" and "${sysenv.CW_OTA_PASSWORD}" in ota["upload_flags"]
     assert env_defines("esp32dev-pulse-st7789-ota") == env_defines("esp32dev-pulse-st7789")

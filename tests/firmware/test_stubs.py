@@ -24,7 +24,8 @@ TAG = re.compile(r"^\s*// (src|shape|unverified): (.+?)\s*$")
 STRUCTURAL = re.compile(r"^\s*(#\s*(pragma once|include|if|ifdef|ifndef|else|elif|endif)\b|(public|private|protected):"
                         r"|};?\s*$|namespace \w+ \{$|\}  // namespace \w+$)")
 #: the releases firmware/platformio.ini pins (the MANIFEST's "release of that copy" should be one of them)
-PINNED_RELEASES = {"espressif/arduino-esp32": "3.x", "espressif/esp-idf": "5.x", "knolleary/pubsubclient": "2.8"}
+PINNED_RELEASES = {"espressif/arduino-esp32": "3.x", "espressif/esp-idf": "5.x", "knolleary/pubsubclient": "2.8",
+                   "tzapu/WiFiManager": "2.0.17"}
 
 
 @dataclass(frozen=True)
