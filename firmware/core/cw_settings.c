@@ -27,6 +27,18 @@ static int printable(const char *v, size_t len)
     return 1;
 }
 
+/* SSIDs are any 1-32 octets (UTF-8 names included); only control characters are refused. */
+static int no_controls(const char *v, size_t len)
+{
+    size_t i;
+    for (i = 0; i < len; ++i) {
+        if ((unsigned char)v[i] < 0x20u || (unsigned char)v[i] == 0x7Fu) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* A host name or IPv4 address: letters, digits, '-', '.'. */
 static int host_chars(const char *v, size_t len)
 {
@@ -89,7 +101,7 @@ cw_err_t cw_settings_set(cw_settings_t *s, cw_setting_t setting, const char *val
     }
     switch (setting) {
     case CW_SETTING_WIFI_SSID:
-        if (len == 0u || len >= sizeof s->wifi_ssid || !printable(value, len)) {
+        if (len == 0u || len >= sizeof s->wifi_ssid || !no_controls(value, len)) {
             return CW_ERR_FORMAT;
         }
         copy_text(s->wifi_ssid, value, len);

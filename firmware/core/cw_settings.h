@@ -19,8 +19,8 @@ extern "C" {
 #endif
 
 typedef enum {
-    CW_SETTING_WIFI_SSID = 0,  /**< "wifi": 1-32 bytes */
-    CW_SETTING_WIFI_PASSWORD,  /**< "wifi_pass": empty (open network) or 8-63 characters */
+    CW_SETTING_WIFI_SSID = 0,  /**< "wifi": 1-32 bytes, UTF-8 allowed, no control characters */
+    CW_SETTING_WIFI_PASSWORD,  /**< "wifi_pass": empty (open network) or 8-63 printable ASCII (WPA2) */
     CW_SETTING_THINGSPEAK_KEY, /**< "ts_key": empty or the channel's 16-character Write API Key */
     CW_SETTING_SERVER_HOST,    /**< "server": empty (ThingSpeak only) or a host name / address */
     CW_SETTING_SERVER_PORT,    /**< "server_port": 1-65535 */

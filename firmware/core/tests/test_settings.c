@@ -52,6 +52,10 @@ static void test_settings_should_refuse_bad_values_and_leave_the_old_one(void **
     assert_int_equal(apply(&s, "ts_key=ABCDEF012345678", &which), CW_ERR_FORMAT);  /* 15 characters */
     assert_string_equal(s.thingspeak_key, "ABCDEF0123456789");
     assert_int_equal(apply(&s, "wifi=", &which), CW_ERR_FORMAT);
+    assert_int_equal(apply(&s, "wifi=Caf\xc3\xa9 Wi-Fi", &which), CW_OK); /* a UTF-8 network name */
+    assert_int_equal(apply(&s, "wifi=a\x01b", &which), CW_ERR_FORMAT);
+    assert_string_equal(s.wifi_ssid, "Caf\xc3\xa9 Wi-Fi");
+    assert_int_equal(apply(&s, "wifi_pass=p\xc3\xa4ssword1", &which), CW_ERR_FORMAT); /* WPA2: ASCII only */
     assert_int_equal(apply(&s, "wifi=123456789012345678901234567890123", &which), CW_ERR_FORMAT); /* 33 bytes */
     assert_int_equal(apply(&s, "wifi_pass=short", &which), CW_ERR_FORMAT);
     assert_int_equal(apply(&s, "server_port=0", &which), CW_ERR_FORMAT);
