@@ -182,3 +182,42 @@ def test_the_offline_queue_table_in_the_docs_is_the_tools_output() -> None:
     spans = {q.sensor: q.seconds for q in fwbuild.queue_spans()}
     assert 90 < spans["AD8232 ECG"] < 100  # 64 KiB / (136 B x 5 per second)
     assert fwbuild.queue_report() in (ROOT / "docs" / "hardware.md").read_text()
+
+
+# ESP-IDF 5's Xtensa toolchain makes (u)int32_t (unsigned) long, where the host's are (unsigned) int: a
+# `%u` for a uint32_t passes a host check and is wrong on the device (issue 22 item 6). This prefix gives
+# the host compiler the device's types, so -Wformat sees what the ESP32 compiler sees.
+XTENSA_INT32_ABI = """#include <stdint.h>
+#include <inttypes.h>
+typedef unsigned long cw_abi_u32;
+typedef long cw_abi_i32;
+#define uint32_t cw_abi_u32
+#define int32_t cw_abi_i32
+#undef PRIu32
+#define PRIu32 "lu"
+#undef PRIx32
+#define PRIx32 "lx"
+#undef PRId32
+#define PRId32 "ld"
+"""
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_the_glue_formats_32_bit_values_as_the_esp32_compiler_sees_them(env: str, tmp_path: Path) -> None:
+    abi = tmp_path / "xtensa_int32_abi.h"
+    abi.write_text(XTENSA_INT32_ABI)
+    proc = _compile_glue([*env_defines(env), "-include", str(abi)], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_the_32_bit_abi_check_catches_a_u_for_a_uint32(tmp_path: Path) -> None:
+    require_tools(("g++",))
+    abi = tmp_path / "xtensa_int32_abi.h"
+    abi.write_text(XTENSA_INT32_ABI)
+    src = tmp_path / "fmt.cpp"
+    src.write_text('#include <Arduino.h>\nvoid f(uint32_t hz) { log_e("rate %u Hz", hz); }\n'
+                   'void g(uint32_t hz) { log_e("rate %" PRIu32 " Hz", hz); }\n')
+    proc = subprocess.run(["g++", "-std=gnu++17", "-fsyntax-only", "-Wall", "-Werror", "-include", str(abi),
+                           f"-I{STUBS}", str(src)], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "fmt.cpp:2" in proc.stderr and "fmt.cpp:3" not in proc.stderr
