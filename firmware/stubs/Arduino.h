@@ -1,7 +1,8 @@
 /* Stub of the Arduino-ESP32 core API the cardiowatch glue uses (syntax check only; never linked).
  *
  * Every declaration is preceded by the upstream file and line it was read from (`src:` verbatim,
- * `shape:` the same entity with bases or members left out, `unverified:` not read here, see MANIFEST).
+ * `shape:` the same entity with bases, members or an inline body left out, `unverified:` not read here,
+ * see MANIFEST).
  * tests/firmware/test_stubs.py checks each one against firmware/stubs/MANIFEST.
  */
 #pragma once
