@@ -1,15 +1,35 @@
 #include "cw_display.h"
 
-static const cw_layout_t cw_layout = {
-    {0, 0, CW_DISPLAY_WIDTH, 24},        /* status bar */
-    {0, 24, 150, 96},                    /* heart rate */
-    {150, 24, CW_DISPLAY_WIDTH - 150, 96}, /* rhythm + alert */
-    {0, 120, CW_DISPLAY_WIDTH, CW_DISPLAY_HEIGHT - 120}, /* sweep */
-};
+#define CW_STATUS_HEIGHT 24
+#define CW_RATE_MIN_WIDTH 112 /* three 32-pixel font-7 digits and a margin */
 
-const cw_layout_t *cw_display_layout(void)
+static cw_rect_t cw_rect(int32_t x, int32_t y, int32_t w, int32_t h)
 {
-    return &cw_layout;
+    cw_rect_t r;
+    r.x = (int16_t)x;
+    r.y = (int16_t)y;
+    r.w = (int16_t)w;
+    r.h = (int16_t)h;
+    return r;
+}
+
+cw_err_t cw_display_layout_for(int16_t width, int16_t height, cw_layout_t *out)
+{
+    int32_t rate_w;
+    int32_t top_h;
+    if (out == 0 || width < CW_DISPLAY_MIN_SIDE || height < CW_DISPLAY_MIN_SIDE || width > CW_DISPLAY_MAX_WIDTH) {
+        return CW_ERR_ARG;
+    }
+    rate_w = (int32_t)width * 15 / 32;
+    if (rate_w < CW_RATE_MIN_WIDTH) {
+        rate_w = CW_RATE_MIN_WIDTH;
+    }
+    top_h = (int32_t)height * 2 / 5;
+    out->status = cw_rect(0, 0, width, CW_STATUS_HEIGHT);
+    out->rate = cw_rect(0, CW_STATUS_HEIGHT, rate_w, top_h);
+    out->rhythm = cw_rect(rate_w, CW_STATUS_HEIGHT, width - rate_w, top_h);
+    out->sweep = cw_rect(0, CW_STATUS_HEIGHT + top_h, width, height - CW_STATUS_HEIGHT - top_h);
+    return CW_OK;
 }
 
 uint16_t cw_display_alert_color(int32_t level)
@@ -27,14 +47,15 @@ uint16_t cw_display_alert_color(int32_t level)
     }
 }
 
-cw_err_t cw_sweep_init(cw_sweep_t *sw, uint32_t fs_hz, uint32_t seconds, int16_t height)
+cw_err_t cw_sweep_init(cw_sweep_t *sw, uint32_t fs_hz, uint32_t seconds, uint16_t columns, int16_t height)
 {
     uint32_t i;
-    if (sw == 0 || height <= 0 || fs_hz == 0u || seconds == 0u
-        || (uint64_t)fs_hz * seconds < (uint64_t)CW_SWEEP_COLUMNS) {
+    if (sw == 0 || height <= 0 || fs_hz == 0u || seconds == 0u || columns == 0u || columns > CW_SWEEP_COLUMNS
+        || (uint64_t)fs_hz * seconds < (uint64_t)columns) {
         return CW_ERR_ARG;
     }
-    sw->samples_per_column = (uint32_t)(((uint64_t)fs_hz * seconds) / CW_SWEEP_COLUMNS);
+    sw->columns = columns;
+    sw->samples_per_column = (uint32_t)(((uint64_t)fs_hz * seconds) / columns);
     for (i = 0; i < CW_SWEEP_COLUMNS; ++i) {
         sw->y[i] = (int16_t)(height / 2);
         sw->beat[i] = 0;
@@ -86,12 +107,12 @@ static void cw_sweep_close_column(cw_sweep_t *sw)
     if (sw->n_dirty == 0u) {
         sw->dirty_from = x;
     }
-    if (sw->n_dirty < CW_SWEEP_COLUMNS) {
+    if (sw->n_dirty < sw->columns) {
         sw->n_dirty += 1u;
     }
     sw->in_column = 0;
     sw->sum = 0;
-    sw->cursor = (uint16_t)((x + 1u) % CW_SWEEP_COLUMNS);
+    sw->cursor = (uint16_t)((x + 1u) % sw->columns);
     if (sw->cursor == 0u) { /* a screen done: its range scales the next one (adapts to gain changes) */
         sw->lo = sw->next_lo;
         sw->hi = sw->next_hi;
@@ -113,7 +134,7 @@ void cw_sweep_push(cw_sweep_t *sw, const int32_t *x, size_t n)
         if (x[i] > sw->next_hi) {
             sw->next_hi = x[i];
         }
-        if (sw->hi <= sw->lo && sw->n < (int64_t)sw->samples_per_column * CW_SWEEP_COLUMNS) {
+        if (sw->hi <= sw->lo && sw->n < (int64_t)sw->samples_per_column * sw->columns) {
             /* the first screen scales itself as it goes */
             sw->lo = sw->next_lo;
             sw->hi = sw->next_hi;
@@ -142,8 +163,8 @@ uint16_t cw_sweep_dirty(cw_sweep_t *sw, uint16_t *from)
     }
     *from = sw->dirty_from;
     n = (uint16_t)(sw->n_dirty + CW_SWEEP_GAP);
-    if (n > CW_SWEEP_COLUMNS) {
-        n = CW_SWEEP_COLUMNS;
+    if (n > sw->columns) {
+        n = sw->columns;
     }
     sw->n_dirty = 0;
     return n;
@@ -151,6 +172,6 @@ uint16_t cw_sweep_dirty(cw_sweep_t *sw, uint16_t *from)
 
 int cw_sweep_is_gap(const cw_sweep_t *sw, uint16_t x)
 {
-    const uint16_t ahead = (uint16_t)((x + CW_SWEEP_COLUMNS - sw->cursor) % CW_SWEEP_COLUMNS);
+    const uint16_t ahead = (uint16_t)((x + sw->columns - sw->cursor) % sw->columns);
     return ahead < CW_SWEEP_GAP;
 }

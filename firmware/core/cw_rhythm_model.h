@@ -1,6 +1,6 @@
 /* AF model for the cardiowatch firmware core. GENERATED, do not edit: written from
- * models/rhythm_af.json by cardiowatch.rhythm.export.export_c_header (python -m cardiowatch.rhythm.train
- * runs it after training).
+ * src/cardiowatch/models/rhythm_af.json by cardiowatch.rhythm.export.export_c_header
+ * (python -m training.rhythm_train runs it after training).
  * a random forest: 8 trees, 471 decision nodes, 182 leaves, as flat tables (4437 bytes of constant data).
  * Node k: go to left[k] when features[feature[k]] < threshold[k], else to right[k]; a child c < 0 is
  * leaf -c - 1, whose AF probability is leaf_af[-c - 1] / 255.

@@ -1,11 +1,13 @@
 // net_http.cpp - frames over HTTP: POST /api/v1/ingest/frames, Bearer token, the answer in the body.
 #include <Arduino.h>
 #include <HTTPClient.h>
+#include <NetworkClient.h>
 #include <WiFi.h>
 
 #include "config.h"
 #include "cw_frame.h"
 #include "net.h"
+#include "settings.h"
 
 namespace {
 
@@ -15,7 +17,7 @@ const size_t kBatchFrames = 8;
 
 class HttpTransport : public CwTransport {
  public:
-  bool ready() override { return WiFi.status() == WL_CONNECTED && CW_SERVER_HOST[0] != '\0'; }
+  bool ready() override { return WiFi.status() == WL_CONNECTED && cw_device_settings().server_host[0] != '\0'; }
 
   bool send(const uint8_t *const *frames, const size_t *lens, size_t n) override {
     size_t used = 0;
@@ -36,14 +38,17 @@ class HttpTransport : public CwTransport {
  private:
   bool post(const char *path, const char *type, const uint8_t *body, size_t len) {
     char url[128];
-    snprintf(url, sizeof url, "http://%s:%u%s", CW_SERVER_HOST, (unsigned)CW_SERVER_HTTP_PORT, path);
+    const cw_settings_t &settings = cw_device_settings();
+    snprintf(url, sizeof url, "http://%s:%u%s", settings.server_host, (unsigned)settings.server_port, path);
     http_.setReuse(true);  // keep-alive: one TCP connection for the stream of batches
     http_.setTimeout(kTimeoutMs);
     if (!http_.begin(client_, String(url))) {
       log_w("http: cannot reach %s", url);
       return false;
     }
-    http_.addHeader("Authorization", String("Bearer ") + CW_DEVICE_TOKEN);
+    char bearer[16 + CW_ENVELOPE_MAX_TOKEN];
+    snprintf(bearer, sizeof bearer, "Bearer %s", settings.device_token);
+    http_.addHeader("Authorization", bearer);
     http_.addHeader("Content-Type", type);
     const int code = http_.POST((uint8_t *)body, len);
     bool ok = false;
@@ -53,7 +58,7 @@ class HttpTransport : public CwTransport {
       cw_net_on_answer(answer.c_str(), answer.length());
       ok = true;
     } else if (code == 401) {
-      log_e("http: token refused (401): check CW_DEVICE_ID and CW_DEVICE_TOKEN in config.h");
+      log_e("http: token refused (401): check the device_id and token settings");
     } else {
       log_w("http: POST %s answered %d", path, code);
     }
@@ -61,7 +66,7 @@ class HttpTransport : public CwTransport {
     return ok;
   }
 
-  WiFiClient client_;
+  NetworkClient client_;
   HTTPClient http_;
   uint8_t batch_[kBatchFrames * CW_FRAME_MAX_BYTES];
 };

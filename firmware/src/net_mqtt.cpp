@@ -1,18 +1,22 @@
 // net_mqtt.cpp - frames over MQTT (PubSubClient): envelope(token, frame) on cardiowatch/<id>/frames,
 // the server's answer on cardiowatch/<id>/ack.
 #include <Arduino.h>
+#include <NetworkClient.h>
 #include <PubSubClient.h>
 #include <WiFi.h>
 
 #include "config.h"
 #include "cw_frame.h"
 #include "net.h"
+#include "settings.h"
 
 namespace {
 
-// PubSubClient's default packet limit (256 bytes, topic included) is too small for most frames:
-// header + topic + envelope + the largest legal frame.
-const uint16_t kPacketBytes = 1200;
+// PubSubClient's default packet limit (256 bytes, topic included) is too small for most frames: the build
+// sets MQTT_MAX_PACKET_SIZE (platformio.ini) to hold header + topic + envelope + the largest legal frame.
+#if !defined(MQTT_MAX_PACKET_SIZE) || MQTT_MAX_PACKET_SIZE < 1200
+#error "build with -DMQTT_MAX_PACKET_SIZE=1200 (platformio.ini): smaller packets cannot carry a frame"
+#endif
 const unsigned long kReconnectMs = 5000;
 
 class MqttTransport : public CwTransport {
@@ -20,7 +24,7 @@ class MqttTransport : public CwTransport {
   MqttTransport() : mqtt_(client_) {}
 
   bool ready() override {
-    if (CW_MQTT_HOST[0] == '\0' || WiFi.status() != WL_CONNECTED) {
+    if (cw_device_settings().mqtt_host[0] == '\0' || WiFi.status() != WL_CONNECTED) {
       return false;
     }
     if (mqtt_.connected()) {
@@ -53,39 +57,36 @@ class MqttTransport : public CwTransport {
 
  private:
   bool connect() {
-    snprintf(frames_topic_, sizeof frames_topic_, "%s/%u/frames", CW_MQTT_TOPIC_PREFIX, (unsigned)CW_DEVICE_ID);
-    snprintf(status_topic_, sizeof status_topic_, "%s/%u/status", CW_MQTT_TOPIC_PREFIX, (unsigned)CW_DEVICE_ID);
-    snprintf(ack_topic_, sizeof ack_topic_, "%s/%u/ack", CW_MQTT_TOPIC_PREFIX, (unsigned)CW_DEVICE_ID);
+    const cw_settings_t &settings = cw_device_settings();
+    snprintf(frames_topic_, sizeof frames_topic_, "%s/%" PRIu32 "/frames", CW_MQTT_TOPIC_PREFIX, settings.device_id);
+    snprintf(status_topic_, sizeof status_topic_, "%s/%" PRIu32 "/status", CW_MQTT_TOPIC_PREFIX, settings.device_id);
+    snprintf(ack_topic_, sizeof ack_topic_, "%s/%" PRIu32 "/ack", CW_MQTT_TOPIC_PREFIX, settings.device_id);
     char client_id[32];
-    snprintf(client_id, sizeof client_id, "cardiowatch-%u", (unsigned)CW_DEVICE_ID);
-    mqtt_.setServer(CW_MQTT_HOST, CW_MQTT_PORT);
-    if (!mqtt_.setBufferSize(kPacketBytes)) {
-      log_e("mqtt: cannot allocate a %u-byte packet buffer", kPacketBytes);
-      return false;
-    }
+    snprintf(client_id, sizeof client_id, "cardiowatch-%" PRIu32, settings.device_id);
+    mqtt_.setServer(settings.mqtt_host, settings.mqtt_port);
     mqtt_.setCallback([](char *topic, uint8_t *payload, unsigned int len) {
       (void)topic;  // only the ack topic is subscribed
       cw_net_on_answer((const char *)payload, len);
     });
     if (!mqtt_.connect(client_id)) {
-      log_w("mqtt: connect to %s:%u failed (state %d)", CW_MQTT_HOST, (unsigned)CW_MQTT_PORT, mqtt_.state());
+      log_w("mqtt: connect to %s:%u failed (state %d)", settings.mqtt_host, (unsigned)settings.mqtt_port, mqtt_.state());
       return false;
     }
     mqtt_.subscribe(ack_topic_, 1);
-    log_i("mqtt: connected to %s", CW_MQTT_HOST);
+    log_i("mqtt: connected to %s", settings.mqtt_host);
     return true;
   }
 
   bool publish(const char *topic, const uint8_t *payload, size_t len) {
     size_t n = 0;
-    if (cw_envelope_wrap(CW_DEVICE_TOKEN, payload, len, envelope_, sizeof envelope_, &n) != CW_OK) {
-      log_e("mqtt: the device token in config.h is empty, too long or not printable ASCII");
+    if (cw_envelope_wrap(cw_device_settings().device_token, payload, len, envelope_, sizeof envelope_, &n) != CW_OK) {
+      log_e("mqtt: the device token setting is empty, too long or not printable ASCII");
       return false;
     }
     return mqtt_.publish(topic, envelope_, (unsigned int)n, false);
   }
 
-  WiFiClient client_;
+  NetworkClient client_;
   PubSubClient mqtt_;
   bool tried_ = false;
   unsigned long last_try_ms_ = 0;

@@ -4,10 +4,15 @@
 // ThingSpeak); this file only moves the bytes. The write key comes from config.h and is never logged.
 #include <Arduino.h>
 #include <HTTPClient.h>
-#include <WiFiClientSecure.h>
+#include <NetworkClientSecure.h>
 
 #include "config.h"
 #include "net.h"
+
+// The root CAs (firmware/data/cert/x509_crt_bundle.bin, embedded by `board_build.embed_files`): the
+// server's chain must end at one of them, so a forged api.thingspeak.com never receives the write key.
+extern const uint8_t cw_ca_bundle_start[] asm("_binary_data_cert_x509_crt_bundle_bin_start");
+extern const uint8_t cw_ca_bundle_end[] asm("_binary_data_cert_x509_crt_bundle_bin_end");
 
 namespace {
 const char kUpdateUrl[] = "https://api.thingspeak.com/update";
@@ -15,9 +20,9 @@ const uint16_t kTimeoutMs = 10000;
 }  // namespace
 
 int cw_thingspeak_post(const char *body, size_t len, char *reply, size_t cap) {
-  WiFiClientSecure client;
-  // TLS keeps the write key off the air; the certificate is not pinned (ThingSpeak rotates it).
-  client.setInsecure();
+  NetworkClientSecure client;
+  // verified against root CAs, not one pinned certificate: ThingSpeak rotates its certificate
+  client.setCACertBundle(cw_ca_bundle_start, (size_t)(cw_ca_bundle_end - cw_ca_bundle_start));
   HTTPClient http;
   http.setTimeout(kTimeoutMs);
   if (!http.begin(client, String(kUpdateUrl))) {

@@ -22,6 +22,9 @@ class CwSensor {
   virtual uint8_t kind() const = 0;
   // Values per sample instant (2 for red + IR).
   virtual uint8_t channels() const { return 1; }
+  // True when the sensor buffers its own samples (the MAX30102's FIFO): a late timer tick then loses
+  // nothing. False for a sensor read once per tick (the ADC sensors), whose missed ticks are counted.
+  virtual bool buffered() const { return false; }
   // Rate the sampling timer runs at (for the MAX30102: how often its FIFO is drained).
   virtual uint32_t timer_hz() const = 0;
   // Rate the samples really come at, in mHz (the MAX30102 measures it from timestamps).

@@ -27,7 +27,7 @@ class Ad8232Sensor : public CwSensor {
     pinMode(kLeadOffPlusPin, INPUT);
     pinMode(kLeadOffMinusPin, INPUT);
     analogReadResolution(12);
-    analogSetPinAttenuation(kOutputPin, ADC_ATTEN_DB_12);
+    analogSetPinAttenuation(kOutputPin, ADC_11db);  // 0-3.1 V (ESP-IDF calls this setting ADC_ATTEN_DB_12)
     const uint32_t mv = analogReadMilliVolts(kOutputPin);
     if (mv == 0) {
       log_e("ad8232: output pin %u reads 0 mV: check wiring (OUTPUT -> GPIO34, 3.3 V, GND)", kOutputPin);

@@ -38,6 +38,7 @@ class Max30102Sensor : public CwSensor {
   }
   uint8_t kind() const override { return CW_SENSOR_PPG_RED_IR; }
   uint8_t channels() const override { return 2; }
+  bool buffered() const override { return true; }
   uint32_t timer_hz() const override { return kDrainHz; }
   uint32_t fs_millihz() const override { return measured_millihz_; }
   uint32_t scale_nv() const override { return 0; }

@@ -21,7 +21,7 @@ class PulseSensor : public CwSensor {
  public:
   bool begin() override {
     analogReadResolution(12);
-    analogSetPinAttenuation(kSignalPin, ADC_ATTEN_DB_12);
+    analogSetPinAttenuation(kSignalPin, ADC_11db);  // 0-3.1 V (ESP-IDF calls this setting ADC_ATTEN_DB_12)
     return true;
   }
   uint8_t kind() const override { return CW_SENSOR_PPG_ANALOG; }

@@ -1,8 +1,11 @@
-/* Stub of Arduino TwoWire (syntax check only). */
+/* Stub of Arduino-ESP32 TwoWire (syntax check only). */
 #pragma once
-#include <stdint.h>
+#include "Arduino.h"
+// unverified: wire
 class TwoWire {
  public:
+  // unverified: wire
   bool begin(int sda, int scl, uint32_t frequency = 0);
 };
+// unverified: wire
 extern TwoWire Wire;

@@ -368,15 +368,16 @@ def run_c_quality(counts: np.ndarray, *, fs: float, cuts: list[int] | None = Non
 
 
 def python_quality_windows(x: np.ndarray, *, fs: float) -> list[tuple[int, str]]:
-    """``(start, label)`` of every window ``PpgSignalQuality`` rates (its segments cut back into windows)."""
+    """``(start, label)`` of every window ``PpgSignalQuality`` rates (its bad segments cut back into
+    windows; a window outside them is ``good``, the C core's name for it)."""
     from cardiowatch.signal.ppg_quality import PpgSignalQuality
 
     q = PpgSignalQuality(fs=fs).reset()
     segments = q.process(np.asarray(x, dtype=np.float64)) + q.flush()
     out = []
     for start in range(0, len(x), q.window_):
-        seg = next(s for s in segments if s.start <= start < s.end)
-        out.append((start, seg.label.value))
+        seg = next((s for s in segments if s.start <= start < s.end), None)
+        out.append((start, "good" if seg is None else seg.flag.value))
     return out
 
 

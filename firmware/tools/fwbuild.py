@@ -6,6 +6,7 @@ Usage (from the repository root)::
 
     python firmware/tools/fwbuild.py            # build both, print the size report (markdown)
     python firmware/tools/fwbuild.py --write    # ... and write it into docs/benchmarks.md (Firmware)
+    python firmware/tools/fwbuild.py --queue    # how long the RAM offline queue holds, per sensor
 """
 
 from __future__ import annotations
@@ -183,7 +184,7 @@ def image_costs(rv32_dir: Path) -> list[ImageCost]:
     base = object_sizes("riscv64-unknown-elf-size", [rv32_dir / "cw_image_base"])["cw_image_base"]
     base_syms = _symbols(rv32_dir / "cw_image_base")
     structs = struct_sizes(rv32_dir)
-    common = structs["cw_ring_t"] + structs["cw_queue_t"] + structs["cw_rhythm_t"]
+    common = structs["cw_ring_t"] + structs["cw_queue_t"] + structs["cw_rhythm_t"] + structs["cw_alarm_t"] + structs["cw_settings_t"] + structs["cw_spool_t"]
     costs = []
     # a PPG device also runs the signal-quality stage (cw_ppg_quality_t)
     for kind, detectors in (("ecg", ("cw_qrs_t",)), ("ppg", ("cw_ppg_t", "cw_ppg_quality_t"))):
@@ -220,7 +221,7 @@ def size_report() -> str:
         "",
         "Per device kind, a firmware-shaped program linked with `--gc-sections` (`firmware/core/tools/cw_image.c`) "
         "minus the same program without the core: what an ECG device (frames, ring, queue, acks, QRS, rhythm "
-        "features + AF model) and a PPG device (the same with the pulse detector and the signal-quality stage) "
+        "features + AF model, local alarm) and a PPG device (the same with the pulse detector and the signal-quality stage) "
         "really carry. The ESP32 and "
         "ESP32-C3 have libgcc's soft-float and 64-bit division helpers in ROM, so the budget counts the core "
         "without them:",
@@ -242,6 +243,78 @@ def size_report() -> str:
     lines += ["", "Sample buffers (the ring, the offline queue) are sized in `firmware/src/config.h` and not counted; "
               "`cw_rhythm_features` uses about 2.2 KB of stack (rv32imc -Os)."]
     return "\n".join(lines) + "\n"
+
+
+def _header_constant(header: str, name: str) -> int:
+    match = re.search(rf"#define {name} (\d+)u?", (CORE / header).read_text())
+    if match is None:
+        raise RuntimeError(f"{name} not found in {header}")
+    return int(match.group(1))
+
+
+def _config_constant(name: str) -> int:
+    text = (ROOT / "firmware" / "src" / "config.h.example").read_text()
+    match = re.search(rf"#define {name} \(?(\d+)(?: \* (\d+))?\)?", text)
+    if match is None:
+        raise RuntimeError(f"{name} not found in config.h.example")
+    return int(match.group(1)) * int(match.group(2) or 1)
+
+
+@dataclass(frozen=True)
+class QueueSpan:
+    """How long the offline queue holds one sensor's frames: in RAM, and in the flash spool."""
+
+    sensor: str
+    fs_hz: int
+    channels: int
+    bytes_per_value: int
+    frame_bytes: int
+    seconds: float
+    flash_seconds: float
+
+
+#: the esp32dev default partition table's data partition (default.csv: spiffs, 0x160000), LittleFS's home
+FLASH_PARTITION_BYTES = 0x160000
+#: firmware/src/spool.cpp: 16 KiB segments, three quarters of the partition
+SPOOL_SEGMENT_BYTES = 16384
+SPOOL_SEGMENTS = FLASH_PARTITION_BYTES * 3 // 4 // SPOOL_SEGMENT_BYTES
+
+
+#: sensor, sample rate (Hz, config.h.example defaults), channels, bytes per value (int16 / int32)
+QUEUE_SENSORS = (("AD8232 ECG", 250, 1, 2), ("analog pulse sensor", 100, 1, 2), ("MAX30102 (red + IR)", 100, 2, 4))
+FRAMES_PER_SECOND = 5  # firmware/src/main.cpp kFramesPerSecond
+
+
+def queue_spans() -> list[QueueSpan]:
+    """Seconds of signal the offline queue (CW_OFFLINE_QUEUE_BYTES) holds, per sensor kind."""
+    header = _header_constant("cw_frame.h", "CW_FRAME_HEADER_BYTES")
+    crc = _header_constant("cw_frame.h", "CW_FRAME_CRC_BYTES")
+    slot = _header_constant("cw_queue.h", "CW_QUEUE_OVERHEAD")
+    arena = _config_constant("CW_OFFLINE_QUEUE_BYTES")
+    record = _header_constant("cw_spool.h", "CW_SPOOL_RECORD_OVERHEAD")
+    spans = []
+    for sensor, fs_hz, channels, width in QUEUE_SENSORS:
+        frame = header + (fs_hz // FRAMES_PER_SECOND) * channels * width + crc
+        per_second = (frame + slot) * FRAMES_PER_SECOND
+        flash_frames = SPOOL_SEGMENTS * (SPOOL_SEGMENT_BYTES // (frame + record))
+        spans.append(QueueSpan(sensor, fs_hz, channels, width, frame, arena / per_second,
+                               flash_frames / FRAMES_PER_SECOND))
+    return spans
+
+
+def queue_report() -> str:
+    """Markdown table of queue_spans()."""
+    arena = _config_constant("CW_OFFLINE_QUEUE_BYTES")
+    rows = [f"Made by `python firmware/tools/fwbuild.py --queue` (`CW_OFFLINE_QUEUE_BYTES` = {arena} B of RAM, "
+            f"{_header_constant('cw_queue.h', 'CW_QUEUE_OVERHEAD')} B per frame; flash spool: {SPOOL_SEGMENTS} "
+            f"segments of {SPOOL_SEGMENT_BYTES} B in the {FLASH_PARTITION_BYTES} B data partition, "
+            f"{_header_constant('cw_spool.h', 'CW_SPOOL_RECORD_OVERHEAD')} B per frame; "
+            f"{FRAMES_PER_SECOND} frames a second):", "",
+            "| sensor | rate | frame | RAM queue holds | flash spool holds |", "|---|---:|---:|---:|---:|"]
+    for q in queue_spans():
+        rows.append(f"| {q.sensor} | {q.fs_hz} Hz | {q.frame_bytes} B | {q.seconds:.0f} s ({q.seconds / 60:.1f} min) | "
+                    f"{q.flash_seconds / 60:.0f} min |")
+    return "\n".join(rows) + "\n"
 
 
 def write_benchmarks_part(key: str, text: str) -> None:
@@ -269,8 +342,12 @@ def write_benchmarks_part(key: str, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="firmware core size report")
     parser.add_argument("--write", action="store_true", help="write the report into docs/benchmarks.md")
+    parser.add_argument("--queue", action="store_true", help="print how long the offline queue holds, per sensor")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.queue:
+        sys.stdout.write(queue_report())
+        return 0
     report = size_report()
     sys.stdout.write(report)
     if args.write:

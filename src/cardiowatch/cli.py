@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE
@@ -114,30 +115,45 @@ def simulate(
 
 @app.command("demo")
 def demo(
-    port: Annotated[int, typer.Option(help="Port of the server and dashboard.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port of the server and dashboard; a busy one fails at once.")] = 8000,
     speed: Annotated[float, typer.Option(help="Replay speed (1 = real time).")] = 1.0,
-    workdir: Annotated[Path, typer.Option(help="Where the demo keeps its SQLite database.")] = Path(".cardiowatch-demo"),
+    workdir: Annotated[Path, typer.Option(help="Where the demo keeps its SQLite database (demo.db).")] = Path(
+        ".cardiowatch-demo"),
+    fresh: Annotated[bool, typer.Option(
+        "--fresh", help="Delete the earlier demo database first; without it a run resumes the patients' "
+        "history and their devices continue after their stored data.")] = False,
     data: DataOption = None,
 ) -> None:
-    """Start the server, dashboard and simulated patients on an embedded SQLite database (Ctrl-C stops)."""
+    """Start the server, dashboard and simulated patients on an embedded SQLite database.
+
+    Ctrl-C (or SIGTERM) stops the patients' devices, then the server, and exits with code 0.
+    """
     import asyncio
 
     from cardiowatch.errors import CardiowatchError
-    from cardiowatch.simulate.demo import describe_patients, run_demo
+    from cardiowatch.simulate.demo import DemoStart, describe_patients, run_demo
 
     def ready(login) -> None:  # noqa: ANN001 - DemoLogin, imported lazily
+        history = {
+            DemoStart.NEW: f"new demo database {login.database}",
+            DemoStart.FRESH: f"started clean (--fresh): the earlier demo data in {login.database} was deleted",
+            DemoStart.RESUMED: f"resumed {login.database}: the patients' history is kept and their devices "
+                               "continue after their stored data (--fresh starts clean)",
+        }[login.start]
         console.print(f"\n[bold]cardiowatch demo[/bold] is running: open [link]{login.url}[/link]")
         console.print(f"  login: [bold]{login.user}[/bold]  password: [bold]{login.password}[/bold]")
         console.print(f"  API key (for `cardiowatch simulate`): {login.api_key}")
+        console.print(f"  {history}")
         console.print(f"  patients:\n{describe_patients()}\n  Ctrl-C stops everything.\n")
 
     try:
-        asyncio.run(run_demo(workdir=workdir, port=port, speed=speed, data_root=data, on_ready=ready))
+        asyncio.run(run_demo(workdir=workdir, port=port, speed=speed, fresh=fresh, data_root=data, on_ready=ready))
     except KeyboardInterrupt:
-        console.print("demo stopped")
+        pass  # Ctrl-C before the demo took over the signals: nothing was running yet
     except (CardiowatchError, KeyError, OSError) as exc:
         console.print(f"[red]demo failed:[/red] {exc}")
         raise typer.Exit(code=1) from exc
+    console.print("demo stopped")
 
 
 @data_app.command("fetch")
@@ -193,16 +209,30 @@ def serve(
         "--database-url", help="SQLAlchemy URL (else $CARDIOWATCH_DATABASE_URL, else sqlite:///cardiowatch.db).")] = None,
     mqtt_host: Annotated[Optional[str], typer.Option(help="MQTT broker to subscribe to (else $CARDIOWATCH_MQTT_HOST; "
                                                      "none: HTTP/WebSocket only).")] = None,
+    insecure: Annotated[bool, typer.Option(help="Listen beyond loopback without an API key (an open API).")] = False,
 ) -> None:
-    """Run the monitoring server: device ingest, REST API (docs at /docs), live feed."""
+    """Run the monitoring server: device ingest, REST API (docs at /docs), live feed.
+
+    Beyond loopback it needs CARDIOWATCH_API_KEY, or --insecure."""
     import uvicorn
 
     from cardiowatch.server.app import create_app
-    from cardiowatch.server.config import Settings
+    from cardiowatch.server.config import Settings, UnsafeExposure, check_exposure
 
     overrides = {k: v for k, v in (("database_url", database_url), ("mqtt_host", mqtt_host)) if v is not None}
     settings = Settings(**overrides)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    try:
+        check_exposure(settings, host=host, insecure=insecure)
+    except UnsafeExposure as exc:
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(code=2) from exc
+    if insecure and settings.api_key is None:
+        console.print(f"[yellow]warning:[/yellow] the API on {host}:{port} is open to anyone who reaches it")
+    # X-Forwarded-Proto (Secure cookies) and -For only from the configured proxies; no WebSocket
+    # message larger than any body the server accepts.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True,
+                forwarded_allow_ips=settings.forwarded_allow_ips,
+                ws_max_size=max(settings.max_request_bytes, settings.max_ingest_bytes))
 
 
 @device_app.command("add")
@@ -279,42 +309,18 @@ def user_list(database_url: DatabaseOption = None) -> None:
     for user in _user_store(database_url).list_users():
         console.print(f"{user.name}\t{user.role.value}")
 
-@app.command("train")
-def train(
-    out: Annotated[Path, typer.Option("--out", help="Model file to write (its .json sidecar goes beside it).")] = Path(
-        "models/beat_classifier.onnx"),
-    jobs: Annotated[int, typer.Option("--jobs", help="CPU threads for LightGBM.")] = 2,
-    data: DataOption = None,
-) -> None:
-    """Train the AAMI beat classifier on MIT-BIH DS1 (patient-wise CV inside DS1) and export it to ONNX."""
-    from rich.progress import Progress as _Progress
-
-    from cardiowatch.beats.train import train_beat_classifier
-
-    with _Progress(TextColumn("{task.description}"), console=console) as progress:
-        task = progress.add_task("training", total=None)
-        meta = train_beat_classifier(out, n_jobs=jobs, root=data,
-                                     progress=lambda step: progress.update(task, description=f"training: {step}"))
-    cv = meta["cv_ds1_patientwise"]["weighted"]
-    console.print(f"wrote {out}; DS1 patient-wise CV: " + ", ".join(
-        f"{c} Se {v['se']:.1f} +P {v['ppv']:.1f}" for c, v in cv.items()))
-
-
 @app.command("evaluate")
 def evaluate(
     records: Annotated[Optional[list[str]], typer.Argument(help="mitdb records (default: DS2, the test set).")] = None,
     beats_from: Annotated[str, typer.Option("--beats-from", help="reference, detector or both.")] = "both",
     out: Annotated[Path, typer.Option("--out", help="Folder for the JSON and PNG reports.")] = Path("reports"),
     model: Annotated[Optional[Path], typer.Option("--model", help="ONNX model (default: the shipped one).")] = None,
-    leaky: Annotated[bool, typer.Option("--leaky", help="Also run the LEAKY random-beat-split protocol "
-                                        "(trains a model; about a minute).")] = False,
     card: Annotated[Optional[Path], typer.Option("--card", help="Model card whose figures block to rewrite "
-                                                 "(DS2 only), e.g. models/beat_classifier.md.")] = None,
+                                                 "(DS2 only; its other rows are kept), e.g. "
+                                                 "models/beat_classifier.md.")] = None,
     data: DataOption = None,
 ) -> None:
     """EC57-style beat-classification report (gross and per-record Se/+P, confusion) as text, JSON and PNG."""
-    import json
-
     from rich.progress import track
 
     from cardiowatch.beats.classifier import BeatClassifier
@@ -346,22 +352,13 @@ def evaluate(
         cv = clf.meta.get("cv_ds1_patientwise", {}).get("weighted")
         if cv:
             figures["ds1_patientwise_cv"] = cv
-        if leaky:
-            from cardiowatch.beats.train import leaky_random_split
-
-            result = leaky_random_split(MITDB_DS1 + MITDB_DS2, class_weights=clf.class_weights,
-                                        sveb_threshold=clf.sveb_threshold, root=data)
-            typer.echo("LEAKY random beat split (same patients in train and test; optimistic):")
-            for c, v in result["gross"].items():
-                typer.echo(f"  {c}: Se {v['se']:.1f} +P {v['ppv']:.1f}")
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "beats_leaky_random_split.json").write_text(json.dumps(result, indent=1) + "\n")
-            figures["leaky_random_split_ds1_ds2"] = result["gross"]
         if card is not None:
-            from cardiowatch.evaluate.beats import update_model_card
+            from cardiowatch.evaluate.beats import read_card_figures, update_model_card
 
-            flags = f"--beats-from {beats_from}" + (" --leaky" if leaky else "")
-            update_model_card(card, figures, command=f"cardiowatch evaluate {flags} --card {card}")
+            # rows this command does not compute (the leaky split, from `python -m training.beats_train
+            # --leaky`) stay as they are
+            figures = {**read_card_figures(card), **figures}
+            update_model_card(card, figures, command=f"cardiowatch evaluate --beats-from {beats_from} --card {card}")
             console.print(f"updated the figures in {card}")
     except CardiowatchError as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -391,5 +388,27 @@ def report(
         raise typer.Exit(code=1) from exc
     console.print(f"wrote {path}")
 
+#: Top-level module of each optional dependency -> the extra that installs it (pyproject.toml).
+_EXTRA_OF_MODULE = {
+    **dict.fromkeys(("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "aiomqtt", "pydantic",
+                     "pydantic_settings", "websockets", "httpx", "anyio"), "server"),
+    "matplotlib": "eval",
+    "psycopg": "postgres",
+}
+
+
+def main() -> None:
+    """Entry point of the ``cardiowatch`` script: `app`, with a one-line hint when an extra is missing."""
+    try:
+        app()
+    except ModuleNotFoundError as exc:
+        extra = _EXTRA_OF_MODULE.get((exc.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        hint = escape(f"pip install 'cardiowatch[{extra}]'")
+        console.print(f"[red]error:[/red] this command needs {exc.name}, which comes with an optional extra: {hint}")
+        raise SystemExit(1) from exc
+
+
 if __name__ == "__main__":
-    app()
+    main()

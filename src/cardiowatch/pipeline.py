@@ -5,12 +5,14 @@ The same `Pipeline` object runs offline (`cardiowatch annotate`, `report`, the e
 
     ECG:  raw lead ─┬─► QrsDetector ─► beat samples ─► BeatClassifierStage ─► RhythmTracker
                     ├─────────────────────────────────────────▲ (raw lead: the stage filters it itself)
-                    └─► EcgQuality ─► quality spans
+                    └─► EcgQuality ─► QualitySegment
     PPG:  pleth ────┬─► PpgPulseDetector ─► pulse samples ─────────────────► RhythmTracker (no classes)
-                    └─► PpgSignalQuality ─► quality spans
+                    └─► PpgSignalQuality ─► QualitySegment
 
-Every stage takes chunks of any size and keeps its state, so feeding a record whole or in frames gives
-the same result. Sample indices are counted from the first sample since the last `reset`.
+Every stage follows the contract of `cardiowatch.stage` (chunks of any size, `flush` at the end of input,
+`reset` to start again), so feeding a record whole or in frames gives the same result; so does the
+pipeline, which is a stage itself. Sample indices are counted from the first sample since the last
+`reset`.
 """
 
 from __future__ import annotations
@@ -23,16 +25,14 @@ import numpy as np
 
 from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.rhythm.hrv import HrvTime, hrv_time
-from cardiowatch.rhythm.tracker import RhythmChange, RhythmTracker
+from cardiowatch.rhythm.tracker import RhythmChange, RhythmEvent, RhythmTracker
+from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
+from cardiowatch.stage import StreamingStage
+
+#: The beat label of a beat seen where the signal cannot be trusted (AAMI Q, unclassifiable).
+UNCLASSIFIABLE = "Q"
 
 Sensor = Literal["ecg", "ppg"]
-
-#: Quality flags that mean "no usable signal here": no beat can be seen, so no pause or asystole either.
-UNUSABLE_FLAGS = frozenset({"missing", "flat", "clipped", "lead_off", "unusable"})  # NaN: see _note_gaps
-
-#: Longest a PPG pulse can be reported after it happened (a search-back pulse comes with the next one,
-#: up to 3 s later; see `cardiowatch.signal.ppg`). No asystole is declared before this has passed.
-PPG_REPORT_LAG_S = 3.0
 
 #: Short-term HRV is taken over the last 5 minutes of beats (Task Force 1996).
 HRV_WINDOW_S = 300.0
@@ -62,22 +62,14 @@ class Beat:
 
 
 @dataclass(frozen=True)
-class QualitySpan:
-    """Samples ``start`` (inclusive) to ``end`` (exclusive) share one signal-quality ``flag``."""
-
-    start: int
-    end: int
-    flag: str
-
-
-@dataclass(frozen=True)
 class PipelineOutput:
     """What one `Pipeline.process` (or `flush`) call produced."""
 
     beats: tuple[Beat, ...] = ()
-    rhythm_changes: tuple = ()  #: `cardiowatch.rhythm.tracker.RhythmChange`
-    events: tuple = ()  #: `cardiowatch.rhythm.tracker.RhythmEvent`
-    quality: tuple[QualitySpan, ...] = ()
+    rhythm_changes: tuple[RhythmChange, ...] = ()
+    events: tuple[RhythmEvent, ...] = ()
+    quality: tuple[QualitySegment, ...] = ()  #: bad stretches that ended; every other sample is good
+    quality_now: QualityFlag | None = None  #: the flag of a bad stretch still going on; None: good
     heart_rate_bpm: float | None = None  #: median-interval rate over the last `HR_BEATS` beats
     hrv: HrvTime | None = None  #: SDNN, RMSSD, pNN50 over the last `HRV_WINDOW_S`, when beats came in
 
@@ -90,10 +82,10 @@ class RecordAnalysis:
     sensor: Sensor
     n_samples: int
     beats: list[Beat] = field(default_factory=list)
-    rhythm_changes: list = field(default_factory=list)
-    events: list = field(default_factory=list)
-    episodes: list = field(default_factory=list)
-    quality: list[QualitySpan] = field(default_factory=list)
+    rhythm_changes: list[RhythmChange] = field(default_factory=list)
+    events: list[RhythmEvent] = field(default_factory=list)
+    episodes: list = field(default_factory=list)  #: `cardiowatch.rhythm.tracker.Episode`
+    quality: list[QualitySegment] = field(default_factory=list)
 
     @property
     def beat_samples(self) -> np.ndarray:
@@ -104,7 +96,7 @@ class RecordAnalysis:
         return np.array([b.label for b in self.beats], dtype=object)
 
 
-class Pipeline:
+class Pipeline(StreamingStage):
     """Streaming analysis of one sensor channel.
 
     Parameters
@@ -134,11 +126,13 @@ class Pipeline:
             from cardiowatch.beats.classifier import BeatClassifier, BeatClassifierStage
             from cardiowatch.signal.qrs import QrsDetector
 
+            from cardiowatch.signal.quality import EcgQuality
+
             if self.beat_classifier is None:
                 self.beat_classifier = BeatClassifier()
             self.detector_ = QrsDetector(fs=fs)
             self.classifier_ = BeatClassifierStage(fs=fs, classifier=self.beat_classifier)
-            self.quality_ = _ecg_quality(fs)
+            self.quality_ = EcgQuality(fs=fs)
         elif cfg.sensor == "ppg":
             from cardiowatch.signal.ppg import PpgPulseDetector
             from cardiowatch.signal.ppg_quality import PpgSignalQuality
@@ -150,18 +144,33 @@ class Pipeline:
             raise ValueError(f"unknown sensor {cfg.sensor!r}; valid: 'ecg', 'ppg'")
         self.tracker_ = RhythmTracker(fs=fs, brady_bpm=cfg.brady_bpm, tachy_bpm=cfg.tachy_bpm,
                                       pause_s=cfg.pause_s, asystole_s=cfg.asystole_s)
+        for stage in self._stages():
+            stage.reset()
         self.n_samples_ = 0
         self.recent_beats_: deque[int] = deque(maxlen=HR_BEATS + 1)
         self.hrv_beats_: deque[tuple[int, str]] = deque()  # beats of the last HRV_WINDOW_S since a gap
         self.in_gap_ = False  # the last sample seen was NaN
         self.pending_gaps_: deque[int] = deque()  # first samples of NaN runs not yet told to the tracker
-        self.held_: list[Beat] = []  # beats past the quality stage's horizon, not yet given to the tracker
+        self.held_: list[Beat] = []  # beats past the quality stage's horizon, not yet released
         self.gaps_known_: set[int] = set()  # every gap start added, so a still-open span is added once
+        self.unclassifiable_ = _Stretches()  # where beats are reported as Q and kept from the tracker
         self.last_detected_: int | None = None  # newest beat out of the detector (before classification)
-        self.report_lag_s_ = float(getattr(self.detector_, "delay_s", PPG_REPORT_LAG_S))
+        self._open()
+
+    def _stages(self) -> list[StreamingStage]:
+        stages = [self.detector_, self.classifier_, self.quality_, self.tracker_]
+        return [stage for stage in stages if stage is not None]
+
+    @property
+    def delay_s(self) -> float:
+        """The slowest stage's delay: beats wait for the detector and the classifier in turn, and a
+        rhythm change for the tracker's confirmation."""
+        beat_delay = self.detector_.delay_s + (self.classifier_.delay_s if self.classifier_ else 0.0)
+        return max(beat_delay + self.tracker_.delay_s, self.quality_.delay_s)
 
     def process(self, samples: np.ndarray) -> PipelineOutput:
         """Feed the next samples (any length, 0 included; NaN marks unusable samples)."""
+        self._check_open("process")
         x = check_signal(samples, name="samples")
         self._note_gaps(x)
         self.n_samples_ += len(x)
@@ -172,19 +181,20 @@ class Pipeline:
             beats = [Beat(b.sample, b.aami) for b in self.classifier_.process(x, detected)]
         else:
             beats = [Beat(int(s), "") for s in detected]
-        quality = self.quality_.process(x) if self.quality_ is not None else []
-        return self._rhythm(beats, [_span(q) for q in quality], final=False)
+        return self._rhythm(beats, self.quality_.process(x), final=False)
 
     def flush(self) -> PipelineOutput:
-        """End of input: emit what the look-ahead of every stage still holds."""
+        """End of input: emit what the look-ahead of every stage still holds; closed until `reset`."""
+        self._check_open("flush")
         detected = self.detector_.flush()
         if self.classifier_ is not None:
             beats = [Beat(b.sample, b.aami) for b in self.classifier_.process(np.empty(0), detected)]
             beats += [Beat(b.sample, b.aami) for b in self.classifier_.flush()]
         else:
             beats = [Beat(int(s), "") for s in detected]
-        quality = self.quality_.flush() if self.quality_ is not None else []
-        return self._rhythm(beats, [_span(q) for q in quality], final=True)
+        out = self._rhythm(beats, self.quality_.flush(), final=True)
+        self._close()
+        return out
 
     def _note_gaps(self, x: np.ndarray) -> None:
         """Remember where runs of unusable (NaN) samples start: the interval across one is unknown."""
@@ -197,23 +207,32 @@ class Pipeline:
             self._add_gap(int(i) + self.n_samples_)
         self.in_gap_ = bool(bad[-1])
 
-    def _rhythm(self, beats: list[Beat], quality: list[QualitySpan], *, final: bool) -> PipelineOutput:
-        for span in quality:
-            if span.flag in UNUSABLE_FLAGS:
-                self._add_gap(span.start)
+    def _rhythm(self, beats: list[Beat], quality: list[QualitySegment], *, final: bool) -> PipelineOutput:
+        for segment in quality:
+            if segment.flag.unclassifiable:
+                self.unclassifiable_.note(segment.start, segment.end)
+        for segment in self.quality_.open_segments():
+            if segment.flag.unclassifiable:
+                self.unclassifiable_.note(segment.start, None)
         open_starts, horizon = self._open_quality()
+        for segment in quality:
+            if segment.flag.unusable:
+                self._add_gap(segment.start)
         for start in open_starts:
             self._add_gap(start)
-        # The tracker gets a beat only once the signal quality up to it is known, so a gap found later
-        # can still be put before it: the same rhythm and events whatever the chunking.
+        # A beat is released only once the signal quality up to it is known, so a gap found later can
+        # still be put before it and its label is final: the same output whatever the chunking.
         if final:
             horizon = None
         pending = self.held_ + list(beats)
-        ready = pending if horizon is None else [b for b in pending if b.sample < horizon]
+        released = pending if horizon is None else [b for b in pending if b.sample < horizon]
         self.held_ = [] if horizon is None else [b for b in pending if b.sample >= horizon]
-        sample = np.fromiter((b.sample for b in ready), dtype=np.int64, count=len(ready))
-        label = np.array([b.label for b in ready], dtype=object)
-        labels = label if self.classifier_ is not None else None
+        # The tracker keeps a Q beat's intervals out of the AF features and raises no pause on them, but
+        # still times asystole from it: noise must not hide a heart that stopped.
+        released = [Beat(b.sample, UNCLASSIFIABLE) if self.unclassifiable_.covers(b.sample) else b
+                    for b in released]
+        sample = np.fromiter((b.sample for b in released), dtype=np.int64, count=len(released))
+        label = np.array([b.label for b in released], dtype=object)
         found: list = []
         # Feed beats up to each gap, then tell the tracker about it, so no pause or asystole is read into
         # a stretch with no signal and it stays out of the AF features. A gap is applied once a beat after
@@ -224,13 +243,13 @@ class Pipeline:
             stop = start + int(np.searchsorted(sample[start:], gap))
             if stop == len(sample) and not final:
                 break
-            found += self.tracker_.process(sample[start:stop], None if labels is None else labels[start:stop])
+            found += self.tracker_.process(sample[start:stop], label[start:stop])
             self.tracker_.mark_gap()
             self.pending_gaps_.popleft()
             self.recent_beats_.clear()  # the rate is not the interval across a gap
             self.hrv_beats_.clear()
             start = stop
-        found += self.tracker_.process(sample[start:], None if labels is None else labels[start:])
+        found += self.tracker_.process(sample[start:], label[start:])
         if final:
             found += self.tracker_.flush()
         elif not self.pending_gaps_ and not self.in_gap_ and self._silent_past_asystole():
@@ -239,9 +258,21 @@ class Pipeline:
         self.gaps_known_ = set(open_starts)
         changes = tuple(f for f in found if isinstance(f, RhythmChange))
         events = tuple(f for f in found if not isinstance(f, RhythmChange))
-        self.recent_beats_.extend(int(s) for s in sample[start:])
-        return PipelineOutput(tuple(beats), changes, events, tuple(quality), self._heart_rate(),
-                              self._hrv(sample[start:], label[start:]))
+        for beat, beat_label in zip(sample[start:], label[start:]):
+            if beat_label == UNCLASSIFIABLE:
+                self.recent_beats_.clear()  # no rate from beats seen in noise
+            else:
+                self.recent_beats_.append(int(beat))
+        return PipelineOutput(tuple(released), changes, events, tuple(quality), self._quality_now(final),
+                              self._heart_rate(), self._hrv(sample[start:], label[start:]))
+
+    def _quality_now(self, final: bool) -> QualityFlag | None:
+        """The worst flag still open in the quality stage: an unusable one before one that degrades."""
+        if final:
+            return None
+        flags = [s.flag for s in self.quality_.open_segments()]
+        order = list(QualityFlag)
+        return min(flags, key=lambda f: (not f.unusable, order.index(f)), default=None)
 
     def _hrv(self, sample: np.ndarray, label: np.ndarray) -> HrvTime | None:
         if len(sample) == 0:
@@ -264,22 +295,17 @@ class Pipeline:
         """No beat has come out of the detector for asystole_s, counting its reporting lag."""
         if self.last_detected_ is None:
             return False
-        silent_s = (self.n_samples_ - self.last_detected_) / self.config.fs - self.report_lag_s_
+        silent_s = (self.n_samples_ - self.last_detected_) / self.config.fs - self.detector_.delay_s
         return silent_s > self.config.asystole_s
 
-    def _open_quality(self) -> tuple[list[int], int | None]:
-        """Starts of unusable stretches still open in the quality stage, and how far its labels are final.
+    def _open_quality(self) -> tuple[list[int], int]:
+        """Starts of unusable stretches still open in the quality stage, and how far its flags are final.
 
-        `PpgSignalQuality` labels whole windows (its open segment ends at the horizon); `EcgQuality`
-        decides per sample, so its labels are final up to the newest sample (no horizon).
+        `EcgQuality` decides per sample, so its flags are final up to the newest sample;
+        `PpgSignalQuality` rates whole windows, so they are final up to the last complete window.
         """
-        open_ = getattr(self.quality_, "open_", None)
-        if open_ is None:
-            return [], None
-        if isinstance(open_, dict):  # EcgQuality: flag -> start of the run still open
-            return sorted(start for flag, start in open_.items() if flag in UNUSABLE_FLAGS), None
-        span = _span(open_)
-        return ([span.start] if span.flag in UNUSABLE_FLAGS else []), span.end
+        starts = {s.start for s in self.quality_.open_segments() if s.flag.unusable}
+        return sorted(starts), self.quality_.final_through
 
     def _heart_rate(self) -> float | None:
         """Median-interval rate over the last `HR_BEATS` beats; 0 after asystole_s with no beat."""
@@ -287,22 +313,28 @@ class Pipeline:
             return None
         rr_s = np.diff(np.asarray(self.recent_beats_, dtype=np.float64)) / self.config.fs
         since_last_s = (self.n_samples_ - self.recent_beats_[-1]) / self.config.fs
-        if since_last_s > self.config.asystole_s + self.report_lag_s_:
+        if since_last_s > self.config.asystole_s + self.detector_.delay_s:
             return 0.0  # no beat for that long: the rate is not what the old intervals say
         return float(60.0 / np.median(rr_s))
 
 
-def _ecg_quality(fs: float) -> object | None:
-    try:
-        from cardiowatch.signal.quality import EcgQuality
-    except ImportError:
-        return None
-    return EcgQuality(fs=fs)
+class _Stretches:
+    """Stretches of input ``[start, end)`` (``end`` None while still open), asked about in time order."""
 
+    def __init__(self) -> None:
+        self.ends_: dict[int, int | None] = {}
 
-def _span(segment: object) -> QualitySpan:
-    flag = getattr(segment, "flag", None) or getattr(segment, "label", None)
-    return QualitySpan(int(segment.start), int(segment.end), str(getattr(flag, "value", flag)))
+    def note(self, start: int, end: int | None) -> None:
+        """Add a stretch, or close one noted while open."""
+        if end is not None or start not in self.ends_:
+            self.ends_[start] = end
+
+    def covers(self, sample: int) -> bool:
+        """Whether ``sample`` lies in a stretch; stretches that ended before it are forgotten, so ask
+        about samples in ascending order."""
+        for start in [s for s, e in self.ends_.items() if e is not None and e <= sample]:
+            del self.ends_[start]
+        return any(start <= sample and (end is None or sample < end) for start, end in self.ends_.items())
 
 
 def analyze_signal(x: np.ndarray, *, fs: float, sensor: Sensor, chunk_s: float | None = None,

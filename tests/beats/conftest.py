@@ -23,7 +23,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory):
     pytest.importorskip("lightgbm")
     pytest.importorskip("onnxmltools")
     from cardiowatch.beats.features import ecg_beat_features
-    from cardiowatch.beats.train import MAIN_FEATURES, MODEL_CLASSES, export_onnx, fit_model
+    from training.beats_train import MAIN_FEATURES, MODEL_CLASSES, export_onnx, fit_model
     from cardiowatch.beats.classifier import MODEL_FORMAT_VERSION
     from cardiowatch.beats.features import FEATURE_NAMES
 
@@ -53,7 +53,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def tiny_two_stage_model(tiny_model, tmp_path_factory: pytest.TempPathFactory):
     """The tiny model plus an SVEB stage (small LightGBM on RR timing) fitted on the same records."""
-    from cardiowatch.beats.train import SVEB_FEATURES, SVEB_PLAIN_FEATURES, export_sveb_onnx, fit_sveb_model
+    from training.beats_train import SVEB_FEATURES, SVEB_PLAIN_FEATURES, export_sveb_onnx, fit_sveb_model
 
     path, model, X, y = tiny_model_data(tiny_model)
     folder = tmp_path_factory.mktemp("model2")

@@ -21,7 +21,7 @@ from synthetic_beats import synthetic_ecg
 
 
 def test_onnx_probabilities_agree_with_lightgbm_on_the_main_features(tiny_model):
-    from cardiowatch.beats.train import main_columns
+    from training.beats_train import main_columns
 
     path, model, X = tiny_model
     clf = BeatClassifier(path)
@@ -118,7 +118,7 @@ def test_shipped_model_loads_and_matches_the_feature_code():
 
 
 def test_sveb_stage_onnx_agrees_with_lightgbm_and_labels_premature_narrow_beats_s(tiny_two_stage_model, rng):
-    from cardiowatch.beats.train import sveb_inputs
+    from training.beats_train import sveb_inputs
 
     path, _, sveb, X = tiny_two_stage_model
     clf = BeatClassifier(path)
@@ -138,7 +138,7 @@ def test_sveb_stage_onnx_agrees_with_lightgbm_and_labels_premature_narrow_beats_
 
 
 def test_two_stage_decision_matches_the_training_rule(tiny_two_stage_model):
-    from cardiowatch.beats.train import MODEL_CLASSES, combined_labels
+    from training.beats_train import MODEL_CLASSES, combined_labels
 
     path, _, _, X = tiny_two_stage_model
     clf = BeatClassifier(path)

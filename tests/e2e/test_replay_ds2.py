@@ -7,10 +7,11 @@ confirmed 20 beats after the 32-interval window turns irregular, about 20-45 s, 
 hysteresis). AF episodes (AFIB and AFL, joined when less than the AF alert's 60-s clear delay apart)
 shorter than `AF_MIN_S` are below what the alert is designed to raise and are reported, not required.
 
-The issue's target is an alert for every such episode; the pipeline misses some short VT runs (its beat
-classifier or QRS detector misses a V beat of the run), so the test asserts the measured level as a floor
-(`MIN_ALERTED`) and writes every miss and false alert to ``e2e_ds2_replay.json`` (``$CW_REPORT_DIR``);
-``benchmarks/e2e_replay.py`` turns that into the docs table.
+The targets (the alarms issue): every such episode alerted in time and at most `MAX_FALSE_ALERTS_PER_H`
+false VT/AF alerts per hour. Each is its own test; a missed one is an ``xfail(strict=True)`` naming the
+target and the measured figure, so it flips when met. The replay runs once per module and writes every miss
+and false alert to ``e2e_ds2_replay.json`` (``$CW_REPORT_DIR``); ``benchmarks/e2e_replay.py`` turns that
+into the docs table.
 """
 
 from __future__ import annotations
@@ -40,10 +41,8 @@ VT_ALERT_S = 10.0
 AF_ALERT_S = 120.0
 AF_MIN_S = 60.0
 AF_JOIN_S = 60.0
-#: Share of annotated episodes that must get a timely alert (measured: VT 16-17 of 21, AF 8-10 of 11 as the
-#: AF model changed; target: all). The misses are the analysis's (see the model cards), not the server's:
-#: every VT and AF the offline pipeline finds must raise its alert within `SYSTEM_ALERT_S` of detection.
-MIN_ALERTED = {"VT": 0.70, "AF": 0.70}
+#: False VT/AF alerts per hour of replayed record the alarm budget allows (the alarms issue's target).
+MAX_FALSE_ALERTS_PER_H = 0.2
 #: Record time from the pipeline's detection to the alert, beyond the alert's own hysteresis (the
 #: measurement errs late by up to one send of 2 frames = 2 s).
 SYSTEM_ALERT_S = 5.0
@@ -103,9 +102,13 @@ def served_signal(source, *, frame_samples: int) -> np.ndarray:
     return np.concatenate([frame_signal(frame_decode(f.data)) for f in device.frames_until(float("inf"))])
 
 
-@pytest.mark.data
-@pytest.mark.slow
-def test_ds2_replay_matches_offline_and_alerts_every_episode(mitdb, tmp_path) -> None:
+pytestmark = [pytest.mark.data, pytest.mark.slow, pytest.mark.xdist_group("e2e_ds2")]
+
+
+@pytest.fixture(scope="module")
+def replay_report(mitdb, tmp_path_factory) -> dict:
+    """Replay all DS2 records through one server; check storage and offline equality on the way."""
+    tmp_path = tmp_path_factory.mktemp("ds2")
     records = [read_record(mitdb, r) for r in MITDB_DS2]
     sources = [source_from_record(r) for r in records]
     clock = ReplayClock(T0_S, SPEED)
@@ -171,8 +174,32 @@ def test_ds2_replay_matches_offline_and_alerts_every_episode(mitdb, tmp_path) ->
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
     log.info("DS2 replay: %s", json.dumps({k: v for k, v in report.items() if k != "records"}))
-    assert not report["system_missed"], f"pipeline detections the server did not alert on: {report['system_missed']}"
-    for kind, floor in MIN_ALERTED.items():
-        alerted = sum(1 for e in report["alerted"] if e[1] == kind)
-        total = alerted + sum(1 for e in report["missed"] if e[1] == kind)
-        assert alerted >= floor * total, f"{kind}: {alerted} of {total} alerted; missed {report['missed']}"
+    return report
+
+
+def test_server_alerts_on_everything_the_offline_pipeline_detects(replay_report) -> None:
+    assert not replay_report["system_missed"], f"not alerted: {replay_report['system_missed']}"
+
+
+def _alerted(report: dict, kind: str) -> tuple[int, int]:
+    alerted = sum(1 for e in report["alerted"] if e[1] == kind)
+    return alerted, alerted + sum(1 for e in report["missed"] if e[1] == kind)
+
+
+@pytest.mark.xfail(strict=True, reason="target: 21 of 21 VT episodes alerted in time; measured 16 of 21")
+def test_every_vt_episode_is_alerted_in_time(replay_report) -> None:
+    alerted, total = _alerted(replay_report, "VT")
+    assert total == 21
+    assert alerted == total, f"VT: {alerted} of {total} alerted; missed {replay_report['missed']}"
+
+
+@pytest.mark.xfail(strict=True, reason="target: 11 of 11 AF episodes alerted in time; measured 9 of 11")
+def test_every_af_episode_is_alerted_in_time(replay_report) -> None:
+    alerted, total = _alerted(replay_report, "AF")
+    assert total == 11
+    assert alerted == total, f"AF: {alerted} of {total} alerted; missed {replay_report['missed']}"
+
+
+@pytest.mark.xfail(strict=True, reason="target: <= 0.2 false VT/AF alerts per hour; measured 1.00")
+def test_false_vt_and_af_alerts_stay_within_the_budget(replay_report) -> None:
+    assert replay_report["false_alerts_per_hour"] <= MAX_FALSE_ALERTS_PER_H, replay_report["false_alerts"]

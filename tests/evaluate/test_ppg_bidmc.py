@@ -1,14 +1,18 @@
 """Full-data check: PPG pulse detection against the ECG of all 53 BIDMC records (issues 4 and 10).
 
 Figures and how they were produced: docs/benchmarks.md, section "PPG pulse detection (BIDMC)"
-(`.venv/bin/python benchmarks/ppg_bidmc.py`). Where a target of the issue is met the test asserts
-the target; where it is missed it asserts the measured floor with a margin (noted per assert), so a
-regression fails. About 30 s on one core.
+(`.venv/bin/python benchmarks/ppg_bidmc.py`, which also stores them in
+`benchmarks/results/ppg_bidmc.json`). The tests assert the targets (Se, +P >= 99 %, HR MAE <= 1 bpm),
+and that the deterministic validation reproduces every stored figure exactly. About 30 s on one core.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +25,14 @@ else:
 
 pytestmark = [pytest.mark.data, pytest.mark.slow, pytest.mark.xdist_group("bidmc_ppg")]
 
+_BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "ppg_bidmc.py"
+_spec = importlib.util.spec_from_file_location("ppg_bidmc_benchmark", _BENCH)
+assert _spec is not None and _spec.loader is not None
+bench = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = bench
+_spec.loader.exec_module(bench)
+RESULTS = bench.RESULTS
+
 
 @pytest.fixture(scope="module")
 def validation(bidmc: str):
@@ -30,36 +42,30 @@ def validation(bidmc: str):
 def test_ppg_pulses_match_ecg_beats_on_good_quality_bidmc(validation) -> None:
     s = validation.summary()
     assert s["records"] == 53
-    assert s["ecg_unusable_pct"] <= 30.0  # the reference must cover most of the time (measured 7-23 %)
-    assert s["ppv_good_pct"] >= 99.0  # target met (measured 99.3 %; 99.8 % with an earlier QRS detector)
-    assert s["se_good_pct"] >= 99.0  # target met (measured 99.4 %)
-    assert s["se_premature_pct"] >= 85.0  # weak pulses of premature beats, by search-back: 91 %
-    assert s["good_share_pct"] >= 95.0  # measured 97.8 %
+    assert s["ppv_good_pct"] >= 99.0
+    assert s["se_good_pct"] >= 99.0
 
 
-def test_ppg_heart_rate_and_interval_error_against_ecg(validation) -> None:
+def test_ppg_heart_rate_is_within_one_bpm_of_the_ecg_and_closer_than_the_monitor(validation) -> None:
     s = validation.summary()
-    assert s["hr_windows"] >= 2000  # of 3180; measured 2297-2755
-    assert s["hr_mae_ppg_vs_ecg_bpm"] <= 1.0  # target met (measured 0.69 bpm)
-    assert s["hr_mae_no_premature_bpm"] <= 0.6  # windows without a premature beat: 0.31 bpm
-    assert s["hr_ae_median_bpm"] <= 0.3
-    # Our PPG HR is closer to the ECG than the monitor's own PULSE numerics (measured 0.69 vs 1.88).
+    assert s["hr_mae_ppg_vs_ecg_bpm"] <= 1.0
     assert s["hr_mae_ppg_vs_ecg_bpm"] < s["hr_mae_monitor_pulse_vs_ecg_bpm"]
-    # PPI - RRI: measured SD 17-19 ms, 95th percentile of |error| 24 ms (125 Hz grid: 8 ms).
-    assert s["ppi_rri_sd_ms"] <= 25.0
-    assert s["ppi_rri_abs_p95_ms"] <= 32.0
-    assert abs(s["ppi_rri_mean_ms"]) <= 2.0
+
+
+def test_ppg_validation_reproduces_every_stored_figure(validation) -> None:
+    stored = json.loads(RESULTS.read_text())
+    assert bench.rounded_summary(validation.summary()) == stored
 
 
 def test_ppg_detection_holds_under_pressure_and_gain_changes_where_a_fixed_threshold_fails(bidmc: str) -> None:
     # Every fourth record keeps the run short; the benchmark runs all 53.
     res = simulate_adc_scenarios(BIDMC_RECORDS[::4])
-    base = res["baseline"]["detector"].sensitivity
-    assert base >= 0.975  # measured 0.988
+    base = res["baseline"]["detector"]
     for scenario, by_method in res.items():
         det, fixed = by_method["detector"], by_method["fixed threshold 550"]
-        assert det.sensitivity >= base - 0.005, scenario
-        assert det.ppv >= 0.98, scenario  # all usable time, no quality gate: 0.984 on this subset
+        # The detector's figures move by less than half a point under each change; the threshold's collapse.
+        assert det.sensitivity >= base.sensitivity - 0.005, scenario
+        assert det.ppv >= base.ppv - 0.005, scenario
         if scenario != "baseline":
             assert fixed.sensitivity < 0.6, scenario
 

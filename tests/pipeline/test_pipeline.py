@@ -104,3 +104,33 @@ def test_hrv_comes_from_the_last_five_minutes_of_beats() -> None:
     want = hrv_time(beats, fs=FS)
     assert latest.sdnn_ms == pytest.approx(want.sdnn_ms) and latest.n_intervals == want.n_intervals
     assert latest.sdnn_ms < 5.0  # a metronome pulse: almost no variability
+
+
+def test_ecg_beats_in_a_noisy_stretch_are_unclassifiable_and_feed_no_rhythm(rng) -> None:
+    # 60 s of spikes at 75 bpm; from 20 s to 40 s broadband noise as large as the spikes (EcgQuality
+    # flags it noisy): the beats found there are reported as Q, the rate pauses, no event is raised.
+    x = _spiky_ecg(fs=FS, beats_s=60, silence_s=0, rng=rng)
+    noisy = slice(int(20 * FS), int(40 * FS))
+    x[noisy] += 0.8 * rng.normal(size=x[noisy].size)
+
+    result = analyze_signal(x, fs=FS, sensor="ecg", chunk_s=0.2)
+
+    flagged = [q for q in result.quality if q.flag == "noisy"]
+    assert flagged and flagged[0].start <= 21 * FS and flagged[-1].end >= 39 * FS
+    inside = [b for b in result.beats if flagged[0].start <= b.sample < flagged[-1].end]
+    outside = [b for b in result.beats if b.sample < 19 * FS or b.sample >= 41 * FS]
+    assert inside and all(b.label == "Q" for b in inside)
+    assert outside and all(b.label != "Q" for b in outside)
+    assert not result.events
+    assert [c.rhythm for c in result.rhythm_changes] == ["N"]
+
+
+def test_heart_rate_is_not_shown_from_beats_seen_in_noise(rng) -> None:
+    x = _spiky_ecg(fs=FS, beats_s=40, silence_s=0, rng=rng)
+    x[int(20 * FS):] += 0.8 * rng.normal(size=x[int(20 * FS):].size)
+    pipe = Pipeline(PipelineConfig(fs=FS, sensor="ecg"))
+
+    rates = [pipe.process(x[i:i + 250]).heart_rate_bpm for i in range(0, len(x), 250)]
+
+    assert rates[int(15 * FS) // 250] == pytest.approx(75.0, abs=1.0)
+    assert all(r is None for r in rates[int(25 * FS) // 250:])

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cardiowatch.evaluate.rhythm import PERTURB_SEED, load_beat_record, score_records
-from cardiowatch.rhythm.model import load_af_model, models_dir
+from cardiowatch.rhythm.model import load_af_model
 from cardiowatch.rhythm.splits import LTAFDB_TEST, LTAFDB_TRAIN
 
-SIDECAR = models_dir() / "rhythm_af.metrics.json"
-TOLERANCE_POINTS = 0.5
+SIDECAR = Path(__file__).resolve().parents[2] / "models" / "rhythm_af.metrics.json"
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +54,14 @@ def test_shipped_model_reproduces_its_model_card(card, records, variant) -> None
     ltaf = score_records(af_recs, model=model, rng=rng, **kwargs).summary()
     nsr = score_records(nsr_recs, model=model, rng=rng, **kwargs).summary()
     want = card[variant]
-    for key in ("se_pct", "sp_pct"):
-        assert ltaf[key] == pytest.approx(want["ltafdb"][key], abs=TOLERANCE_POINTS), key
-    assert nsr["sp_pct"] == pytest.approx(want["nsr2db"]["sp_pct"], abs=TOLERANCE_POINTS)
-    assert nsr["af_episodes_per_24h"] == pytest.approx(want["nsr2db"]["af_episodes_per_24h"], abs=TOLERANCE_POINTS)
-    assert math.isclose(ltaf["median_delay_s"], want["ltafdb"]["median_delay_s"], abs_tol=2.0)
+    # The scoring is deterministic (seeded perturbation): every rounded figure comes back exactly.
+    assert _same(ltaf, want["ltafdb"]) and _same(nsr, want["nsr2db"]), (ltaf, nsr)
+
+
+def _same(got: dict, want: dict) -> bool:
+    """Every figure of ``want`` equal in ``got``; NaN (no AF beats in nsr2db) equals NaN."""
+    return all(got[k] == v or (_is_nan(got[k]) and _is_nan(v)) for k, v in want.items())
+
+
+def _is_nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)

@@ -288,3 +288,39 @@ def test_arbitrary_beat_times_never_crash_and_give_ordered_output(times, cut) ->
     assert starts == sorted(starts)
     assert tracker.n_dropped_ + tracker.n_beats_ == len(values)
     assert all(e.end_sample >= e.sample for e in tracker.events())
+
+
+def _noisy_middle_rr(rng: np.random.Generator) -> np.ndarray:
+    middle = af_rr(rng, 400)
+    middle[::50] = 2.4
+    return np.r_[sinus_rr(rng, 300), middle, sinus_rr(rng, 300)]
+
+
+def test_unclassifiable_beats_raise_no_af_and_no_pause(rng) -> None:
+    # Sinus rhythm whose middle 400 beats were seen in noise: irregular times, missed beats (2.4 s),
+    # all labelled Q. Their intervals say nothing about the atrial rhythm or a pause.
+    beats = beats_from_rr(_noisy_middle_rr(rng))
+    labels = np.array(["N"] * 300 + ["Q"] * 400 + ["N"] * 300, dtype=object)
+
+    tracker, _ = _run(beats, labels)
+
+    assert [e.rhythm for e in tracker.episodes()] == ["N"]
+    assert [e.kind for e in tracker.events()] == []
+
+
+def test_the_same_irregular_beats_labelled_normal_read_as_af_with_pauses(rng) -> None:
+    beats = beats_from_rr(_noisy_middle_rr(rng))
+
+    tracker, _ = _run(beats, np.array(["N"] * 1000, dtype=object))
+
+    assert "AFIB" in [e.rhythm for e in tracker.episodes()]
+    assert "PAUSE" in [e.kind for e in tracker.events()]
+
+
+def test_asystole_after_an_unclassifiable_beat_is_still_raised(rng) -> None:
+    beats = beats_from_rr(np.r_[sinus_rr(rng, 50), 6.0, sinus_rr(rng, 10)])
+    labels = np.array(["N"] * 49 + ["Q"] + ["N"] * 11, dtype=object)
+
+    tracker, _ = _run(beats, labels)
+
+    assert [e.kind for e in tracker.events()] == ["ASYSTOLE"]

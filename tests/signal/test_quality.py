@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardiowatch.signal.quality import EcgQuality, Segment, flag_mask
+from cardiowatch.signal.quality import EcgQuality, flag_mask
+from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
 
 FS = 250.0
 
@@ -18,7 +19,7 @@ def _clean(rng: np.random.Generator, seconds: float = 30.0) -> np.ndarray:
     return beats + 0.1 * np.sin(2 * np.pi * 0.3 * t) + 0.01 * rng.normal(size=t.size)
 
 
-def _segments(x: np.ndarray, **kwargs: object) -> list[Segment]:
+def _segments(x: np.ndarray, **kwargs: object) -> list[QualitySegment]:
     q = EcgQuality(fs=FS, **kwargs)  # type: ignore[arg-type]
     return sorted(q.process(x) + q.flush(), key=lambda s: (s.start, s.flag))
 
@@ -31,13 +32,13 @@ def test_ecg_quality_flags_nan_and_inf_exactly(rng: np.random.Generator) -> None
     x = _clean(rng)
     x[1000:1100] = np.nan
     x[3000] = np.inf
-    assert _segments(x) == [Segment(1000, 1100, "nan"), Segment(3000, 3001, "nan")]
+    assert _segments(x) == [QualitySegment(1000, 1100, "missing"), QualitySegment(3000, 3001, "missing")]
 
 
 def test_ecg_quality_flags_a_flat_stretch_from_its_first_sample(rng: np.random.Generator) -> None:
     x = _clean(rng)
     x[2000:2600] = 0.05
-    assert _segments(x) == [Segment(2000, 2600, "flat")]
+    assert _segments(x) == [QualitySegment(2000, 2600, "flat")]
 
 
 def test_ecg_quality_ignores_a_constant_run_shorter_than_the_minimum(rng: np.random.Generator) -> None:
@@ -49,7 +50,7 @@ def test_ecg_quality_ignores_a_constant_run_shorter_than_the_minimum(rng: np.ran
 def test_ecg_quality_flags_saturation_at_the_running_extreme(rng: np.random.Generator) -> None:
     x = _clean(rng)
     x[4000:4020] = 3.0  # the amplifier sits at its rail for 80 ms
-    assert _segments(x) == [Segment(4000, 4020, "clipped")]
+    assert _segments(x) == [QualitySegment(4000, 4020, "clipped")]
 
 
 def test_ecg_quality_flags_clipping_at_given_limits(rng: np.random.Generator) -> None:
@@ -85,12 +86,12 @@ def test_ecg_quality_gives_the_same_segments_for_any_chunk_split(cuts: list[int]
         got += q.process(_BAD[pos : pos + n])
         pos += n
     got += q.process(_BAD[pos:]) + q.flush()
-    assert {s.flag for s in whole} == {"nan", "flat", "clipped", "noisy"}
+    assert {s.flag for s in whole} == {"missing", "flat", "clipped", "noisy"}
     assert sorted(got, key=lambda s: (s.start, s.flag)) == whole
 
 
 def test_flag_mask_names_valid_flags_on_error() -> None:
-    with pytest.raises(ValueError, match="'lead_off'.*nan, flat, clipped, noisy"):
+    with pytest.raises(ValueError, match="'lead_off'.*missing, flat, clipped, noisy"):
         flag_mask(("lead_off",))
 
 

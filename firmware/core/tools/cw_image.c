@@ -9,11 +9,14 @@
 
 #if !defined(CW_IMAGE_BASE)
 #include "cw_ack.h"
+#include "cw_alarm.h"
 #include "cw_frame.h"
 #include "cw_params.h"
 #include "cw_queue.h"
 #include "cw_rhythm.h"
 #include "cw_ring.h"
+#include "cw_settings.h"
+#include "cw_spool.h"
 #if defined(CW_IMAGE_ECG)
 #include "cw_qrs.h"
 #else
@@ -31,6 +34,9 @@ static uint8_t queue_arena[2048];
 static cw_ring_t ring;
 static cw_queue_t queue;
 static cw_rhythm_t rhythm;
+static cw_alarm_t alarm;
+static cw_settings_t settings;
+static cw_spool_t spool;
 #if defined(CW_IMAGE_ECG)
 static cw_qrs_t detector;
 static cw_beat_t events[64 + CW_QRS_HELD];
@@ -80,6 +86,28 @@ int main(void)
             cw_rhythm_beat(&rhythm, events[k], &p);
         }
 #endif
+        {
+            cw_alarm_cfg_t alarm_cfg;
+            const cw_alarm_input_t in = {0, 0, cw_rhythm_in_af(&rhythm)};
+            cw_alarm_state_t st;
+            cw_alarm_cfg_default(&alarm_cfg, 250000u);
+            cw_alarm_init(&alarm, &alarm_cfg);
+            st = cw_alarm_update(&alarm, NULL, 0, (int64_t)x[0], &in);
+            n += (size_t)cw_alarm_output(st.level, (uint32_t)x[1]).buzzer_on + st.heart_rate_decibpm;
+        }
+        {
+            cw_setting_t which;
+            char shown[8];
+            n += (size_t)cw_settings_apply_line(&settings, (const char *)x, (size_t)x[2] & 63u, &which);
+            n += (size_t)cw_settings_show(&settings, which, shown, sizeof shown) + (size_t)cw_settings_complete(&settings);
+        }
+        {
+            /* the spool's callbacks are the glue's (LittleFS): here the core's part only */
+            cw_spool_io_t io = {0, 0, 0, 0, 0, 0, 0};
+            n += (size_t)cw_spool_open(&spool, &io, 4096u, 4u);
+            n += (size_t)cw_spool_push(&spool, (const uint8_t *)x, 8u) + (size_t)cw_spool_empty(&spool);
+            n += cw_spool_peek_at(&spool, 0, (uint8_t *)x, 8u) + (size_t)cw_spool_pop(&spool);
+        }
         cw_frame_encode(&h, x, frame, sizeof frame, &len);
         cw_queue_push(&queue, frame, len);
         len = cw_queue_peek(&queue, frame, sizeof frame);

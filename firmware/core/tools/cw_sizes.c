@@ -2,6 +2,7 @@
  * (the struct sizes plus their caller-owned state arrays are the core's RAM beyond sample buffers). */
 #include <stdio.h>
 
+#include "cw_alarm.h"
 #include "cw_iir.h"
 #include "cw_ppg.h"
 #include "cw_ppg_quality.h"
@@ -9,6 +10,8 @@
 #include "cw_rhythm.h"
 #include "cw_queue.h"
 #include "cw_ring.h"
+#include "cw_settings.h"
+#include "cw_spool.h"
 
 int main(void)
 {
@@ -19,5 +22,8 @@ int main(void)
     printf("cw_ppg_t %u\n", (unsigned)sizeof(cw_ppg_t));
     printf("cw_ppg_quality_t %u\n", (unsigned)sizeof(cw_ppg_quality_t));
     printf("cw_rhythm_t %u\n", (unsigned)sizeof(cw_rhythm_t));
+    printf("cw_alarm_t %u\n", (unsigned)sizeof(cw_alarm_t));
+    printf("cw_settings_t %u\n", (unsigned)sizeof(cw_settings_t));
+    printf("cw_spool_t %u\n", (unsigned)sizeof(cw_spool_t));
     return 0;
 }

@@ -1,4 +1,4 @@
-"""Beat features and the AAMI beat classifier (ONNX inference; training is the optional extra ``train``)."""
+"""Beat features and the AAMI beat classifier (ONNX inference; training lives in ``training/``)."""
 
 from cardiowatch.beats.classifier import (
     BeatClassifier,

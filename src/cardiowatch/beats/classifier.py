@@ -1,8 +1,8 @@
 """AAMI beat classification: the shipped ONNX model and the streaming stage that runs it.
 
-Inference uses onnxruntime only. The model file ``models/beat_classifier.onnx`` comes with a sidecar
-``models/beat_classifier.json`` holding the feature names it was trained on, the classes of its outputs
-and the per-class decision weights tuned by patient-wise cross-validation inside DS1.
+Inference uses onnxruntime only. The shipped model file ``beat_classifier.onnx`` (in `cardiowatch.models`)
+comes with a sidecar ``beat_classifier.json`` holding the feature names it was trained on, the classes of
+its outputs and the per-class decision weights tuned by patient-wise cross-validation inside DS1.
 
 Two stages decide a beat's class. The main model (LightGBM on the beat features named by the sidecar's
 ``main_features``) gives N, S, V, F probabilities; a beat it calls V or F keeps that label. A beat it
@@ -33,6 +33,8 @@ from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.beats.features import FEATURE_NAMES, BeatFeatures, EcgBeatFeatureStage
 from cardiowatch.data.aami import AAMI_CLASSES
 from cardiowatch.errors import ModelError
+from cardiowatch.models import shipped_model_path
+from cardiowatch.stage import StreamingStage
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +46,8 @@ MODEL_FORMAT_VERSION = 3
 _READABLE_FORMAT_VERSIONS = (1, 2, 3)
 #: Ratios are clipped to this range before their logarithm (the SVEB stage's inputs).
 SVEB_RATIO_CLIP: tuple[float, float] = (0.05, 20.0)
-#: Where the shipped model lives (repository root / models).
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "beat_classifier.onnx"
+#: The shipped model, installed with the package (`cardiowatch.models`).
+DEFAULT_MODEL_PATH = shipped_model_path("beat_classifier.onnx")
 #: Label of a beat whose window could not be read (NaN samples): AAMI Q, unclassifiable.
 UNCLASSIFIABLE = "Q"
 
@@ -95,7 +97,8 @@ class BeatClassifier:
         self.path = Path(path) if path is not None else DEFAULT_MODEL_PATH
         meta_path = sidecar_path(self.path)
         if not self.path.is_file():
-            raise ModelError(f"beat classifier model not found: {self.path} (run `cardiowatch train`)")
+            raise ModelError(f"beat classifier model not found: {self.path} "
+                             "(train it with `python -m training.beats_train` in a source checkout)")
         if not meta_path.is_file():
             raise ModelError(f"beat classifier sidecar not found: {meta_path}")
         try:
@@ -206,7 +209,7 @@ def _onnx_load_errors() -> tuple[type[BaseException], ...]:
     return tuple(getattr(state, n) for n in names if hasattr(state, n)) + (RuntimeError, OSError)
 
 
-class BeatClassifierStage:
+class BeatClassifierStage(StreamingStage):
     """Streaming beat classification: raw ECG chunks + beat positions in, classified beats out.
 
     Parameters
@@ -238,14 +241,24 @@ class BeatClassifierStage:
     def reset(self) -> None:
         """Start a new record (or resume after a gap): drops queued beats and patient statistics."""
         self.features_ = EcgBeatFeatureStage(fs=self.fs)
+        self._open()
+
+    @property
+    def delay_s(self) -> float:
+        """See `EcgBeatFeatureStage.delay_s`: classification itself adds no wait."""
+        return self.features_.delay_s
 
     def process(self, chunk: np.ndarray, beats: np.ndarray | list[int] = ()) -> list[ClassifiedBeat]:
         """Feed raw samples and new beat positions; return the beats classified by now."""
+        self._check_open("process")
         return self._classify(self.features_.process(check_signal(chunk, name="chunk"), beats))
 
     def flush(self) -> list[ClassifiedBeat]:
-        """End of input: classify every queued beat, then `reset`."""
-        return self._classify(self.features_.flush())
+        """End of input: classify every queued beat; closed until `reset`."""
+        self._check_open("flush")
+        out = self._classify(self.features_.flush())
+        self._close()
+        return out
 
     def _classify(self, feats: BeatFeatures) -> list[ClassifiedBeat]:
         if len(feats) == 0:

@@ -36,6 +36,7 @@ import numpy as np
 
 from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.errors import SignalError
+from cardiowatch.stage import StreamingStage
 
 #: Beat window, seconds before and after the aligned peak.
 WINDOW_PRE_S = 0.250
@@ -104,7 +105,7 @@ class _WindowedBeat:
     ptp: float
 
 
-class BeatFeatureExtractor:
+class BeatFeatureExtractor(StreamingStage):
     """Streaming beat-feature stage over a *filtered* ECG lead.
 
     Parameters
@@ -162,10 +163,19 @@ class BeatFeatureExtractor:
         self.ptp_recent_: deque[float] = deque(maxlen=N_SCALE_BEATS)
         self.templates_: deque[np.ndarray] = deque(maxlen=N_TEMPLATE_BEATS)
         self.grid_ = np.linspace(-WINDOW_PRE_S, WINDOW_POST_S, N_WAVE_POINTS) * self.fs
+        self._open()
+
+    @property
+    def delay_s(self) -> float:
+        """Longest a beat's features wait after its sample once the next beat is known: the beat's
+        post-window and alignment search, past the input's own delay. The next beat's detection
+        time comes on top (the RR features need it)."""
+        return WINDOW_POST_S + ALIGN_S + self.delay_samples / self.fs
 
     # -- public streaming API ---------------------------------------------------------------------
     def process(self, chunk: np.ndarray, beats: np.ndarray | list[int] = ()) -> BeatFeatures:
         """Append filtered samples and beat positions; return the features that became final."""
+        self._check_open("process")
         x = check_signal(chunk, name="chunk")
         self.buffer_ = np.concatenate([self.buffer_, x]) if len(x) else self.buffer_
         self.n_seen_ += len(x)
@@ -176,10 +186,11 @@ class BeatFeatureExtractor:
         return out
 
     def flush(self) -> BeatFeatures:
-        """End of input: finish every queued beat (see class notes), then `reset`."""
+        """End of input: finish every queued beat (see class notes); closed until `reset`."""
+        self._check_open("flush")
         self._window_ready(final=True)
         out = self._finish_ready(final=True)
-        self.reset()
+        self._close()
         return out
 
     # -- internals --------------------------------------------------------------------------------
@@ -349,7 +360,7 @@ def beat_features(x: np.ndarray, beats: np.ndarray, *, fs: float, delay_samples:
     return BeatFeatures.concat([ext.process(x, beats[beats < len(x)]), ext.flush()])
 
 
-class EcgBeatFeatureStage:
+class EcgBeatFeatureStage(StreamingStage):
     """Streaming beat features from the *raw* ECG lead: `EcgFilter` then `BeatFeatureExtractor`.
 
     Owning the filter keeps the features exactly those the classifier was trained on, whatever the
@@ -371,10 +382,18 @@ class EcgBeatFeatureStage:
         from cardiowatch.signal.filters import EcgFilter
 
         self.filter_ = EcgFilter(fs=self.fs)
+        self.filter_.reset()
         self.extractor_ = BeatFeatureExtractor(fs=self.fs, delay_samples=self.filter_.delay_samples)
+        self._open()
+
+    @property
+    def delay_s(self) -> float:
+        """See `BeatFeatureExtractor.delay_s` (which counts the filter's delay)."""
+        return self.extractor_.delay_s
 
     def process(self, chunk: np.ndarray, beats: np.ndarray | list[int] = ()) -> BeatFeatures:
         """Append raw samples and the beats found so far (sample indices from the record's start)."""
+        self._check_open("process")
         x = check_signal(chunk, name="chunk")
         y = self.filter_.process(x)
         bad = ~np.isfinite(x)
@@ -384,9 +403,10 @@ class EcgBeatFeatureStage:
         return self.extractor_.process(y, beats)
 
     def flush(self) -> BeatFeatures:
-        """End of input: features of the beats still waiting for their next beat; then `reset`."""
+        """End of input: features of the beats still waiting for their next beat; closed until `reset`."""
+        self._check_open("flush")
         out = self.extractor_.flush()
-        self.reset()
+        self._close()
         return out
 
 

@@ -1,7 +1,7 @@
 """Who may see the dashboard: signed session cookies, CSRF tokens, roles, and the guard on the API.
 
 A login puts a random session token in a cookie ``cw_session`` (HttpOnly, SameSite=Strict, Secure when
-served over HTTPS), signed with HMAC-SHA256 under a key kept in the database. Every state-changing
+served over HTTPS), signed by itsdangerous (HMAC-SHA256) under a key kept in the database. Every state-changing
 request (POST, PUT, PATCH, DELETE) must carry the session's CSRF token in the ``X-CSRF-Token`` header.
 
 `DashboardGuard` is a pure ASGI middleware in front of the server's API and live feed: a logged-in
@@ -18,21 +18,24 @@ References
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
 import logging
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from typing import Annotated, Any, Awaitable, Callable, MutableMapping
 
 import anyio
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from itsdangerous import BadSignature, Signer
 
 from cardiowatch.dashboard.throttle import LoginThrottle
 from cardiowatch.dashboard.users import Role, Session, UserStore
+from cardiowatch.server.deps import depends_on
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +46,8 @@ API_KEY_QUERY = "api_key"
 #: Set by the guard on requests it let through for a logged-in user: who acts (acknowledges, snoozes).
 ACTOR_HEADER = "x-cardiowatch-user"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Separates the cookie's signing key from any other use of the same secret.
+COOKIE_SIGNING_SALT = b"cardiowatch.dashboard.session-cookie"
 #: WebSocket close code for a cross-site handshake (4000-4999 are free for applications; mirrors HTTP 403).
 WS_CLOSE_FORBIDDEN = 4403
 
@@ -53,19 +58,21 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+def _cookie_signer(key: bytes) -> Signer:
+    return Signer(key, salt=COOKIE_SIGNING_SALT, digest_method=hashlib.sha256)
+
+
 def sign_token(token: str, key: bytes) -> str:
-    """Return ``token.signature`` (HMAC-SHA256, base64url) for the cookie."""
-    mac = hmac.new(key, token.encode(), hashlib.sha256).digest()
-    return f"{token}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+    """Return ``token.signature`` for the cookie (itsdangerous: HMAC-SHA256, key derived from ``key``)."""
+    return _cookie_signer(key).sign(token.encode()).decode()
 
 
 def unsign_token(value: str, key: bytes) -> str | None:
     """Return the token inside a signed cookie value, or None when the signature is wrong."""
-    token, _, signature = value.rpartition(".")
-    if not token:
+    try:
+        return _cookie_signer(key).unsign(value.encode()).decode()
+    except (BadSignature, UnicodeError):
         return None
-    expected = sign_token(token, key).rpartition(".")[2]
-    return token if hmac.compare_digest(signature, expected) else None
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,11 @@ class DashboardAuth:
     def cookie_value(self, token: str) -> str:
         return sign_token(token, self.key)
 
+    def cookie_secure(self, scheme: str) -> bool:
+        """Whether the session cookie gets ``Secure``: always when configured, else over HTTPS (as seen by
+        the server, or reported by a trusted proxy through ``X-Forwarded-Proto``)."""
+        return self.secure_cookies or scheme == "https"
+
     def token_from_cookie(self, cookie_value: str | None) -> str | None:
         return unsign_token(cookie_value, self.key) if cookie_value else None
 
@@ -148,6 +160,36 @@ def _cookie(scope: Scope, name: str) -> str | None:
         return None
     morsel = jar.get(name)
     return morsel.value if morsel else None
+
+
+#: Longest ``next`` path followed after a login.
+MAX_NEXT_PATH_CHARS = 2048
+
+
+def safe_next_path(raw: str | None) -> str:
+    r"""``raw`` when it is a path of this site, else ``"/"`` (where a login goes next; no open redirect).
+
+    A path of this site is printable ASCII without spaces, starts with exactly one ``/`` and has no
+    backslash: browsers read ``/\host`` as ``//host`` and delete tabs and newlines anywhere in a URL,
+    so ``/\evil.example`` and ``/<TAB>/evil.example`` lead to another host [1]_.
+
+    References
+    ----------
+    .. [1] WHATWG URL Standard, "basic URL parser" (backslash in special URLs; ASCII tab or newline).
+
+    Examples
+    --------
+    >>> safe_next_path("/patient/3?from=alert")
+    '/patient/3?from=alert'
+    >>> safe_next_path("/\\evil.example/phish")
+    '/'
+    """
+    if not raw or len(raw) > MAX_NEXT_PATH_CHARS or not raw.isascii() or not raw.startswith("/"):
+        return "/"
+    if raw[1:2] == "/" or "\\" in raw or any(not c.isprintable() or c.isspace() for c in raw):
+        return "/"
+    parts = urlsplit(raw)
+    return raw if not parts.scheme and not parts.netloc else "/"
 
 
 def same_origin(origin: str | None, host: str | None) -> bool:
@@ -232,7 +274,7 @@ class DashboardGuard:
         if kind == "http" and method not in SAFE_METHODS and scope["path"].startswith(self.policy.actor_body_prefixes):
             actor_receive, length = await _with_actor(receive, session.user.name)
             if actor_receive is None:
-                await _json(send, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "request body too large")
+                await _json(send, status.HTTP_413_CONTENT_TOO_LARGE, "request body too large")
                 return
             receive = actor_receive
             if length is not None:
@@ -334,6 +376,30 @@ def require_admin(session: Annotated[Session, Depends(require_csrf)]) -> Session
     if session.user.role is not Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admin role required")
     return session
+
+
+class SessionFirstRoute(APIRoute):
+    """A dashboard route that needs a login refuses a write without one (401) from the cookie alone,
+    before FastAPI reads and validates its body (it reads the body before resolving dependencies).
+
+    Used as the dashboard router's ``route_class``; routes that do not depend on `require_session`
+    (the login itself, the pages) are left as they are.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+        if not depends_on(self.dependant, require_session):
+            return handler
+
+        async def session_first(request: Request) -> Response:
+            if request.method not in SAFE_METHODS:
+                cookie = request.cookies.get(SESSION_COOKIE)
+                auth = get_dashboard_auth(request)
+                if not cookie or await anyio.to_thread.run_sync(auth.session_for_cookie, cookie) is None:
+                    return JSONResponse({"detail": "login required"}, status_code=status.HTTP_401_UNAUTHORIZED)
+            return await handler(request)
+
+        return session_first
 
 
 AuthDep = Annotated[DashboardAuth, Depends(get_dashboard_auth)]

@@ -134,7 +134,9 @@ class LiveServer:
         self.app = create_app(settings) if self.analysis else create_app(settings, pipeline_factory=None)
         if not hasattr(self.app.state, "dashboard_get_auth"):  # app.py may install it already
             install_dashboard(self.app)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+        # log_config and log_level None: uvicorn leaves the process's logging alone (its loggers follow the
+        # root's level), so a harness started in a test does not silence other tests' log captures
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_config=None, log_level=None,
                                 ws_ping_interval=None)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)

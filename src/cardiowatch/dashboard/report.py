@@ -16,13 +16,12 @@ from typing import Annotated
 
 import httpx
 import numpy as np
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path as PathParam, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cardiowatch.dashboard.auth import API_KEY_HEADER, OptionalSessionDep
-from cardiowatch.rhythm.summary import RhythmResult
-from cardiowatch.rhythm.tracker import Episode, RhythmChange
+from cardiowatch.server.ids import DEVICE_ID_MAX, StrictDeviceId
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +41,9 @@ MIN_BEATS = 3
 
 async def _get(client: httpx.AsyncClient, path: str, **params: object) -> list[dict]:
     response = await client.get(path, params={k: v for k, v in params.items() if v is not None})
-    if response.status_code == status.HTTP_404_NOT_FOUND:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, response.json().get("detail", "not found"))
+    if response.is_client_error:   # the API's own answer (404, 422) is the report's, never a 500
+        detail = response.json().get("detail", "not found")
+        raise HTTPException(response.status_code, detail if isinstance(detail, str) else "invalid request")
     response.raise_for_status()
     return response.json()
 
@@ -69,7 +69,7 @@ def _signal(chunks: list[dict]) -> tuple[float, int, np.ndarray] | None:
 
 @router.get("/report/{device_id}", include_in_schema=False)
 async def device_report(
-    device_id: int,
+    device_id: Annotated[StrictDeviceId, PathParam(ge=1, le=DEVICE_ID_MAX)],
     request: Request,
     session: OptionalSessionDep,
     start: Annotated[float, Query(ge=0, le=1e11, description="Unix seconds")],
@@ -110,7 +110,8 @@ async def device_report(
     sample = np.round((t_us[keep] - t0_us) * fs / 1e6).astype(np.int64)
     labels = [b["label"] for b in beats]
     label = np.array(labels, dtype=object)[keep] if set(labels) <= AAMI_LABELS else None
-    rhythm = _stored_rhythm(episodes, fs=fs, t0_us=t0_us, sample=sample, label=label, end_us=end_us)
+    stored = _stored_episodes(episodes, fs=fs, t0_us=t0_us, last_sample=int(sample[-1]) if len(sample) else 0,
+                              end_us=end_us)
     name = device["device"]["name"]
     title = f"{name} · {_fmt_utc(start)} – {_fmt_utc(end)} UTC"
 
@@ -120,7 +121,7 @@ async def device_report(
         with tempfile.TemporaryDirectory() as tmp:
             path = write_report(Path(tmp) / "report.html", title=title, fs=fs, sample=sample, label=label,
                                 signal=samples, signal_name=(device["device"].get("sensor") or "").upper(),
-                                result=rhythm)
+                                episodes=stored)
             return Path(path).read_text()
 
     html_text = await run_in_threadpool(render)
@@ -128,23 +129,20 @@ async def device_report(
     return HTMLResponse(html_text, headers={"cache-control": "no-store"})
 
 
-def _stored_rhythm(episodes: list[dict], *, fs: float, t0_us: int, sample: np.ndarray, label: np.ndarray | None,
-                   end_us: int) -> RhythmResult:
-    """The stored episodes as the rhythm of the report's beats, in samples at ``fs`` from ``t0_us``.
-
-    Episodes are cut to the report's range; one still open ends at the range's end or the last beat.
-    """
-    last = int(sample[-1]) if len(sample) else 0
-    found: list[Episode] = []
+def _stored_episodes(episodes: list[dict], *, fs: float, t0_us: int, last_sample: int,
+                     end_us: int) -> list[tuple[str, int, int]]:
+    """The stored episodes as ``(rhythm, start_sample, end_sample)`` at ``fs`` from ``t0_us``, cut to the
+    report's range; one still open ends at the last beat."""
+    out = []
     for row in episodes:
-        ongoing = row["end_t_us"] is None
         start = max(0, round((int(row["start_t_us"]) - t0_us) * fs / 1e6))
-        end = last if ongoing else round((min(int(row["end_t_us"]), end_us) - t0_us) * fs / 1e6)
+        if row["end_t_us"] is None:
+            end = last_sample
+        else:
+            end = round((min(int(row["end_t_us"]), end_us) - t0_us) * fs / 1e6)
         if end > start:
-            found.append(Episode(rhythm=row["rhythm"], start_sample=start, end_sample=end, fs=fs, ongoing=ongoing))
-    changes = [RhythmChange(sample=e.start_sample, rhythm=e.rhythm, detected_sample=e.start_sample) for e in found]
-    return RhythmResult(fs=fs, sample=sample, label=label, changes=changes, events=[], episodes=found,
-                        n_invalid_rr=0, n_dropped=0)
+            out.append((str(row["rhythm"]), start, end))
+    return out
 
 
 def _fmt_utc(t: float) -> str:

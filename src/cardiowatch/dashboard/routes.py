@@ -12,8 +12,9 @@ import math
 import threading
 from pathlib import Path
 from typing import Annotated, Callable
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Body, FastAPI, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -21,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE
 from cardiowatch.dashboard.auth import (
+    MAX_NEXT_PATH_CHARS,
     SESSION_COOKIE,
     AdminSessionDep,
     AuthDep,
@@ -29,10 +31,13 @@ from cardiowatch.dashboard.auth import (
     GuardPolicy,
     OptionalSessionDep,
     SessionDep,
+    SessionFirstRoute,
     WriteSessionDep,
+    safe_next_path,
     same_origin,
 )
 from cardiowatch.dashboard import report
+from cardiowatch.dashboard.headers import SecurityHeaders
 from cardiowatch.dashboard.users import Role, UserError, UserStore
 
 logger = logging.getLogger(__name__)
@@ -43,7 +48,7 @@ ASSETS_PREFIX = "/dashboard/assets"
 #: Asset folders served without login (code and styles hold no patient data); pages are served by routes.
 ASSET_FOLDERS = ("js", "css", "vendor", "img")
 
-router = APIRouter(tags=["dashboard"])
+router = APIRouter(tags=["dashboard"], route_class=SessionFirstRoute)
 
 
 class LoginRequest(BaseModel):
@@ -56,6 +61,11 @@ class MeResponse(BaseModel):
     role: Role
     csrf_token: str
     notice: str = NOT_A_MEDICAL_DEVICE
+
+
+class LoginResponse(MeResponse):
+    #: Where the browser goes now: the ``next`` path asked for when it is a path of this site, else "/".
+    next: str = "/"
 
 
 class UserOut(BaseModel):
@@ -74,8 +84,8 @@ def _page(name: str) -> FileResponse:
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path
-    return RedirectResponse(f"/login?next={target}", status_code=status.HTTP_303_SEE_OTHER)
+    target = urlencode({"next": request.url.path})
+    return RedirectResponse(f"/login?{target}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 def _minutes(seconds: int) -> str:
@@ -89,9 +99,11 @@ def login_page() -> Response:
     return _page("login")
 
 
-@router.post("/login", response_model=MeResponse)
-def login(request: Request, credentials: Annotated[LoginRequest, Body()], auth: AuthDep) -> Response:
-    """Check name and password; on success set the session cookie and return the CSRF token.
+@router.post("/login", response_model=LoginResponse)
+def login(request: Request, credentials: Annotated[LoginRequest, Body()], auth: AuthDep,
+          next_path: Annotated[str | None, Query(alias="next", max_length=MAX_NEXT_PATH_CHARS)] = None) -> Response:
+    """Check name and password; on success set the session cookie and return the CSRF token, and in
+    ``next`` where the browser should go (``?next=`` when it is a path of this site, see `safe_next_path`).
 
     Too many recent failures for the name or the client's address (`LoginThrottle`) answer 429 with
     ``Retry-After``, whatever the password.
@@ -117,10 +129,11 @@ def login(request: Request, credentials: Annotated[LoginRequest, Body()], auth: 
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong name or password")
     auth.throttle.succeeded(credentials.name, address)
     token, session = auth.store.open_session(user)
-    body = MeResponse(name=user.name, role=user.role, csrf_token=session.csrf_token)
+    body = LoginResponse(name=user.name, role=user.role, csrf_token=session.csrf_token,
+                         next=safe_next_path(next_path))
     response = JSONResponse(body.model_dump(mode="json"), headers={"cache-control": "no-store"})
     response.set_cookie(SESSION_COOKIE, auth.cookie_value(token), httponly=True, samesite="strict",
-                        secure=auth.secure_cookies, path="/",
+                        secure=auth.cookie_secure(request.url.scheme), path="/",
                         max_age=int(auth.store.session_lifetime.total_seconds()))
     logger.info("user %r logged in", user.name)
     return response
@@ -133,7 +146,8 @@ def logout(request: Request, session: WriteSessionDep, auth: AuthDep) -> Respons
     if token:
         auth.store.close_session(token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict",
+                           secure=auth.cookie_secure(request.url.scheme))
     logger.info("user %r logged out", session.user.name)
     return response
 
@@ -197,7 +211,8 @@ def install_dashboard(app: FastAPI, *, engine: Engine | Callable[[], Engine] | N
     policy : GuardPolicy, optional
         Which API paths need a session and which are device ingest.
     secure_cookies : bool
-        Set the cookie's ``Secure`` flag (behind HTTPS).
+        Always set the cookie's ``Secure`` flag; without it the flag is set when the request came over
+        HTTPS (the scheme uvicorn reports, which follows ``X-Forwarded-Proto`` from trusted proxies).
     """
     lock = threading.Lock()
     if engine is None:
@@ -222,6 +237,8 @@ def install_dashboard(app: FastAPI, *, engine: Engine | Callable[[], Engine] | N
             app.mount(f"{ASSETS_PREFIX}/{folder}", StaticFiles(directory=path), name=f"dashboard-{folder}")
     app.add_middleware(DashboardGuard, get_auth=get_auth, get_api_key=lambda: _server_api_key(app),
                        policy=policy or GuardPolicy())
+    app.add_middleware(SecurityHeaders, csp_exempt_paths=[p for p in (app.docs_url, app.redoc_url,
+                                                                      app.swagger_ui_oauth2_redirect_url) if p])
     # The dashboard's own routes read the auth from app.state; build it lazily there too.
     app.state.dashboard_get_auth = get_auth
     app.state.dashboard_api_key = lambda: _server_api_key(app)

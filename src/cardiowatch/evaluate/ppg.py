@@ -46,7 +46,8 @@ import numpy as np
 from cardiowatch.data.record import Record
 from cardiowatch.evaluate.match import MATCH_WINDOW_S, DetectionScore, match_beats
 from cardiowatch.signal.ppg import PpgPulseDetector
-from cardiowatch.signal.ppg_quality import PpgQuality, PpgSignalQuality
+from cardiowatch.signal.ppg_quality import PpgSignalQuality
+from cardiowatch.signal.quality_segment import QualitySegment
 
 logger = logging.getLogger(__name__)
 
@@ -118,11 +119,11 @@ def ecg_usable_mask(ecg: np.ndarray, beats: np.ndarray, *, fs: float, window_s: 
     return mask
 
 
-def _good_mask(segments: Sequence, n: int) -> np.ndarray:
-    good = np.zeros(n, dtype=bool)
+def _good_mask(segments: Sequence[QualitySegment], n: int) -> np.ndarray:
+    """True on every sample outside the bad stretches the quality stage reported."""
+    good = np.ones(n, dtype=bool)
     for s in segments:
-        if s.label is PpgQuality.GOOD:
-            good[s.start : s.end] = True
+        good[s.start : s.end] = False
     return good
 
 
@@ -270,9 +271,9 @@ def evaluate_ppg_record(
                 if len(vals):
                     out[k] = float(vals.mean())
 
-    quality_seconds: dict[str, float] = {}
+    quality_seconds: dict[str, float] = {"good": float(good.sum()) / fs} if rate_quality else {}
     for seg in segments:
-        quality_seconds[seg.label.value] = quality_seconds.get(seg.label.value, 0.0) + (seg.end - seg.start) / fs
+        quality_seconds[seg.flag.value] = quality_seconds.get(seg.flag.value, 0.0) + seg.n_samples / fs
     return PpgRecordResult(
         name=record.name,
         fs=fs,

@@ -13,13 +13,14 @@ import io
 import logging
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE
 from cardiowatch.rhythm.summary import RhythmResult, RhythmSummary, analyze_rhythm, rhythm_summary
-from cardiowatch.rhythm.tracker import RHYTHMS
+from cardiowatch.rhythm.tracker import RHYTHMS, Episode, RhythmChange
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,15 @@ def _strip(signal: np.ndarray, fs: float, centre: int, title: str, beats: np.nda
     return _png(fig)
 
 
+def _rhythm_of(episodes: Sequence[tuple[str, int, int]], *, fs: float, sample: np.ndarray,
+               label: np.ndarray | None) -> RhythmResult:
+    """Episodes found before, as the `RhythmResult` the report draws (no events: they were not kept)."""
+    found = [Episode(rhythm=rhythm, start_sample=start, end_sample=end, fs=fs) for rhythm, start, end in episodes]
+    changes = [RhythmChange(sample=e.start_sample, rhythm=e.rhythm, detected_sample=e.start_sample) for e in found]
+    return RhythmResult(fs=fs, sample=np.asarray(sample), label=None if label is None else np.asarray(label, dtype=object),
+                        changes=changes, events=[], episodes=found, n_invalid_rr=0, n_dropped=0)
+
+
 def _fmt(value: float, unit: str = "", digits: int = 1) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}{unit}"
 
@@ -121,9 +131,9 @@ def write_report(
     label: np.ndarray | None = None,
     signal: np.ndarray | None = None,
     signal_name: str = "",
-    result: RhythmResult | None = None,
+    episodes: Sequence[tuple[str, int, int]] | None = None,
 ) -> Path:
-    """Analyse the beats (unless ``result`` gives the rhythm already) and write the HTML report to ``path``.
+    """Analyse the beats (unless ``episodes`` gives their rhythm already) and write the HTML report to ``path``.
 
     Parameters
     ----------
@@ -137,15 +147,17 @@ def write_report(
         Beat times (and AAMI classes if known) from a detector or from reference annotations.
     signal : array, optional
         ECG or PPG samples for the strips around each episode.
-    result : RhythmResult, optional
+    episodes : sequence of ``(rhythm, start_sample, end_sample)``, optional
         The rhythm episodes of these beats as found before (the server's stored episodes, so the report
         says what the alerts said); None runs `analyze_rhythm` on the beats.
     """
     import matplotlib
 
     matplotlib.use("Agg")
-    if result is None:
+    if episodes is None:
         result = analyze_rhythm(sample, fs=fs, label=label)
+    else:
+        result = _rhythm_of(episodes, fs=fs, sample=sample, label=label)
     summary = rhythm_summary(result)
     parts = [f"<h1>Rhythm report: {html.escape(title)}</h1>",
              f"<p class='warn'>{html.escape(NOT_A_MEDICAL_DEVICE)}</p>", "<table>"]

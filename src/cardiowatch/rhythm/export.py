@@ -87,8 +87,8 @@ def c_source(model: AfModel) -> str:
         _table("int16_t", "roots", [str(int(v)) for v in model.roots]),
     ])
     return f"""/* AF model for the cardiowatch firmware core. GENERATED, do not edit: written from
- * models/rhythm_af.json by cardiowatch.rhythm.export.export_c_header (python -m cardiowatch.rhythm.train
- * runs it after training).
+ * src/cardiowatch/models/rhythm_af.json by cardiowatch.rhythm.export.export_c_header
+ * (python -m training.rhythm_train runs it after training).
  * a random forest: {model.n_trees} trees, {len(model.feature)} decision nodes, {model.n_leaves} leaves, as flat \
 tables ({model.n_bytes} bytes of constant data).
  * Node k: go to left[k] when features[feature[k]] < threshold[k], else to right[k]; a child c < 0 is

@@ -33,6 +33,9 @@ MAX_RR_S = 3.0
 #: atrial rhythm, and bigeminy or trigeminy would otherwise look irregular. Supraventricular (S) beats stay
 #: in: telling them from AF beats is what the intervals must do (and S calls from intervals would be circular).
 ECTOPIC_CLASSES: tuple[str, ...] = ("V",)
+#: Beats seen where the signal could not be trusted (noise, motion): neither their class nor their time
+#: means anything, so the tracker leaves their intervals out of the AF features and raises no pause on them.
+UNCLASSIFIABLE_CLASSES: tuple[str, ...] = ("Q",)
 
 #: Names of the columns `rr_window_features` returns, in order (the AF model's input).
 FEATURE_NAMES: tuple[str, ...] = (
@@ -107,9 +110,10 @@ def rr_intervals(sample: np.ndarray, *, fs: float, previous: int | None = None) 
     return rr, valid
 
 
-def ectopic_intervals(label: np.ndarray | list[str], *, previous_ectopic: bool = False) -> np.ndarray:
+def ectopic_intervals(label: np.ndarray | list[str], *, previous_ectopic: bool = False,
+                      classes: tuple[str, ...] = ECTOPIC_CLASSES) -> np.ndarray:
     """Whether each interval (the one ending at beat ``i``, as `rr_intervals` orders them) starts or ends at
-    a beat of `ECTOPIC_CLASSES`.
+    a beat of ``classes`` (default `ECTOPIC_CLASSES`).
 
     ``previous_ectopic`` tells whether the beat before ``label[0]`` was one (streaming).
 
@@ -118,7 +122,7 @@ def ectopic_intervals(label: np.ndarray | list[str], *, previous_ectopic: bool =
     >>> ectopic_intervals(["N", "N", "V", "N", "N"]).tolist()
     [False, False, True, True, False]
     """
-    ectopic = np.isin(np.asarray(label, dtype=object), ECTOPIC_CLASSES)
+    ectopic = np.isin(np.asarray(label, dtype=object), classes)
     return ectopic | np.r_[previous_ectopic, ectopic[:-1]]
 
 

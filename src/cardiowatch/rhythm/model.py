@@ -16,20 +16,21 @@ from pathlib import Path
 import numpy as np
 
 from cardiowatch.errors import ModelError
+from cardiowatch.models import shipped_model_path
 from cardiowatch.rhythm.intervals import FEATURE_NAMES
 
 #: Version of the JSON layout; bump when the fields change.
 MODEL_FORMAT = 1
 #: JSON ``kind`` of the model (a forest: mean leaf probability).
 KIND_FOREST = "af_tree_ensemble"
-#: Default location of the shipped model, overridable with $CARDIOWATCH_MODELS.
+#: File name of the shipped model in `cardiowatch.models`.
 MODEL_NAME = "rhythm_af.json"
 
 
 def models_dir() -> Path:
-    """Folder of the shipped models: $CARDIOWATCH_MODELS, else ``models/`` of the source checkout."""
+    """Folder of the shipped AF model: $CARDIOWATCH_MODELS, else the installed `cardiowatch.models`."""
     env = os.environ.get("CARDIOWATCH_MODELS")
-    return Path(env) if env else Path(__file__).resolve().parents[3] / "models"
+    return Path(env) if env else shipped_model_path(MODEL_NAME).parent
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ class AfModel:
 
 
 def load_af_model(path: str | os.PathLike[str] | None = None) -> AfModel:
-    """Load the AF model at ``path`` (default: the shipped ``models/rhythm_af.json``).
+    """Load the AF model at ``path`` (default: the shipped ``rhythm_af.json`` in `cardiowatch.models`).
 
     Raises
     ------
@@ -180,7 +181,7 @@ def load_af_model(path: str | os.PathLike[str] | None = None) -> AfModel:
     try:
         obj = json.loads(path.read_text())
     except FileNotFoundError as exc:
-        raise ModelError(f"AF model {path} not found; train it with `python -m cardiowatch.rhythm.train`") from exc
+        raise ModelError(f"AF model {path} not found; train it with `python -m training.rhythm_train` in a source checkout") from exc
     except (OSError, json.JSONDecodeError) as exc:
         raise ModelError(f"AF model {path} is unreadable: {exc}") from exc
     try:

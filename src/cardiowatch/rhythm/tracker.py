@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,12 +42,15 @@ from cardiowatch.errors import SignalError
 from cardiowatch.rhythm.af import window_end
 from cardiowatch.rhythm.intervals import (
     ECTOPIC_CLASSES,
+    MAX_RR_S,
+    UNCLASSIFIABLE_CLASSES,
     ectopic_intervals,
     local_rate_bpm,
     rr_intervals,
     rr_window_features,
 )
 from cardiowatch.rhythm.model import AfModel, load_af_model
+from cardiowatch.stage import StageState, StreamingStage
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +80,14 @@ _MAX_SAMPLE = 2.0**62
 _CONTEXT = 4
 #: AF score of a beat no window has reached yet: below every threshold.
 _NO_SCORE = np.float32(-np.inf)
+
+#: Maps each beat's candidate rhythm codes (outside AF, once in AF) to those the episode rule reads.
+CandidatePolicy = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def candidates_as_computed(enter: np.ndarray, stay: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped candidate policy: the rule reads each beat's candidates as `RhythmTracker` computed them."""
+    return enter, stay
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,7 @@ class Episode:
         return (self.end_sample - self.start_sample) / self.fs
 
 
-class RhythmTracker:
+class RhythmTracker(StreamingStage):
     """Rhythm state, AF episodes and rhythm events from a stream of beat times.
 
     Parameters
@@ -130,7 +142,10 @@ class RhythmTracker:
     pause_s, asystole_s : float
         Intervals longer than these raise PAUSE / ASYSTOLE events.
     model : AfModel, optional
-        The AF model; default the shipped ``models/rhythm_af.json``.
+        The AF model; default the shipped ``rhythm_af.json`` (`cardiowatch.models`).
+    candidate_policy : CandidatePolicy
+        Rewrites each beat's candidate codes before the episode rule counts them; the default keeps them.
+        Research scores alternative rules through it (``training/scripts/af_exit_rule_oof.py``).
 
     Notes
     -----
@@ -150,8 +165,8 @@ class RhythmTracker:
     >>> beats = np.round(np.cumsum(rr) * 128).astype(np.int64)
     >>> tracker = RhythmTracker(fs=128.0)
     >>> out = tracker.process(beats) + tracker.flush()
-    >>> [e.rhythm for e in tracker.episodes()]
-    ['N', 'AFIB']
+    >>> tracker.episodes()[0].rhythm, tracker.episodes()[-1].rhythm
+    ('N', 'AFIB')
 
     References
     ----------
@@ -167,6 +182,7 @@ class RhythmTracker:
         pause_s: float = 2.0,
         asystole_s: float = 4.0,
         model: AfModel | None = None,
+        candidate_policy: CandidatePolicy = candidates_as_computed,
     ) -> None:
         self.fs = fs
         self.brady_bpm = brady_bpm
@@ -174,6 +190,7 @@ class RhythmTracker:
         self.pause_s = pause_s
         self.asystole_s = asystole_s
         self.model = model
+        self.candidate_policy = candidate_policy
 
     # -- state -------------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -196,6 +213,7 @@ class RhythmTracker:
         self.n_invalid_rr_ = 0
         self.n_ectopic_rr_ = 0
         self.last_ectopic_ = False  # the last beat was ventricular (its next interval is left out too)
+        self.last_untrusted_ = False  # the last beat was unclassifiable (likewise)
         self.n_dropped_ = 0
         self.rr_tail_ = np.empty(0)  # last valid intervals, up to window - 1
         self.last_window_: tuple[np.float32, float] | None = None  # newest window's AF score and rate
@@ -221,13 +239,21 @@ class RhythmTracker:
         self.gap_ = False  # the signal was missing since the last beat: the next interval is unknown
         self.changes_: list[RhythmChange] = []
         self.events_: list[RhythmEvent] = []
-        self.flushed_ = False
+        self._open()
 
-    def _check_ready(self) -> None:
+    @property
+    def delay_s(self) -> float:
+        """Longest a rhythm change can be reported after the beat it is dated back to: the beat's
+        look-ahead plus the longest confirmation, at the slowest plausible rate. A pause or a
+        ventricular run is reported with the beat that ends it."""
+        model = getattr(self, "model_", None) or self.model or load_af_model()
+        longest = max(max(MIN_BEATS.values()), model.min_af_beats, model.min_exit_beats)
+        return (model.lookahead + longest) * MAX_RR_S
+
+    def _check_ready(self, call: str) -> None:
         if not hasattr(self, "fs_"):
             self.reset()
-        if self.flushed_:
-            raise RuntimeError("RhythmTracker.process after flush(): call reset() to start a new record")
+        self._check_open(call)
 
     # -- input ---------------------------------------------------------------------------------------
     def _clean(self, sample: np.ndarray, label: np.ndarray | list[str] | None) -> tuple[np.ndarray, np.ndarray]:
@@ -263,7 +289,7 @@ class RhythmTracker:
 
         Returns the `RhythmChange` and `RhythmEvent` objects decided by these beats, in order of detection.
         """
-        self._check_ready()
+        self._check_ready("process")
         s, lab = self._clean(sample, label)
         if not len(s):
             return []
@@ -277,9 +303,11 @@ class RhythmTracker:
         self.n_invalid_rr_ += int((~valid[1:] if previous is None else ~valid).sum())
         ectopic = ectopic_intervals(lab, previous_ectopic=self.last_ectopic_)
         self.n_ectopic_rr_ += int((valid & ectopic).sum())
-        valid &= ~ectopic
+        untrusted = ectopic_intervals(lab, previous_ectopic=self.last_untrusted_, classes=UNCLASSIFIABLE_CLASSES)
+        valid &= ~(ectopic | untrusted)
         self.last_ectopic_ = lab[-1] in ECTOPIC_CLASSES
-        out += self._pause_events(s, rr)
+        self.last_untrusted_ = lab[-1] in UNCLASSIFIABLE_CLASSES
+        out += self._pause_events(s, rr, untrusted)
         out += self._ventricular_events(s, lab)
         w, h = self.model_.window, self.model_.lookahead
         end = window_end(plausible, window=w, lookahead=h, n_valid_before=self.n_plausible_)
@@ -292,28 +320,28 @@ class RhythmTracker:
         self.n_beats_ += len(s)
         n_ready = int(np.searchsorted(self.p_end_, self.n_plausible_, side="left")) if len(self.q_score_) else 0
         out += self._decide(n_ready, final=False)
-        return out
+        return _by_detection(out)
 
     def flush(self) -> list:
         """End of input: decide the beats still waiting for look-ahead and close an open ventricular run."""
-        self._check_ready()
+        self._check_ready("flush")
         out: list = []
         if len(self.p_sample_):
             out += self._decide(len(self.p_sample_), final=True)
         out += self._close_vrun(detected=self.last_sample_)
-        self.flushed_ = True
-        return out
+        self._close()
+        return _by_detection(out)
 
     def mark_gap(self) -> None:
         """The signal is missing from the last beat on (lead off, lost frames): the interval to the next
         beat is unknown. It raises no pause or asystole and is left out of the AF features; the rhythm
         state and episodes are kept. Call `reset` instead to forget everything."""
-        self._check_ready()
+        self._check_ready("mark_gap")
         self.gap_ = True
 
     def advance_to(self, sample: int) -> list[RhythmEvent]:
         """Tell the tracker that the signal reached ``sample`` with no new beat; may raise ASYSTOLE now."""
-        self._check_ready()
+        self._check_ready("advance_to")
         if self.last_sample_ is None or self.gap_ or self.asystole_reported_ == self.last_sample_:
             return []
         if (sample - self.last_sample_) / self.fs_ <= self.asystole_s:
@@ -340,11 +368,11 @@ class RhythmTracker:
         out = []
         for this, nxt in zip(changes, changes[1:] + [None]):
             end = nxt.sample if nxt is not None else last
-            out.append(Episode(this.rhythm, this.sample, end, self.fs_, ongoing=nxt is None and not self.flushed_))
+            out.append(Episode(this.rhythm, this.sample, end, self.fs_, ongoing=nxt is None and self.state is StageState.OPEN))
         return out
 
     # -- internals -----------------------------------------------------------------------------------
-    def _pause_events(self, s: np.ndarray, rr: np.ndarray) -> list[RhythmEvent]:
+    def _pause_events(self, s: np.ndarray, rr: np.ndarray, untrusted: np.ndarray) -> list[RhythmEvent]:
         out = []
         with np.errstate(invalid="ignore"):
             long_idx = np.flatnonzero(rr > self.pause_s)
@@ -353,7 +381,9 @@ class RhythmTracker:
             if rr[i] > self.asystole_s:
                 if self.asystole_reported_ == start:
                     continue  # already raised by advance_to while waiting
-                kind = "ASYSTOLE"
+                kind = "ASYSTOLE"  # raised even next to an unclassifiable beat: advance_to raises it live
+            elif untrusted[i]:
+                continue  # a beat missed in noise, most likely
             else:
                 kind = "PAUSE"
             out.append(RhythmEvent(kind, start, int(s[i]), int(s[i]), 0, 60.0 / float(rr[i])))
@@ -445,7 +475,7 @@ class RhythmTracker:
                     np.zeros(_CONTEXT, dtype=bool)]
         rr_ctx = np.r_[np.full(_CONTEXT - len(self.hist_rr_), np.nan), self.hist_rr_, self.p_rr_,
                        np.full(_CONTEXT, np.nan)]
-        enter, stay = self._candidates(ctx, rr_ctx, n, score, rate)
+        enter, stay = self.candidate_policy(*self._candidates(ctx, rr_ctx, n, score, rate))
         out = self._smooth(enter, stay, self.p_sample_[:n], avail)
         self.hist_v_ = np.r_[self.hist_v_, is_v[:n]][-_CONTEXT:]
         self.hist_rr_ = np.r_[self.hist_rr_, self.p_rr_[:n]][-_CONTEXT:]
@@ -540,3 +570,8 @@ class RhythmTracker:
                     j1 = j_conf + 1
             j0 = j1
         return out
+
+
+def _by_detection(found: list) -> list:
+    """Changes and events in the order they were detected, whatever the chunking that found them."""
+    return sorted(found, key=lambda f: (f.detected_sample, f.sample, type(f).__name__))

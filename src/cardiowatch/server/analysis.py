@@ -161,8 +161,12 @@ class Analysis:
         for segment in result.quality:
             state.quality = segment.flag.value
             observations.append(QualityObserved(QUALITY_ALERTS[segment.flag]))
-        if not result.quality and result.live_samples:
-            # quality stages report only stretches that are not good: a frame without one is good signal
+        if result.quality_now is not None:
+            state.quality = result.quality_now.value
+            observations.append(QualityObserved(QUALITY_ALERTS[result.quality_now]))
+        elif not result.quality and result.live_samples:
+            # quality stages report only stretches that are not good: a frame without one, and none going
+            # on, is good signal
             state.quality = SignalQuality.GOOD.value
             observations.append(QualityObserved(SignalQuality.GOOD))
         if result.hrv is not None:

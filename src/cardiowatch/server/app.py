@@ -9,14 +9,18 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE, __version__
 from cardiowatch.dashboard import install_dashboard
 from cardiowatch.server.alert_service import AlertService
 from cardiowatch.server.config import Settings
+from cardiowatch.server.file_modes import private_sqlite_file
 from cardiowatch.server.ingest import Ingestor, SummaryMade
 from cardiowatch.server.live import LiveHub
+from cardiowatch.server.log_redaction import install_redaction
 from cardiowatch.server.notify import WebhookNotifier, make_notifier
+from cardiowatch.server.request_limits import JsonDepthLimit, validation_error_answer
 from cardiowatch.server.pipelines import PipelineFactory, PipelineRegistry, default_pipeline_factory
 from cardiowatch.server.routes import alerts, data, devices, ingest, live, system
 from cardiowatch.server.runtime import Runtime, every
@@ -38,6 +42,7 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        private_sqlite_file(settings.database_url)   # it holds the cookie key and token hashes
         engine = make_engine(settings.database_url, schema=settings.database_schema,
                              sqlite_synchronous=settings.sqlite_synchronous)
         migrate(engine)
@@ -73,6 +78,7 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
         if bridge is not None:
             tasks.append(asyncio.create_task(bridge.run()))
         logger.info("cardiowatch server %s ready (%s)", __version__, engine.url.render_as_string(hide_password=True))
+        remove_redaction = install_redaction()   # the access log would print ?api_key= and ?token=
         try:
             yield
         finally:
@@ -87,13 +93,20 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
             if bridge is not None:
                 await bridge.aclose()
             engine.dispose()
+            remove_redaction()
 
+    # Every body is bounded before anything reads it (FastAPI's limit sits outside all middlewares);
+    # device ingest has its own, usually larger, limit.
     app = FastAPI(title="cardiowatch", version=__version__, lifespan=lifespan,
-                  description=f"Real-time arrhythmia monitoring server. {NOT_A_MEDICAL_DEVICE}")
+                  description=f"Real-time arrhythmia monitoring server. {NOT_A_MEDICAL_DEVICE}",
+                  max_body_size=settings.max_request_bytes)
     app.state.settings = settings
-    for module in (system, devices, data, alerts, ingest, live):
+    for module in (system, devices, data, alerts, live):
         app.include_router(module.router)
-    install_dashboard(app)  # the web dashboard: pages, login, API guard (owner: cardiowatch.dashboard)
+    app.include_router(ingest.router, max_body_size=settings.max_ingest_bytes)
+    app.add_exception_handler(RequestValidationError, validation_error_answer)
+    install_dashboard(app, secure_cookies=settings.secure_cookies)  # pages, login, API guard
+    app.add_middleware(JsonDepthLimit, max_json_depth=settings.max_json_depth)
     return app
 
 

@@ -7,9 +7,16 @@ import time.
 from __future__ import annotations
 
 import enum
+import ipaddress
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cardiowatch.errors import CardiowatchError
+
+
+class UnsafeExposure(CardiowatchError, ValueError):
+    """The server would listen beyond this machine with its API open to anyone who reaches it."""
 
 
 class Environment(str, enum.Enum):
@@ -40,6 +47,16 @@ class Settings(BaseSettings):
     #: Largest HTTP / WebSocket ingest message, and most frames in one.
     max_ingest_bytes: int = Field(65536, ge=1024)
     max_batch_frames: int = Field(64, ge=1)
+    #: Largest body of any other HTTP request (refused with 413 before it is parsed), and deepest JSON
+    #: nesting of any request (400). Ingest keeps ``max_ingest_bytes`` when that is larger.
+    max_request_bytes: int = Field(65536, ge=1024)
+    max_json_depth: int = Field(32, ge=2, le=256)
+    #: Always mark the dashboard session cookie ``Secure`` (behind TLS that the server cannot see). It is
+    #: marked anyway when the request came over HTTPS, directly or through a proxy in ``forwarded_allow_ips``.
+    secure_cookies: bool = False
+    #: Proxies whose ``X-Forwarded-Proto`` / ``X-Forwarded-For`` are believed (uvicorn's setting:
+    #: comma-separated addresses or networks, ``*`` for any).
+    forwarded_allow_ips: str = "127.0.0.1"
     #: Raw samples and status reports older than this are deleted (0 = keep forever).
     retention_days: float = Field(30.0, ge=0)
     #: Seconds between stored per-device summaries.
@@ -69,3 +86,34 @@ class Settings(BaseSettings):
             if self.api_key is None or len(self.api_key.get_secret_value()) < 16:
                 raise ValueError("production needs CARDIOWATCH_API_KEY of at least 16 characters")
         return self
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether listening on ``host`` keeps the server on this machine (``localhost`` or a loopback
+    address). A host name other than ``localhost`` may resolve anywhere, so it counts as open.
+
+    Examples
+    --------
+    >>> is_loopback_host("127.0.0.1"), is_loopback_host("::1"), is_loopback_host("0.0.0.0")
+    (True, True, False)
+    """
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(settings: Settings, *, host: str, insecure: bool = False) -> None:
+    """Refuse (`UnsafeExposure`) to listen beyond loopback without an API key, unless ``insecure``.
+
+    Without a key the management and data API is open: anyone who reaches the port can register, rotate
+    and revoke devices and read every patient's data.
+    """
+    if settings.api_key is not None or insecure or is_loopback_host(host):
+        return
+    raise UnsafeExposure(
+        f"refusing to listen on {host} without an API key: anyone on that network could register, rotate and "
+        "revoke devices and read all data. Set CARDIOWATCH_API_KEY (16 characters or more), listen on "
+        "127.0.0.1, or pass --insecure to run an open server on purpose.")

@@ -19,6 +19,7 @@ import aiomqtt
 
 from cardiowatch.errors import FrameError
 from cardiowatch.protocol import envelope_decode
+from cardiowatch.server.ids import parse_device_id
 from cardiowatch.server.ingest import IngestRejected, PayloadKind
 from cardiowatch.server.runtime import Runtime
 
@@ -98,10 +99,14 @@ class MqttIngest:
         """Ingest one message; drop (and count) what the protocol refuses."""
         self.received += 1
         parts = topic[len(self.prefix) + 1:].split("/") if topic.startswith(self.prefix + "/") else []
-        if len(parts) != 2 or not parts[0].isdigit() or parts[1] not in _KINDS:
+        try:
+            if len(parts) != 2 or parts[1] not in _KINDS:
+                raise ValueError("a topic is <prefix>/<device_id>/frames or /status")
+            # ASCII digits only: int("١") is 1, and a second spelling of an id is another device's topic
+            device_id, kind = parse_device_id(parts[0]), _KINDS[parts[1]]
+        except ValueError:
             self._drop("BadTopic", f"topic {topic!r}")
             return
-        device_id, kind = int(parts[0]), _KINDS[parts[1]]
         try:
             token, body = envelope_decode(payload)
         except FrameError as exc:

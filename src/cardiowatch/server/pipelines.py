@@ -106,7 +106,8 @@ class DeviceAnalysis:
     beats: list[TimedBeat] = field(default_factory=list)
     rhythm_changes: list[TimedRhythm] = field(default_factory=list)
     events: list[TimedEvent] = field(default_factory=list)
-    quality: list[TimedQuality] = field(default_factory=list)
+    quality: list[TimedQuality] = field(default_factory=list)  #: not-good stretches that ended
+    quality_now: QualityFlag | None = None  #: a not-good stretch still going on at the frame's end; None: good
     hr_bpm: float | None = None
     hrv: Hrv | None = None  #: over the last 5 min
     reset: bool = False
@@ -209,26 +210,12 @@ class PipelineRegistry:
         out.beats += [TimedBeat(_sample_t_us(stream, b.sample), b.label) for b in result.beats]
         out.rhythm_changes += [TimedRhythm(_sample_t_us(stream, c.sample), c.rhythm) for c in result.rhythm_changes]
         out.events += [TimedEvent(_sample_t_us(stream, e.sample), e.kind) for e in result.events]
-        for segment in result.quality:
-            flag = quality_flag(segment.flag)
-            if flag is not None:
-                out.quality.append(TimedQuality(_sample_t_us(stream, segment.start), flag))
+        out.quality += [TimedQuality(_sample_t_us(stream, q.start), q.flag) for q in result.quality]
+        out.quality_now = result.quality_now
         if result.heart_rate_bpm is not None and math.isfinite(result.heart_rate_bpm):
             out.hr_bpm = float(result.heart_rate_bpm)
         if result.hrv is not None and result.hrv.n_intervals >= 2:
             out.hrv = Hrv(result.hrv.sdnn_ms, result.hrv.rmssd_ms, result.hrv.pnn50_pct)
-
-
-#: Names some quality stages give outside `QualityFlag`: non-finite samples, and a window rated good
-#: (good is the absence of a segment).
-_QUALITY_NAMES: dict[str, QualityFlag | None] = {"nan": QualityFlag.MISSING, "good": None}
-
-
-def quality_flag(flag: str) -> QualityFlag | None:
-    """The `QualityFlag` of a pipeline quality segment's flag; None for good signal."""
-    if flag in _QUALITY_NAMES:
-        return _QUALITY_NAMES[flag]
-    return QualityFlag(flag)
 
 
 def frame_signal(frame: Frame) -> np.ndarray:

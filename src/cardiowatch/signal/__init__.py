@@ -2,19 +2,19 @@
 
 from cardiowatch.signal.filters import EcgFilter, ecg_clean
 from cardiowatch.signal.ppg import PpgPulseDetector, ppg_find_pulses
-from cardiowatch.signal.ppg_quality import PpgQuality, PpgSignalQuality, QualitySegment, ppg_quality
+from cardiowatch.signal.ppg_quality import PpgSignalQuality, ppg_quality
 from cardiowatch.signal.qrs import QrsDetector, ecg_find_beats
-from cardiowatch.signal.quality import EcgQuality, Segment
+from cardiowatch.signal.quality import EcgQuality
+from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
 
 __all__ = [
     "EcgFilter",
     "EcgQuality",
     "PpgPulseDetector",
-    "PpgQuality",
     "PpgSignalQuality",
     "QrsDetector",
+    "QualityFlag",
     "QualitySegment",
-    "Segment",
     "ecg_clean",
     "ecg_find_beats",
     "ppg_find_pulses",

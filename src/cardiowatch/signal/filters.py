@@ -27,6 +27,7 @@ import numpy as np
 from scipy import signal as sps
 
 from cardiowatch._checks import check_fs, check_signal
+from cardiowatch.stage import StreamingStage
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def _hold_last_finite(x: np.ndarray, finite: np.ndarray, previous: float | None)
     return held
 
 
-class EcgFilter:
+class EcgFilter(StreamingStage):
     """Causal streaming ECG band-pass (Butterworth, SOS) with an optional mains notch.
 
     Parameters
@@ -202,13 +203,17 @@ class EcgFilter:
     def reset(self) -> None:
         """Start afresh (next record, or a gap in the input)."""
         self._stream.reset()
+        self._open()
 
     def process(self, chunk: np.ndarray) -> np.ndarray:
         """Filter the next ``chunk`` of samples (any length, 0 included); returns the same length."""
+        self._check_open("process")
         return self._stream.process(check_signal(chunk, name="chunk"))
 
     def flush(self) -> np.ndarray:
         """End of input. A causal filter holds nothing back, so this returns an empty array."""
+        self._check_open("flush")
+        self._close()
         return np.zeros(0, dtype=np.float64)
 
 

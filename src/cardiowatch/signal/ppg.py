@@ -70,6 +70,7 @@ import numpy as np
 from scipy import signal as sps
 
 from cardiowatch._checks import check_fs, check_signal
+from cardiowatch.stage import StreamingStage
 
 __all__ = ["PpgPulseDetector", "ppg_find_pulses"]
 
@@ -97,7 +98,7 @@ def _odd_window(seconds: float, fs: float) -> int:
     return w if w % 2 else w + 1
 
 
-class PpgPulseDetector:
+class PpgPulseDetector(StreamingStage):
     """Causal, chunked PPG pulse detector (two moving averages, maximum-upslope fiducial).
 
     Parameters
@@ -212,16 +213,27 @@ class PpgPulseDetector:
         self.recent_secondary_: deque[float] = deque(maxlen=8)
         self.small_run_ = 0
         self.gap_max_ = int(round(SEARCH_BACK_MAX_S * fs))
+        self._open()
         return self
 
     def _ensure_state(self) -> None:
         if not hasattr(self, "n_"):
             self.reset()
 
+    @property
+    def delay_s(self) -> float:
+        """Longest a pulse is reported after it happened: a search-back pulse comes with the next
+        pulse, at most `SEARCH_BACK_MAX_S` later; without search-back, the centred beat average's
+        look-ahead plus the refractory wait."""
+        if self.search_back:
+            return SEARCH_BACK_MAX_S
+        return self.beat_window_s / 2 + self.refractory_s
+
     # -- streaming -----------------------------------------------------------------------------
     def process(self, chunk: np.ndarray) -> np.ndarray:
         """Feed samples; return the int64 sample indices of pulses that became final."""
         self._ensure_state()
+        self._check_open("process")
         x = check_signal(chunk, name="chunk")
         if len(x) == 0:
             return np.zeros(0, dtype=np.int64)
@@ -278,6 +290,7 @@ class PpgPulseDetector:
     def flush(self) -> np.ndarray:
         """End of input: close an open block and return the pulses still held back."""
         self._ensure_state()
+        self._check_open("flush")
         out: list[int] = []
         if self.in_block_:
             end = max(self.n_ - self.delay_, self.block_start_)
@@ -286,6 +299,7 @@ class PpgPulseDetector:
         if self.pending_ is not None:
             self._emit(self.pending_, out)
             self.pending_ = None
+        self._close()
         return np.asarray(out, dtype=np.int64)
 
     # -- internals -----------------------------------------------------------------------------

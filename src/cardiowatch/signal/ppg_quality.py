@@ -1,4 +1,4 @@
-"""Streaming PPG signal quality: `PpgSignalQuality` rates fixed windows and returns labelled segments.
+"""Streaming PPG signal quality: `PpgSignalQuality` rates fixed windows and returns the bad stretches.
 
 Algorithm (per window of ``window_s`` seconds, windows laid from the start of the input; all
 rules are scale-free unless an absolute limit is given):
@@ -14,7 +14,7 @@ rules are scale-free unless an absolute limit is given):
   reference amplitude within the window (a sudden change of finger pressure or position).
 - ``low_perfusion``: the pulsatile amplitude is below ``low_ratio`` times the reference amplitude,
   or below ``min_amplitude`` (signal units) when one is given.
-- ``good``: none of the above, and the window before was not an artefact (missing, flat,
+- good: none of the above, and the window before was not an artefact (missing, flat,
   clipped, motion): a good-looking window right after one is rated ``motion``, because the
   band-pass (and the pulse detector's) still ring from the artefact.
 
@@ -24,9 +24,10 @@ of finger pressure or gain within about half a minute, while a sudden jump (moti
 lifted, vasoconstriction) stands out. Amplitude-ratio artefact rules follow Karlen et al. (2012)
 and the signal-quality review of Elgendi (2016); the band-pass is Elgendi's (2013).
 
-Consecutive windows with the same label are merged into one `QualitySegment`. A segment is
-returned once it is closed (the label changed); `flush()` closes the last one, including a partial
-last window.
+Consecutive windows with the same flag are merged into one `QualitySegment` (the one quality type,
+shared with ECG: `cardiowatch.signal.quality_segment`); good stretches are not reported, as for ECG.
+A segment is returned once it is closed (the flag changed); `flush()` closes the last one, including a
+partial last window.
 
 References
 ----------
@@ -40,7 +41,6 @@ References
 
 from __future__ import annotations
 
-import enum
 from collections import deque
 from dataclasses import dataclass
 
@@ -48,31 +48,24 @@ import numpy as np
 from scipy import signal as sps
 
 from cardiowatch._checks import check_fs, check_signal
+from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
+from cardiowatch.stage import StreamingStage
 
-__all__ = ["PpgQuality", "PpgSignalQuality", "QualitySegment", "ppg_quality"]
+__all__ = ["PpgSignalQuality", "ppg_quality"]
 
-
-class PpgQuality(str, enum.Enum):
-    """Quality label of a stretch of PPG."""
-
-    GOOD = "good"
-    LOW_PERFUSION = "low_perfusion"
-    MOTION = "motion"
-    CLIPPED = "clipped"
-    FLAT = "flat"
-    MISSING = "missing"
+#: The flags a PPG window can get; a window with none of them is good.
+FLAGS: tuple[QualityFlag, ...] = (QualityFlag.MISSING, QualityFlag.FLAT, QualityFlag.CLIPPED,
+                                  QualityFlag.MOTION, QualityFlag.LOW_PERFUSION)
+_ARTEFACTS = frozenset({QualityFlag.MISSING, QualityFlag.FLAT, QualityFlag.CLIPPED, QualityFlag.MOTION})
 
 
 @dataclass(frozen=True)
-class QualitySegment:
-    """Samples ``start`` (inclusive) to ``end`` (exclusive), from the input's start, with one label."""
+class _Run:
+    """Consecutive rated windows that share one flag (None: good)."""
 
     start: int
     end: int
-    label: PpgQuality
-
-
-_ARTEFACTS = frozenset({PpgQuality.MISSING, PpgQuality.FLAT, PpgQuality.CLIPPED, PpgQuality.MOTION})
+    flag: QualityFlag | None
 
 
 def _longest_run_at(x: np.ndarray, value: float) -> int:
@@ -81,7 +74,7 @@ def _longest_run_at(x: np.ndarray, value: float) -> int:
     return int(np.max(edges[1::2] - edges[::2])) if len(edges) else 0
 
 
-class PpgSignalQuality:
+class PpgSignalQuality(StreamingStage):
     """Causal, chunked PPG quality rating in fixed windows (see the module docstring).
 
     Parameters
@@ -119,8 +112,8 @@ class PpgSignalQuality:
     >>> t = np.arange(int(20 * fs)) / fs
     >>> x = 2000 + 300 * np.sin(2 * np.pi * 1.2 * t)
     >>> x[1000:1400] = 2000.0  # finger lifted: a constant reading; then 2 s to settle
-    >>> [(s.start, s.end, s.label.value) for s in ppg_quality(x, fs=fs)]
-    [(0, 1000, 'good'), (1000, 1400, 'flat'), (1400, 1600, 'motion'), (1600, 2000, 'good')]
+    >>> [(s.start, s.end, s.flag.value) for s in ppg_quality(x, fs=fs)]
+    [(1000, 1400, 'flat'), (1400, 1600, 'motion')]
     """
 
     def __init__(
@@ -165,17 +158,36 @@ class PpgSignalQuality:
         self.y_buf_ = np.zeros(0)
         self.buf_start_ = 0
         self.amplitudes_: deque[float] = deque(maxlen=self.reference_windows)
-        self.previous_: PpgQuality | None = None
-        self.open_: QualitySegment | None = None
+        self.previous_: QualityFlag | None = None  # the last window's own flag (None: good)
+        self.open_: _Run | None = None  # the run of windows that the next window may extend
+        self._open()
         return self
 
     def _ensure_state(self) -> None:
         if not hasattr(self, "window_"):
             self.reset()
 
+    @property
+    def delay_s(self) -> float:
+        """A window is rated once it is complete: a flag is final at most one window late."""
+        return float(self.window_s)
+
+    @property
+    def final_through(self) -> int:
+        """Samples whose flags are decided: those of the windows rated so far."""
+        return getattr(self, "buf_start_", 0)
+
+    def open_segments(self) -> list[QualitySegment]:
+        """The bad run still open at `final_through` (empty when the last rated window was good)."""
+        run = getattr(self, "open_", None)
+        if run is None or run.flag is None:
+            return []
+        return [QualitySegment(run.start, run.end, run.flag)]
+
     def process(self, chunk: np.ndarray) -> list[QualitySegment]:
-        """Feed samples; return the quality segments that closed."""
+        """Feed samples; return the bad segments that closed."""
         self._ensure_state()
+        self._check_open("process")
         x = check_signal(chunk, name="chunk")
         if len(x) == 0:
             return []
@@ -189,18 +201,19 @@ class PpgSignalQuality:
     def flush(self) -> list[QualitySegment]:
         """End of input: rate the partial last window and close the open segment."""
         self._ensure_state()
+        self._check_open("flush")
         out: list[QualitySegment] = []
         rest = len(self.x_buf_)
         if rest and self.open_ is not None and 2 * rest < self.window_:
-            # Too short to rate on its own: the tail takes the label of the window before it.
-            self.open_ = QualitySegment(self.open_.start, self.open_.end + rest, self.open_.label)
+            # Too short to rate on its own: the tail takes the flag of the window before it.
+            self.open_ = _Run(self.open_.start, self.open_.end + rest, self.open_.flag)
             self.x_buf_, self.y_buf_ = self.x_buf_[:0], self.y_buf_[:0]
             self.buf_start_ += rest
         elif rest:
             self._rate(rest, out)
-        if self.open_ is not None:
-            out.append(self.open_)
-            self.open_ = None
+        out += self.open_segments()
+        self.open_ = None
+        self._close()
         return out
 
     # -- internals -----------------------------------------------------------------------------
@@ -226,44 +239,44 @@ class PpgSignalQuality:
         start = self.buf_start_
         self.x_buf_, self.y_buf_ = self.x_buf_[n:], self.y_buf_[n:]
         self.buf_start_ += n
-        label = own = self._label(x, y)
-        if own is PpgQuality.GOOD and self.previous_ in _ARTEFACTS and self.settle:
-            label = PpgQuality.MOTION  # the band-pass still rings from the artefact before
+        flag = own = self._rate_window(x, y)
+        if own is None and self.previous_ in _ARTEFACTS and self.settle:
+            flag = QualityFlag.MOTION  # the band-pass still rings from the artefact before
         self.previous_ = own
-        if self.open_ is not None and self.open_.label == label and self.open_.end == start:
-            self.open_ = QualitySegment(self.open_.start, start + n, label)
+        if self.open_ is not None and self.open_.flag is flag and self.open_.end == start:
+            self.open_ = _Run(self.open_.start, start + n, flag)
             return
-        if self.open_ is not None:
-            out.append(self.open_)
-        self.open_ = QualitySegment(start, start + n, label)
+        out += self.open_segments()
+        self.open_ = _Run(start, start + n, flag)
 
-    def _label(self, x: np.ndarray, y: np.ndarray) -> PpgQuality:
+    def _rate_window(self, x: np.ndarray, y: np.ndarray) -> QualityFlag | None:
+        """The window's flag, or None when it is good."""
         finite = np.isfinite(x)
         if finite.sum() * 2 < len(x) or finite.sum() < 2:
-            return PpgQuality.MISSING
+            return QualityFlag.MISSING
         xf = x[finite]
         if np.count_nonzero(np.diff(xf) == 0) >= 0.9 * (len(xf) - 1):
-            return PpgQuality.FLAT
+            return QualityFlag.FLAT
         hi, lo = float(xf.max()), float(xf.min())
         if self.adc_range is not None and (lo <= self.adc_range[0] or hi >= self.adc_range[1]):
-            return PpgQuality.CLIPPED
+            return QualityFlag.CLIPPED
         if max(_longest_run_at(xf, hi), _longest_run_at(xf, lo)) >= self.clip_run_:
-            return PpgQuality.CLIPPED
+            return QualityFlag.CLIPPED
         amplitude = float(np.ptp(y[finite]))
         baseline_move = float(np.ptp(x[finite] - y[finite]))
         self.amplitudes_.append(amplitude)
         reference = float(np.median(self.amplitudes_))
         if amplitude > self.motion_ratio * reference or baseline_move > self.baseline_ratio * reference:
-            return PpgQuality.MOTION
+            return QualityFlag.MOTION
         if amplitude < self.low_ratio * reference or (
             self.min_amplitude is not None and amplitude < self.min_amplitude
         ):
-            return PpgQuality.LOW_PERFUSION
-        return PpgQuality.GOOD
+            return QualityFlag.LOW_PERFUSION
+        return None
 
 
 def ppg_quality(x: np.ndarray, *, fs: float, **kwargs: object) -> list[QualitySegment]:
-    """Quality segments of a whole PPG record: a thin wrapper over `PpgSignalQuality`.
+    """Bad stretches of a whole PPG record: a thin wrapper over `PpgSignalQuality`.
 
     Parameters
     ----------
@@ -275,7 +288,7 @@ def ppg_quality(x: np.ndarray, *, fs: float, **kwargs: object) -> list[QualitySe
     Returns
     -------
     list of QualitySegment
-        Contiguous segments covering the whole input, in time order.
+        The stretches that are not good, in time order; every other sample is good.
 
     References
     ----------
@@ -284,7 +297,7 @@ def ppg_quality(x: np.ndarray, *, fs: float, **kwargs: object) -> list[QualitySe
     Examples
     --------
     >>> x = np.full(500, 7.0)
-    >>> [s.label.value for s in ppg_quality(x, fs=100.0)]
+    >>> [s.flag.value for s in ppg_quality(x, fs=100.0)]
     ['flat']
     """
     q = PpgSignalQuality(fs=fs, **kwargs).reset()  # type: ignore[arg-type]

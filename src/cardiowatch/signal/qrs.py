@@ -4,7 +4,7 @@ Algorithm, per sample (what the C port runs; every step is a causal filter or a 
 
     x ── hold last finite ──┬─► EcgFilter 0.5-40 Hz ─────────────────────► w[n]  (R-peak timing)
                             ├─► band-pass 5-20 Hz (Butterworth, 2 sections) ─► b[n]
-                            └─► EcgQuality flags (nan, flat, clipped) ─────► bad[n]
+                            └─► EcgQuality flags (missing, flat, clipped) ─► bad[n]
     d[n]   = b[n] - b[n-k]                      slope over k = 10 ms
     e[n]   = |d[n]|                             (absolute value, not square: amplitude-linear)
     v[n]   = (1/W) * sum(e[n-W+1 .. n])         moving-window integral, W = 120 ms
@@ -52,6 +52,8 @@ from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.signal.filters import DELAY_REFERENCE_HZ, EcgFilter, SosStream, design_bandpass
 from cardiowatch.signal.filters import group_delay_samples
 from cardiowatch.signal.quality import EcgQuality, flag_mask
+from cardiowatch.signal.quality_segment import QualityFlag
+from cardiowatch.stage import StreamingStage
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +79,7 @@ LEVEL_MEMORY = 8
 #: A candidate whose R peak lies within this distance of a flagged sample is dropped.
 QUALITY_MARGIN_S = 0.150
 #: The quality flags that forbid beats (a noisy stretch still gets its QRS complexes detected).
-BLOCKING_FLAGS = ("nan", "flat", "clipped")
+BLOCKING_FLAGS = (QualityFlag.MISSING, QualityFlag.FLAT, QualityFlag.CLIPPED)
 #: After a flagged stretch this long (a lead off, a gap) the levels are learnt afresh: the electrodes
 #: that come back may give a very different amplitude.
 RELEARN_AFTER_BAD_S = 1.0
@@ -93,7 +95,7 @@ class _Candidate:
     r: int  # R peak, raw-signal timing
 
 
-class QrsDetector:
+class QrsDetector(StreamingStage):
     """Causal streaming QRS detector; same beats for any chunking of the input.
 
     Parameters
@@ -182,6 +184,7 @@ class QrsDetector:
         self.misses_ = 0  # search-backs that found nothing since the last beat
         self.bad_run_ = 0  # flagged samples in a row up to the last sample
         self.relearn_: deque[int] = deque()  # detection-time samples where learning starts again
+        self._open()
 
     # ------------------------------------------------------------------ streaming API
     def process(self, chunk: np.ndarray) -> np.ndarray:
@@ -189,6 +192,7 @@ class QrsDetector:
         x = check_signal(chunk, name="chunk")
         if not hasattr(self, "n_seen_"):
             self.reset()
+        self._check_open("process")
         beats: list[int] = []
         if x.size:
             self._append(x)
@@ -199,13 +203,15 @@ class QrsDetector:
     def flush(self) -> np.ndarray:
         """End of input: decide the candidates still waiting for look-ahead; return their beats.
 
-        The right edge of the input then counts as the end of the signal; call `reset` before
-        feeding another record.
+        The right edge of the input then counts as the end of the signal; the detector is closed
+        until `reset`.
         """
         if not hasattr(self, "n_seen_"):
             self.reset()
+        self._check_open("flush")
         beats: list[int] = []
         self._scan(self.n_seen_, beats)
+        self._close()
         return np.asarray(beats, dtype=np.int64)
 
     # ------------------------------------------------------------------ signal path

@@ -1,10 +1,11 @@
 """Streaming ECG signal-quality flags: stretches of input that no beat may come from.
 
-Bad samples are not errors: `EcgQuality` turns them into flagged `Segment`\\ s, and the QRS detector
-drops beats near them. Each flag is decided per sample from the past alone (a causal rule, so the
-flags are the same for any chunking), and a reported segment starts where its run began:
+Bad samples are not errors: `EcgQuality` turns them into `QualitySegment`\\ s (the one quality type,
+`cardiowatch.signal.quality_segment`), and the QRS detector drops beats near them. Each flag is decided
+per sample from the past alone (a causal rule, so the flags are the same for any chunking), and a
+reported segment starts where its run began:
 
-``nan``
+``missing``
     a non-finite sample (NaN, inf): a dropped or invalid sample.
 ``flat``
     the same value for at least ``FLAT_MIN_S`` (a disconnected lead, a stuck ADC, a held gap).
@@ -21,11 +22,11 @@ flags are the same for any chunking), and a reported segment starts where its ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from cardiowatch._checks import check_fs, check_signal
+from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
+from cardiowatch.stage import StreamingStage
 
 FLAT_MIN_S = 0.100
 CLIP_MIN_S = 0.015
@@ -36,35 +37,23 @@ NOISE_RATIO = 0.25
 #: Without known limits, clipping is judged only after this much signal has set the extremes.
 CLIP_WARMUP_S = 1.0
 
-FLAGS: tuple[str, ...] = ("nan", "flat", "clipped", "noisy")
-_BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
+#: The flags `EcgQuality` decides, each with its bit in the per-sample `EcgQuality.flags` output.
+FLAGS: tuple[QualityFlag, ...] = (QualityFlag.MISSING, QualityFlag.FLAT, QualityFlag.CLIPPED, QualityFlag.NOISY)
+_BIT = {flag: 1 << i for i, flag in enumerate(FLAGS)}
 
 
-def flag_mask(flags: tuple[str, ...]) -> int:
+def flag_mask(flags: tuple[QualityFlag, ...]) -> int:
     """The bit mask of `EcgQuality.flags` output that selects ``flags``; ValueError names valid ones."""
     mask = 0
     for flag in flags:
         if flag not in _BIT:
-            raise ValueError(f"unknown quality flag {flag!r}; valid flags: {', '.join(FLAGS)}")
+            raise ValueError(f"EcgQuality does not decide {flag!r}; it decides: {', '.join(FLAGS)}")
         mask |= _BIT[flag]
     return mask
 
 
-@dataclass(frozen=True)
-class Segment:
-    """A flagged stretch of input: samples ``start`` (inclusive) to ``end`` (exclusive)."""
-
-    start: int
-    end: int
-    flag: str
-
-    @property
-    def n_samples(self) -> int:
-        return self.end - self.start
-
-
-class EcgQuality:
-    """Streaming bad-signal flags (``nan``, ``flat``, ``clipped``, ``noisy``) as `Segment`\\ s.
+class EcgQuality(StreamingStage):
+    """Streaming bad-signal flags (``missing``, ``flat``, ``clipped``, ``noisy``) as `QualitySegment`\\ s.
 
     Parameters
     ----------
@@ -78,7 +67,7 @@ class EcgQuality:
 
     Attributes
     ----------
-    open_ : dict[str, int]
+    open_ : dict[QualityFlag, int]
         Each flag whose run is still going on at the newest sample, mapped to the run's start (the
         live pipeline shows these as in progress; `process` reports them once they end).
 
@@ -86,9 +75,14 @@ class EcgQuality:
     --------
     >>> q = EcgQuality(fs=250.0)
     >>> x = np.r_[np.sin(np.arange(500) / 5.0), np.full(100, np.nan), np.sin(np.arange(500) / 5.0)]
-    >>> q.process(x) + q.flush()
-    [Segment(start=500, end=600, flag='nan')]
+    >>> [(s.start, s.end, s.flag.value) for s in q.process(x) + q.flush()]
+    [(500, 600, 'missing')]
     """
+
+    @property
+    def delay_s(self) -> float:
+        """Flags are decided per sample from the past, except ``noisy``, decided at each block's end."""
+        return NOISE_BLOCK_S if self.check_noise else 0.0
 
     def __init__(
         self, *, fs: float, limits: tuple[float, float] | None = None, check_noise: bool = True
@@ -114,8 +108,9 @@ class EcgQuality:
         self.noise_d2_ = 0.0  # sum of |second difference| over the current noise block
         self.noise_hi_ = -np.inf  # range of the current noise block
         self.noise_lo_ = np.inf
-        self.open_: dict[str, int] = {}  # flag -> start of the run still open
-        self.noisy_closed_: list[Segment] = []
+        self.open_: dict[QualityFlag, int] = {}  # flag -> start of the run still open
+        self.noisy_closed_: list[QualitySegment] = []
+        self._open()
 
     def _ensure_started(self) -> None:
         if not hasattr(self, "n_seen_"):
@@ -129,13 +124,14 @@ class EcgQuality:
         reported segment back to the run's first sample.
         """
         self._ensure_started()
+        self._check_open("flags")
         x = check_signal(chunk, name="chunk")
         n = x.size
         bits = np.zeros(n, dtype=np.uint8)
         if n == 0:
             return bits
         finite = np.isfinite(x)
-        bits[~finite] |= _BIT["nan"]
+        bits[~finite] |= _BIT[QualityFlag.MISSING]
 
         # identical-sample runs (NaN never equals anything, so NaN breaks a run)
         prev = np.concatenate([[self.prev_], x[:-1]])
@@ -143,7 +139,7 @@ class EcgQuality:
         run = _run_lengths(same, self.run_)  # run[i] = identical samples ending at i (1 = none)
         self.run_ = int(run[-1])
         self.prev_ = float(x[-1])
-        bits[run >= self._flat_min] |= _BIT["flat"]
+        bits[run >= self._flat_min] |= _BIT[QualityFlag.FLAT]
 
         if self.limits is not None:
             at_limit = (x <= self.limits[0]) | (x >= self.limits[1])
@@ -154,7 +150,7 @@ class EcgQuality:
             self.hi_, self.lo_ = float(hi[-1]), float(lo[-1])
             warm = np.arange(self.n_seen_, self.n_seen_ + n) >= self._warmup
             at_limit = finite & warm & ((x >= hi) | (x <= lo))
-        bits[at_limit & (run >= self._clip_min)] |= _BIT["clipped"]
+        bits[at_limit & (run >= self._clip_min)] |= _BIT[QualityFlag.CLIPPED]
 
         if self.check_noise:
             bits |= self._noise_bits(x)
@@ -185,30 +181,46 @@ class EcgQuality:
                 end = pos + i
                 span = self.noise_hi_ - self.noise_lo_
                 if span > 0 and self.noise_d2_ / self._block > NOISE_RATIO * span:
-                    bits[i - 1] |= _BIT["noisy"]
-                    self.open_.setdefault("noisy", end - self._block)
-                elif "noisy" in self.open_:
-                    self.noisy_closed_.append(Segment(self.open_.pop("noisy"), end - self._block, "noisy"))
+                    bits[i - 1] |= _BIT[QualityFlag.NOISY]
+                    self.open_.setdefault(QualityFlag.NOISY, end - self._block)
+                elif QualityFlag.NOISY in self.open_:
+                    start = self.open_.pop(QualityFlag.NOISY)
+                    self.noisy_closed_.append(QualitySegment(start, end - self._block, QualityFlag.NOISY))
                 self.noise_d2_ = 0.0
                 self.noise_hi_, self.noise_lo_ = -np.inf, np.inf
         return bits
 
     # ------------------------------------------------------------------ segments
-    def process(self, chunk: np.ndarray) -> list[Segment]:
+    @property
+    def final_through(self) -> int:
+        """Samples whose flags are decided: every one seen, or up to the last complete noise block."""
+        n_seen = getattr(self, "n_seen_", 0)
+        return n_seen - n_seen % self._block if self.check_noise and n_seen else n_seen
+
+    def open_segments(self) -> list[QualitySegment]:
+        """The flagged runs still going on at `final_through`, each ending there for now."""
+        open_ = getattr(self, "open_", {})
+        return sorted((QualitySegment(s, self.n_seen_, f) for f, s in open_.items()), key=_order)
+
+    def process(self, chunk: np.ndarray) -> list[QualitySegment]:
         """Feed the next samples; return the segments that ended within them."""
         start = getattr(self, "n_seen_", 0)
+        self._ensure_started()
+        self._check_open("process")
         return self._segments(self.flags(chunk), start)
 
-    def flush(self) -> list[Segment]:
+    def flush(self) -> list[QualitySegment]:
         """End of input: close the segments still open."""
         self._ensure_started()
-        out = [Segment(s, self.n_seen_, f) for f, s in self.open_.items()] + self.noisy_closed_
+        self._check_open("flush")
+        out = self.open_segments() + self.noisy_closed_
         self.open_, self.noisy_closed_ = {}, []
-        return sorted(out, key=lambda seg: (seg.start, seg.flag))
+        self._close()
+        return sorted(out, key=_order)
 
-    def _segments(self, bits: np.ndarray, offset: int) -> list[Segment]:
+    def _segments(self, bits: np.ndarray, offset: int) -> list[QualitySegment]:
         out, self.noisy_closed_ = self.noisy_closed_, []
-        for flag in ("nan", "flat", "clipped"):
+        for flag in (QualityFlag.MISSING, QualityFlag.FLAT, QualityFlag.CLIPPED):
             on = (bits & _BIT[flag]) != 0
             edges = np.diff(np.concatenate([[flag in self.open_], on, [False]]).astype(np.int8))
             starts = np.flatnonzero(edges == 1)
@@ -220,15 +232,19 @@ class EcgQuality:
                 if e == on.size:
                     self.open_[flag] = first  # still open at the chunk's end
                 else:
-                    out.append(Segment(first, offset + e, flag))
-        return sorted(out, key=lambda seg: (seg.start, seg.flag))
+                    out.append(QualitySegment(first, offset + e, flag))
+        return sorted(out, key=_order)
 
-    def _backdate(self, flag: str) -> int:
-        if flag == "flat":
+    def _backdate(self, flag: QualityFlag) -> int:
+        if flag is QualityFlag.FLAT:
             return self._flat_min - 1
-        if flag == "clipped":
+        if flag is QualityFlag.CLIPPED:
             return self._clip_min - 1
         return 0
+
+
+def _order(segment: QualitySegment) -> tuple[int, int]:
+    return segment.start, FLAGS.index(segment.flag)
 
 
 def _run_lengths(same: np.ndarray, carried: int) -> np.ndarray:

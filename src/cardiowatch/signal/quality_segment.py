@@ -29,8 +29,15 @@ class QualityFlag(str, enum.Enum):
         """No beat can be seen here: no beats, no pause or asystole, no AF window across it."""
         return self in _UNUSABLE
 
+    @property
+    def unclassifiable(self) -> bool:
+        """Beats are still seen here, but neither their shape nor their timing can be trusted: they are
+        reported as ``Q`` and kept out of ectopy counts, ventricular runs, AF windows and the rate."""
+        return self in _UNCLASSIFIABLE
+
 
 _UNUSABLE = frozenset({QualityFlag.MISSING, QualityFlag.FLAT, QualityFlag.CLIPPED, QualityFlag.LEAD_OFF})
+_UNCLASSIFIABLE = frozenset({QualityFlag.NOISY, QualityFlag.MOTION, QualityFlag.LOW_PERFUSION})
 
 
 @dataclass(frozen=True)

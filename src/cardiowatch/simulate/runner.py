@@ -49,7 +49,8 @@ async def run_device(
     ``speed`` 1 is real time, 10 is ten times faster, 0 is as fast as the server takes it.
     """
     transport = make_transport()
-    await _connect(transport, stop)
+    if not await _connect(transport, stop):
+        return _result(device, rejected=0, reconnects=0)
     t0 = time.monotonic()
     rejected = 0
     reconnects = 0
@@ -60,7 +61,8 @@ async def run_device(
             device.frames_until(device_t)
             if next_reconnect_s is not None and device_t >= next_reconnect_s:
                 await transport.close()
-                await _connect(transport, stop)
+                if not await _connect(transport, stop):
+                    break
                 reconnects += 1
                 next_reconnect_s += device.faults.reconnect_every_s
             batch = device.to_send(limit=frames_per_send)
@@ -70,10 +72,10 @@ async def run_device(
                         break
                     device.restart_source()
                     continue
-                await asyncio.sleep(_IDLE_S if speed > 0 else 0)
+                await _pause(stop, _IDLE_S if speed > 0 else 0)
                 continue
             if device.transit_lost(batch[0]):
-                await asyncio.sleep(_RETRY_S / max(speed, 1.0))  # the request never arrived; go again
+                await _pause(stop, _RETRY_S / max(speed, 1.0))  # the request never arrived; go again
                 continue
             payload = [f.data for f in batch]
             if device.send_twice():
@@ -83,8 +85,8 @@ async def run_device(
             except TransportError as exc:
                 log.info("device %d: %s; reconnecting", device.device_id, exc)
                 await transport.close()
-                await asyncio.sleep(_RETRY_S)
-                await _connect(transport, stop)
+                if await _pause(stop, _RETRY_S) or not await _connect(transport, stop):
+                    break
                 reconnects += 1
                 continue
             device.acknowledge(list(ack.safe_to_forget))
@@ -95,17 +97,38 @@ async def run_device(
                 device.acknowledge([s for s in bad if s is not None])  # a rejected frame is never resent
     finally:
         await transport.close()
-    return DeviceResult(device.device_id, tuple(device.ack_log), device.acknowledged, rejected, device.dropped_in_transit,
-                        device.duplicates_sent, reconnects)
+    return _result(device, rejected=rejected, reconnects=reconnects)
 
 
-async def _connect(transport: Transport, stop: asyncio.Event | None) -> None:
-    while True:
+def _result(device: VirtualDevice, *, rejected: int, reconnects: int) -> DeviceResult:
+    return DeviceResult(device.device_id, tuple(device.ack_log), device.acknowledged, rejected,
+                        device.dropped_in_transit, device.duplicates_sent, reconnects)
+
+
+async def _connect(transport: Transport, stop: asyncio.Event | None) -> bool:
+    """Connect, retrying until it works (True) or ``stop`` is set (False)."""
+    while not (stop is not None and stop.is_set()):
         try:
             await transport.connect()
-            return
+            return True
         except TransportError as exc:
-            if stop is not None and stop.is_set():
-                raise
             log.info("connect failed (%s); retrying", exc)
-            await asyncio.sleep(_RETRY_S * 5)
+            await _pause(stop, _RETRY_S * 5)
+    return False
+
+
+async def _pause(stop: asyncio.Event | None, seconds: float) -> bool:
+    """Wait ``seconds``, or less when ``stop`` is set meanwhile; True when it is set.
+
+    Waiting on the event rather than sleeping lets a shutting-down demo end every device at once instead
+    of after each one's retry delay.
+    """
+    if stop is None or seconds <= 0:
+        await asyncio.sleep(seconds)
+        return stop is not None and stop.is_set()
+    if not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), seconds)
+        except TimeoutError:
+            return False
+    return True

@@ -22,27 +22,37 @@ class DeviceCredentials:
     device_id: int
     name: str
     token: str
+    #: First sequence number to send: one past the server's highest stored one, as a real device resumes
+    #: from its flash; sending a stored seq again with other bytes is refused as `Replayed`.
+    next_seq: int = 0
 
 
 async def register_devices(base_url: str, names: list[str], *, api_key: str | None) -> list[DeviceCredentials]:
-    """Register each name as a device (``POST /api/v1/devices``); an existing one gets a new token."""
+    """Register each name as a device (``POST /api/v1/devices``); an existing one gets a new token.
+
+    An existing device resumes after the highest sequence number the server stored for it (its
+    ``last_seq`` in ``GET /api/v1/devices``).
+    """
     import httpx
 
     headers = {"X-API-Key": api_key} if api_key else {}
     creds: list[DeviceCredentials] = []
     async with httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers, timeout=10.0) as client:
-        existing = None
+        existing: dict[str, dict] | None = None
         for name in names:
+            next_seq = 0
             resp = await client.post("/api/v1/devices", json={"name": name})
             if resp.status_code == 409:
                 if existing is None:
                     listing = await client.get("/api/v1/devices")
                     listing.raise_for_status()
-                    existing = {d["name"]: d["id"] for d in listing.json()}
-                resp = await client.post(f"/api/v1/devices/{existing[name]}/token")
+                    existing = {d["name"]: d for d in listing.json()}
+                known = existing[name]
+                next_seq = 0 if known["last_seq"] is None else int(known["last_seq"]) + 1
+                resp = await client.post(f"/api/v1/devices/{known['id']}/token")
             resp.raise_for_status()
             body = resp.json()
-            creds.append(DeviceCredentials(int(body["id"]), body["name"], body["token"]))
+            creds.append(DeviceCredentials(int(body["id"]), body["name"], body["token"], next_seq=next_seq))
     return creds
 
 
@@ -78,7 +88,7 @@ async def stream_sources(
     tasks = []
     for source, cred in zip(sources, creds, strict=True):
         device = VirtualDevice(cred.device_id, cred.token, source, frame_samples=frame_samples, faults=faults,
-                               start_t_us=start_t_us, clock_synced=clock_synced)
+                               start_t_us=start_t_us, first_seq=cred.next_seq, clock_synced=clock_synced)
         make = transport_factory(transport, base_url=base_url, creds=cred, **transport_options)
         tasks.append(run_device(device, make, speed=speed, stop=stop, loop_forever=loop_forever,
                                 frames_per_send=frames_per_send))

@@ -7,16 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, status
 
 from cardiowatch.server.alerts import UnknownAlert
-from cardiowatch.server.deps import AlertIdPath, ApiKeyDep, SessionDep
+from cardiowatch.server.deps import AlertIdPath, ApiKeyDep, KeyedRoute, SessionDep
+from cardiowatch.server.ids import DEVICE_ID_MAX, StrictDeviceId
 from cardiowatch.server.schemas import AckRequest, AlertActionPublic, AlertDetail, AlertPublic, SnoozeRequest
 from cardiowatch.server.storage import crud
 from cardiowatch.server.storage.models import AlertRow
 
-router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], dependencies=[ApiKeyDep])
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], dependencies=[ApiKeyDep],
+                   route_class=KeyedRoute)
 
 
 @router.get("")
-def list_alerts(session: SessionDep, device_id: Annotated[int | None, Query(ge=1, le=2**32 - 1)] = None,
+def list_alerts(session: SessionDep, device_id: Annotated[StrictDeviceId | None, Query(ge=1, le=DEVICE_ID_MAX)] = None,
                 state: Annotated[str | None, Query(pattern="^(active|acknowledged|snoozed|resolved)$")] = None,
                 start_at: Annotated[float | None, Query(ge=0, le=1e11)] = None,
                 end_at: Annotated[float | None, Query(ge=0, le=1e11)] = None,

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from cardiowatch.protocol import frame_decode
-from cardiowatch.server.deps import ApiKeyDep, DeviceDep, SessionDep
+from cardiowatch.server.deps import ApiKeyDep, DeviceDep, KeyedRoute, SessionDep
 from cardiowatch.server.schemas import BeatPublic, ChunkPublic, EpisodePublic, StatusPublic, SummaryPublic
 from cardiowatch.server.storage import crud
 
-router = APIRouter(prefix="/api/v1/devices/{device_id}", tags=["data"], dependencies=[ApiKeyDep])
+router = APIRouter(prefix="/api/v1/devices/{device_id}", tags=["data"], dependencies=[ApiKeyDep],
+                   route_class=KeyedRoute)
 
 StartQuery = Annotated[int | None, Query(ge=0, le=2**63 - 1, description="from this time, Unix µs (inclusive)")]
 EndQuery = Annotated[int | None, Query(ge=0, le=2**63 - 1, description="to this time, Unix µs (exclusive)")]

@@ -6,12 +6,13 @@ import time
 
 from fastapi import APIRouter, HTTPException, Request, status
 
-from cardiowatch.server.deps import ApiKeyDep, DeviceDep, SessionDep
+from cardiowatch.server.deps import ApiKeyDep, DeviceDep, KeyedRoute, SessionDep
 from cardiowatch.server.devices import device_link, register_device, rotate_token
 from cardiowatch.server.schemas import DeviceCreate, DevicePublic, DeviceState, DeviceToken, StatusPublic
 from cardiowatch.server.storage import crud
 
-router = APIRouter(prefix="/api/v1/devices", tags=["devices"], dependencies=[ApiKeyDep])
+router = APIRouter(prefix="/api/v1/devices", tags=["devices"], dependencies=[ApiKeyDep],
+                   route_class=KeyedRoute)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

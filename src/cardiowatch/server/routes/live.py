@@ -8,25 +8,32 @@ import contextlib
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE
+from cardiowatch.server.deps import api_key_valid
+from cardiowatch.server.ids import parse_device_id
 from cardiowatch.server.live import LinkState
 
 router = APIRouter(tags=["live"])
 
+WS_POLICY_VIOLATION = 1008
+
 
 @router.websocket("/ws/live")
 async def live_feed(websocket: WebSocket) -> None:
-    """Stream live messages; ``?device_id=N`` for one device, ``?types=alert,status`` for some types only;
-    ``?api_key=`` when the server has a key."""
-    settings = websocket.app.state.settings
-    if settings.api_key is not None and websocket.query_params.get("api_key") != settings.api_key.get_secret_value():
-        await websocket.close(1008, "missing or wrong api_key")
+    """Stream live messages; ``?device_id=N`` for one device (ASCII digits; anything else is refused
+    with 1008), ``?types=alert,status`` for some types only; ``?api_key=`` when the server has a key."""
+    if not api_key_valid(websocket.app.state.settings, websocket.query_params.get("api_key")):
+        await websocket.close(WS_POLICY_VIOLATION, "missing or wrong api_key")
         return
     device = websocket.query_params.get("device_id")
+    try:
+        device_id = None if device is None else parse_device_id(device)
+    except ValueError as exc:   # a malformed id must never widen the feed to every device
+        await websocket.close(WS_POLICY_VIOLATION, f"device_id: {exc}"[:120])
+        return
     hub = websocket.app.state.runtime.live
     await websocket.accept()
     types = websocket.query_params.get("types")
-    sub = hub.subscribe(int(device) if device and device.isdigit() else None,
-                        None if not types else frozenset(t.strip() for t in types.split(",")))
+    sub = hub.subscribe(device_id, None if not types else frozenset(t.strip() for t in types.split(",")))
     sub.state = LinkState.STREAMING
     await websocket.send_json({"type": "hello", "device_id": sub.device_id, "notice": NOT_A_MEDICAL_DEVICE})
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 
 from cardiowatch import __version__
 from cardiowatch.protocol import MAX_FRAME_BYTES, VERSION
-from cardiowatch.server.deps import ApiKeyDep
+from cardiowatch.server.deps import ApiKeyDep, KeyedRoute
 from cardiowatch.server.schemas import ServerInfo
 
-router = APIRouter(prefix="/api/v1", tags=["system"])
+router = APIRouter(prefix="/api/v1", tags=["system"], route_class=KeyedRoute)
 
 
 @router.get("/info")

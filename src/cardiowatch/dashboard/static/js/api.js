@@ -188,8 +188,10 @@ export async function me() {
   userName = who.name;
   return who;
 }
-export async function login(name, password) {
-  const who = await request("POST", "/login", { name, password });
+// `next`: where the user was headed; the answer's `next` is that path if the server judged it a path of
+// this site, else "/".
+export async function login(name, password, next = "/") {
+  const who = await request("POST", `/login?next=${encodeURIComponent(next)}`, { name, password });
   csrfToken = who.csrf_token;
   userName = who.name;
   return who;

@@ -14,7 +14,8 @@ Recipe, all on DS1 (de Chazal 2004) -- DS2 is never read here:
    combined decision (see `cardiowatch.beats.classifier`);
 5. both models are fitted on all of DS1 and exported to ONNX with a json sidecar.
 
-Seeds are fixed and LightGBM runs deterministically, so `cardiowatch train` reproduces the shipped model.
+Seeds are fixed and LightGBM runs deterministically, so ``python -m training.beats_train`` (from the
+repository root) reproduces the shipped model.
 
 References
 ----------
@@ -372,3 +373,51 @@ def leaky_random_split(
         "records": list(records), "n_train": int(len(train)), "n_test": int(len(test)), "seed": seed,
         "gross": class_scores(ds.label[test], pred),
     }
+
+
+def _write_leaky_row(card: Path, result: dict) -> None:
+    """Put the leaky split's figures into the model card's figures block, keeping its other rows."""
+    from cardiowatch.evaluate.beats import read_card_figures, update_model_card
+
+    figures = {**read_card_figures(card), "leaky_random_split_ds1_ds2": result["gross"]}
+    update_model_card(card, figures, command=f"python -m training.beats_train --leaky --card {card}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m training.beats_train``: train and export the shipped model, or run the leaky protocol."""
+    import argparse
+
+    from cardiowatch.beats.classifier import DEFAULT_MODEL_PATH, BeatClassifier
+    from cardiowatch.data import MITDB_DS2
+
+    parser = argparse.ArgumentParser(description="Train the AAMI beat classifier on MIT-BIH DS1 (patient-wise "
+                                     "CV inside DS1) and export it to ONNX.")
+    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH,
+                        help="model file to write; its .json sidecar goes beside it (default: the shipped one)")
+    parser.add_argument("--jobs", type=int, default=2, help="CPU threads for LightGBM")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="data root, one folder per database (default: $CARDIOWATCH_DATA, else ../shared/physionet)")
+    parser.add_argument("--leaky", action="store_true",
+                        help="instead, the LEAKY random-beat-split protocol with the shipped model's recipe")
+    parser.add_argument("--card", type=Path, default=None,
+                        help="with --leaky: model card whose leaky row to rewrite, e.g. models/beat_classifier.md")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.leaky:
+        clf = BeatClassifier()
+        result = leaky_random_split(MITDB_DS1 + MITDB_DS2, class_weights=clf.class_weights,
+                                    sveb_threshold=clf.sveb_threshold, n_jobs=args.jobs, root=args.data)
+        for c, v in result["gross"].items():
+            logger.info("LEAKY random beat split %s: Se %.1f +P %.1f", c, v["se"], v["ppv"])
+        if args.card is not None:
+            _write_leaky_row(args.card, result)
+            logger.info("updated the leaky row in %s", args.card)
+        return
+    meta = train_beat_classifier(args.out, n_jobs=args.jobs, root=args.data, progress=logger.info)
+    cv = meta["cv_ds1_patientwise"]["weighted"]
+    logger.info("wrote %s; DS1 patient-wise CV: %s", args.out,
+                ", ".join(f"{c} Se {v['se']:.1f} +P {v['ppv']:.1f}" for c, v in cv.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,17 +1,17 @@
 """Train the AF model (optional extra ``train``: scikit-learn and emlearn).
 Training records only.
 
-Reproduce the shipped model, its C header and its figures::
+Reproduce the shipped model, its C header and its figures (from the repository root)::
 
-    python -m cardiowatch.rhythm.cv --v5          # the decisions: models/rhythm_af.cv_v5.json (about 20 min)
-    python -m cardiowatch.rhythm.train            # models/rhythm_af.json + firmware/core/cw_rhythm_model.h
+    python -m training.rhythm_cv --v5      # the decisions: training/results/rhythm_af.cv_v5.json (about 20 min)
+    python -m training.rhythm_train        # src/cardiowatch/models/rhythm_af.json + firmware/core/cw_rhythm_model.h
     python -m cardiowatch.evaluate.rhythm --write models/rhythm_af.metrics.json
 
 Procedure (all on `LTAFDB_TRAIN` and nsrdb; the ltafdb test records and nsr2db are never read here):
 
 1. Every beat's window features (`af_beat_features`), every ``STEP``-th beat kept for fitting.
 2. The forest (`FOREST`, v2's size) and its decision settings (`SETTINGS`, v5) are those
-   `cardiowatch.rhythm.cv` chose by 5-fold record-grouped cross-validation inside the training records. v1
+   `training.rhythm_cv` chose by 5-fold record-grouped cross-validation inside the training records. v1
    had tuned on one split (two thirds fitted, one third scored); its settings are in the model card's
    history. (The v4 candidate, boosted trees that were not shipped, was trained by commit fcccd0b.)
 3. The model is fitted on all training records with those settings.
@@ -33,7 +33,9 @@ import numpy as np
 
 from cardiowatch.evaluate.rhythm import AF_RHYTHMS, BeatRecord, load_beat_record
 from cardiowatch.rhythm.af import af_beat_features
-from cardiowatch.rhythm.model import MODEL_NAME, AfModel, models_dir
+from cardiowatch.models import shipped_model_path
+from cardiowatch.rhythm.export import export_c_header
+from cardiowatch.rhythm.model import MODEL_NAME, AfModel
 from cardiowatch.rhythm.splits import LTAFDB_TRAIN
 
 logger = logging.getLogger(__name__)
@@ -42,10 +44,10 @@ WINDOW = 32
 LOOKAHEAD = 16
 STEP = 4
 SEED = 20261125
-#: The shipped forest's size (v2 on; v5 refitted it on twelve features), chosen by `cardiowatch.rhythm.cv`
+#: The shipped forest's size (v2 on; v5 refitted it on twelve features), chosen by `training.rhythm_cv`
 #: (its "8x6_leaf200_balanced"; v1 had no class weights).
 FOREST = {"n_estimators": 8, "max_depth": 6, "min_samples_leaf": 200, "class_weight": "balanced"}
-#: Decision settings chosen by ``cardiowatch.rhythm.cv --v5`` (models/rhythm_af.cv_v5.json,
+#: Decision settings chosen by ``training.rhythm_cv --v5`` (training/results/rhythm_af.cv_v5.json,
 #: "chosen_against_v3"): enter AF after 20 beats in a row at probability >= 0.95, stay in AF while >= 0.3,
 #: leave after 64 beats below. (v2-v3: 40 beats at >= 0.9.)
 SETTINGS = {"threshold_af": 0.95, "threshold_af_exit": 0.3, "min_af_beats": 20, "min_exit_beats": 64}
@@ -103,10 +105,10 @@ def train_af(*, nsrdb_records: tuple[str, ...] | None = None) -> AfModel:
     meta = {
         "version": 5,
         "trained_on": {"ltafdb": list(LTAFDB_TRAIN), "nsrdb": list(nsr_names)},
-        "settings_from": "python -m cardiowatch.rhythm.cv --v5 (5-fold record-grouped CV on the training records)",
+        "settings_from": "python -m training.rhythm_cv --v5 (5-fold record-grouped CV on the training records)",
         "training_windows": int(len(y)),
         "training_af_share": round(float(y.mean()), 4),
-        "command": "python -m cardiowatch.rhythm.train",
+        "command": "python -m training.rhythm_train",
     }
     meta["forest"] = {**FOREST, "seed": SEED, "step": STEP}
     return forest_to_model(fit_forest(x, y), **SETTINGS, meta=meta)
@@ -114,18 +116,16 @@ def train_af(*, nsrdb_records: tuple[str, ...] | None = None) -> AfModel:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train the AF model on the training records.")
-    parser.add_argument("--out", type=Path, default=models_dir() / MODEL_NAME)
-    # the checkout's firmware, wherever the command runs from (as models_dir() finds its models/)
+    parser.add_argument("--out", type=Path, default=shipped_model_path(MODEL_NAME))
+    # the checkout's firmware, wherever the command runs from
     parser.add_argument("--header", type=Path,
-                        default=Path(__file__).resolve().parents[3] / "firmware" / "core" / "cw_rhythm_model.h")
+                        default=Path(__file__).resolve().parents[1] / "firmware" / "core" / "cw_rhythm_model.h")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     model = train_af()
     model.save(args.out)
     logger.info("wrote %s (%d trees, %d decision nodes, %d leaves, %d bytes as flat tables)", args.out,
                 model.n_trees, len(model.feature), model.n_leaves, model.n_bytes)
-    from cardiowatch.rhythm.export import export_c_header
-
     export_c_header(model, args.header)
     logger.info("wrote %s", args.header)
 

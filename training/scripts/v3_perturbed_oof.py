@@ -1,14 +1,15 @@
 """v3 (eleven features, commit fcccd0b) scored out of fold as v5's settings are, perturbed input included.
 
-`cardiowatch.rhythm.cv.v3_out_of_fold` (the reference of `choose_against_v3`) reads its output. Run from a
-checkout that has this script, against a checkout of fcccd0b::
+`training.rhythm_cv.v3_out_of_fold` (the reference of `choose_against_v3`) reads its output. It runs
+fcccd0b's own cross-validation module (``cardiowatch.rhythm.cv`` there), so run it from the repository root
+of this checkout with fcccd0b's package first on the path::
 
     git worktree add /tmp/v3 fcccd0b
-    PYTHONPATH=/tmp/v3/src python scripts/v3_perturbed_oof.py   # models/rhythm_af.cv_v3_perturbed.json
+    PYTHONPATH=/tmp/v3/src python -m training.scripts.v3_perturbed_oof   # training/results/rhythm_af.cv_v3_perturbed.json
 
 It scores v3's setting (0.9 / 40) and 0.9 / 32 from ECG beats and from perturbed intervals (13.7 ms
-jitter, 2 % missed beats, as `cv.PERTURBED`); v3's intervals-only figures are in
-models/rhythm_af.cv_tracker.json.
+jitter, 2 % missed beats, as `training.rhythm_cv.PERTURBED`); v3's intervals-only figures are in
+training/results/rhythm_af.cv_tracker.json.
 """
 
 import json
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from cardiowatch.rhythm import cv
 
-OUT = Path(__file__).resolve().parents[1] / "models" / "rhythm_af.cv_v3_perturbed.json"
+OUT = Path(__file__).resolve().parents[1] / "results" / "rhythm_af.cv_v3_perturbed.json"
 PERTURBED = {"jitter_s": 0.0137, "miss_rate": 0.02}
 
 logging.basicConfig(level=logging.INFO)

@@ -2,18 +2,18 @@
 
 Usage::
 
-    nice -n 10 .venv/bin/python benchmarks/beat_sveb_options.py [--cache /tmp/ds1_features]
+    nice -n 10 .venv/bin/python -m training.scripts.beat_sveb_options [--cache /tmp/ds1_features]
 
 Reads DS1 only (never DS2). Every option is an S-vs-N model fitted on the N and S beats of the training
-folds (the same record-grouped folds as `cardiowatch train`) and scored out of fold two ways:
+folds (the same record-grouped folds as `training.beats_train`) and scored out of fold two ways:
 
 - *stage alone*: among the N and S beats, at the threshold that maximises F1(S) there;
 - *two-stage*: the decision that ships (the main model's out-of-fold probabilities with its tuned
   decision weights; a beat it calls N or S is S when the stage says so), at the threshold that maximises
-  F1(S) of that decision -- the rule `cardiowatch train` uses -- and, for the target of issue 3, the
+  F1(S) of that decision -- the rule `training.beats_train` uses -- and, for the target of issue 3, the
   highest Se whose +P is still >= 45 %.
 
-The chosen option is the one `cardiowatch.beats.train` ships; its two-stage CV figures are also in the
+The chosen option is the one `training.beats_train` ships; its two-stage CV figures are also in the
 model's sidecar json. ``--cache`` is a file prefix that keeps the DS1 feature matrices (one per RR
 irregularity window) between runs (each built once, ~1-3 min).
 """
@@ -29,11 +29,11 @@ import numpy as np
 from cardiowatch.beats import features
 from cardiowatch.beats.classifier import sveb_stage_inputs
 from cardiowatch.beats.features import FEATURE_NAMES
-from cardiowatch.beats.train import (
+from cardiowatch.data import MITDB_DS1
+from training.beats_train import (
     MODEL_CLASSES, SEED, SVEB_FEATURES, SVEB_LGBM_PARAMS, BeatDataset, build_dataset, class_scores,
     combined_labels, cross_val_proba, record_folds, tune_class_weights,
 )
-from cardiowatch.data import MITDB_DS1
 
 logger = logging.getLogger("beat_sveb_options")
 N, S = MODEL_CLASSES.index("N"), MODEL_CLASSES.index("S")
@@ -135,7 +135,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     ds = load(args.cache)
     by_window = {n: load(args.cache, n) for n in IRREGULAR_RR_WINDOWS}
-    main_oof = cross_val_proba(ds, seed=SEED, n_jobs=1)  # the v1 main model, as `cardiowatch train` fits it
+    main_oof = cross_val_proba(ds, seed=SEED, n_jobs=1)  # the v1 main model, as `training.beats_train` fits it
     weights = tune_class_weights(ds.label, main_oof)
     main_pred = np.argmax(main_oof * weights, axis=1)
     lost = np.bincount(main_pred[ds.label == S], minlength=len(MODEL_CLASSES))

@@ -1,8 +1,0 @@
-/* Stub of Arduino-ESP32 WiFiClientSecure (syntax check only). */
-#pragma once
-#include "WiFiClient.h"
-class WiFiClientSecure : public WiFiClient {
- public:
-  void setInsecure();
-  void setCACert(const char *rootCA);
-};

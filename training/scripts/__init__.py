@@ -1,0 +1,1 @@
+"""One-off studies the model cards cite; run each with ``python -m training.scripts.NAME``."""
