@@ -8,11 +8,13 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE, __version__
 from cardiowatch.dashboard import install_dashboard
 from cardiowatch.server.alert_service import AlertService
+from cardiowatch.server.broker_auth import BrokerAccountError, make_broker_accounts
 from cardiowatch.server.config import Settings
 from cardiowatch.server.ingest import Ingestor, SummaryMade
 from cardiowatch.server.live import LiveHub
@@ -68,7 +70,7 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
                 runtime=runtime, host=settings.mqtt_host, port=settings.mqtt_port,
                 prefix=settings.mqtt_topic_prefix, username=settings.mqtt_username,
                 password=None if settings.mqtt_password is None else settings.mqtt_password.get_secret_value(),
-                publish_acks=settings.mqtt_publish_acks)
+                publish_acks=settings.mqtt_publish_acks, accounts=app.state.broker_accounts)
             tasks.append(asyncio.create_task(app.state.mqtt.run()))
         if bridge is not None:
             tasks.append(asyncio.create_task(bridge.run()))
@@ -91,10 +93,19 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
     app = FastAPI(title="cardiowatch", version=__version__, lifespan=lifespan,
                   description=f"Real-time arrhythmia monitoring server. {NOT_A_MEDICAL_DEVICE}")
     app.state.settings = settings
+    app.state.broker_accounts = make_broker_accounts(settings)
+    app.add_exception_handler(BrokerAccountError, _broker_unavailable)
     for module in (system, devices, data, alerts, ingest, live):
         app.include_router(module.router)
     install_dashboard(app)  # the web dashboard: pages, login, API guard (owner: cardiowatch.dashboard)
     return app
+
+
+async def _broker_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """A device change the MQTT broker did not take is not committed either: the caller may retry."""
+    logger.warning("device change refused: %s", exc)
+    return JSONResponse({"detail": "the MQTT broker could not be updated; the device is unchanged, retry"},
+                        status_code=503)
 
 
 def _make_notifier(settings: Settings) -> WebhookNotifier | None:

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Path, Request, status
 from sqlalchemy.orm import Session
 
+from cardiowatch.server.broker_auth import BrokerAccounts
 from cardiowatch.server.config import Settings
 from cardiowatch.server.ingest import Ingestor
 from cardiowatch.server.storage import crud
@@ -28,7 +29,12 @@ def get_ingestor(request: Request) -> Ingestor:
     return request.app.state.ingestor
 
 
+def get_broker_accounts(request: Request) -> BrokerAccounts:
+    return request.app.state.broker_accounts
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+BrokerAccountsDep = Annotated[BrokerAccounts, Depends(get_broker_accounts)]
 SessionDep = Annotated[Session, Depends(get_session)]
 IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
 

@@ -111,6 +111,8 @@ class IngestItem:
     token: str | None
     transport: str
     topic_device_id: int | None = None
+    #: The device the MQTT broker authenticated as the publisher (its login's topic); replaces ``token``.
+    broker_device_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ class Ingestor:
         self.summary_period_s = summary_period_s
         self.counters = IngestCounters()
         self._tokens: dict[str, int] = {}  # token hash -> device id (valid, unrevoked)
+        self._broker_devices: set[int] = set()  # ids of unrevoked devices, for broker-authenticated messages
         self._names: dict[int, str] = {}
         self._live: dict[int, _DeviceLive] = {}
 
@@ -239,6 +242,8 @@ class Ingestor:
     def _admit(self, item: IngestItem) -> int:
         if len(item.payload) > self.max_bytes:
             raise PayloadTooLarge(f"{len(item.payload)} bytes, the maximum is {self.max_bytes}")
+        if item.broker_device_id is not None:
+            return self.authenticate_device(item.broker_device_id)
         device_id = self.authenticate(item.token)
         if item.topic_device_id is not None and item.topic_device_id != device_id:
             raise Unauthorized(f"token of device {device_id} used on the topic of device {item.topic_device_id}")
@@ -260,9 +265,23 @@ class Ingestor:
             self._names[device.id] = device.name
             return device.id
 
+    def authenticate_device(self, device_id: int) -> int:
+        """``device_id`` when it is an unrevoked device, else `Unauthorized`; for a message whose
+        publisher the MQTT broker authenticated as that device (no token travels with it)."""
+        if device_id in self._broker_devices:
+            return device_id
+        with self.session_factory() as session:
+            device = crud.get_device(session=session, device_id=device_id)
+            if device is None or device.revoked_at is not None:
+                raise Unauthorized(f"device {device_id} is unknown or revoked")
+            self._broker_devices.add(device.id)
+            self._names[device.id] = device.name
+            return device.id
+
     def forget_tokens(self) -> None:
         """Drop the token cache (after a token is rotated or revoked)."""
         self._tokens.clear()
+        self._broker_devices.clear()
 
     # ------------------------------------------------------------------------------------- frames
     def _decode_frames(self, payload: bytes, *, device_id: int) -> tuple[IngestAnswer, list[tuple[int, bytes, Frame]]]:
