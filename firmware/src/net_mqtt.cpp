@@ -1,17 +1,17 @@
-// net_mqtt.cpp - frames over MQTT (PubSubClient): envelope(token, frame) on cardiowatch/<id>/frames,
-// the server's answer on cardiowatch/<id>/ack.
+// net_mqtt.cpp - frames over MQTT (PubSubClient): each frame as it is on cardiowatch/<id>/frames, the
+// server's answer on cardiowatch/<id>/ack. The device logs in as device-<id> with its token as password;
+// the broker's ACLs tie that login to these topics, so no payload carries a secret (docs/protocol.md §3).
 #include <Arduino.h>
 #include <PubSubClient.h>
 #include <WiFi.h>
 
 #include "config.h"
-#include "cw_frame.h"
 #include "net.h"
 
 namespace {
 
 // PubSubClient's default packet limit (256 bytes, topic included) is too small for most frames:
-// header + topic + envelope + the largest legal frame.
+// header + topic + the largest legal frame.
 const uint16_t kPacketBytes = 1200;
 const unsigned long kReconnectMs = 5000;
 
@@ -58,6 +58,8 @@ class MqttTransport : public CwTransport {
     snprintf(ack_topic_, sizeof ack_topic_, "%s/%u/ack", CW_MQTT_TOPIC_PREFIX, (unsigned)CW_DEVICE_ID);
     char client_id[32];
     snprintf(client_id, sizeof client_id, "cardiowatch-%u", (unsigned)CW_DEVICE_ID);
+    char username[24];
+    snprintf(username, sizeof username, "device-%u", (unsigned)CW_DEVICE_ID);
     mqtt_.setServer(CW_MQTT_HOST, CW_MQTT_PORT);
     if (!mqtt_.setBufferSize(kPacketBytes)) {
       log_e("mqtt: cannot allocate a %u-byte packet buffer", kPacketBytes);
@@ -67,8 +69,10 @@ class MqttTransport : public CwTransport {
       (void)topic;  // only the ack topic is subscribed
       cw_net_on_answer((const char *)payload, len);
     });
-    if (!mqtt_.connect(client_id)) {
-      log_w("mqtt: connect to %s:%u failed (state %d)", CW_MQTT_HOST, (unsigned)CW_MQTT_PORT, mqtt_.state());
+    if (!mqtt_.connect(client_id, username, CW_DEVICE_TOKEN)) {
+      // state 4 or 5: the broker refused device-<id> with this token (revoked, rotated, or not added)
+      log_w("mqtt: connect to %s:%u as %s failed (state %d)", CW_MQTT_HOST, (unsigned)CW_MQTT_PORT, username,
+            mqtt_.state());
       return false;
     }
     mqtt_.subscribe(ack_topic_, 1);
@@ -77,12 +81,7 @@ class MqttTransport : public CwTransport {
   }
 
   bool publish(const char *topic, const uint8_t *payload, size_t len) {
-    size_t n = 0;
-    if (cw_envelope_wrap(CW_DEVICE_TOKEN, payload, len, envelope_, sizeof envelope_, &n) != CW_OK) {
-      log_e("mqtt: the device token in config.h is empty, too long or not printable ASCII");
-      return false;
-    }
-    return mqtt_.publish(topic, envelope_, (unsigned int)n, false);
+    return mqtt_.publish(topic, payload, (unsigned int)len, false);
   }
 
   WiFiClient client_;
@@ -92,7 +91,6 @@ class MqttTransport : public CwTransport {
   char frames_topic_[64];
   char status_topic_[64];
   char ack_topic_[64];
-  uint8_t envelope_[1 + CW_ENVELOPE_MAX_TOKEN + CW_FRAME_MAX_BYTES];
 };
 
 }  // namespace
