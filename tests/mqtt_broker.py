@@ -17,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
-DYNSEC_PLUGIN = Path("/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so")
+#: Where Debian's ``mosquitto`` package (and a source build) put the plugin.
+DYNSEC_PLUGINS = sorted(Path("/usr/lib").glob("*/mosquitto_dynamic_security.so")) + [
+    Path("/usr/lib/mosquitto_dynamic_security.so"), Path("/usr/local/lib/mosquitto_dynamic_security.so")]
+DYNSEC_PLUGIN = next((path for path in DYNSEC_PLUGINS if path.exists()), DYNSEC_PLUGINS[0])
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
 HOST = "127.0.0.1"
@@ -52,7 +55,7 @@ def _listening(port: int) -> bool:
 def _require_tools() -> None:
     missing = [name for name in ("mosquitto", "mosquitto_ctrl") if shutil.which(name) is None]
     if not DYNSEC_PLUGIN.exists():
-        missing.append(str(DYNSEC_PLUGIN))
+        missing.append("mosquitto_dynamic_security.so (Debian package mosquitto)")
     if missing:
         if os.environ.get("CI"):
             pytest.fail(f"CI needs Mosquitto with its dynamic-security plugin; missing: {missing}")

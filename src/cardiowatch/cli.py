@@ -257,11 +257,12 @@ def _device_or_exit(session, device_id: int):  # noqa: ANN001, ANN202 - lazily i
 
 
 def _echo_credentials(device_id: int, token: str) -> None:
+    """One ``key=value`` per line, for scripts; the MQTT password is the token."""
     from cardiowatch.protocol.mqtt import mqtt_username
 
     typer.echo(f"device_id={device_id}")
     typer.echo(f"token={token}")
-    typer.echo(f"mqtt_username={mqtt_username(device_id)}  (its MQTT password is the token)")
+    typer.echo(f"mqtt_username={mqtt_username(device_id)}")
 
 
 @device_app.command("add")

@@ -157,7 +157,7 @@ def test_cli_device_commands_keep_the_broker_in_step(dynsec_broker, tmp_path, mo
             pass
 
     added = run("add", "bed-1")
-    assert added["mqtt_username"].split()[0] == "device-1"
+    assert added["mqtt_username"] == "device-1"
     asyncio.run(login("device-1", added["token"]))
     rotated = run("rotate", "1")
     asyncio.run(login("device-1", rotated["token"]))
