@@ -152,11 +152,13 @@ def running_server(settings) -> Iterator:  # noqa: ANN001
 
 @contextlib.asynccontextmanager
 async def mqtt_login(broker: DynsecBroker, *, username: str | None = None, password: str | None = None,
-                     identifier: str) -> AsyncIterator:
-    """An aiomqtt client logged in as ``username`` (anonymous when None); a broken link at exit is fine."""
+                     identifier: str | None = None) -> AsyncIterator:
+    """An aiomqtt client logged in as ``username`` (anonymous when None), with the username as client id
+    unless ``identifier`` says otherwise (device logins admit no other); a broken link at exit is fine."""
     import aiomqtt
 
-    client = aiomqtt.Client(broker.host, broker.port, username=username, password=password, identifier=identifier)
+    client = aiomqtt.Client(broker.host, broker.port, username=username, password=password,
+                            identifier=identifier or username or f"anonymous-{os.urandom(4).hex()}")
     await client.__aenter__()
     try:
         yield client

@@ -56,8 +56,7 @@ class MqttTransport : public CwTransport {
     snprintf(frames_topic_, sizeof frames_topic_, "%s/%u/frames", CW_MQTT_TOPIC_PREFIX, (unsigned)CW_DEVICE_ID);
     snprintf(status_topic_, sizeof status_topic_, "%s/%u/status", CW_MQTT_TOPIC_PREFIX, (unsigned)CW_DEVICE_ID);
     snprintf(ack_topic_, sizeof ack_topic_, "%s/%u/ack", CW_MQTT_TOPIC_PREFIX, (unsigned)CW_DEVICE_ID);
-    char client_id[32];
-    snprintf(client_id, sizeof client_id, "cardiowatch-%u", (unsigned)CW_DEVICE_ID);
+    // the login is also the client id: the broker admits device-<id> under no other
     char username[24];
     snprintf(username, sizeof username, "device-%u", (unsigned)CW_DEVICE_ID);
     mqtt_.setServer(CW_MQTT_HOST, CW_MQTT_PORT);
@@ -69,7 +68,7 @@ class MqttTransport : public CwTransport {
       (void)topic;  // only the ack topic is subscribed
       cw_net_on_answer((const char *)payload, len);
     });
-    if (!mqtt_.connect(client_id, username, CW_DEVICE_TOKEN)) {
+    if (!mqtt_.connect(username, username, CW_DEVICE_TOKEN)) {
       // state 4 or 5: the broker refused device-<id> with this token (revoked, rotated, or not added)
       log_w("mqtt: connect to %s:%u as %s failed (state %d)", CW_MQTT_HOST, (unsigned)CW_MQTT_PORT, username,
             mqtt_.state());

@@ -113,7 +113,7 @@ def test_a_device_cannot_read_other_devices_frames(server):
     b_id, b_token = register(client, "b")
 
     async def scenario() -> tuple[list, list]:
-        async with mqtt_login(broker, username=mqtt_username(b_id), password=b_token, identifier="b") as b:
+        async with mqtt_login(broker, username=mqtt_username(b_id), password=b_token) as b:
             refusals = []
             for pattern in (f"{prefix}/+/frames", mqtt_topic(prefix, a_id, MqttTopic.FRAMES), "#"):
                 granted = await b.subscribe(pattern, qos=1)
@@ -137,7 +137,7 @@ def test_a_device_cannot_publish_on_another_devices_topic(server):
     b_id, _b_token = register(client, "b")
 
     async def scenario() -> dict:
-        async with mqtt_login(broker, username=mqtt_username(a_id), password=a_token, identifier="a") as a:
+        async with mqtt_login(broker, username=mqtt_username(a_id), password=a_token) as a:
             await a.subscribe(mqtt_topic(prefix, a_id, MqttTopic.ACK), qos=1)
             # B's own frame on B's topic, sent with A's login: the broker must drop it
             await a.publish(mqtt_topic(prefix, b_id, MqttTopic.FRAMES), ecg_frame_bytes(b_id, 7), qos=1)
@@ -159,9 +159,9 @@ def test_nobody_but_the_server_publishes_acks(server):
     forged = json.dumps({"stored": list(range(100, 200)), "duplicate": [], "rejected": []})
 
     async def scenario() -> dict:
-        async with mqtt_login(broker, username=mqtt_username(a_id), password=a_token, identifier="a") as a:
+        async with mqtt_login(broker, username=mqtt_username(a_id), password=a_token) as a:
             await a.subscribe(mqtt_topic(prefix, a_id, MqttTopic.ACK), qos=1)
-            async with mqtt_login(broker, username=mqtt_username(b_id), password=b_token, identifier="b") as b:
+            async with mqtt_login(broker, username=mqtt_username(b_id), password=b_token) as b:
                 await b.publish(mqtt_topic(prefix, a_id, MqttTopic.ACK), forged, qos=1)
             await a.publish(mqtt_topic(prefix, a_id, MqttTopic.FRAMES), ecg_frame_bytes(a_id, 0), qos=1)
             # the forged ack, had it passed, was routed before A's frame reached the server
@@ -175,13 +175,13 @@ def test_a_revoked_device_is_disconnected_and_refused(server):
     device_id, token = register(client, "a")
 
     async def scenario() -> None:
-        async with mqtt_login(broker, username=mqtt_username(device_id), password=token, identifier="a") as a:
+        async with mqtt_login(broker, username=mqtt_username(device_id), password=token) as a:
             response = await asyncio.to_thread(client.post, f"/api/v1/devices/{device_id}/revoke")
             assert response.status_code == 200, response.text
             with pytest.raises(aiomqtt.MqttError):  # the broker closes the open connection
                 await next_message(a)
         with pytest.raises(aiomqtt.MqttError, match="Not authorized"):
-            async with mqtt_login(broker, username=mqtt_username(device_id), password=token, identifier="a2"):
+            async with mqtt_login(broker, username=mqtt_username(device_id), password=token):
                 pass
 
     asyncio.run(scenario())
@@ -197,7 +197,7 @@ def test_a_rotated_password_works_and_the_old_one_does_not(server):
 
     async def scenario() -> tuple[int, ...]:
         with pytest.raises(aiomqtt.MqttError, match="Not authorized"):
-            async with mqtt_login(broker, username=mqtt_username(device_id), password=old_token, identifier="old"):
+            async with mqtt_login(broker, username=mqtt_username(device_id), password=old_token):
                 pass
         transport = MqttTransport(broker.host, broker.port, device_id, new_token, prefix=prefix)
         await transport.connect()
@@ -208,3 +208,23 @@ def test_a_rotated_password_works_and_the_old_one_does_not(server):
 
     assert asyncio.run(scenario()) == (3,)
     assert stored_seqs(client, device_id) == [3]
+
+
+def test_a_device_cannot_take_over_another_devices_session(server):
+    """A broker closes the older of two connections with one client id: were any login free to pick its
+    client id, one device (or whoever holds its token) could knock every other one offline."""
+    client, broker, prefix = server
+    a_id, a_token = register(client, "a")
+    b_id, b_token = register(client, "b")
+
+    async def scenario() -> dict:
+        async with mqtt_login(broker, username=mqtt_username(a_id), password=a_token) as a:
+            await a.subscribe(mqtt_topic(prefix, a_id, MqttTopic.ACK), qos=1)
+            with pytest.raises(aiomqtt.MqttError, match="Not authorized"):
+                async with mqtt_login(broker, username=mqtt_username(b_id), password=b_token,
+                                      identifier=mqtt_username(a_id)):
+                    pass
+            await a.publish(mqtt_topic(prefix, a_id, MqttTopic.FRAMES), ecg_frame_bytes(a_id, 0), qos=1)
+            return json.loads((await next_message(a)).payload)
+
+    assert asyncio.run(scenario())["stored"] == [0]

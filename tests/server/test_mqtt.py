@@ -46,8 +46,7 @@ async def _exchange(broker, prefix: str, device_id: int, password: str, messages
                     n_acks: int) -> list[dict]:
     """Publish messages as device ``device_id`` (logged in with ``password``) and collect ``n_acks`` acks."""
     acks: list[dict] = []
-    async with mqtt_login(broker, username=mqtt_username(device_id), password=password,
-                          identifier=f"dev-{uuid.uuid4().hex[:8]}") as client:
+    async with mqtt_login(broker, username=mqtt_username(device_id), password=password) as client:
         await client.subscribe(mqtt_topic(prefix, device_id, MqttTopic.ACK), qos=1)
         for kind, payload in messages:
             await client.publish(mqtt_topic(prefix, device_id, kind), payload, qos=1)
@@ -93,7 +92,7 @@ def test_mqtt_login_without_a_device_in_the_database_is_refused(mqtt_client):
     accounts.add_device(99, "stale-password")
 
     async def publish() -> None:
-        async with mqtt_login(broker, username=mqtt_username(99), password="stale-password", identifier="d99") as d:
+        async with mqtt_login(broker, username=mqtt_username(99), password="stale-password") as d:
             await d.publish(mqtt_topic(prefix, 99, MqttTopic.FRAMES), ecg_bytes(99, [0]), qos=1)
 
     asyncio.run(publish())
@@ -153,7 +152,7 @@ def test_cli_device_commands_keep_the_broker_in_step(dynsec_broker, tmp_path, mo
         return dict(line.split("=", 1) for line in result.output.splitlines() if "=" in line)
 
     async def login(username: str, password: str) -> None:
-        async with mqtt_login(dynsec_broker, username=username, password=password, identifier=uuid.uuid4().hex[:8]):
+        async with mqtt_login(dynsec_broker, username=username, password=password):
             pass
 
     added = run("add", "bed-1")

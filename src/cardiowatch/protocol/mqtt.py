@@ -1,8 +1,9 @@
 """MQTT names of the device protocol (``docs/protocol.md`` §3): topics and broker usernames. No I/O here.
 
-A device logs in to the broker as ``device-<device_id>`` with its token as the password; the broker's
-ACLs let it publish only on its own ``frames`` and ``status`` topics and read only its own ``ack`` topic,
-so a payload needs no secret and the server trusts the device id of the topic it arrived on.
+A device logs in to the broker as ``device-<device_id>`` with its token as the password, and that name is
+its MQTT client id too; the broker's ACLs let it publish only on its own ``frames`` and ``status`` topics
+and read only its own ``ack`` topic, so a payload needs no secret and the server trusts the device id of
+the topic it arrived on.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ class MqttTopic(str, enum.Enum):
 
 
 def mqtt_username(device_id: int) -> str:
-    """The broker username of device ``device_id``."""
+    """The broker username of device ``device_id``, which is also the only client id it may connect with
+    (so no login can take over another device's session, which the broker would close)."""
     return f"{MQTT_USERNAME_PREFIX}{device_id}"
 
 

@@ -1,7 +1,7 @@
 """Device accounts on the MQTT broker: one login and one set of topic permissions per device.
 
-Every device logs in as ``device-<id>`` with its token as the password (`cardiowatch.protocol.mqtt`);
-its ACL lets it publish only ``<prefix>/<id>/frames`` and ``<prefix>/<id>/status`` and subscribe only to
+Every device logs in as ``device-<id>`` with its token as the password and that name as its client id
+(`cardiowatch.protocol.mqtt`); its ACL lets it publish only ``<prefix>/<id>/frames`` and ``<prefix>/<id>/status`` and subscribe only to
 ``<prefix>/<id>/ack``. The server's own user alone reads every device's frames and publishes acks.
 Anonymous clients are refused by the broker's configuration (``allow_anonymous false``). The server then
 trusts a topic's device id, because the broker authenticated whoever published on it.
@@ -144,8 +144,9 @@ class MosquittoDynsec:
         self.timeout_s = timeout_s
 
     def add_device(self, device_id: int, password: str) -> None:
-        self._ensure_client(mqtt_username(device_id), password, role=device_role(device_id),
-                            acls=device_acls(self.prefix, device_id))
+        username = mqtt_username(device_id)
+        self._ensure_client(username, password, role=device_role(device_id), acls=device_acls(self.prefix, device_id),
+                            clientid=username)
         logger.info("MQTT broker: device %d may log in as %s", device_id, mqtt_username(device_id))
 
     def rotate_device(self, device_id: int, password: str) -> None:
@@ -163,18 +164,23 @@ class MosquittoDynsec:
     def ensure_server_user(self, username: str, password: str) -> None:
         self._ensure_client(username, password, role=SERVER_ROLE, acls=server_acls(self.prefix))
 
-    def _ensure_client(self, username: str, password: str, *, role: str, acls: list[dict[str, Any]]) -> None:
-        """Make ``username`` exist, enabled, with ``password`` and ``role``; repair whatever is there."""
+    def _ensure_client(self, username: str, password: str, *, role: str, acls: list[dict[str, Any]],
+                       clientid: str | None = None) -> None:
+        """Make ``username`` exist, enabled, with ``password`` and ``role`` (and bound to ``clientid``,
+        the only client id it may then connect with); repair whatever is there."""
         self._execute([{"command": "createRole", "rolename": role, "acls": acls}], tolerate_exists=True)
         found = self._execute([{"command": "getClient", "username": username}], tolerate_missing=True)[0]
         client = (found.get("data") or {}).get("client")
         if client is None:
-            self._execute([{"command": "createClient", "username": username, "password": password,
-                            "roles": [{"rolename": role}]}])
+            create = {"command": "createClient", "username": username, "password": password,
+                      "roles": [{"rolename": role}]}
+            self._execute([create if clientid is None else {**create, "clientid": clientid}])
             return
         # left from an earlier database that used the same id, or the server user of an earlier start
         commands = [{"command": "setClientPassword", "username": username, "password": password},
                     {"command": "enableClient", "username": username}]
+        if clientid is not None and client.get("clientid") != clientid:
+            commands.append({"command": "setClientId", "username": username, "clientid": clientid})
         if role not in {r.get("rolename") for r in client.get("roles", [])}:
             commands.append({"command": "addClientRole", "username": username, "rolename": role})
         self._execute(commands)

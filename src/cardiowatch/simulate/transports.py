@@ -144,8 +144,9 @@ class MqttTransport:
     async def connect(self) -> None:
         import aiomqtt
 
-        self._client = aiomqtt.Client(self.host, self.port, identifier=f"cw-sim-{self.device_id}",
-                                      username=mqtt_username(self.device_id), password=self.token)
+        username = mqtt_username(self.device_id)
+        self._client = aiomqtt.Client(self.host, self.port, identifier=username, username=username,
+                                      password=self.token)
         try:
             await self._client.__aenter__()
             await self._client.subscribe(self.topic(MqttTopic.ACK), qos=1)
