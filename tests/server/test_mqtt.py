@@ -214,3 +214,21 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_devices_registered_before_the_broker_was_managed_can_be_rotated_and_revoked(dynsec_broker, sqlite_database):  # noqa: F811
+    with TestClient(create_app(make_settings(sqlite_database), pipeline_factory=None)) as client:
+        first, second = register(client, "a"), register(client, "b")
+    settings = dynsec_settings(dynsec_broker, database_url=sqlite_database[0], prefix="cwold")
+    with running_server(settings) as client:
+        response = client.post(f"/api/v1/devices/{first.id}/token")
+        assert response.status_code == 200, response.text
+        assert client.post(f"/api/v1/devices/{second.id}/revoke").status_code == 200
+
+        async def login(device_id: int, password: str) -> None:
+            async with mqtt_login(dynsec_broker, username=mqtt_username(device_id), password=password):
+                pass
+
+        asyncio.run(login(first.id, response.json()["token"]))
+        with pytest.raises(Exception, match="Not authorized"):
+            asyncio.run(login(second.id, second.token))

@@ -151,14 +151,17 @@ class MosquittoDynsec:
 
     def rotate_device(self, device_id: int, password: str) -> None:
         username = mqtt_username(device_id)
-        # disabling drops the connections opened with the old password; enabling admits the new one
-        self._execute([{"command": "setClientPassword", "username": username, "password": password},
-                       {"command": "disableClient", "username": username},
+        # also gives a login to a device registered while the broker was not managed
+        self._ensure_client(username, password, role=device_role(device_id), acls=device_acls(self.prefix, device_id),
+                            clientid=username)
+        # disabling closes the connections opened with the old password; enabling admits the new one
+        self._execute([{"command": "disableClient", "username": username},
                        {"command": "enableClient", "username": username}])
         logger.info("MQTT broker: new password for %s; its old connections are closed", username)
 
     def revoke_device(self, device_id: int) -> None:
-        self._execute([{"command": "disableClient", "username": mqtt_username(device_id)}])
+        # a device registered while the broker was not managed has no login to disable
+        self._execute([{"command": "disableClient", "username": mqtt_username(device_id)}], tolerate_missing=True)
         logger.info("MQTT broker: %s disabled and disconnected", mqtt_username(device_id))
 
     def ensure_server_user(self, username: str, password: str) -> None:
