@@ -46,7 +46,7 @@ import numpy as np
 import websockets
 from scipy.signal import resample_poly
 
-from cardiowatch.protocol import Frame, FrameFlags, SensorKind, envelope_encode, frame_encode
+from cardiowatch.protocol import Frame, FrameFlags, SensorKind, frame_encode
 from cardiowatch.server.alerts import AlertConfig, AlertKind
 
 logger = logging.getLogger("server_load")
@@ -211,8 +211,8 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
                           sensor=SensorKind.ECG, samples=chunk, flags=flags, scale_nv=SCALE_NV)
             sent[(d["id"], seq)] = last_sample
             published[(d["id"], seq)] = time.time()
-            await client.publish(f"{prefix}/{d['id']}/frames", envelope_encode(d["token"], frame_encode(frame)),
-                                 qos=1)
+            # the loopback broker is open (CARDIOWATCH_MQTT_ACCOUNTS=none): the topic names the device
+            await client.publish(f"{prefix}/{d['id']}/frames", frame_encode(frame), qos=1)
             seq += 1
 
     ready = asyncio.Event()

@@ -1,19 +1,19 @@
-// net_mqtt.cpp - frames over MQTT (PubSubClient): envelope(token, frame) on cardiowatch/<id>/frames,
-// the server's answer on cardiowatch/<id>/ack.
+// net_mqtt.cpp - frames over MQTT (PubSubClient): each frame as it is on cardiowatch/<id>/frames, the
+// server's answer on cardiowatch/<id>/ack. The device logs in as device-<id> with its token as password;
+// the broker's ACLs tie that login to these topics, so no payload carries a secret (docs/protocol.md §3).
 #include <Arduino.h>
 #include <NetworkClient.h>
 #include <PubSubClient.h>
 #include <WiFi.h>
 
 #include "config.h"
-#include "cw_frame.h"
 #include "net.h"
 #include "settings.h"
 
 namespace {
 
 // PubSubClient's default packet limit (256 bytes, topic included) is too small for most frames: the build
-// sets MQTT_MAX_PACKET_SIZE (platformio.ini) to hold header + topic + envelope + the largest legal frame.
+// sets MQTT_MAX_PACKET_SIZE (platformio.ini) to hold header + topic + the largest legal frame.
 #if !defined(MQTT_MAX_PACKET_SIZE) || MQTT_MAX_PACKET_SIZE < 1200
 #error "build with -DMQTT_MAX_PACKET_SIZE=1200 (platformio.ini): smaller packets cannot carry a frame"
 #endif
@@ -61,15 +61,18 @@ class MqttTransport : public CwTransport {
     snprintf(frames_topic_, sizeof frames_topic_, "%s/%" PRIu32 "/frames", CW_MQTT_TOPIC_PREFIX, settings.device_id);
     snprintf(status_topic_, sizeof status_topic_, "%s/%" PRIu32 "/status", CW_MQTT_TOPIC_PREFIX, settings.device_id);
     snprintf(ack_topic_, sizeof ack_topic_, "%s/%" PRIu32 "/ack", CW_MQTT_TOPIC_PREFIX, settings.device_id);
-    char client_id[32];
-    snprintf(client_id, sizeof client_id, "cardiowatch-%" PRIu32, settings.device_id);
+    // the login is also the client id: the broker admits device-<id> under no other
+    char username[24];
+    snprintf(username, sizeof username, "device-%" PRIu32, settings.device_id);
     mqtt_.setServer(settings.mqtt_host, settings.mqtt_port);
     mqtt_.setCallback([](char *topic, uint8_t *payload, unsigned int len) {
       (void)topic;  // only the ack topic is subscribed
       cw_net_on_answer((const char *)payload, len);
     });
-    if (!mqtt_.connect(client_id)) {
-      log_w("mqtt: connect to %s:%u failed (state %d)", settings.mqtt_host, (unsigned)settings.mqtt_port, mqtt_.state());
+    if (!mqtt_.connect(username, username, settings.device_token)) {
+      // state 4 or 5: the broker refused device-<id> with this token (revoked, rotated, or not added)
+      log_w("mqtt: connect to %s:%u as %s failed (state %d)", settings.mqtt_host, (unsigned)settings.mqtt_port,
+            username, mqtt_.state());
       return false;
     }
     mqtt_.subscribe(ack_topic_, 1);
@@ -78,12 +81,7 @@ class MqttTransport : public CwTransport {
   }
 
   bool publish(const char *topic, const uint8_t *payload, size_t len) {
-    size_t n = 0;
-    if (cw_envelope_wrap(cw_device_settings().device_token, payload, len, envelope_, sizeof envelope_, &n) != CW_OK) {
-      log_e("mqtt: the device token setting is empty, too long or not printable ASCII");
-      return false;
-    }
-    return mqtt_.publish(topic, envelope_, (unsigned int)n, false);
+    return mqtt_.publish(topic, payload, (unsigned int)len, false);
   }
 
   NetworkClient client_;
@@ -93,7 +91,6 @@ class MqttTransport : public CwTransport {
   char frames_topic_[64];
   char status_topic_[64];
   char ack_topic_[64];
-  uint8_t envelope_[1 + CW_ENVELOPE_MAX_TOKEN + CW_FRAME_MAX_BYTES];
 };
 
 }  // namespace

@@ -20,6 +20,8 @@ class PubSubClient {
   PubSubClient& setCallback(MQTT_CALLBACK_SIGNATURE);
   // src: knolleary/pubsubclient@cff1fc7 src/PubSubClient.h:135
   boolean connect(const char* id);
+  // src: knolleary/pubsubclient@cff1fc7 src/PubSubClient.h:136
+  boolean connect(const char* id, const char* user, const char* pass);
   // src: knolleary/pubsubclient@cff1fc7 src/PubSubClient.h:144
   boolean publish(const char* topic, const uint8_t * payload, unsigned int plength, boolean retained);
   // src: knolleary/pubsubclient@cff1fc7 src/PubSubClient.h:165

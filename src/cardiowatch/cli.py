@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import Annotated, Optional
@@ -235,32 +236,100 @@ def serve(
                 ws_max_size=max(settings.max_request_bytes, settings.max_ingest_bytes))
 
 
-@device_app.command("add")
-def device_add(
-    name: Annotated[str, typer.Argument(help="Device name, e.g. kitchen-ecg")],
-    database_url: Annotated[Optional[str], typer.Option(
-        "--database-url", help="SQLAlchemy URL (else $CARDIOWATCH_DATABASE_URL, else sqlite:///cardiowatch.db).")] = None,
-) -> None:
-    """Register device NAME and print its id and token (shown once: put it in the firmware config now)."""
-    import time
+DeviceDatabaseOption = Annotated[Optional[str], typer.Option(
+    "--database-url", help="SQLAlchemy URL (else $CARDIOWATCH_DATABASE_URL, else sqlite:///cardiowatch.db).")]
 
+
+@contextlib.contextmanager
+def _device_change(database_url: Optional[str]):  # noqa: ANN202 - lazily imported types
+    """A session and the broker accounts of the settings; a broker that refuses the change exits 1
+    with nothing committed. The MQTT broker is the one of ``CARDIOWATCH_MQTT_*`` (docs/deployment.md)."""
+    from cardiowatch.server.broker_auth import BrokerAccountError, make_broker_accounts
     from cardiowatch.server.config import Settings
-    from cardiowatch.server.devices import register_device
-    from cardiowatch.server.storage import crud
     from cardiowatch.server.storage.db import make_engine, make_session_factory, migrate
 
     settings = Settings() if database_url is None else Settings(database_url=database_url)
     engine = make_engine(settings.database_url, schema=settings.database_schema)
     migrate(engine)
-    with make_session_factory(engine)() as session:
+    try:
+        with make_session_factory(engine)() as session:
+            yield session, make_broker_accounts(settings)
+    except BrokerAccountError as exc:
+        console.print(f"[red]error:[/red] {exc}; nothing was changed")
+        raise typer.Exit(code=1) from exc
+    finally:
+        engine.dispose()
+
+
+def _device_or_exit(session, device_id: int):  # noqa: ANN001, ANN202 - lazily imported types
+    from cardiowatch.server.storage import crud
+
+    device = crud.get_device(session=session, device_id=device_id)
+    if device is None:
+        console.print(f"[red]error:[/red] no device {device_id}")
+        raise typer.Exit(code=1)
+    return device
+
+
+def _echo_credentials(device_id: int, token: str) -> None:
+    """One ``key=value`` per line, for scripts; the MQTT password is the token."""
+    from cardiowatch.protocol.mqtt import mqtt_username
+
+    typer.echo(f"device_id={device_id}")
+    typer.echo(f"token={token}")
+    typer.echo(f"mqtt_username={mqtt_username(device_id)}")
+
+
+@device_app.command("add")
+def device_add(
+    name: Annotated[str, typer.Argument(help="Device name, e.g. kitchen-ecg")],
+    database_url: DeviceDatabaseOption = None,
+) -> None:
+    """Register device NAME and print its id and token (shown once: put it in the firmware config now)."""
+    import time
+
+    from cardiowatch.server.devices import register_device
+    from cardiowatch.server.storage import crud
+
+    with _device_change(database_url) as (session, accounts):
         if crud.get_device_by_name(session=session, name=name) is not None:
             console.print(f"[red]error:[/red] a device named {name!r} exists")
             raise typer.Exit(code=1)
-        device, token = register_device(session=session, name=name, now=time.time())
+        device, token = register_device(session=session, name=name, now=time.time(), accounts=accounts)
         session.commit()
-    engine.dispose()
-    typer.echo(f"device_id={device.id}")
-    typer.echo(f"token={token}")
+    _echo_credentials(device.id, token)
+
+
+@device_app.command("rotate")
+def device_rotate(
+    device_id: Annotated[int, typer.Argument(help="Numeric device id", min=1, max=2**32 - 1)],
+    database_url: DeviceDatabaseOption = None,
+) -> None:
+    """Give device ID a new token and MQTT password (shown once); the old ones stop working, and a revoked
+    device is admitted again."""
+    from cardiowatch.server.devices import rotate_token
+
+    with _device_change(database_url) as (session, accounts):
+        device = _device_or_exit(session, device_id)
+        token = rotate_token(session=session, device=device, accounts=accounts)
+        session.commit()
+    _echo_credentials(device_id, token)
+
+
+@device_app.command("revoke")
+def device_revoke(
+    device_id: Annotated[int, typer.Argument(help="Numeric device id", min=1, max=2**32 - 1)],
+    database_url: DeviceDatabaseOption = None,
+) -> None:
+    """Refuse everything device ID sends from now on (its MQTT login too); its stored data is kept."""
+    import time
+
+    from cardiowatch.server.devices import revoke
+
+    with _device_change(database_url) as (session, accounts):
+        revoke(session=session, device=_device_or_exit(session, device_id), now=time.time(), accounts=accounts)
+        session.commit()
+    typer.echo(f"device {device_id} revoked")
 
 
 # --- dashboard users (owner: dashboard) ------------------------------------------------------------------

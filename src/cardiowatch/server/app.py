@@ -8,12 +8,14 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE, __version__
 from cardiowatch.dashboard import install_dashboard
 from cardiowatch.server.alert_service import AlertService
+from cardiowatch.server.broker_auth import BrokerAccountError, make_broker_accounts
 from cardiowatch.server.config import Settings
 from cardiowatch.server.file_modes import private_sqlite_file
 from cardiowatch.server.ingest import Ingestor, SummaryMade
@@ -73,7 +75,7 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
                 runtime=runtime, host=settings.mqtt_host, port=settings.mqtt_port,
                 prefix=settings.mqtt_topic_prefix, username=settings.mqtt_username,
                 password=None if settings.mqtt_password is None else settings.mqtt_password.get_secret_value(),
-                publish_acks=settings.mqtt_publish_acks)
+                publish_acks=settings.mqtt_publish_acks, accounts=app.state.broker_accounts)
             tasks.append(asyncio.create_task(app.state.mqtt.run()))
         if bridge is not None:
             tasks.append(asyncio.create_task(bridge.run()))
@@ -101,6 +103,8 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
                   description=f"Real-time arrhythmia monitoring server. {NOT_A_MEDICAL_DEVICE}",
                   max_body_size=settings.max_request_bytes)
     app.state.settings = settings
+    app.state.broker_accounts = make_broker_accounts(settings)
+    app.add_exception_handler(BrokerAccountError, _broker_unavailable)
     for module in (system, devices, data, alerts, live):
         app.include_router(module.router)
     app.include_router(ingest.router, max_body_size=settings.max_ingest_bytes)
@@ -108,6 +112,13 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
     install_dashboard(app, secure_cookies=settings.secure_cookies)  # pages, login, API guard
     app.add_middleware(JsonDepthLimit, max_json_depth=settings.max_json_depth)
     return app
+
+
+async def _broker_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """A device change the MQTT broker did not take is not committed either: the caller may retry."""
+    logger.warning("device change refused: %s", exc)
+    return JSONResponse({"detail": "the MQTT broker could not be updated; the device is unchanged, retry"},
+                        status_code=503)
 
 
 def _make_notifier(settings: Settings) -> WebhookNotifier | None:

@@ -24,6 +24,18 @@ class Environment(str, enum.Enum):
     PRODUCTION = "production"
 
 
+class MqttAccounts(str, enum.Enum):
+    """Who keeps the broker's per-device logins and ACLs (docs/deployment.md, "MQTT broker: credentials
+    and ACLs"). The server trusts a topic's device id, so the broker must authenticate publishers."""
+
+    #: Nobody: an open development broker, on which anyone can post as any device.
+    NONE = "none"
+    #: The operator, by hand (a broker with the same users and ACLs that cardiowatch does not drive).
+    EXTERNAL = "external"
+    #: cardiowatch, through Mosquitto's dynamic-security plugin (`server/broker_auth.py`).
+    MOSQUITTO_DYNSEC = "mosquitto-dynsec"
+
+
 class Settings(BaseSettings):
     """Everything the server can be told. Environment variables: ``CARDIOWATCH_<FIELD>`` (upper case)."""
 
@@ -42,6 +54,10 @@ class Settings(BaseSettings):
     mqtt_username: str | None = None
     mqtt_password: SecretStr | None = None
     mqtt_topic_prefix: str = Field("cardiowatch", pattern=r"^[A-Za-z0-9_\-/]+$")
+    mqtt_accounts: MqttAccounts = MqttAccounts.NONE
+    #: The dynamic-security admin user (``mosquitto-dynsec`` only): adds, rotates and revokes device logins.
+    mqtt_admin_username: str | None = None
+    mqtt_admin_password: SecretStr | None = None
     #: Publish the store acknowledgement of every MQTT message on ``<prefix>/<id>/ack``.
     mqtt_publish_acks: bool = True
     #: Largest HTTP / WebSocket ingest message, and most frames in one.
@@ -85,6 +101,19 @@ class Settings(BaseSettings):
         if self.environment is Environment.PRODUCTION:
             if self.api_key is None or len(self.api_key.get_secret_value()) < 16:
                 raise ValueError("production needs CARDIOWATCH_API_KEY of at least 16 characters")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_open_broker(self) -> Settings:
+        if self.mqtt_accounts is MqttAccounts.MOSQUITTO_DYNSEC:
+            missing = [name for name in ("mqtt_host", "mqtt_username", "mqtt_password", "mqtt_admin_username",
+                                         "mqtt_admin_password") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"CARDIOWATCH_MQTT_ACCOUNTS=mosquitto-dynsec needs {', '.join(missing)}")
+        if (self.environment is Environment.PRODUCTION and self.mqtt_host
+                and self.mqtt_accounts is MqttAccounts.NONE):
+            raise ValueError("production with MQTT needs CARDIOWATCH_MQTT_ACCOUNTS=mosquitto-dynsec (or external): "
+                             "on an open broker anyone can post as any device")
         return self
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from cardiowatch.server.broker_auth import BrokerAccounts
 from cardiowatch.server.config import Settings
 from cardiowatch.server.ids import DEVICE_ID_MAX, ROW_ID_MAX, StrictDeviceId, StrictRowId
 from cardiowatch.server.ingest import Ingestor
@@ -32,7 +33,12 @@ def get_ingestor(request: Request) -> Ingestor:
     return request.app.state.ingestor
 
 
+def get_broker_accounts(request: Request) -> BrokerAccounts:
+    return request.app.state.broker_accounts
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+BrokerAccountsDep = Annotated[BrokerAccounts, Depends(get_broker_accounts)]
 SessionDep = Annotated[Session, Depends(get_session)]
 IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
 

@@ -62,6 +62,21 @@ class DeviceAuthenticator:
         rows = crud.devices_by_token_hash(session=session, token_hashes=list(by_hash))
         return {by_hash[row.token_hash]: DeviceIdentity(row.id, row.name) for row in rows if row.revoked_at is None}
 
+    @staticmethod
+    def identify_ids(*, session: Session, device_ids: Iterable[int]) -> dict[int, DeviceIdentity]:
+        """The unrevoked devices among ``device_ids``, by id, in one query: for messages whose publisher
+        the MQTT broker authenticated as that device (no token travels with them)."""
+        rows = crud.devices_by_id(session=session, device_ids=sorted(set(device_ids)))
+        return {row.id: DeviceIdentity(row.id, row.name) for row in rows if row.revoked_at is None}
+
+
+def device_by_id(found: dict[int, DeviceIdentity], device_id: int) -> DeviceIdentity:
+    """The broker-authenticated device ``device_id`` among those found, else `Unauthorized`."""
+    identity = found.get(device_id)
+    if identity is None:
+        raise Unauthorized(f"device {device_id} is unknown or revoked")
+    return identity
+
 
 def device_for(found: dict[str, DeviceIdentity], token: str | None) -> DeviceIdentity:
     """The device of ``token`` among those `DeviceAuthenticator.identify` found, else `Unauthorized`."""

@@ -1,4 +1,8 @@
-"""Device registration and tokens (shared by the REST API and `cardiowatch device add`)."""
+"""Device registration and tokens (shared by the REST API and the `cardiowatch device` commands).
+
+Each change is made on the MQTT broker (`server/broker_auth.py`) before the caller commits it to the
+database, so a broker that cannot be changed leaves the device as it was (`BrokerAccountError`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import secrets
 
 from sqlalchemy.orm import Session
 
+from cardiowatch.server.broker_auth import BrokerAccounts, NullBrokerAccounts
 from cardiowatch.server.device_auth import token_hash
 from cardiowatch.server.storage import crud
 from cardiowatch.server.storage.models import Device
@@ -40,15 +45,25 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-def register_device(*, session: Session, name: str, now: float) -> tuple[Device, str]:
-    """Add a device; return it and its token (shown once; only its hash is stored). Caller commits."""
+def register_device(*, session: Session, name: str, now: float,
+                    accounts: BrokerAccounts | None = None) -> tuple[Device, str]:
+    """Add a device; return it and its token (shown once; only its hash is stored). The token is also
+    the device's MQTT broker password (login ``device-<id>``). Caller commits."""
     token = new_token()
     device = crud.create_device(session=session, name=name, token_hash=token_hash(token), now=now)
+    (accounts or NullBrokerAccounts()).add_device(device.id, token)
     return device, token
 
 
-def rotate_token(*, session: Session, device: Device) -> str:
-    """Replace the device's token; return the new one. Caller commits."""
+def rotate_token(*, session: Session, device: Device, accounts: BrokerAccounts | None = None) -> str:
+    """Replace the device's token and broker password (un-revoking it); return the new token. Caller commits."""
     token = new_token()
+    (accounts or NullBrokerAccounts()).rotate_device(device.id, token)
     crud.set_device_token(session=session, device=device, token_hash=token_hash(token))
     return token
+
+
+def revoke(*, session: Session, device: Device, now: float, accounts: BrokerAccounts | None = None) -> Device:
+    """Refuse the device from now on, on every transport; its stored data is kept. Caller commits."""
+    (accounts or NullBrokerAccounts()).revoke_device(device.id)
+    return crud.revoke_device(session=session, device=device, now=now)

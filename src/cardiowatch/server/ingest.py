@@ -35,6 +35,7 @@ from cardiowatch.server.device_auth import (
     DeviceIdentity,
     IngestRejected,
     Unauthorized,
+    device_by_id,
     device_for,
 )
 from cardiowatch.server.live import LiveMessage
@@ -75,6 +76,8 @@ class IngestItem:
     token: str | None
     transport: str
     topic_device_id: int | None = None
+    #: The device the MQTT broker authenticated as the publisher (its login's topic); replaces ``token``.
+    broker_device_id: int | None = None
 
 
 @dataclass
@@ -178,10 +181,12 @@ class Ingestor:
         admitted: list[_Admitted] = []
         with self.session_factory() as session:
             found = self.auth.identify(session=session, tokens=[item.token for item in items])
+            by_broker = self.auth.identify_ids(
+                session=session, device_ids=[i.broker_device_id for i in items if i.broker_device_id is not None])
             for slot, item in enumerate(items):
                 self.counters.messages[item.transport] += 1
                 try:
-                    admitted.append(self._admit(slot, item, found))
+                    admitted.append(self._admit(slot, item, found, by_broker))
                 except IngestRejected as exc:
                     self.counters.rejected[type(exc).__name__] += 1
                     logger.info("%s ingest refused: %s", item.transport, exc)
@@ -203,10 +208,14 @@ class Ingestor:
         return transitions
 
     # ---------------------------------------------------------------------------- authentication
-    def _admit(self, slot: int, item: IngestItem, found: dict[str, DeviceIdentity]) -> _Admitted:
+    def _admit(self, slot: int, item: IngestItem, found: dict[str, DeviceIdentity],
+               by_broker: dict[int, DeviceIdentity]) -> _Admitted:
         if len(item.payload) > self.max_bytes:
             raise PayloadTooLarge(f"{len(item.payload)} bytes, the maximum is {self.max_bytes}")
-        device = device_for(found, item.token)
+        if item.broker_device_id is not None:
+            device = device_by_id(by_broker, item.broker_device_id)
+        else:
+            device = device_for(found, item.token)
         if item.topic_device_id is not None and item.topic_device_id != device.device_id:
             raise Unauthorized(f"token of device {device.device_id} used on the topic of device "
                                f"{item.topic_device_id}")

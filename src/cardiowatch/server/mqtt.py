@@ -1,9 +1,12 @@
 """MQTT ingest: subscribe to ``<prefix>/+/frames`` and ``<prefix>/+/status`` and hand every message to
 `Runtime.ingest` (the same path as HTTP and WebSocket); publish the answer on ``<prefix>/<id>/ack``.
 
-Payloads are envelopes (`cardiowatch.protocol.envelope_decode`): the token travels inside, since MQTT
-3.1.1 has no per-message header. A refused message is dropped and counted, never stored. The broker
-connection is retried with backoff, so the server starts and keeps serving HTTP without a broker.
+Payloads are the bare frames or status JSON, with no secret inside: the broker authenticated the
+publisher as ``device-<id>`` and its ACLs let that login publish only on ``<prefix>/<id>/...``
+(`server/broker_auth.py`), so the topic's device id is who sent it. Ingest still refuses an unknown or
+revoked device, and a frame whose own device id is another's. A refused message is dropped and counted,
+never stored. Before each connection the server makes sure of its own broker login; the connection is
+retried with backoff, so the server starts and keeps serving HTTP without a broker.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from typing import Any
 import aiomqtt
 
 from cardiowatch.errors import FrameError
-from cardiowatch.protocol import envelope_decode
+from cardiowatch.protocol import MAGIC, envelope_decode
+from cardiowatch.server.broker_auth import BrokerAccountError, BrokerAccounts, NullBrokerAccounts
 from cardiowatch.server.ids import parse_device_id
 from cardiowatch.server.ingest import IngestRejected, PayloadKind
 from cardiowatch.server.runtime import Runtime
@@ -32,8 +36,10 @@ class MqttIngest:
     """The server's MQTT subscriber; `run` until cancelled."""
 
     def __init__(self, *, runtime: Runtime, host: str, port: int, prefix: str, username: str | None = None,
-                 password: str | None = None, publish_acks: bool = True, max_in_flight: int = 4096) -> None:
+                 password: str | None = None, publish_acks: bool = True, max_in_flight: int = 4096,
+                 accounts: BrokerAccounts | None = None) -> None:
         self.runtime = runtime
+        self.accounts = accounts if accounts is not None else NullBrokerAccounts()
         self.host = host
         self.port = port
         self.prefix = prefix.rstrip("/")
@@ -61,6 +67,8 @@ class MqttIngest:
         backoff_s = 0.5
         while True:
             try:
+                if self.username is not None and self.password is not None:
+                    await asyncio.to_thread(self.accounts.ensure_server_user, self.username, self.password)
                 async with aiomqtt.Client(self.host, self.port, username=self.username, password=self.password,
                                           identifier=f"cardiowatch-server-{uuid.uuid4().hex[:12]}",
                                           max_inflight_messages=1000) as client:
@@ -79,7 +87,7 @@ class MqttIngest:
                                                                     bytes(message.payload)))
                         self._in_flight.add(task)
                         task.add_done_callback(self._in_flight.discard)
-            except aiomqtt.MqttError as exc:
+            except (aiomqtt.MqttError, BrokerAccountError) as exc:
                 self.connected.clear()
                 logger.warning("MQTT: %s; retrying in %.1f s", exc, backoff_s)
                 await asyncio.sleep(backoff_s)
@@ -107,14 +115,14 @@ class MqttIngest:
         except ValueError:
             self._drop("BadTopic", f"topic {topic!r}")
             return
-        try:
-            token, body = envelope_decode(payload)
-        except FrameError as exc:
-            self._drop(type(exc).__name__, f"device {device_id}: {exc}")
+        if _carries_token(payload):
+            self._drop("TokenInPayload", f"device {device_id} put its token in the payload, where whoever "
+                                         "may read the topic sees it: update its firmware and rotate its token",
+                       level=logging.WARNING)
             return
         try:
-            answer = await self.runtime.ingest(body, kind=kind, token=token, transport="mqtt",
-                                               topic_device_id=device_id)
+            answer = await self.runtime.ingest(payload, kind=kind, token=None, transport="mqtt",
+                                               broker_device_id=device_id)
         except IngestRejected as exc:
             self.dropped[type(exc).__name__] += 1
             logger.info("MQTT: dropped a message on %s: %s", topic, exc)
@@ -122,7 +130,20 @@ class MqttIngest:
         if self.publish_acks:
             await client.publish(f"{self.prefix}/{device_id}/ack", json.dumps(answer.body()), qos=0)
 
-    def _drop(self, reason: str, detail: str) -> None:
+    def _drop(self, reason: str, detail: str, *, level: int = logging.INFO) -> None:
         self.dropped[reason] += 1
         self.runtime.ingestor.counters.rejected[reason] += 1
-        logger.info("MQTT: dropped (%s) %s", reason, detail)
+        logger.log(level, "MQTT: dropped (%s) %s", reason, detail)
+
+
+def _carries_token(payload: bytes) -> bool:
+    """Whether ``payload`` is a frame or status wrapped with a device token (``token_length | token | ...``),
+    as firmware built for token-in-payload MQTT sends it. Frames start with ``CW`` and status with ``{``,
+    so a wrapped one cannot be mistaken for either."""
+    if payload[:2] == MAGIC or payload.lstrip()[:1] == b"{":
+        return False
+    try:
+        _token, inner = envelope_decode(payload)
+    except FrameError:
+        return False
+    return inner[:2] == MAGIC or inner.lstrip()[:1] == b"{"

@@ -62,7 +62,7 @@ class Runtime:
         return await anyio.to_thread.run_sync(partial(func, *args, **kwargs), limiter=self.limiter)
 
     async def ingest(self, payload: bytes, *, kind: PayloadKind, token: str | None, transport: str,
-                     topic_device_id: int | None = None) -> IngestAnswer:
+                     topic_device_id: int | None = None, broker_device_id: int | None = None) -> IngestAnswer:
         """Hand one message to the ingest core and wait for its answer (after the commit that stores it).
 
         Messages that arrive while a batch is being stored wait and go together in the next one (one
@@ -72,7 +72,8 @@ class Runtime:
             raise RuntimeError("Runtime.ingest: expected a started runtime, got one not started")
         future = asyncio.get_running_loop().create_future()
         self.queue_.put_nowait((IngestItem(payload, kind=kind, token=token, transport=transport,
-                                           topic_device_id=topic_device_id), future))
+                                           topic_device_id=topic_device_id, broker_device_id=broker_device_id),
+                                future))
         result = await future
         if isinstance(result, IngestRejected):
             raise result

@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from cardiowatch.protocol import envelope_encode
+from cardiowatch.protocol.mqtt import MqttTopic, mqtt_topic, mqtt_username
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,8 @@ class WebSocketTransport:
 
 
 class MqttTransport:
-    """``<prefix>/<device_id>/frames`` with the token in an envelope; acks on ``.../ack`` (QoS 1)."""
+    """``<prefix>/<device_id>/frames``, logged in to the broker as ``device-<id>`` with the token as
+    password (so the payload carries no secret); acks on ``.../ack`` (QoS 1)."""
 
     def __init__(self, host: str, port: int, device_id: int, token: str, *, prefix: str = "cardiowatch",
                  ack_timeout_s: float = 10.0) -> None:
@@ -137,17 +138,18 @@ class MqttTransport:
         self._acks: asyncio.Queue[Ack] = asyncio.Queue()
         self._reader: asyncio.Task | None = None
 
-    @property
-    def topic(self) -> str:
-        return f"{self.prefix}/{self.device_id}"
+    def topic(self, kind: MqttTopic) -> str:
+        return mqtt_topic(self.prefix, self.device_id, kind)
 
     async def connect(self) -> None:
         import aiomqtt
 
-        self._client = aiomqtt.Client(self.host, self.port, identifier=f"cw-sim-{self.device_id}")
+        username = mqtt_username(self.device_id)
+        self._client = aiomqtt.Client(self.host, self.port, identifier=username, username=username,
+                                      password=self.token)
         try:
             await self._client.__aenter__()
-            await self._client.subscribe(f"{self.topic}/ack", qos=1)
+            await self._client.subscribe(self.topic(MqttTopic.ACK), qos=1)
         except aiomqtt.MqttError as exc:
             self._client = None
             raise TransportError(f"MQTT connect failed: {exc}") from exc
@@ -175,7 +177,7 @@ class MqttTransport:
         rejected: list[dict] = []
         try:
             for frame in frames:
-                await self._client.publish(f"{self.topic}/frames", envelope_encode(self.token, frame), qos=1)
+                await self._client.publish(self.topic(MqttTopic.FRAMES), frame, qos=1)
             for _ in frames:
                 ack = await asyncio.wait_for(self._acks.get(), self.ack_timeout_s)
                 stored += ack.stored
@@ -188,7 +190,7 @@ class MqttTransport:
     async def send_status(self, status_json: bytes) -> None:
         if self._client is None:
             raise RuntimeError("send_status before connect")
-        await self._client.publish(f"{self.topic}/status", envelope_encode(self.token, status_json), qos=1)
+        await self._client.publish(self.topic(MqttTopic.STATUS), status_json, qos=1)
         await asyncio.wait_for(self._acks.get(), self.ack_timeout_s)
 
     async def close(self) -> None:

@@ -6,8 +6,8 @@ import time
 
 from fastapi import APIRouter, HTTPException, Request, status
 
-from cardiowatch.server.deps import ApiKeyDep, DeviceDep, KeyedRoute, SessionDep
-from cardiowatch.server.devices import device_link, register_device, rotate_token
+from cardiowatch.server.deps import ApiKeyDep, BrokerAccountsDep, DeviceDep, KeyedRoute, SessionDep
+from cardiowatch.server.devices import device_link, register_device, revoke, rotate_token
 from cardiowatch.server.schemas import DeviceCreate, DevicePublic, DeviceState, DeviceToken, StatusPublic
 from cardiowatch.server.storage import crud
 
@@ -16,11 +16,11 @@ router = APIRouter(prefix="/api/v1/devices", tags=["devices"], dependencies=[Api
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_device(body: DeviceCreate, session: SessionDep) -> DeviceToken:
+def create_device(body: DeviceCreate, session: SessionDep, accounts: BrokerAccountsDep) -> DeviceToken:
     """Register a device. The answer holds its token: store it on the device now, it is not shown again."""
     if crud.get_device_by_name(session=session, name=body.name) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"a device named {body.name!r} exists")
-    device, token = register_device(session=session, name=body.name, now=time.time())
+    device, token = register_device(session=session, name=body.name, now=time.time(), accounts=accounts)
     session.commit()
     return DeviceToken(id=device.id, name=device.name, token=token)
 
@@ -41,16 +41,16 @@ def get_device(device: DeviceDep, session: SessionDep, request: Request) -> Devi
 
 
 @router.post("/{device_id}/token")
-def rotate_device_token(device: DeviceDep, session: SessionDep) -> DeviceToken:
+def rotate_device_token(device: DeviceDep, session: SessionDep, accounts: BrokerAccountsDep) -> DeviceToken:
     """Give the device a new token (the old one stops working at once); un-revokes a revoked device."""
-    token = rotate_token(session=session, device=device)
+    token = rotate_token(session=session, device=device, accounts=accounts)
     session.commit()
     return DeviceToken(id=device.id, name=device.name, token=token)
 
 
 @router.post("/{device_id}/revoke")
-def revoke_device(device: DeviceDep, session: SessionDep) -> DevicePublic:
+def revoke_device(device: DeviceDep, session: SessionDep, accounts: BrokerAccountsDep) -> DevicePublic:
     """Refuse everything the device sends from now on; its stored data is kept."""
-    crud.revoke_device(session=session, device=device, now=time.time())
+    revoke(session=session, device=device, now=time.time(), accounts=accounts)
     session.commit()
     return DevicePublic.model_validate(device)

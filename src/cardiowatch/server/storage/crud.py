@@ -48,6 +48,14 @@ def get_device_by_name(*, session: Session, name: str) -> Device | None:
     return session.scalar(select(Device).where(Device.name == name))
 
 
+def devices_by_id(*, session: Session, device_ids: Sequence[int]) -> Sequence[Row]:
+    """``(id, name, token_hash, revoked_at)`` of the devices with any of ``device_ids``, in one query."""
+    if not device_ids:
+        return []
+    return session.execute(select(Device.id, Device.name, Device.token_hash, Device.revoked_at)
+                           .where(Device.id.in_(device_ids))).all()
+
+
 def devices_by_token_hash(*, session: Session, token_hashes: Sequence[str]) -> Sequence[Row]:
     """``(id, name, token_hash, revoked_at)`` of the devices holding any of ``token_hashes`` (revoked ones
     included), in one query."""
