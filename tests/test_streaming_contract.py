@@ -21,6 +21,7 @@ from cardiowatch.signal.ppg import PpgPulseDetector
 from cardiowatch.signal.ppg_quality import PpgSignalQuality
 from cardiowatch.signal.qrs import QrsDetector
 from cardiowatch.signal.quality import EcgQuality
+from cardiowatch.signal.vf import VfDetector
 
 FS = 250.0
 
@@ -87,6 +88,7 @@ STAGES: dict[str, StageSpec] = {
     "RhythmTracker": StageSpec(lambda fs: RhythmTracker(fs=fs), _join_lists, _beats),
     "PpgPulseDetector": StageSpec(lambda fs: PpgPulseDetector(fs=fs), _join_arrays, _ppg),
     "PpgSignalQuality": StageSpec(lambda fs: PpgSignalQuality(fs=fs), _join_lists, _ppg),
+    "VfDetector": StageSpec(lambda fs: VfDetector(fs=fs), _join_lists, _ecg),
 }
 
 

@@ -1,0 +1,1 @@
+"""Models shipped with the runtime, read with ``importlib.resources.files("cardiowatch.models")``."""
