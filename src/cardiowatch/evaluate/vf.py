@@ -217,6 +217,8 @@ class VfReport:
             "hours": round(hours, 4),
             "false_vf_alarms_per_hour": round(false / hours, 4) if hours else None,
             "records_with_false_alarms": {r.name: r.false_alarms for r in self.records if r.false_alarms},
+            "vf_seconds_by_record": {r.name: [r.seconds["VF"], r.alarmed["VF"]]
+                                     for r in self.records if r.seconds["VF"]},
         }
 
 
