@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cardiowatch.data import Record, read_record
+from cardiowatch.data import MITDB_ALL, Record, list_records, read_record
 from cardiowatch.signal.vf import VfChange, VfDetector, VfModel, VfWindow
 
 logger = logging.getLogger(__name__)
@@ -285,8 +285,6 @@ def vf_score(database: str, name: str, *, model: VfModel | None = None, noise: s
 
 def mitdb_without_vf(root: str | None = None) -> list[str]:
     """mitdb records with no VF/flutter second."""
-    from cardiowatch.data import MITDB_ALL
-
     out = []
     for name in MITDB_ALL:
         rec = read_record("mitdb", name, signals=False, root=root)
@@ -306,8 +304,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--snr", type=float, nargs="*", default=[None])
     parser.add_argument("--write", type=Path)
     args = parser.parse_args(argv)
-    from cardiowatch.data import list_records
-
     names = args.records or (mitdb_without_vf() if args.no_vf else list_records(args.database))
     out = {}
     for snr in args.snr:
