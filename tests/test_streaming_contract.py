@@ -26,6 +26,7 @@ from cardiowatch.signal.ppg import PpgPulseDetector
 from cardiowatch.signal.ppg_quality import PpgSignalQuality
 from cardiowatch.signal.qrs import QrsDetector
 from cardiowatch.signal.quality import EcgQuality
+from cardiowatch.signal.vf import VfDetector
 from cardiowatch.stage import Stage, StageState
 
 FS = 250.0
@@ -134,6 +135,7 @@ STAGES: dict[str, StageSpec] = {
     "RhythmTracker": StageSpec(lambda fs: RhythmTracker(fs=fs), _join_lists, _beats),
     "PpgPulseDetector": StageSpec(lambda fs: PpgPulseDetector(fs=fs), _join_arrays, _ppg),
     "PpgSignalQuality": StageSpec(lambda fs: PpgSignalQuality(fs=fs), _join_lists, _ppg),
+    "VfDetector": StageSpec(lambda fs: VfDetector(fs=fs), _join_lists, _ecg),
     "EcgBeatFeatureStage": StageSpec(lambda fs: _WithBeats(EcgBeatFeatureStage(fs=fs), fs), _join_features, _ecg),
     "BeatClassifierStage": StageSpec(
         lambda fs: _WithBeats(BeatClassifierStage(fs=fs, classifier=_CLASSIFIER), fs), _join_classified, _ecg),
@@ -150,6 +152,7 @@ _AT_RATE: dict[str, Callable[[float], Any]] = {
     "RhythmTracker": lambda fs: RhythmTracker(fs=fs),
     "PpgPulseDetector": lambda fs: PpgPulseDetector(fs=fs),
     "PpgSignalQuality": lambda fs: PpgSignalQuality(fs=fs),
+    "VfDetector": lambda fs: VfDetector(fs=fs),
     "EcgBeatFeatureStage": lambda fs: EcgBeatFeatureStage(fs=fs),
     "BeatClassifierStage": lambda fs: BeatClassifierStage(fs=fs, classifier=_CLASSIFIER),
     "Pipeline(ecg)": lambda fs: Pipeline(PipelineConfig(fs=fs, sensor="ecg"), beat_classifier=_CLASSIFIER),

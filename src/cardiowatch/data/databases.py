@@ -42,6 +42,7 @@ DATABASES: dict[str, Database] = {
         Database("nsr2db", "1.0.0", "MIT-BIH Normal Sinus Rhythm RR Interval Database", "ecg", False,
                  "SHA256SUMS.txt"),
         Database("nstdb", "1.0.0", "MIT-BIH Noise Stress Test Database", "atr", True, "SHA256SUMS.txt"),
+        Database("cudb", "1.0.0", "CU Ventricular Tachyarrhythmia Database", "atr", True, "SHA256SUMS.txt"),
         # Not kept here, but fetched and read the same way (`cardiowatch data fetch afdb`): other recorders,
         # sampling rates and leads for trying the models on new patients.
         Database("afdb", "1.0.0", "MIT-BIH Atrial Fibrillation Database", "qrs", True, "SHA256SUMS.txt",

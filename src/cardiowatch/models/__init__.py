@@ -1,7 +1,8 @@
 """The shipped model files, installed inside the package so that a wheel finds them.
 
 Files here are data, not code: the beat classifier (``beat_classifier.onnx``, its ``.json`` sidecar and
-the SVEB stage ``beat_classifier_sveb.onnx``) and the AF model (``rhythm_af.json``). Their model cards and
+the SVEB stage ``beat_classifier_sveb.onnx``), the AF model (``rhythm_af.json``) and the shockable-rhythm
+detector (``vf_detector.json``). Their model cards and
 the figures behind them live in ``models/`` at the repository root; training writes here
 (see ``training/`` in the source checkout).
 
