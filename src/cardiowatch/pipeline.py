@@ -5,7 +5,8 @@ The same `Pipeline` object runs offline (`cardiowatch annotate`, `report`, the e
 
     ECG:  raw lead ─┬─► QrsDetector ─► beat samples ─► BeatClassifierStage ─► RhythmTracker
                     ├─────────────────────────────────────────▲ (raw lead: the stage filters it itself)
-                    └─► EcgQuality ─► QualitySegment
+                    ├─► EcgQuality ─► QualitySegment
+                    └─► VfDetector ─► VF state (takes precedence over the beats)
     PPG:  pleth ────┬─► PpgPulseDetector ─► pulse samples ─────────────────► RhythmTracker (no classes)
                     └─► PpgSignalQuality ─► QualitySegment
 
@@ -17,6 +18,7 @@ pipeline, which is a stage itself. Sample indices are counted from the first sam
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
@@ -31,6 +33,11 @@ from cardiowatch.stage import StreamingStage
 
 #: The beat label of a beat seen where the signal cannot be trusted (AAMI Q, unclassifiable).
 UNCLASSIFIABLE = "Q"
+
+#: The rhythm code (WFDB aux note ``(VFL``) while the VF detector holds a shockable rhythm.
+VF_RHYTHM = "VFL"
+
+logger = logging.getLogger(__name__)
 
 Sensor = Literal["ecg", "ppg"]
 
@@ -133,6 +140,7 @@ class Pipeline(StreamingStage):
             self.detector_ = QrsDetector(fs=fs)
             self.classifier_ = BeatClassifierStage(fs=fs, classifier=self.beat_classifier)
             self.quality_ = EcgQuality(fs=fs)
+            self.vf_ = _vf_detector(fs)
         elif cfg.sensor == "ppg":
             from cardiowatch.signal.ppg import PpgPulseDetector
             from cardiowatch.signal.ppg_quality import PpgSignalQuality
@@ -140,6 +148,7 @@ class Pipeline(StreamingStage):
             self.detector_ = PpgPulseDetector(fs=fs)
             self.classifier_ = None
             self.quality_ = PpgSignalQuality(fs=fs)
+            self.vf_ = None  # a pulse wave shows no fibrillation: during VF it simply has no pulses
         else:
             raise ValueError(f"unknown sensor {cfg.sensor!r}; valid: 'ecg', 'ppg'")
         self.tracker_ = RhythmTracker(fs=fs, brady_bpm=cfg.brady_bpm, tachy_bpm=cfg.tachy_bpm,
@@ -154,11 +163,13 @@ class Pipeline(StreamingStage):
         self.held_: list[Beat] = []  # beats past the quality stage's horizon, not yet released
         self.gaps_known_: set[int] = set()  # every gap start added, so a still-open span is added once
         self.unclassifiable_ = _Stretches()  # where beats are reported as Q and kept from the tracker
+        self.in_vf_ = _Stretches()  # where the VF detector held a shockable rhythm: no beats there
+        self.pending_vf_: list = []  # VF state changes not yet placed among the beats (VfChange)
         self.last_detected_: int | None = None  # newest beat out of the detector (before classification)
         self._open()
 
     def _stages(self) -> list[StreamingStage]:
-        stages = [self.detector_, self.classifier_, self.quality_, self.tracker_]
+        stages = [self.detector_, self.classifier_, self.quality_, self.vf_, self.tracker_]
         return [stage for stage in stages if stage is not None]
 
     @property
@@ -166,7 +177,7 @@ class Pipeline(StreamingStage):
         """The slowest stage's delay: beats wait for the detector and the classifier in turn, and a
         rhythm change for the tracker's confirmation."""
         beat_delay = self.detector_.delay_s + (self.classifier_.delay_s if self.classifier_ else 0.0)
-        return max(beat_delay + self.tracker_.delay_s, self.quality_.delay_s)
+        return max(beat_delay + self.tracker_.delay_s, self.quality_.delay_s, self.vf_.delay_s if self.vf_ else 0.0)
 
     def process(self, samples: np.ndarray) -> PipelineOutput:
         """Feed the next samples (any length, 0 included; NaN marks unusable samples)."""
@@ -181,7 +192,8 @@ class Pipeline(StreamingStage):
             beats = [Beat(b.sample, b.aami) for b in self.classifier_.process(x, detected)]
         else:
             beats = [Beat(int(s), "") for s in detected]
-        return self._rhythm(beats, self.quality_.process(x), final=False)
+        vf = self.vf_.process(x) if self.vf_ is not None else []
+        return self._rhythm(beats, self.quality_.process(x), vf, final=False)
 
     def flush(self) -> PipelineOutput:
         """End of input: emit what the look-ahead of every stage still holds; closed until `reset`."""
@@ -192,7 +204,8 @@ class Pipeline(StreamingStage):
             beats += [Beat(b.sample, b.aami) for b in self.classifier_.flush()]
         else:
             beats = [Beat(int(s), "") for s in detected]
-        out = self._rhythm(beats, self.quality_.flush(), final=True)
+        vf = self.vf_.flush() if self.vf_ is not None else []
+        out = self._rhythm(beats, self.quality_.flush(), vf, final=True)
         self._close()
         return out
 
@@ -207,7 +220,8 @@ class Pipeline(StreamingStage):
             self._add_gap(int(i) + self.n_samples_)
         self.in_gap_ = bool(bad[-1])
 
-    def _rhythm(self, beats: list[Beat], quality: list[QualitySegment], *, final: bool) -> PipelineOutput:
+    def _rhythm(self, beats: list[Beat], quality: list[QualitySegment], vf: list, *,
+                final: bool) -> PipelineOutput:
         for segment in quality:
             if segment.flag.unclassifiable:
                 self.unclassifiable_.note(segment.start, segment.end)
@@ -220,6 +234,9 @@ class Pipeline(StreamingStage):
                 self._add_gap(segment.start)
         for start in open_starts:
             self._add_gap(start)
+        found: list = self._note_vf(vf)
+        if self.vf_ is not None:
+            horizon = min(horizon, self.vf_.final_through)
         # A beat is released only once the signal quality up to it is known, so a gap found later can
         # still be put before it and its label is final: the same output whatever the chunking.
         if final:
@@ -229,11 +246,12 @@ class Pipeline(StreamingStage):
         self.held_ = [] if horizon is None else [b for b in pending if b.sample >= horizon]
         # The tracker keeps a Q beat's intervals out of the AF features and raises no pause on them, but
         # still times asystole from it: noise must not hide a heart that stopped.
+        # While VF holds there are no beats: what the QRS detector finds there is the fibrillation wave.
+        released = [b for b in released if not self.in_vf_.covers(b.sample)]
         released = [Beat(b.sample, UNCLASSIFIABLE) if self.unclassifiable_.covers(b.sample) else b
                     for b in released]
         sample = np.fromiter((b.sample for b in released), dtype=np.int64, count=len(released))
         label = np.array([b.label for b in released], dtype=object)
-        found: list = []
         # Feed beats up to each gap, then tell the tracker about it, so no pause or asystole is read into
         # a stretch with no signal and it stays out of the AF features. A gap is applied once a beat after
         # it has arrived (beats come out of the detectors late), so beats and gaps reach it in order.
@@ -244,18 +262,22 @@ class Pipeline(StreamingStage):
             if stop == len(sample) and not final:
                 break
             found += self.tracker_.process(sample[start:stop], label[start:stop])
+            found += self._place_vf(before=gap)
             self.tracker_.mark_gap()
             self.pending_gaps_.popleft()
             self.recent_beats_.clear()  # the rate is not the interval across a gap
             self.hrv_beats_.clear()
             start = stop
+        found += self._place_vf(before=int(sample[start]) if start < len(sample) else None)
         found += self.tracker_.process(sample[start:], label[start:])
         if final:
             found += self.tracker_.flush()
-        elif not self.pending_gaps_ and not self.in_gap_ and self._silent_past_asystole():
+        elif (not self.pending_gaps_ and not self.in_gap_ and not self.in_vf_.open_now()
+              and self._silent_past_asystole()):
             found += self.tracker_.advance_to(self.n_samples_)  # no beat for long: asystole
         # Only a still-open stretch can be reported again; every other gap was seen for the last time.
         self.gaps_known_ = set(open_starts)
+        found.sort(key=lambda f: f.detected_sample)  # VF's changes and the tracker's, as detected
         changes = tuple(f for f in found if isinstance(f, RhythmChange))
         events = tuple(f for f in found if not isinstance(f, RhythmChange))
         for beat, beat_label in zip(sample[start:], label[start:]):
@@ -265,6 +287,34 @@ class Pipeline(StreamingStage):
                 self.recent_beats_.append(int(beat))
         return PipelineOutput(tuple(released), changes, events, tuple(quality), self._quality_now(final),
                               self._heart_rate(), self._hrv(sample[start:], label[start:]))
+
+    def _note_vf(self, vf: list) -> list[RhythmChange]:
+        """Take the VF detector's state changes. Into VF: ``VFL`` at once, dated to its estimated onset;
+        from there beats are dropped (they are held while VF may be declared) and the interval across is
+        unknown (a gap). Out of VF: its rhythm
+        change waits in `pending_vf_` to be placed among the beats (see `_place_vf`)."""
+        from cardiowatch.signal.vf import VfChange
+
+        found = []
+        for change in (c for c in vf if isinstance(c, VfChange)):
+            if change.in_vf:  # the fibrillation began at its estimated onset, before it was declared
+                self.in_vf_.note(change.since, None)
+                self._add_gap(change.since)
+                found.append(RhythmChange(int(change.since), VF_RHYTHM, int(change.sample)))
+            else:
+                self.in_vf_.close_open(change.sample)
+                self.pending_vf_.append(change)
+        return found
+
+    def _place_vf(self, *, before: int | None) -> list[RhythmChange]:
+        """The rhythm changes out of VF that come before beat sample ``before`` (all when None): back to
+        the rhythm the tracker held before VF, until its beats say otherwise. Placed before the first
+        beat after VF reaches the tracker, so the rhythm is the same whatever the chunking."""
+        out = []
+        while self.pending_vf_ and (before is None or self.pending_vf_[0].sample <= before):
+            change = self.pending_vf_.pop(0)
+            out.append(RhythmChange(int(change.since), self.tracker_.rhythm or "N", int(change.sample)))
+        return out
 
     def _quality_now(self, final: bool) -> QualityFlag | None:
         """The worst flag still open in the quality stage: an unusable one before one that degrades."""
@@ -308,7 +358,11 @@ class Pipeline(StreamingStage):
         return sorted(starts), self.quality_.final_through
 
     def _heart_rate(self) -> float | None:
-        """Median-interval rate over the last `HR_BEATS` beats; 0 after asystole_s with no beat."""
+        """Median-interval rate over the last `HR_BEATS` beats; 0 after asystole_s with no beat; none
+        while VF holds (a monitor must not show a rate then)."""
+        if self.in_vf_.open_now():
+            self.recent_beats_.clear()
+            return None
         if len(self.recent_beats_) < 3:
             return None
         rr_s = np.diff(np.asarray(self.recent_beats_, dtype=np.float64)) / self.config.fs
@@ -329,12 +383,32 @@ class _Stretches:
         if end is not None or start not in self.ends_:
             self.ends_[start] = end
 
+    def close_open(self, end: int) -> None:
+        """Close the stretch still open (if any) at ``end``."""
+        for start, stop in self.ends_.items():
+            if stop is None:
+                self.ends_[start] = end
+
+    def open_now(self) -> bool:
+        """Whether a stretch is still open."""
+        return any(stop is None for stop in self.ends_.values())
+
     def covers(self, sample: int) -> bool:
         """Whether ``sample`` lies in a stretch; stretches that ended before it are forgotten, so ask
         about samples in ascending order."""
         for start in [s for s, e in self.ends_.items() if e is not None and e <= sample]:
             del self.ends_[start]
         return any(start <= sample and (end is None or sample < end) for start, end in self.ends_.items())
+
+
+def _vf_detector(fs: float) -> object | None:
+    """The VF detector at rates it supports (125-500 Hz); None elsewhere, said once in the log."""
+    from cardiowatch.signal.vf import VfDetector
+
+    if not VfDetector.MIN_FS <= fs <= VfDetector.MAX_FS:
+        logger.warning("no VF detection at %g Hz (it works at %g-%g Hz)", fs, VfDetector.MIN_FS, VfDetector.MAX_FS)
+        return None
+    return VfDetector(fs=fs)
 
 
 def analyze_signal(x: np.ndarray, *, fs: float, sensor: Sensor, chunk_s: float | None = None,

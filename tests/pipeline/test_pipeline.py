@@ -134,3 +134,41 @@ def test_heart_rate_is_not_shown_from_beats_seen_in_noise(rng) -> None:
 
     assert rates[int(15 * FS) // 250] == pytest.approx(75.0, abs=1.0)
     assert all(r is None for r in rates[int(25 * FS) // 250:])
+
+
+def _ecg_with_vf(rng: np.random.Generator) -> tuple[np.ndarray, int, int]:
+    """60 s of spikes at 75 bpm, 30 s of a VF-like wave (about 5 Hz, drifting amplitude), 60 s of spikes."""
+    t = np.arange(int(60 * FS)) / FS
+    sinus = sum(np.exp(-0.5 * ((t - r) / 0.012) ** 2) for r in np.arange(0.5, 60, 0.8))
+    tv = np.arange(int(30 * FS)) / FS
+    vf = 0.6 * (1 + 0.4 * np.sin(2 * np.pi * 0.3 * tv)) * np.sin(2 * np.pi * (4.5 * tv + 0.3 * np.sin(tv)))
+    x = np.r_[sinus, vf, sinus] + 0.01 * rng.normal(size=2 * t.size + tv.size)
+    return x, t.size, t.size + tv.size
+
+
+def test_vf_takes_precedence_over_beats_and_the_rate(rng) -> None:
+    x, vf_start, vf_end = _ecg_with_vf(rng)
+    pipe = Pipeline(PipelineConfig(fs=FS, sensor="ecg"))
+    outputs = [pipe.process(x[i:i + 250]) for i in range(0, len(x), 250)] + [pipe.flush()]
+
+    changes = [c for out in outputs for c in out.rhythm_changes]
+    into_vf = [c for c in changes if c.rhythm == "VFL"]
+    assert len(into_vf) == 1
+    declared = into_vf[0].detected_sample
+    assert vf_start <= declared <= vf_start + 6 * FS  # the detector's delay_s
+    out_of_vf = next(c for c in changes if c.detected_sample > declared)
+    assert out_of_vf.rhythm != "VFL" and vf_end <= out_of_vf.detected_sample <= vf_end + 6 * FS
+    beats = np.array([b.sample for out in outputs for b in out.beats])
+    assert not np.any((beats >= declared) & (beats < vf_end))
+    assert np.sum(beats > out_of_vf.detected_sample) > 50  # beats come back after VF
+    rates = [out.heart_rate_bpm for out in outputs[declared // 250 + 1: vf_end // 250]]
+    assert rates and all(r is None for r in rates)
+    assert not [e for out in outputs for e in out.events if e.kind in ("PAUSE", "ASYSTOLE")]
+
+
+def test_vf_output_is_the_same_whole_or_in_frames(rng) -> None:
+    x, _, _ = _ecg_with_vf(rng)
+    whole = analyze_signal(x, fs=FS, sensor="ecg")
+    chunked = analyze_signal(x, fs=FS, sensor="ecg", chunk_s=0.37)
+    assert _summary(chunked) == _summary(whole)
+    assert "VFL" in [c.rhythm for c in whole.rhythm_changes]

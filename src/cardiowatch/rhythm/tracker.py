@@ -250,6 +250,11 @@ class RhythmTracker(StreamingStage):
         longest = max(max(MIN_BEATS.values()), model.min_af_beats, model.min_exit_beats)
         return (model.lookahead + longest) * MAX_RR_S
 
+    @property
+    def rhythm(self) -> str | None:
+        """The rhythm of the newest decided beat (a `RHYTHMS` code), None before the first decision."""
+        return getattr(self, "current_", None)
+
     def _check_ready(self, call: str) -> None:
         if not hasattr(self, "fs_"):
             self.reset()

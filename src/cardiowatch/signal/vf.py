@@ -267,9 +267,16 @@ class VfDetector(StreamingStage):
 
     @property
     def final_through(self) -> int:
-        """Samples whose VF state is decided: a change takes effect at the end of the window that
-        decides it, so every sample before the next window's end keeps the state known now."""
-        return self.next_end_
+        """Samples whose VF state is decided. A change into VF dates back to ``since``, the last hop of
+        the first window of the run that declares it: while such a run is going on, samples from there
+        on are undecided, and otherwise the next window may start one, so its last hop is undecided. A
+        change out of VF takes effect at the end of the window that decides it."""
+        hyst = self.hyst_
+        if hyst.in_vf:
+            return self.next_end_
+        if hyst.run > 0:
+            return hyst.run_end - self.hop
+        return self.next_end_ - self.hop
 
     # ------------------------------------------------------------------ windows and features
     def _features(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[QualityFlag | None, ...]]:
