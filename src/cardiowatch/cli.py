@@ -132,7 +132,7 @@ def demo(
     import asyncio
 
     from cardiowatch.errors import CardiowatchError
-    from cardiowatch.simulate.demo import DemoStart, describe_patients, run_demo
+    from cardiowatch.demo import DemoStart, describe_patients, run_demo
 
     def ready(login) -> None:  # noqa: ANN001 - DemoLogin, imported lazily
         history = {

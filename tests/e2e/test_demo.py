@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from cardiowatch.dashboard.harness import free_port
-from cardiowatch.simulate.demo import DEMO_PATIENTS
+from cardiowatch.demo import DEMO_PATIENTS
 
 pytestmark = [pytest.mark.data, pytest.mark.slow]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cardiowatch.simulate.demo import DEMO_DATABASE, DemoStart, PortInUse, listen_socket, prepare_workdir
+from cardiowatch.demo import DEMO_DATABASE, DemoStart, PortInUse, listen_socket, prepare_workdir
 
 
 def _listening_pair() -> tuple[socket.socket, socket.socket | None, int]:
