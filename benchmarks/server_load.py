@@ -118,7 +118,7 @@ def start_server(workdir: Path, prefix: str) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "CARDIOWATCH_DATABASE_URL": f"sqlite:///{workdir / 'load.db'}",
            "CARDIOWATCH_MQTT_HOST": MQTT[0], "CARDIOWATCH_MQTT_PORT": str(MQTT[1]),
            "CARDIOWATCH_MQTT_TOPIC_PREFIX": prefix, "CARDIOWATCH_RETENTION_DAYS": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "cardiowatch.server.app:create_app",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "cardiowatch.app:create_app",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -138,7 +138,7 @@ def running_server(settings) -> Iterator:  # noqa: ANN001
     """The app (no analysis pipelines) in a TestClient, returned once it is subscribed to the broker."""
     from fastapi.testclient import TestClient
 
-    from cardiowatch.server.app import create_app
+    from cardiowatch.app import create_app
 
     app = create_app(settings, pipeline_factory=None)
     with TestClient(app) as client:

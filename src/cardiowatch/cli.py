@@ -217,7 +217,7 @@ def serve(
     Beyond loopback it needs CARDIOWATCH_API_KEY, or --insecure."""
     import uvicorn
 
-    from cardiowatch.server.app import create_app
+    from cardiowatch.app import create_app
     from cardiowatch.server.config import Settings, UnsafeExposure, check_exposure
 
     overrides = {k: v for k, v in (("database_url", database_url), ("mqtt_host", mqtt_host)) if v is not None}

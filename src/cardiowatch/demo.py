@@ -108,7 +108,7 @@ async def _run(sock: socket.socket, *, workdir: Path, host: str, port: int, spee
                data_root: Path | None, stop: asyncio.Event, on_ready: Callable[[DemoLogin], None] | None) -> None:
     import uvicorn
 
-    from cardiowatch.server.app import create_app
+    from cardiowatch.app import create_app
     from cardiowatch.server.config import Settings
     from cardiowatch.simulate.session import register_devices, stream_sources
 

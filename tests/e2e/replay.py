@@ -57,7 +57,7 @@ class ReplayServer:
         import uvicorn
 
         from cardiowatch.dashboard.harness import free_port
-        from cardiowatch.server.app import create_app
+        from cardiowatch.app import create_app
         from cardiowatch.server.config import Settings
 
         self.port = free_port()

@@ -90,7 +90,7 @@ def test_virtual_esp32_resends_queued_frames_after_failed_posts(host_build: Path
 def test_virtual_esp32_streams_a_mitdb_record_into_the_real_server(host_build: Path, mitdb: str,
                                                                    tmp_path: Path) -> None:
     uvicorn = pytest.importorskip("uvicorn")
-    from cardiowatch.server.app import create_app
+    from cardiowatch.app import create_app
     from cardiowatch.server.config import Settings
     from cardiowatch.server.storage import crud
     from cardiowatch.server.storage.db import make_session_factory

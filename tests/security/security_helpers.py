@@ -15,7 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from cardiowatch.dashboard.users import Role
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 from cardiowatch.server.config import Settings
 
 API_KEY = "security-suite-api-key-0123456789"

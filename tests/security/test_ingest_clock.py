@@ -11,7 +11,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 
 from cardiowatch.protocol import Frame, FrameFlags, SensorKind, frame_encode
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 from cardiowatch.server.config import Settings
 from cardiowatch.server.devices import register_device
 from cardiowatch.server.storage import crud

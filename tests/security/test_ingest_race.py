@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from cardiowatch.protocol import Frame, SensorKind, frame_encode
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 from cardiowatch.server.config import Settings
 from cardiowatch.server.ingest import IngestAnswer, IngestItem, PayloadKind
 from cardiowatch.server.storage import crud

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cardiowatch.protocol import Frame, SensorKind, frame_encode
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 from cardiowatch.server.config import Settings
 from cardiowatch.server.storage.db import drop_schema
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from cardiowatch.pipeline import Beat, PipelineOutput
 from cardiowatch.protocol import Frame, SensorKind, frame_encode
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 from cardiowatch.server.config import Settings
 from cardiowatch.server.devices import register_device
 from cardiowatch.server.pipelines import RESYNC_AFTER_S

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from server_helpers import DeviceHandle, make_settings, register, require_service
 
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 from cardiowatch.server.storage.db import drop_schema
 
 POSTGRES_URL = os.environ.get("CARDIOWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -9,7 +9,7 @@ from server_helpers import ecg_bytes, make_settings, register
 from cardiowatch.pipeline import PipelineOutput
 from cardiowatch.protocol import Status, status_encode
 from cardiowatch.rhythm.tracker import RhythmEvent
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
 
 

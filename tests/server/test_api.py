@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from server_helpers import ecg_bytes, make_settings
 from starlette.websockets import WebSocketDisconnect
 
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 from cardiowatch.server.config import Settings
 
 KEY = "k" * 24

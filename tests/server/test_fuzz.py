@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from server_helpers import ecg_bytes, make_settings, register, row_counts
 
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from server_helpers import make_settings, register
 
 from cardiowatch.protocol import Frame, FrameFlags, SensorKind, frame_encode
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 from cardiowatch.server.storage import crud
 from cardiowatch.server.storage.db import make_session_factory
 

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from cardiowatch.cli import app as cli_app
 from cardiowatch.protocol import envelope_encode
 from cardiowatch.protocol.mqtt import MqttTopic, mqtt_topic, mqtt_username
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 from cardiowatch.server.broker_auth import MosquittoDynsec
 from cardiowatch.server.config import Settings
 

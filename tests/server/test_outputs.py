@@ -14,7 +14,7 @@ from server_helpers import ecg_bytes, make_settings, register
 from cardiowatch.pipeline import PipelineOutput
 from cardiowatch.protocol import Status, status_encode
 from cardiowatch.rhythm.tracker import RhythmEvent
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 
 WAIT_S = 15.0
 

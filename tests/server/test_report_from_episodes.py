@@ -9,7 +9,7 @@ from server_helpers import ecg_bytes, make_settings, register
 from cardiowatch.dashboard.users import Role
 from cardiowatch.pipeline import Beat, PipelineOutput
 from cardiowatch.rhythm.tracker import RhythmChange
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 
 
 class RegularBeatsCalledAf:

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from server_helpers import make_settings
 
-from cardiowatch.server.app import create_app
+from cardiowatch.app import create_app
 
 schemathesis = pytest.importorskip("schemathesis")
 

@@ -26,7 +26,7 @@ def server_url(tmp_path: Path) -> Iterator[str]:
     import uvicorn
 
     from cardiowatch.dashboard.harness import free_port
-    from cardiowatch.server.app import create_app
+    from cardiowatch.app import create_app
     from cardiowatch.server.config import Settings
 
     port = free_port()

@@ -130,10 +130,13 @@ class LiveServer:
         from cardiowatch.server.config import Settings
 
         settings = Settings(database_url=self.database_url, api_key=self.api_key, **self.settings)
+
+        def dashboard(app: object, settings: Settings) -> None:
+            install_dashboard(app, secure_cookies=settings.secure_cookies)
+
         # Without analysis the server stores frames unanalysed, as it does when a model file is missing.
-        self.app = create_app(settings) if self.analysis else create_app(settings, pipeline_factory=None)
-        if not hasattr(self.app.state, "dashboard_get_auth"):  # app.py may install it already
-            install_dashboard(self.app)
+        kwargs = {} if self.analysis else {"pipeline_factory": None}
+        self.app = create_app(settings, extensions=(dashboard,), **kwargs)
         # log_config and log_level None: uvicorn leaves the process's logging alone (its loggers follow the
         # root's level), so a harness started in a test does not silence other tests' log captures
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_config=None, log_level=None,

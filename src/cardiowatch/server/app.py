@@ -6,14 +6,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE, __version__
-from cardiowatch.dashboard import install_dashboard
 from cardiowatch.server.alert_service import AlertService
 from cardiowatch.server.broker_auth import BrokerAccountError, make_broker_accounts
 from cardiowatch.server.config import Settings
@@ -33,13 +32,19 @@ logger = logging.getLogger(__name__)
 
 _DEFAULT = object()
 
+#: Installs more on the app (the dashboard's pages, login and API guard) from a layer above the server.
+AppExtension = Callable[[FastAPI, Settings], None]
+
 
 def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFactory | None | object = _DEFAULT,
-               clock: Callable[[], float] = time.time) -> FastAPI:
-    """Build the server. ``settings`` default to ``Settings()`` (environment); ``pipeline_factory``
-    defaults to the project's `cardiowatch.pipeline` (tests may pass their own, or None for none).
-    ``clock`` (Unix seconds) times ingest and alerts: accelerated replays pass one that runs as fast as
-    the replay, so alert hysteresis keeps its meaning in the record's own time."""
+               clock: Callable[[], float] = time.time, extensions: Sequence[AppExtension] = ()) -> FastAPI:
+    """Build the server (the whole web application with its dashboard: `cardiowatch.app.create_app`).
+
+    ``settings`` default to ``Settings()`` (environment); ``pipeline_factory`` defaults to the project's
+    `cardiowatch.pipeline` (tests may pass their own, or None for none). ``clock`` (Unix seconds) times
+    ingest and alerts: accelerated replays pass one that runs as fast as the replay, so alert hysteresis
+    keeps its meaning in the record's own time. ``extensions`` are installed after the API routes and
+    inside the request limits."""
     settings = settings if settings is not None else Settings()
 
     @contextlib.asynccontextmanager
@@ -109,7 +114,8 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
         app.include_router(module.router)
     app.include_router(ingest.router, max_body_size=settings.max_ingest_bytes)
     app.add_exception_handler(RequestValidationError, validation_error_answer)
-    install_dashboard(app, secure_cookies=settings.secure_cookies)  # pages, login, API guard
+    for extension in extensions:
+        extension(app, settings)
     app.add_middleware(JsonDepthLimit, max_json_depth=settings.max_json_depth)
     return app
 
