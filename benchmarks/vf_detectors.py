@@ -16,16 +16,19 @@ the shipped row is the chosen rule's out-of-fold result.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import logging
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from cardiowatch.data import read_record
+from cardiowatch.data import MITDB_DS1, MITDB_PACED, list_records, read_record
 from cardiowatch.evaluate.vf import RhythmLabel
 from cardiowatch.signal.vf import VfDetector
 
@@ -93,7 +96,28 @@ def live_speed(database: str, name: str) -> float:
     return rec.duration_s / (time.perf_counter() - start)
 
 
+def c_agreement() -> str:
+    """Share of windows whose C decisions equal Python's on the 61 development records (the agreement test's
+    check, with its figures)."""
+    spec = importlib.util.spec_from_file_location("vf_agreement", ROOT / "tests" / "firmware" / "test_vf_agreement.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    exe = Path(tempfile.mkdtemp()) / "cw_vf_cli"
+    core = ROOT / "firmware" / "core"
+    sources = [core / "cw_vf.c", core / "cw_iir.c", core / "cw_err.c", core / "tools" / "cw_vf_cli.c"]
+    subprocess.run(["gcc", "-std=c99", "-O2", f"-I{core}", *map(str, sources), "-o", str(exe)], check=True)
+    records = [("cudb", n) for n in list_records("cudb")] + [("mitdb", n) for n in sorted(MITDB_DS1 + MITDB_PACED)]
+    rows = [module._agreement(exe, db, n) for db, n in records]
+    same, total = sum(s for s, _ in rows), sum(t for _, t in rows)
+    worst = min(s / t for s, t in rows)
+    return (f"C (`firmware/core/cw_vf.c`, float, host gcc -O2) equals Python on {same} of {total} windows "
+            f"({100 * same / total:.3f} %; lowest record {100 * worst:.2f} %) of the {len(rows)} development records.")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--c", action="store_true", help="also measure C == Python (needs gcc; ~2 min)")
+    args = parser.parse_args()
     train = _training_module()
     items = train.collect(train.default_cache())
     cv = json.loads((ROOT / "training" / "results" / "vf_cv.json").read_text())
@@ -127,6 +151,7 @@ def main() -> None:
         *rows,
         "",
         f"Speed of the shipped detector fed 1-s chunks, on the machine that ran this: {speed_line} real time.",
+        *(["", c_agreement() + " Command: `... benchmarks/vf_detectors.py --c`."] if args.c else []),
     ])
     write_section("vf-detectors", text)
 

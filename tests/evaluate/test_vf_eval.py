@@ -2,7 +2,7 @@
 
 The out-of-fold figures are in ``training/results/vf_cv.json`` (``python training/vf_train.py``); the
 data test re-counts the false VF alarms of the shipped model on every mitdb record without VF, against
-the target of issue 17 (0). About 40 s on one core.
+the target of issue 17 (0). About 25 s on one core.
 """
 
 from __future__ import annotations

@@ -1,0 +1,129 @@
+/* cw_vf.h - streaming shockable-rhythm (VF / flutter) detector, the C port of cardiowatch.signal.vf.
+ *
+ * Same algorithm as the Python reference: a causal 1-30 Hz band-pass, windows of `window` samples every
+ * `hop` samples aligned to the input's start, thirteen features per window (TCSC, mean magnitude, VF-filter
+ * leakage, dominant / mean frequency, bandwidth, 2.5-7.5 Hz and > 12 Hz power shares, log kurtosis,
+ * autocorrelation peak and rate, phase-space boxes, steep-sample share), the boosted trees of
+ * `cw_vf_model.h` over them and the features of earlier windows, and the enter / leave hysteresis.
+ * Every feature is scale-free, so ADC counts and millivolts give the same decisions.
+ *
+ * Sample counts that depend on the rate (window, hop, autocorrelation lags, phase-space delay, flat run,
+ * spectrum bins), the Hann window and the Goertzel coefficients come from `cw_vf_model.h`, computed by
+ * Python for each supported rate, so both sides round the same way. The core has no libc: two features
+ * are kept before their monotonic transform (kurtosis before the log, spectral variance before the square
+ * root) and the exporter transforms the trees' splits instead; the decision compares log-odds, so no
+ * exp() is needed. The caller owns the struct and three buffers of `window` floats; no malloc.
+ * Per window the cost is O(window x (bins + lags)) float operations (about 1 M per second at 250 Hz).
+ *
+ * References: Kuo & Dillman 1978; Arafat et al. 2011; Amann et al. 2005, 2007; Barro et al. 1989.
+ */
+#ifndef CW_VF_H
+#define CW_VF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cw_err.h"
+#include "cw_iir.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CW_VF_N_FEATURES 13u
+#define CW_VF_MAX_LAGS 4u
+#define CW_VF_MAX_LAG 8u
+#define CW_VF_MAX_SECTIONS 4u
+#define CW_VF_PSR_BOXES 40u
+/** Most spectrum bins of 0.5-30 Hz a window may have (4 s windows: 119). */
+#define CW_VF_MAX_BINS 256u
+
+/** Why a window was not judged (cardiowatch.signal.quality_segment.QualityFlag). */
+typedef enum {
+    CW_VF_QUALITY_OK = 0,
+    CW_VF_QUALITY_MISSING, /**< more than 10 % non-finite samples */
+    CW_VF_QUALITY_FLAT,    /**< a run of identical samples (or no variation at all) */
+    CW_VF_QUALITY_CLIPPED  /**< a run of identical samples at the window's extreme */
+} cw_vf_quality_t;
+
+/** The trees and the rule (flat node arrays, as `cardiowatch/models/vf_detector.json`). */
+typedef struct {
+    const int16_t *feature; /**< input index per node, -1 at a leaf */
+    const float *split;     /**< go left when input <= split */
+    const uint16_t *left;
+    const uint16_t *right;
+    const float *value;     /**< leaf value (log-odds) */
+    const uint16_t *roots;
+    uint16_t n_trees;
+    uint8_t depth;
+    uint8_t n_lags;
+    const uint8_t *lags;    /**< windows back whose features follow the window's own */
+    float baseline;
+    float threshold_logit;  /**< log-odds at which a window is shockable (the model's probability threshold) */
+    uint8_t n_enter, n_exit;
+} cw_vf_model_t;
+
+/** Rate-dependent constants (one per supported rate in `cw_vf_model.h`). */
+typedef struct {
+    float fs;
+    uint32_t window, hop, acf_lo, acf_hi, psr_delay, flat_min;
+    uint32_t bin_lo, bin_hi;   /**< rfft bins of 0.5-30 Hz, inclusive */
+    const double *sos;         /**< 1-30 Hz band-pass, scipy SOS rows */
+    const double *zi_unit;     /**< scipy.signal.sosfilt_zi(sos) */
+    const float *hann;         /**< numpy.hanning(window) */
+    const double *goertzel;    /**< 2 cos(2 pi k / window) for the bins bin_lo..bin_hi */
+    uint8_t n_sections;
+} cw_vf_rate_t;
+
+typedef struct {
+    const cw_vf_rate_t *rate;
+    const cw_vf_model_t *model;
+    float *raw;     /**< `window` floats, caller-owned: the last raw samples (ring) */
+    float *filt;    /**< `window` floats, caller-owned: the last filtered samples (ring) */
+    float *scratch; /**< `window` floats, caller-owned: one window in order */
+} cw_vf_cfg_t;
+
+/** One judged window: samples [start, end) from the input's start. */
+typedef struct {
+    int64_t start, end;
+    float logit;         /**< the trees' log-odds of a shockable rhythm (judged only when quality is OK) */
+    uint8_t shockable;
+    uint8_t in_vf;       /**< the state after this window */
+    uint8_t changed;     /**< 1 when this window flipped the state */
+    uint8_t quality;     /**< cw_vf_quality_t */
+} cw_vf_window_t;
+
+typedef struct {
+    cw_vf_cfg_t cfg;
+    cw_iir_t iir;
+    double iir_state[2 * CW_VF_MAX_SECTIONS];
+    int started;
+    float last_finite;
+    int64_t n_seen, next_end;
+    uint32_t pos;  /**< ring index of the next sample */
+    float history[CW_VF_MAX_LAG + 1][CW_VF_N_FEATURES];
+    float first[CW_VF_N_FEATURES];
+    int64_t n_windows;
+    uint8_t in_vf, run;
+} cw_vf_t;
+
+/** Check the configuration once. @return CW_ERR_ARG on NULL buffers or out-of-range constants. */
+cw_err_t cw_vf_init(cw_vf_t *d, const cw_vf_cfg_t *cfg);
+
+/** Start afresh (the next record, or after a gap in the input). */
+void cw_vf_reset(cw_vf_t *d);
+
+/** Feed one sample (NaN = missing); return 1 and fill `out` when it completes a window, else 0. */
+int cw_vf_push(cw_vf_t *d, float x, cw_vf_window_t *out);
+
+/** The thirteen features of one window of filtered samples, which it overwrites (exposed for tests). */
+void cw_vf_features(const cw_vf_rate_t *rate, float *x, float *features);
+
+/** The trees' log-odds of a shockable rhythm for one row of inputs (features with context). */
+float cw_vf_model_logit(const cw_vf_model_t *m, const float *inputs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CW_VF_H */
