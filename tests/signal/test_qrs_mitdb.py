@@ -1,9 +1,9 @@
 """Full-data check: the QRS detector on all 48 MIT-BIH Arrhythmia records, at 360 Hz and resampled.
 
-The floors are the figures reported in docs/benchmarks.md (`benchmarks/qrs_detectors.py`): the
-issue-3 target (Se and +P >= 99.7 %, EC57 scoring with ventricular flutter left out) where it is met,
-the measured figure minus 0.05 points where it is not (+P counting detections in record 207's
-flutter: measured 99.62 %).
+The detector alone meets the issue-3 target (Se and +P >= 99.7 %, EC57 scoring with ventricular flutter
+left out; figures in docs/benchmarks.md, `benchmarks/qrs_detectors.py`). Counting its detections in record
+207's flutter is the monitor's job, where the VF state takes precedence over beats: see
+`tests/pipeline/test_pipeline_mitdb.py`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ _spec.loader.exec_module(bench)
 pytestmark = [pytest.mark.data, pytest.mark.xdist_group("qrs_mitdb")]
 
 TARGET_PCT = 99.7
-PPV_ALL_FLOOR_PCT = 99.57
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +39,6 @@ def test_qrs_detector_meets_the_ec57_target_on_all_48_records(ecgs: list) -> Non
     res = bench.score_mitdb(bench.detect_cardiowatch, ecgs)
     assert 100 * res.vf_excluded.sensitivity >= TARGET_PCT
     assert 100 * res.vf_excluded.ppv >= TARGET_PCT
-    assert 100 * res.all.ppv >= PPV_ALL_FLOOR_PCT
 
 
 @pytest.mark.parametrize("fs", [125.0, 250.0, 500.0])

@@ -1,6 +1,6 @@
 """The shipped AF model: a small tree ensemble on interval features, stored as plain arrays in JSON.
 
-The ensemble is a random forest (v1-v3 and the shipped v5): the AF score is the mean of the trees' leaf
+The ensemble is a random forest: the AF score is the mean of the trees' leaf
 probabilities, compared with the entry and stay thresholds. Inference needs numpy only (no scikit-learn):
 each tree is walked for all rows at once. The same arrays are what the C export writes, so Python and C
 agree by construction (see `cardiowatch.rhythm.export`).
@@ -57,7 +57,7 @@ class AfModel:
     min_af_beats: int  #: AF candidate beats in a row before AF is confirmed
     min_exit_beats: int  #: non-AF candidate beats in a row before AF ends
     #: in AF, a beat stays an AF candidate while the probability is >= this (<= threshold_af: hysteresis);
-    #: None: threshold_af (v1 models)
+    #: None: threshold_af (a model file without an exit threshold)
     threshold_af_exit: float | None = None
     feature_names: tuple[str, ...] = FEATURE_NAMES
     meta: dict = field(default_factory=dict, compare=False)
