@@ -24,11 +24,13 @@ Moody GB, Muldrow WE, Mark RG. A noise stress test for arrhythmia detectors. Com
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 
 from cardiowatch._checks import check_fs, check_signal
+from cardiowatch.evaluate.match import DetectionScore
 
 #: The nstdb noise records: baseline wander, electrode motion, muscle artefact.
 NOISE_RECORDS: tuple[str, ...] = ("bw", "em", "ma")
@@ -37,6 +39,8 @@ QRS_HALF_WIDTH_S = 0.05
 #: nstdb's schedule: clean for the first 5 minutes, then noise on and off in 2-minute segments.
 NOISE_START_S = 300.0
 NOISE_PERIOD_S = 120.0
+#: Feeding chunk of the pipeline runs (s): bounds memory; the output does not depend on it.
+CHUNK_S = 60.0
 
 
 class NoisePart(str, enum.Enum):
@@ -181,3 +185,98 @@ def noise_stress_copy(
     on = np.ones(x.size, dtype=bool) if throughout else noise_schedule(x.size, fs=fs)
     noisy = noise_add_at_snr(x, n, snr_db, qrs_ptp=qrs_amplitude(x, beats, fs=fs), mask=on)
     return noisy, on
+
+
+# ---------------------------------------------------------------------- scoring through the pipeline
+@dataclass(frozen=True)
+class NoiseStressScore:
+    """One record's (noisy or clean) run through `cardiowatch.pipeline.Pipeline`, matched beat by beat.
+
+    ``confusion`` has rows reference class, columns output class (`MATRIX_LABELS`: AAMI classes and
+    ``-``, no beat), as `cardiowatch.evaluate.beats.classification_confusion`. A reference beat reported
+    as ``Q`` counts as missed for its class; ``Q`` calls are not ectopic calls.
+    """
+
+    record: str
+    noise: str | None  #: None: the clean record
+    snr_db: float | None
+    hours: float
+    confusion: np.ndarray = field(repr=False)
+    noise_hours: float = 0.0  #: time with noise on
+
+    def __add__(self, other: "NoiseStressScore") -> "NoiseStressScore":
+        return NoiseStressScore("+".join(filter(None, (self.record, other.record))), self.noise, self.snr_db,
+                                self.hours + other.hours, self.confusion + other.confusion,
+                                self.noise_hours + other.noise_hours)
+
+    def class_score(self, cls: str) -> DetectionScore:
+        from cardiowatch.evaluate.beats import class_score
+
+        return class_score(self.confusion, cls)
+
+    @property
+    def false_ectopic_per_hour(self) -> float:
+        """Beats called S or V whose reference is another class or no beat, per hour."""
+        return (self.class_score("S").fp + self.class_score("V").fp) / self.hours
+
+    @property
+    def q_share(self) -> float:
+        """Share of reference beats reported as Q (unclassifiable)."""
+        from cardiowatch.evaluate.beats import MATRIX_LABELS, NONE_LABEL
+
+        ref = self.confusion[: MATRIX_LABELS.index(NONE_LABEL)]
+        return float(ref[:, MATRIX_LABELS.index("Q")].sum() / max(1, ref.sum()))
+
+    @property
+    def detection(self) -> DetectionScore:
+        """Every beat the pipeline reported (Q included) against the reference beats."""
+        from cardiowatch.evaluate.beats import MATRIX_LABELS, NONE_LABEL
+
+        none = MATRIX_LABELS.index(NONE_LABEL)
+        m = self.confusion
+        return DetectionScore(tp=int(m[:none, :none].sum()), fn=int(m[:none, none].sum()),
+                              fp=int(m[none, :none].sum()))
+
+
+def noise_stress_record(
+    name: str, *, noise: str | None, snr_db: float | None = None, part: str | NoisePart = NoisePart.EVAL,
+    beat_classifier: object | None = None, root: str | None = None,
+) -> NoiseStressScore:
+    """Run the one streaming `Pipeline` over mitdb record ``name``, clean or with ``noise`` at ``snr_db``
+    (nstdb's schedule, the ``part`` half of the noise), and match its beats to the reference."""
+    from cardiowatch.data import AAMI_CLASSES, read_record
+    from cardiowatch.evaluate.beats import classification_confusion
+    from cardiowatch.pipeline import analyze_signal
+
+    rec = read_record("mitdb", name, root=root)
+    x = rec.signals[rec.ecg_lead()]
+    ref = rec.annotations.beats()  # type: ignore[union-attr]
+    on = np.zeros(x.size, dtype=bool)
+    if noise is not None:
+        if snr_db is None:
+            raise ValueError("noise needs snr_db")
+        x, on = noise_stress_copy(x, ref.sample, fs=rec.fs, noise=noise, snr_db=snr_db, part=part, root=root)
+    result = analyze_signal(x, fs=rec.fs, sensor="ecg", chunk_s=CHUNK_S, beat_classifier=beat_classifier)
+    ref_class = [AAMI_CLASSES[c] for c in ref.aami]
+    confusion = classification_confusion(ref.sample, ref_class, result.beat_samples, result.beat_labels.tolist(),
+                                         fs=rec.fs)
+    return NoiseStressScore(name, noise, snr_db, x.size / rec.fs / 3600.0, confusion, on.sum() / rec.fs / 3600.0)
+
+
+def clean_noisy_share(records: tuple[str, ...], *, root: str | None = None) -> tuple[float, dict[str, float]]:
+    """Share of samples `EcgQuality` flags ``noisy`` on clean mitdb records: pooled, and per record."""
+    from cardiowatch.data import read_record
+    from cardiowatch.signal.quality import EcgQuality
+    from cardiowatch.signal.quality_segment import QualityFlag
+
+    flagged, total, per_record = 0, 0, {}
+    for name in records:
+        rec = read_record("mitdb", name, root=root)
+        x = rec.signals[rec.ecg_lead()]
+        quality = EcgQuality(fs=rec.fs)
+        segments = quality.process(x) + quality.flush()
+        n = sum(s.n_samples for s in segments if s.flag is QualityFlag.NOISY)
+        per_record[name] = n / x.size
+        flagged += n
+        total += x.size
+    return flagged / total, per_record
