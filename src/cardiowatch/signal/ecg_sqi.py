@@ -46,7 +46,7 @@ SQI_REFERENCE_QUANTILE = 20.0
 SQI_REFERENCE_S = 300.0
 #: ... once at least this many windows have set it.
 SQI_MIN_HISTORY = 10
-NOISE_SMOOTH_WINDOWS = 5
+NOISE_SMOOTH_WINDOWS = 1
 #: Names of the indices, in the order of `NOISE_WEIGHTS`.
 SQI_NAMES: tuple[str, ...] = (
     "log_kurtosis", "log_baseline_share", "log_hf_ratio", "log_d2_ratio", "log_crest",
@@ -55,7 +55,7 @@ SQI_NAMES: tuple[str, ...] = (
 #: Logistic-regression weights on the indices and the intercept (``training/noise_flag_fit.py``).
 NOISE_WEIGHTS = np.array([-2.662095, 0.766714, -0.190989, 2.945709, 5.243192, -0.633871, 4.559814, 1.090501])
 NOISE_INTERCEPT = -21.140478
-NOISE_THRESHOLD = 3.467148
+NOISE_THRESHOLD = 4.139781
 
 _EPS = 1e-12
 

@@ -38,7 +38,7 @@ CLIP_MIN_SAMPLES = 3
 CLIP_WARMUP_S = 1.0
 #: A block is judged noisy this many blocks late, so that the indices' windows (`SQI_WINDOW_S`, averaged
 #: over `NOISE_SMOOTH_WINDOWS`) are centred on it: a noisy stretch is flagged where it is, not after.
-NOISE_LAG_BLOCKS = 3
+NOISE_LAG_BLOCKS = 1
 
 #: The flags `EcgQuality` decides, each with its bit in the per-sample `EcgQuality.flags` output.
 FLAGS: tuple[QualityFlag, ...] = (QualityFlag.MISSING, QualityFlag.FLAT, QualityFlag.CLIPPED, QualityFlag.NOISY)
