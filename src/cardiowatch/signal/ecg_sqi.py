@@ -14,8 +14,8 @@ level indices, relative to the patient's own recent signal
     at a given SNR is large only against that patient's QRS, so a scale-free level needs a reference
     from the same recording. No score is given before `SQI_MIN_HISTORY` windows have set it.
 
-The score is a logistic regression of these (a tiny model, `NOISE_WEIGHTS`), averaged over the last
-`NOISE_SMOOTH_WINDOWS` windows; `EcgQuality` flags a block noisy when it exceeds `NOISE_THRESHOLD`.
+The score is a logistic regression of these (a tiny model, `NOISE_WEIGHTS`); `EcgQuality` flags a block
+noisy when the score of the window centred on it exceeds `NOISE_THRESHOLD`.
 Weights and threshold were fitted by ``training/noise_flag_fit.py`` on the DS1 records of mitdb, clean
 and with the training half of the nstdb ``em`` and ``ma`` noise at 6 and 0 dB (never DS2, never the
 evaluation half of the noise); the threshold leaves 0.5 % of clean DS1 windows above it.
@@ -46,7 +46,6 @@ SQI_REFERENCE_QUANTILE = 20.0
 SQI_REFERENCE_S = 300.0
 #: ... once at least this many windows have set it.
 SQI_MIN_HISTORY = 10
-NOISE_SMOOTH_WINDOWS = 1
 #: Names of the indices, in the order of `NOISE_WEIGHTS`.
 SQI_NAMES: tuple[str, ...] = (
     "log_kurtosis", "log_baseline_share", "log_hf_ratio", "log_d2_ratio", "log_crest",
@@ -103,9 +102,16 @@ class EcgNoiseIndex:
     weights, intercept : optional
         The model (`NOISE_WEIGHTS`, `NOISE_INTERCEPT` when None); given only when fitting it.
 
-    `process(chunk)` returns the end sample of each block completed in the chunk and its smoothed
-    score (NaN where none is given: too little history, or a non-finite sample in the window); the
-    unsmoothed indices are in ``indices`` of the same call (`process_indices`), for fitting.
+    `process(chunk)` returns the end sample of each block completed in the chunk and the score of the
+    window ending there (NaN where none is given: too little history, or a non-finite sample in the
+    window); `process_indices` returns the indices themselves, for fitting.
+
+    Examples
+    --------
+    >>> index = EcgNoiseIndex(fs=250.0)
+    >>> ends, scores = index.process(np.sin(np.arange(250 * 20) / 10.0))
+    >>> ends[:3].tolist(), bool(np.isnan(scores[0]))
+    ([750, 1000, 1250], True)
     """
 
     def __init__(self, *, fs: float, weights: np.ndarray | None = None, intercept: float | None = None) -> None:
@@ -120,7 +126,6 @@ class EcgNoiseIndex:
         self.n_seen_ = 0
         self.tail_ = np.empty(0)
         self.levels_: deque[np.ndarray] = deque(maxlen=int(round(SQI_REFERENCE_S / SQI_HOP_S)))
-        self.scores_: deque[float] = deque(maxlen=NOISE_SMOOTH_WINDOWS)
 
     def process_indices(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Advance over ``chunk``; return the end sample of each completed block and its `SQI_NAMES`
@@ -151,21 +156,12 @@ class EcgNoiseIndex:
         return ends, out
 
     def process(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Advance over ``chunk``; return each completed block's end sample and its smoothed score."""
+        """Advance over ``chunk``; return each completed block's end sample and its score."""
         ends, indices = self.process_indices(chunk)
         return ends, self.score_indices(indices)
 
     def score_indices(self, indices: np.ndarray) -> np.ndarray:
-        """Smoothed scores of successive blocks' indices (rows of `process_indices`), carrying the
-        average across calls."""
+        """The noise score (log-odds) of rows of `process_indices`; NaN where there are no indices."""
         weights = NOISE_WEIGHTS if self.weights is None else np.asarray(self.weights)
         intercept = NOISE_INTERCEPT if self.intercept is None else self.intercept
-        scores = np.full(indices.shape[0], np.nan)
-        raw = indices @ weights + intercept
-        for i, s in enumerate(raw.tolist()):
-            if np.isnan(s):
-                self.scores_.clear()  # a gap or no reference: start the average afresh
-                continue
-            self.scores_.append(s)
-            scores[i] = float(np.mean(self.scores_))
-        return scores
+        return indices @ weights + intercept

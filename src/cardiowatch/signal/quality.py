@@ -36,8 +36,8 @@ CLIP_MIN_S = 0.015
 CLIP_MIN_SAMPLES = 3
 #: Without known limits, clipping is judged only after this much signal has set the extremes.
 CLIP_WARMUP_S = 1.0
-#: A block is judged noisy this many blocks late, so that the indices' windows (`SQI_WINDOW_S`, averaged
-#: over `NOISE_SMOOTH_WINDOWS`) are centred on it: a noisy stretch is flagged where it is, not after.
+#: A block is judged this many blocks late, so that the indices' window (`SQI_WINDOW_S`) is centred on
+#: it: a noisy stretch is flagged where it is, not after it.
 NOISE_LAG_BLOCKS = 1
 
 #: The flags `EcgQuality` decides, each with its bit in the per-sample `EcgQuality.flags` output.
