@@ -50,15 +50,18 @@ def main() -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     copies: list[tuple[np.ndarray, np.ndarray, float]] = []
+    conditions: list[str] = []
     for name in MITDB_DS1:
         rec = read_record("mitdb", name)
         x = rec.signals[rec.ecg_lead()]
         beats = rec.annotations.beats().sample  # type: ignore[union-attr]
         copies.append((*window_indices(x, np.zeros(x.size, dtype=bool), fs=rec.fs), rec.fs))
+        conditions.append("clean")
         for noise in NOISES:
             for snr in SNRS_DB:
                 y, on = noise_stress_copy(x, beats, fs=rec.fs, noise=noise, snr_db=snr, part=NoisePart.TRAIN)
                 copies.append((*window_indices(y, on, fs=rec.fs), rec.fs))
+                conditions.append(f"{noise} {snr:g} dB")
         logger.info("DS1 %s done", name)
     feats = np.vstack([c[0] for c in copies])
     labels = np.concatenate([c[1] for c in copies])
@@ -76,6 +79,12 @@ def main() -> int:
     neg, pos = np.concatenate(negatives), np.concatenate(positives)
     threshold = float(np.percentile(neg[np.isfinite(neg)], 100 - CLEAN_FLAGGED_PERCENT))
     logger.info("noisy windows above the threshold: %.1f %%", 100 * np.mean(pos > threshold))
+    for condition in dict.fromkeys(conditions):
+        mine = [i for i, c in enumerate(conditions) if c == condition]
+        flagged = np.concatenate([positives[i] > threshold for i in mine])
+        clean = np.concatenate([negatives[i] > threshold for i in mine])
+        logger.info("%s: noise windows flagged %.1f %%, clean windows flagged %.2f %%", condition,
+                    100 * flagged.mean() if flagged.size else float("nan"), 100 * clean.mean())
     sys.stdout.write(
         f"NOISE_WEIGHTS = np.array({np.round(weights, 6).tolist()})\n"
         f"NOISE_INTERCEPT = {intercept:.6f}\nNOISE_THRESHOLD = {threshold:.6f}\n"

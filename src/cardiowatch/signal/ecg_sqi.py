@@ -18,7 +18,9 @@ The score is a logistic regression of these (a tiny model, `NOISE_WEIGHTS`); `Ec
 noisy when the score of the window centred on it exceeds `NOISE_THRESHOLD`.
 Weights and threshold were fitted by ``training/noise_flag_fit.py`` on the DS1 records of mitdb, clean
 and with the training half of the nstdb ``em`` and ``ma`` noise at 6 and 0 dB (never DS2, never the
-evaluation half of the noise); the threshold leaves 0.5 % of clean DS1 windows above it.
+evaluation half of the noise); the threshold leaves 0.5 % of clean DS1 windows above it, and (in
+sample) 26 % (em) and 33 % (ma) of the noisy windows at 6 dB, 68 % and 69 % at 0 dB: most noise at
+0 dB, a minority at 6 dB, where much of the noise is small against the QRS complexes.
 
 References
 ----------
