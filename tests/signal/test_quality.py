@@ -98,3 +98,47 @@ def test_flag_mask_names_valid_flags_on_error() -> None:
 def test_ecg_quality_rejects_inverted_limits() -> None:
     with pytest.raises(ValueError):
         EcgQuality(fs=FS, limits=(1.0, -1.0))
+
+
+def _em_like(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Electrode-motion-like noise: 0.5-15 Hz random swings with sharp steps, unit RMS."""
+    from scipy.signal import butter, sosfilt
+
+    sos = butter(2, [0.5, 15.0], btype="bandpass", fs=FS, output="sos")
+    steps = np.cumsum(rng.normal(size=n) * (rng.random(n) < 0.02))
+    noise = sosfilt(sos, rng.normal(size=n)) + 0.2 * (steps - steps.mean())
+    return noise / noise.std()
+
+
+def test_ecg_quality_flags_electrode_motion_noise_but_not_the_ecg_around_it(rng: np.random.Generator) -> None:
+    x = _clean(rng, seconds=120.0)
+    noisy = slice(int(60 * FS), int(80 * FS))
+    x[noisy] += 0.5 * _em_like(rng, x[noisy].size)  # RMS half the R wave: about 3 dB as nstdb counts
+
+    segs = [s for s in _segments(x) if s.flag == "noisy"]
+
+    covered = sum(min(s.end, noisy.stop) - max(s.start, noisy.start) for s in segs if s.end > noisy.start)
+    assert covered >= 0.8 * (noisy.stop - noisy.start)
+    assert all(s.start >= 58 * FS and s.end <= 82 * FS for s in segs)
+
+
+def test_ecg_quality_flags_nothing_on_two_minutes_of_clean_ecg(rng: np.random.Generator) -> None:
+    assert _segments(_clean(rng, seconds=120.0)) == []
+
+
+@settings(max_examples=20, deadline=None)
+@given(cuts=st.lists(st.integers(0, 3000), max_size=20))
+def test_ecg_quality_judges_noise_the_same_for_any_chunk_split(cuts: list[int]) -> None:
+    rng = np.random.default_rng(5)
+    x = _clean(rng, seconds=90.0)
+    x[int(50 * FS) : int(65 * FS)] += 0.5 * _em_like(rng, int(15 * FS))
+    q = EcgQuality(fs=FS)
+    whole = q.process(x) + q.flush()
+    q.reset()
+    got, pos = [], 0
+    for n in cuts:
+        got += q.process(x[pos : pos + n])
+        pos += n
+    got += q.process(x[pos:]) + q.flush()
+    assert [s.flag for s in whole] == ["noisy"]
+    assert sorted(got, key=lambda s: (s.start, s.flag)) == sorted(whole, key=lambda s: (s.start, s.flag))

@@ -14,10 +14,11 @@ reported segment starts where its run began:
     caller knows them), or, when not given, at the most extreme value seen so far: a saturated
     amplifier, an AD8232 whose lead came off and whose output sits at a rail.
 ``noisy``
-    a block of ``NOISE_BLOCK_S`` (aligned to the record's start) whose mean absolute second
-    difference exceeds ``NOISE_RATIO`` times the block's range: broadband high-frequency noise
-    (muscle, a floating input, mains hum) as large as the ECG itself. A crude, conservative flag:
-    it does not see low-frequency motion artefact, which the QRS detector's thresholds absorb.
+    a block of `SQI_HOP_S` (aligned to the record's start) whose noise score, from signal-quality
+    indices of the last `SQI_WINDOW_S` (kurtosis, band-power ratios, level against the patient's own
+    recent signal; `cardiowatch.signal.ecg_sqi`), is above `NOISE_THRESHOLD`: electrode motion or
+    muscle noise large against this patient's QRS complexes. Judged `NOISE_LAG_BLOCKS` blocks late,
+    so the windows are centred on the block; the per-sample bit marks the sample that decided it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from cardiowatch._checks import check_fs, check_signal
+from cardiowatch.signal.ecg_sqi import NOISE_THRESHOLD, SQI_HOP_S, EcgNoiseIndex
 from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
 from cardiowatch.stage import StreamingStage
 
@@ -32,10 +34,11 @@ FLAT_MIN_S = 0.100
 CLIP_MIN_S = 0.015
 #: Fewest identical samples that make a clipped run, whatever the rate.
 CLIP_MIN_SAMPLES = 3
-NOISE_BLOCK_S = 1.0
-NOISE_RATIO = 0.25
 #: Without known limits, clipping is judged only after this much signal has set the extremes.
 CLIP_WARMUP_S = 1.0
+#: A block is judged this many blocks late, so that the indices' window (`SQI_WINDOW_S`) is centred on
+#: it: a noisy stretch is flagged where it is, not after it.
+NOISE_LAG_BLOCKS = 1
 
 #: The flags `EcgQuality` decides, each with its bit in the per-sample `EcgQuality.flags` output.
 FLAGS: tuple[QualityFlag, ...] = (QualityFlag.MISSING, QualityFlag.FLAT, QualityFlag.CLIPPED, QualityFlag.NOISY)
@@ -81,8 +84,8 @@ class EcgQuality(StreamingStage):
 
     @property
     def delay_s(self) -> float:
-        """Flags are decided per sample from the past, except ``noisy``, decided at each block's end."""
-        return NOISE_BLOCK_S if self.check_noise else 0.0
+        """Flags are decided per sample from the past, except ``noisy``, judged `NOISE_LAG_BLOCKS` blocks late."""
+        return (NOISE_LAG_BLOCKS + 1) * SQI_HOP_S if self.check_noise else 0.0
 
     def __init__(
         self, *, fs: float, limits: tuple[float, float] | None = None, check_noise: bool = True
@@ -97,17 +100,13 @@ class EcgQuality(StreamingStage):
         """Start afresh (next record, or a gap in the input)."""
         self._flat_min = max(2, int(round(FLAT_MIN_S * self.fs)))
         self._clip_min = max(CLIP_MIN_SAMPLES, int(round(CLIP_MIN_S * self.fs)))
-        self._block = max(4, int(round(NOISE_BLOCK_S * self.fs)))
         self._warmup = int(round(CLIP_WARMUP_S * self.fs))
         self.n_seen_ = 0
         self.prev_ = np.nan  # last sample
         self.run_ = 0  # length of the run of identical samples ending at the last sample
         self.hi_ = -np.inf  # most extreme finite values seen
         self.lo_ = np.inf
-        self.noise_tail_ = np.full(2, np.nan)  # last two samples, for the differences
-        self.noise_d2_ = 0.0  # sum of |second difference| over the current noise block
-        self.noise_hi_ = -np.inf  # range of the current noise block
-        self.noise_lo_ = np.inf
+        self.noise_index_ = EcgNoiseIndex(fs=self.fs)
         self.open_: dict[QualityFlag, int] = {}  # flag -> start of the run still open
         self.noisy_closed_: list[QualitySegment] = []
         self._open()
@@ -158,44 +157,31 @@ class EcgQuality(StreamingStage):
         return bits
 
     def _noise_bits(self, x: np.ndarray) -> np.ndarray:
-        """Flag whole blocks (aligned to the record's start) whose content is mostly high-frequency."""
-        n = x.size
-        bits = np.zeros(n, dtype=np.uint8)
-        full = np.concatenate([self.noise_tail_, x])
-        with np.errstate(invalid="ignore", over="ignore"):
-            d2 = np.abs(full[2:] - 2 * full[1:-1] + full[:-2])
-        d2 = np.where(np.isfinite(d2), d2, 0.0)
-        self.noise_tail_ = full[-2:]
-        pos = self.n_seen_
-        i = 0
-        while i < n:
-            in_block = (pos + i) % self._block
-            take = min(n - i, self._block - in_block)
-            part = x[i : i + take]
-            self.noise_d2_ += float(d2[i : i + take].sum())
-            if np.isfinite(part).any():
-                self.noise_hi_ = max(self.noise_hi_, float(np.nanmax(np.where(np.isfinite(part), part, np.nan))))
-                self.noise_lo_ = min(self.noise_lo_, float(np.nanmin(np.where(np.isfinite(part), part, np.nan))))
-            i += take
-            if in_block + take == self._block:  # block complete: flag its last sample
-                end = pos + i
-                span = self.noise_hi_ - self.noise_lo_
-                if span > 0 and self.noise_d2_ / self._block > NOISE_RATIO * span:
-                    bits[i - 1] |= _BIT[QualityFlag.NOISY]
-                    self.open_.setdefault(QualityFlag.NOISY, end - self._block)
-                elif QualityFlag.NOISY in self.open_:
-                    start = self.open_.pop(QualityFlag.NOISY)
-                    self.noisy_closed_.append(QualitySegment(start, end - self._block, QualityFlag.NOISY))
-                self.noise_d2_ = 0.0
-                self.noise_hi_, self.noise_lo_ = -np.inf, np.inf
+        """Judge the block `NOISE_LAG_BLOCKS` before each completed one; mark the deciding sample."""
+        bits = np.zeros(x.size, dtype=np.uint8)
+        ends, scores = self.noise_index_.process(x)
+        block = self.noise_index_.hop_
+        for end, score in zip(ends.tolist(), scores.tolist()):
+            start = end - (NOISE_LAG_BLOCKS + 1) * block  # the judged block's first sample
+            if start < 0:
+                continue
+            if score > NOISE_THRESHOLD:  # NaN (no score yet, or a gap) is not noisy
+                bits[end - self.n_seen_ - 1] |= _BIT[QualityFlag.NOISY]
+                self.open_.setdefault(QualityFlag.NOISY, start)
+            elif QualityFlag.NOISY in self.open_:
+                first = self.open_.pop(QualityFlag.NOISY)
+                self.noisy_closed_.append(QualitySegment(first, start, QualityFlag.NOISY))
         return bits
 
     # ------------------------------------------------------------------ segments
     @property
     def final_through(self) -> int:
-        """Samples whose flags are decided: every one seen, or up to the last complete noise block."""
+        """Samples whose flags are decided: every one seen, or up to the last judged noise block."""
         n_seen = getattr(self, "n_seen_", 0)
-        return n_seen - n_seen % self._block if self.check_noise and n_seen else n_seen
+        if not (self.check_noise and n_seen):
+            return n_seen
+        block = self.noise_index_.hop_
+        return max(0, n_seen - n_seen % block - NOISE_LAG_BLOCKS * block)
 
     def open_segments(self) -> list[QualitySegment]:
         """The flagged runs still going on at `final_through`, each ending there for now."""
