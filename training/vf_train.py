@@ -9,7 +9,7 @@ Data (development only; mitdb DS2 is never read here):
 * cudb, all 35 records; mitdb DS1 and the paced records (VT in 106, 203, 205, 207, 215, 217, 223;
   flutter in 207);
 * the same mitdb records with the *training* half of nstdb ``em`` and ``ma`` added at 12, 6 and 0 dB
-  (SNR from the QRS amplitude, `cardiowatch.evaluate.vf.noise_add_at_snr`), as negatives that must not
+  (SNR from the QRS amplitude, `cardiowatch.evaluate.noise_stress.noise_add_at_snr`), as negatives that must not
   become VF (their VF seconds, in 207, stay VF);
 * the training halves of nstdb ``bw``, ``em``, ``ma`` alone: noise with no ECG, negatives.
 
@@ -43,12 +43,10 @@ from pathlib import Path
 import numpy as np
 
 from cardiowatch.data import MITDB_DS1, MITDB_PACED, list_records, read_record
+from cardiowatch.evaluate.noise_stress import noise_add_at_snr, noise_part, qrs_amplitude
 from cardiowatch.evaluate.vf import (
     RhythmLabel,
     VfReport,
-    noise_add_at_snr,
-    noise_part,
-    qrs_amplitude,
     vf_reference_seconds,
     vf_score_record,
 )

@@ -12,12 +12,11 @@ import pytest
 
 from cardiowatch.data import Annotations, Record
 from cardiowatch.data.databases import DataUnavailable, database_dir
+from cardiowatch.evaluate.noise_stress import noise_add_at_snr, qrs_amplitude
 from cardiowatch.evaluate.vf import (
     RhythmLabel,
     VfReport,
     mitdb_without_vf,
-    noise_add_at_snr,
-    qrs_amplitude,
     vf_reference_seconds,
     vf_score,
     vf_score_record,

@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from cardiowatch.data import MITDB_ALL, Record, list_records, read_record
+from cardiowatch.evaluate.noise_stress import noise_add_at_snr, noise_part, qrs_amplitude
 from cardiowatch.signal.vf import VfChange, VfDetector, VfModel, VfWindow
 
 logger = logging.getLogger(__name__)
@@ -51,8 +52,6 @@ logger = logging.getLogger(__name__)
 #: A VT faster than this (beats/min) counts as shockable (Kerber et al. 1997 leave the cut-off to the
 #: maker; 180 is the common choice).
 RAPID_VT_BPM = 180.0
-#: Half-width (s) around each reference beat searched for its QRS peak-to-peak amplitude.
-QRS_HALF_WIDTH_S = 0.05
 #: AHA 1997 goals, and this project's stricter targets.
 AHA_GOALS = {"vf_se": 90.0, "rapid_vt_se": 75.0, "nsr_sp": 99.0, "other_sp": 95.0}
 TARGETS = {"vf_se": 95.0, "nsr_sp": 99.5, "other_sp": 97.0, "median_delay_s": 5.0}
@@ -220,37 +219,6 @@ class VfReport:
             "vf_seconds_by_record": {r.name: [r.seconds["VF"], r.alarmed["VF"]]
                                      for r in self.records if r.seconds["VF"]},
         }
-
-
-def qrs_amplitude(x: np.ndarray, beats: np.ndarray, *, fs: float) -> float:
-    """Median peak-to-peak amplitude of the QRS complexes at ``beats`` (nstdb's signal measure)."""
-    half = max(1, int(round(QRS_HALF_WIDTH_S * fs)))
-    beats = beats[(beats >= half) & (beats < x.size - half)]
-    if beats.size == 0:
-        raise ValueError("no reference beats to measure the QRS amplitude from")
-    seg = x[beats[:, None] + np.arange(-half, half + 1)[None, :]]
-    return float(np.nanmedian(np.nanmax(seg, axis=1) - np.nanmin(seg, axis=1)))
-
-
-def noise_add_at_snr(x: np.ndarray, noise: np.ndarray, snr_db: float, *, qrs_ptp: float) -> np.ndarray:
-    """``x`` plus ``noise`` (tiled or cut to its length) scaled so that ``S / N = 10**(snr_db / 10)`` with
-    ``S = qrs_ptp**2 / 8`` and ``N`` the mean-removed noise power (as nstdb's ``nst`` does)."""
-    reps = -(-x.size // noise.size)
-    n = np.tile(noise, reps)[: x.size]
-    n = n - n.mean()
-    power = float(np.mean(n**2))
-    gain = np.sqrt(qrs_ptp**2 / 8.0 / (power * 10 ** (snr_db / 10.0)))
-    return x + gain * n
-
-
-def noise_part(name: str, part: str, *, root: str | None = None) -> tuple[np.ndarray, float]:
-    """The ``"train"`` (first half) or ``"eval"`` (second half) of nstdb noise record ``name``, channel 1."""
-    rec = read_record("nstdb", name, annotator=None, root=root)
-    x = rec.signals[next(iter(rec.signals))]
-    half = x.size // 2
-    if part not in ("train", "eval"):
-        raise ValueError(f"noise part must be 'train' or 'eval', got {part!r}")
-    return (x[:half] if part == "train" else x[half:]), rec.fs
 
 
 def vf_run(x: np.ndarray, *, fs: float, model: VfModel | None = None) -> list[VfWindow | VfChange]:
