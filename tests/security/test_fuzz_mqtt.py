@@ -84,7 +84,8 @@ def ecg_frame(device_id: int, seq: int, value: int) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------- strategies
-_ID_SPELLINGS = st.one_of(st.sampled_from(["0", "-1", "+1", "01", " 1", "1 ", "١", "1.0", "", "+", "99999999999999999999"]),
+_ID_SPELLINGS = st.one_of(st.sampled_from(["0", "-1", "+1", "01", " 1", "1 ", "١", "1.0", "", "+",
+                                           "99999999999999999999"]),
                           st.text(alphabet=string.digits + "٠١٢abc/+#$ ", max_size=6))
 _KINDS = st.sampled_from(["frames", "status", "ack", "frame", "", "frames/extra", "#", "+"])
 
