@@ -223,9 +223,11 @@ def _check_seq(frame: Frame, mark: crud.DeviceMark | None, highest: int | None, 
 def _place(session: Session, device_id: int, frames: list[Frame], latest: ClockAnchor | None,
            now: float) -> list[int]:
     """Stored times of a device's new frames (ascending seq): those past the latest stored frame follow
-    it; each late one (a resend into a gap) follows the stored frame just before it."""
+    it; each late one (a resend into a gap) follows the stored frame just before it. The latest stored
+    frame's own seq counts as late: another process stored it after this one looked, so the insert will
+    skip it and compare the bytes that won."""
     now_us = int(now * 1e6)
-    late = [f for f in frames if latest is not None and f.seq < latest.seq]
+    late = [f for f in frames if latest is not None and f.seq <= latest.seq]
     ahead = frames[len(late):]
     times: list[int] = []
     previous: ClockAnchor | None = None
