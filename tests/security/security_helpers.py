@@ -5,18 +5,24 @@ bodies, concurrency, proxy headers, access logs)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from cardiowatch.dashboard.users import Role
 from cardiowatch.app import create_app
 from cardiowatch.server.config import Settings
+from cardiowatch.server.storage.db import drop_schema
 
 API_KEY = "security-suite-api-key-0123456789"
 ADMIN = ("alice", "correct horse battery staple")
@@ -74,3 +80,38 @@ def serve_on_loopback(app: FastAPI, **config: object) -> Iterator[LiveServer]:
         server.should_exit = True
         thread.join(SERVER_START_TIMEOUT_S)
         sock.close()
+
+
+POSTGRES_URL = os.environ.get("CARDIOWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _listening(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def two_processes_on_one_database(database: str, folder: Path, *, api_key: str,
+                                  raise_server_exceptions: bool = True) -> Iterator[tuple[TestClient, TestClient]]:
+    """Two server apps (as two processes would be) on one ``"sqlite"`` file or ``"postgresql"`` schema of
+    their own; PostgreSQL must be up in CI, elsewhere its absence skips."""
+    schema = None
+    if database == "sqlite":
+        url = f"sqlite:///{folder / 'cw.db'}"
+    else:
+        if not _listening("127.0.0.1", 5432):
+            if os.environ.get("CI"):
+                pytest.fail("CI needs PostgreSQL on 127.0.0.1:5432")
+            pytest.skip("PostgreSQL is not listening on 127.0.0.1:5432")
+        url, schema = POSTGRES_URL, f"cw_test_{uuid.uuid4().hex[:12]}"
+    settings = Settings(database_url=url, database_schema=schema, api_key=api_key, alert_tick_s=3600.0,
+                        retention_days=0, thingspeak=False)
+    try:
+        with TestClient(create_app(settings, pipeline_factory=None), raise_server_exceptions=raise_server_exceptions) \
+                as one, TestClient(create_app(settings, pipeline_factory=None),
+                                   raise_server_exceptions=raise_server_exceptions) as two:
+            yield one, two
+    finally:
+        if schema is not None:
+            drop_schema(url, schema)

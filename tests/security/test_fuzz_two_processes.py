@@ -12,9 +12,6 @@ one answered `Replayed` has other bytes there.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,14 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
-from cardiowatch.app import create_app
+from security_helpers import two_processes_on_one_database
+
 from cardiowatch.protocol import Frame, SensorKind, frame_encode
-from cardiowatch.server.config import Settings
 from cardiowatch.server.storage import crud
-from cardiowatch.server.storage.db import drop_schema
 
 API_KEY = "two-process-fuzz-api-key-0123456789"
-POSTGRES_URL = os.environ.get("CARDIOWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FRAMES = "/api/v1/ingest/frames"
 #: What the ingest route may answer to a message of frames: stored, some refused, all replays, bad token.
 DOCUMENTED = {200, 400, 401, 409}
@@ -43,32 +38,11 @@ FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
 
-def _listening(host: str, port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
-        return True
-    return False
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def two_processes(request, tmp_path_factory) -> Iterator[tuple[TestClient, TestClient]]:
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('two-processes') / 'cw.db'}"
-    else:
-        if not _listening("127.0.0.1", 5432):
-            if os.environ.get("CI"):
-                pytest.fail("CI needs PostgreSQL on 127.0.0.1:5432")
-            pytest.skip("PostgreSQL is not listening on 127.0.0.1:5432")
-        url, schema = POSTGRES_URL, f"cw_fuzz_{uuid.uuid4().hex[:12]}"
-    settings_ = Settings(database_url=url, database_schema=schema, api_key=API_KEY, alert_tick_s=3600.0,
-                         retention_days=0, thingspeak=False)
-    try:
-        with TestClient(create_app(settings_, pipeline_factory=None), raise_server_exceptions=False) as one, \
-                TestClient(create_app(settings_, pipeline_factory=None), raise_server_exceptions=False) as two:
-            yield one, two
-    finally:
-        if schema is not None:
-            drop_schema(url, schema)
+    with two_processes_on_one_database(request.param, tmp_path_factory.mktemp("two-processes"), api_key=API_KEY,
+                                       raise_server_exceptions=False) as apps:
+        yield apps
 
 
 @dataclass(frozen=True)

@@ -6,53 +6,26 @@ of them, then revoked or rotated through the other, must be refused by the first
 
 from __future__ import annotations
 
-import contextlib
-import os
 import socket
-import uuid
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from security_helpers import two_processes_on_one_database
+
 from cardiowatch.protocol import Frame, SensorKind, frame_encode
-from cardiowatch.app import create_app
-from cardiowatch.server.config import Settings
-from cardiowatch.server.storage.db import drop_schema
 
 API_KEY = "revocation-test-api-key-0123456789"
-POSTGRES_URL = os.environ.get("CARDIOWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FRAMES = "/api/v1/ingest/frames"
-
-
-def _listening(host: str, port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
-        return True
-    return False
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def two_processes(request, tmp_path) -> Iterator[tuple[TestClient, TestClient]]:
     """Two server apps on one database."""
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'cw.db'}"
-    else:
-        if not _listening("127.0.0.1", 5432):
-            if os.environ.get("CI"):
-                pytest.fail("CI needs PostgreSQL on 127.0.0.1:5432")
-            pytest.skip("PostgreSQL is not listening on 127.0.0.1:5432")
-        url, schema = POSTGRES_URL, f"cw_test_{uuid.uuid4().hex[:12]}"
-    settings = Settings(database_url=url, database_schema=schema, api_key=API_KEY, alert_tick_s=3600.0,
-                        retention_days=0, thingspeak=False)
-    try:
-        with TestClient(create_app(settings, pipeline_factory=None)) as one, \
-                TestClient(create_app(settings, pipeline_factory=None)) as two:
-            yield one, two
-    finally:
-        if schema is not None:
-            drop_schema(url, schema)
+    with two_processes_on_one_database(request.param, tmp_path, api_key=API_KEY) as apps:
+        yield apps
 
 
 def frame(device_id: int, seq: int) -> bytes:
