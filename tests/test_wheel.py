@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,7 +24,8 @@ pytestmark = pytest.mark.xdist_group("wheel")
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The shipped model files the runtime loads (`cardiowatch.models`).
-SHIPPED_MODELS = {"beat_classifier.onnx", "beat_classifier.json", "beat_classifier_sveb.onnx", "rhythm_af.json"}
+SHIPPED_MODELS = {"beat_classifier.onnx", "beat_classifier.json", "beat_classifier_sveb.onnx", "rhythm_af.json",
+                  "vf_detector.json"}
 #: Seconds of mitdb 100 written as the record to annotate.
 RECORD_S = 60
 
@@ -35,8 +37,14 @@ def _clean_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    # Built from a copy of what the wheel is made of, so setuptools' build/ folder is this test's own
+    # (the checkout's build/ holds the firmware builds and whatever an earlier build left there).
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(ROOT)],
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)],
                    check=True, timeout=300, env=_clean_env())
     (path,) = out.glob("cardiowatch-*.whl")
     return path

@@ -69,8 +69,8 @@ def _qrs_cfg(fs_hz: int) -> str:
     band = det._sos
     gate = quality.EcgQuality(fs=float(fs_hz))
     gate.reset()
-    if tuple(qrs.BLOCKING_FLAGS) != ("nan", "flat", "clipped") or gate.limits is not None:
-        raise SystemExit("the C detector ports the quality gate nan/flat/clipped without limits only")
+    if tuple(flag.value for flag in qrs.BLOCKING_FLAGS) != ("missing", "flat", "clipped") or gate.limits is not None:
+        raise SystemExit("the C detector ports the quality gate missing/flat/clipped without limits only")
     fields = {
         "fs": repr(float(fs_hz)),
         "n_wide": f"{len(wide)}u",

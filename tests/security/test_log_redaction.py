@@ -15,19 +15,32 @@ DEVICE_TOKEN = "device-token-that-must-not-be-logged"
 
 def test_access_log_redacts_api_key_and_token(live_server, caplog):
     caplog.set_level(logging.INFO)
-    with httpx.Client(base_url=live_server.base_url) as http:
+    # Listen on uvicorn's own loggers: an earlier test that ran uvicorn with its default logging config
+    # in this process leaves them not propagating to the root logger caplog listens on.
+    loggers = [logging.getLogger(name) for name in ("uvicorn.access", "uvicorn.error")]
+    for logger in loggers:
+        logger.addHandler(caplog.handler)
+    try:
+        _request_with_secrets(live_server.base_url)
+    finally:
+        for logger in loggers:
+            logger.removeHandler(caplog.handler)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("uvicorn"))
+    assert "/api/v1/health?" in logged and "/ws/live?" in logged   # the lines are there...
+    assert API_KEY not in logged and DEVICE_TOKEN not in logged     # ...without the secrets
+    assert "api_key=***" in logged and "token=***" in logged
+
+
+def _request_with_secrets(base_url: str) -> None:
+    with httpx.Client(base_url=base_url) as http:
         assert http.get("/api/v1/health", params={"api_key": API_KEY, "x": "1"}).status_code == 200
         http.get("/api/v1/info", params={"token": DEVICE_TOKEN})
-    ws_base = live_server.base_url.replace("http://", "ws://")
+    ws_base = base_url.replace("http://", "ws://")
     with connect(f"{ws_base}/ws/live?device_id=1&api_key={API_KEY}") as ws:
         ws.recv(timeout=5)
     with pytest.raises(Exception):   # an unknown token: the server closes the socket
         with connect(f"{ws_base}/ws/ingest?token={DEVICE_TOKEN}") as ws:
             ws.recv(timeout=5)
-    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("uvicorn"))
-    assert "/api/v1/health?" in logged and "/ws/live?" in logged   # the lines are there...
-    assert API_KEY not in logged and DEVICE_TOKEN not in logged     # ...without the secrets
-    assert "api_key=***" in logged and "token=***" in logged
 
 
 def test_redaction_keeps_other_query_values():
