@@ -14,10 +14,12 @@ DEVICE_TOKEN = "device-token-that-must-not-be-logged"
 
 
 def test_access_log_redacts_api_key_and_token(live_server, caplog):
-    caplog.set_level(logging.INFO)
-    # Listen on uvicorn's own loggers: an earlier test that ran uvicorn with its default logging config
-    # in this process leaves them not propagating to the root logger caplog listens on.
-    loggers = [logging.getLogger(name) for name in ("uvicorn.access", "uvicorn.error")]
+    # Listen on uvicorn's own loggers at INFO: an earlier test that configured uvicorn's logging in this
+    # process (a level, no propagation to the root logger caplog listens on) must not hide the lines.
+    names = ("uvicorn.access", "uvicorn.error")
+    for name in names:
+        caplog.set_level(logging.INFO, logger=name)
+    loggers = [logging.getLogger(name) for name in names]
     for logger in loggers:
         logger.addHandler(caplog.handler)
     try:
