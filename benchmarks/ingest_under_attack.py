@@ -350,7 +350,7 @@ def main() -> None:
               "server_cpus": server_cpus}
     base = asyncio.run(run_phase("baseline", n_attackers=0, **common))
     attack = asyncio.run(run_phase("attack", n_attackers=args.attackers, **common))
-    command = ("PYTHONPATH=src CARDIOWATCH_DATA=/work/shared/physionet .venv/bin/python "
+    command = ("PYTHONPATH=src CARDIOWATCH_DATA=../shared/physionet .venv/bin/python "
                f"benchmarks/ingest_under_attack.py --devices {args.devices} --seconds {args.seconds:g} "
                f"--attackers {args.attackers}{' --pin' if args.pin else ''}")
     pinned = ("The server was pinned to one CPU, the devices and attackers to the other(s)."
