@@ -50,6 +50,7 @@ from cardiowatch.simulate.source import SignalSource
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from docs_section import write_section  # noqa: E402 - the benchmarks folder is not a package
+from local_process import cpu_seconds, free_port  # benchmarks/ is sys.path[0] when run
 
 logger = logging.getLogger("ingest_under_attack")
 
@@ -93,19 +94,8 @@ class PhaseResult:
 
 
 # ------------------------------------------------------------------------------------------ the server
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def start_server(workdir: Path) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARDIOWATCH_MQTT")}
     env.update({"CARDIOWATCH_DATABASE_URL": f"sqlite:///{workdir / 'cw.db'}", "CARDIOWATCH_API_KEY": API_KEY,
                 "CARDIOWATCH_RETENTION_DAYS": "0", "CARDIOWATCH_THINGSPEAK": "false"})
@@ -253,12 +243,12 @@ async def run_phase(name: str, *, source: SignalSource, n_devices: int, seconds:
                 for process in attackers:
                     process.start()
                 t0_s = time.time() + 1.0
-                cpu0_s = _cpu_s(proc.pid)
+                cpu0_s = cpu_seconds(proc.pid)
                 plans = [device_frames(source, device_id=d["id"], token=d["token"], index=i,
                                        seconds=seconds, t0_s=t0_s) for i, d in enumerate(devices)]
                 await asyncio.gather(*(run_device(http, d["token"], plan, t0_s + warmup_s, result)
                                        for d, plan in zip(devices, plans)))
-                result.server_cpu_s = _cpu_s(proc.pid) - cpu0_s
+                result.server_cpu_s = cpu_seconds(proc.pid) - cpu0_s
                 stop.set()
                 for _ in attackers:
                     answers, sent_bytes, cpu_s = out.get(timeout=ATTACK_ANSWER_TIMEOUT_S * 2)

@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ from scipy.signal import resample_poly
 
 from cardiowatch.protocol import Frame, FrameFlags, SensorKind, frame_encode
 from cardiowatch.server.alerts import AlertConfig, AlertKind
+from local_process import cpu_seconds, free_port  # benchmarks/ is sys.path[0] when run
 
 logger = logging.getLogger("server_load")
 
@@ -102,19 +102,8 @@ def ecg_counts() -> np.ndarray:
     return np.clip(np.round(y * 1e6 / SCALE_NV), -32768, 32767).astype(np.int64)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def start_server(workdir: Path, prefix: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CARDIOWATCH_DATABASE_URL": f"sqlite:///{workdir / 'load.db'}",
            "CARDIOWATCH_MQTT_HOST": MQTT[0], "CARDIOWATCH_MQTT_PORT": str(MQTT[1]),
            "CARDIOWATCH_MQTT_TOPIC_PREFIX": prefix, "CARDIOWATCH_RETENTION_DAYS": "0"}
@@ -143,7 +132,7 @@ async def run_step(n_devices: int, seconds: float, counts: np.ndarray, frame_sam
             async with httpx.AsyncClient(base_url=base, timeout=30) as http:
                 devices = [(await http.post("/api/v1/devices", json={"name": f"load-{i}"})).json()
                            for i in range(n_devices)]
-            cpu0 = _cpu_s(proc.pid)
+            cpu0 = cpu_seconds(proc.pid)
             await _load(devices, seconds, counts, prefix, base, result, proc.pid, frame_samples)
             async with httpx.AsyncClient(base_url=base, timeout=30) as http:
                 for d in devices:
@@ -153,7 +142,7 @@ async def run_step(n_devices: int, seconds: float, counts: np.ndarray, frame_sam
             # all the work the server did for the frames it stored (backlog included), per device-second
             signal_s = result.frames_stored * frame_samples * 1000 / FS_MILLIHZ
             if signal_s:
-                result.cpu_ms_per_device_s = (_cpu_s(proc.pid) - cpu0) * 1000 / signal_s
+                result.cpu_ms_per_device_s = (cpu_seconds(proc.pid) - cpu0) * 1000 / signal_s
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -219,7 +208,7 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
     ack_task = asyncio.create_task(acks())
     alert_task = asyncio.create_task(alerts())
     await ready.wait()
-    cpu0, wall0 = _cpu_s(pid), time.monotonic()
+    cpu0, wall0 = cpu_seconds(pid), time.monotonic()
     async with contextlib.AsyncExitStack() as stack:
         # a few connections carry all devices' topics: the generator shares 2 cores with the server, and
         # one MQTT client per device would measure the generator, not the server
@@ -229,7 +218,7 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
         for c in clients:
             c.pending_calls_threshold = 100_000
         await asyncio.gather(*(device(d, i, clients[i % len(clients)]) for i, d in enumerate(devices)))
-    result.cpu_pct = 100.0 * (_cpu_s(pid) - cpu0) / (time.monotonic() - wall0)
+    result.cpu_pct = 100.0 * (cpu_seconds(pid) - cpu0) / (time.monotonic() - wall0)
     result.load_avg = os.getloadavg()[0]
     stop.set()
     try:
