@@ -166,3 +166,27 @@ def test_only_api_users_and_logged_in_users_may_export_not_devices(sqlite_databa
         UserStore(app.state.engine).add_user("vic", "battery staple", Role.VIEWER)
         assert client.post("/login", json={"name": "vic", "password": "battery staple"}).status_code == 200
         assert client.get(url).status_code == 200
+
+
+def test_the_cli_exports_from_the_database(stored, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cardiowatch.cli import app as cli
+
+    client, device_id, t0, expected = stored
+    settings = client.app.state.settings
+    if settings.database_schema is not None:
+        monkeypatch.setenv("CARDIOWATCH_DATABASE_SCHEMA", settings.database_schema)
+    base = ["export", str(device_id), "--database-url", settings.database_url, "--out", str(tmp_path)]
+    result = CliRunner().invoke(cli, [*base, "--start", str(t0 / 1e6), "--end", str(t0 / 1e6 + 60),
+                                      "--format", "wfdb"])
+    assert result.exit_code == 0, result.output
+    record = wfdb.rdrecord(str(next(tmp_path.glob("*.hea")).with_suffix("")))
+    assert np.array_equal(np.isnan(record.p_signal[:, 0]), np.isnan(expected))
+    with client.app.state.session_factory() as session:
+        episode_id = crud.list_episodes(session=session, device_id=device_id)[0].id
+    result = CliRunner().invoke(cli, [*base, "--episode", str(episode_id)])
+    assert result.exit_code == 0, result.output
+    assert len(edfio.read_edf(next(tmp_path.glob("*.edf"))).signals[0].data) == AF_FROM
+    empty = CliRunner().invoke(cli, [*base, "--start", "2001-01-01T00:00:00", "--end", "2001-01-01T00:01:00"])
+    assert empty.exit_code == 1 and "no stored signal" in empty.output

@@ -30,7 +30,7 @@ from cardiowatch.data.export import (
 )
 from cardiowatch.protocol import SensorKind, frame_decode
 from cardiowatch.server.storage import crud
-from cardiowatch.server.storage.models import SampleChunk
+from cardiowatch.server.storage.models import Episode, SampleChunk
 
 #: Longest range one export covers (6 h of 250 Hz ECG is 5.4 M samples); longer ones are refused.
 MAX_EXPORT_S = 6 * 3600
@@ -107,6 +107,16 @@ class StoredStretch:
 
     def gaps(self) -> list[tuple[int, int]]:
         return runs(~self.stored)
+
+
+def episode_range(*, session: Session, device_id: int, episode_id: int) -> tuple[int, int]:
+    """``(start_t_us, end_t_us)`` of a device's episode; one still going on ends `MAX_EXPORT_S` after its
+    start (what is stored of it). Raises `NothingStored` for an episode the device does not have."""
+    episode = session.get(Episode, episode_id)
+    if episode is None or episode.device_id != device_id:
+        raise NothingStored(f"no episode {episode_id} of device {device_id}")
+    end = episode.end_t_us if episode.end_t_us is not None else episode.start_t_us + MAX_EXPORT_S * 1_000_000
+    return episode.start_t_us, end
 
 
 def read_stretch(*, session: Session, device_id: int, start_t_us: int, end_t_us: int) -> StoredStretch:
@@ -228,18 +238,24 @@ def export_name(stretch: StoredStretch) -> str:
     return f"cw{stretch.device_id}_{start:%Y%m%d_%H%M%S}"
 
 
-def export_bytes(stretch: StoredStretch, fmt: str) -> tuple[bytes, str, str]:
-    """The export as ``(content, file name, media type)``: one ``.edf`` file, or a zip of the WFDB files."""
+def export_files(stretch: StoredStretch, fmt: str, folder: Path) -> list[Path]:
+    """Write the export into ``folder``: ``<name>.edf``, or the WFDB record ``<name>.hea/.dat/.atr``."""
     if fmt not in FORMATS:
         raise ExportError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     name = export_name(stretch)
     signal = export_signal(stretch, name=name)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [write_edf(signal, folder / f"{name}.edf")] if fmt == "edf" else write_wfdb(signal, folder)
+
+
+def export_bytes(stretch: StoredStretch, fmt: str) -> tuple[bytes, str, str]:
+    """The export as ``(content, file name, media type)``: one ``.edf`` file, or a zip of the WFDB files."""
     with tempfile.TemporaryDirectory(prefix="cardiowatch-export-") as tmp:
-        folder = Path(tmp)
+        paths = export_files(stretch, fmt, Path(tmp))
         if fmt == "edf":
-            return write_edf(signal, folder / f"{name}.edf").read_bytes(), f"{name}.edf", "application/octet-stream"
+            return paths[0].read_bytes(), paths[0].name, "application/octet-stream"
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in write_wfdb(signal, folder):
+            for path in paths:
                 archive.write(path, arcname=path.name)
-        return buffer.getvalue(), f"{name}.zip", "application/zip"
+        return buffer.getvalue(), f"{export_name(stretch)}.zip", "application/zip"

@@ -63,6 +63,7 @@ class BeatPublic(_FromRow):
 
 
 class EpisodePublic(_FromRow):
+    id: int  #: what ``/export?episode_id=`` takes
     rhythm: str
     start_t_us: int
     end_t_us: int | None

@@ -10,10 +10,9 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from cardiowatch.protocol import frame_decode
 from cardiowatch.server.deps import ApiKeyDep, DeviceDep, KeyedRoute, SessionDep
 from cardiowatch.server.schemas import BeatPublic, ChunkPublic, EpisodePublic, StatusPublic, SummaryPublic
-from cardiowatch.server.export import MAX_EXPORT_S, ExportError, NothingStored, export_bytes, read_stretch
+from cardiowatch.server.export import ExportError, NothingStored, episode_range, export_bytes, read_stretch
 from cardiowatch.server.ids import ROW_ID_MAX
 from cardiowatch.server.storage import crud
-from cardiowatch.server.storage.models import Episode
 
 router = APIRouter(prefix="/api/v1/devices/{device_id}", tags=["data"], dependencies=[ApiKeyDep],
                    route_class=KeyedRoute)
@@ -74,18 +73,14 @@ def latest_status(device: DeviceDep, session: SessionDep) -> StatusPublic | None
 def export_range(device: DeviceDep, session: SessionDep, start_us: StartQuery = None, end_us: EndQuery = None,
                  episode_id: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX, description="this episode")] = None,
                  format: Annotated[str, Query(pattern="^(edf|wfdb)$")] = "edf") -> Response:  # noqa: A002
-    """The stored signal of ``[start_us, end_us)``, or of an episode, with beats, rhythm changes, alerts,
-    gaps and lead-off stretches as annotations (see `cardiowatch.server.export` and docs/protocol.md)."""
-    if episode_id is not None:
-        episode = session.get(Episode, episode_id)
-        if episode is None or episode.device_id != device.id:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no episode {episode_id} of device {device.id}")
-        start_us = episode.start_t_us if start_us is None else start_us
-        if end_us is None:  # an episode still going on: what is stored of it, up to the longest export
-            end_us = episode.end_t_us if episode.end_t_us is not None else start_us + MAX_EXPORT_S * 1_000_000
-    if start_us is None or end_us is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give start_us and end_us, or episode_id")
+    """The stored signal of ``[start_us, end_us)``, or of an episode (its ``id`` in the episodes list), with
+    beats, rhythm changes, alerts, gaps and lead-off stretches as annotations (`cardiowatch.server.export`,
+    docs/protocol.md)."""
     try:
+        if episode_id is not None:
+            start_us, end_us = episode_range(session=session, device_id=device.id, episode_id=episode_id)
+        if start_us is None or end_us is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give start_us and end_us, or episode_id")
         stretch = read_stretch(session=session, device_id=device.id, start_t_us=start_us, end_t_us=end_us)
         content, name, media_type = export_bytes(stretch, format)
     except NothingStored as exc:
