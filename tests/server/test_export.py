@@ -190,3 +190,53 @@ def test_the_cli_exports_from_the_database(stored, tmp_path, monkeypatch):
     assert len(edfio.read_edf(next(tmp_path.glob("*.edf"))).signals[0].data) == AF_FROM
     empty = CliRunner().invoke(cli, [*base, "--start", "2001-01-01T00:00:00", "--end", "2001-01-01T00:01:00"])
     assert empty.exit_code == 1 and "no stored signal" in empty.output
+
+
+REPLAY_S = 120
+
+
+@pytest.mark.data
+def test_a_replayed_mitdb_record_exports_what_the_server_stored_and_found(mitdb, sqlite_database, tmp_path):
+    """mitdb/100 through the real ingest path and pipeline at its own 360 Hz (frame times that do not fall
+    on whole µs), exported and read back: every sample, beat and rhythm change."""
+    from test_live_pipeline import T0_US, _frames as record_frames
+
+    from cardiowatch.data import read_record
+    from cardiowatch.server.pipelines import default_pipeline_factory
+
+    if default_pipeline_factory()(360.0, "ecg") is None:
+        pytest.skip("the beat classifier is not trained in this checkout")
+    record = read_record(mitdb, "100")
+    counts = np.round(record.signals["MLII"][: REPLAY_S * 360] * 125.0).astype(np.int64)
+    app = create_app(make_settings(sqlite_database))
+    with TestClient(app) as client:
+        device = register(client, "mitdb-100")
+        frames = record_frames(device.id, counts, record.fs, SensorKind.ECG, SCALE_NV)
+        for i in range(0, len(frames), 60):
+            assert client.post("/api/v1/ingest/frames", content=b"".join(frames[i:i + 60]),
+                               headers=device.auth).status_code == 200
+        with client.app.state.session_factory() as session:
+            beats = [(round((b.t_us - T0_US) * 360 / 1e6), b.label)
+                     for b in crud.list_beats(session=session, device_id=device.id)]
+            rhythms = [(max(0, round((e.start_t_us - T0_US) * 360 / 1e6)), f"({e.rhythm}")
+                       for e in crud.list_episodes(session=session, device_id=device.id)]
+        assert len(beats) > REPLAY_S and rhythms  # the pipeline found the beats and rhythm it exports
+        wfdb_zip = _export(client, device.id, "wfdb", T0_US, T0_US + REPLAY_S * 1_000_000)
+        edf_bytes = _export(client, device.id, "edf", T0_US, T0_US + REPLAY_S * 1_000_000).content
+    zipfile.ZipFile(io.BytesIO(wfdb_zip.content)).extractall(tmp_path)
+    name = str(next(tmp_path.glob("*.hea")).with_suffix(""))
+    exported = wfdb.rdrecord(name).p_signal[:, 0]
+    assert len(exported) == len(counts) and not np.isnan(exported).any()  # no gap invented at 360 Hz
+    assert np.max(np.abs(exported - counts / 125.0)) <= 1 / 125.0
+    ann = wfdb.rdann(name, "atr")
+    assert [(s, sym) for s, sym in zip(ann.sample.tolist(), ann.symbol) if sym not in '+"'] == \
+        [(s, BEAT_SYMBOL[label]) for s, label in beats]
+    assert [(s, aux) for s, sym, aux in zip(ann.sample.tolist(), ann.symbol, ann.aux_note) if sym == "+"] == rhythms
+    (tmp_path / "r.edf").write_bytes(edf_bytes)
+    edf = edfio.read_edf(tmp_path / "r.edf")
+    assert np.max(np.abs(edf.signals[0].data[:len(counts)] - counts / 125.0)) <= 1 / 125.0
+    edf_beats = [(round(a.onset * 360), a.text) for a in edf.annotations if a.text in BEAT_SYMBOL.values()]
+    assert edf_beats == [(s, BEAT_SYMBOL[label]) for s, label in beats]
+
+
+BEAT_SYMBOL = {"N": "N", "S": "S", "V": "V", "F": "F", "Q": "Q"}
