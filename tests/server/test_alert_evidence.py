@@ -31,14 +31,14 @@ class AfEpisodePipeline:
         return None
 
 
-def _ingest_af_episode(database):
+def _ingest_af_episode(database, seconds=180):
     from test_alert_flow import _ingestor
 
     from cardiowatch.server.ingest import PayloadKind
 
     ingestor, device_id, token, engine = _ingestor(database, lambda fs, m: AfEpisodePipeline())
     transitions = []
-    for seq in range(180):
+    for seq in range(seconds):
         answer = ingestor.ingest(ecg_bytes(device_id, [seq], n=N), kind=PayloadKind.FRAMES, token=token,
                                  transport="test", now=1000.0 + seq)
         transitions += answer.transitions
@@ -85,3 +85,11 @@ def test_the_webhook_body_carries_the_same_evidence_and_link(sqlite_database):
     at_end = ingestor.alerts.webhook_body(resolved)["evidence"]
     assert at_end["duration_s"] == (AF_UNTIL - AF_FROM) / FS
     assert at_end["onset_t_us"] == at_raise["onset_t_us"]
+
+
+def test_the_episode_end_is_known_as_soon_as_the_rhythm_changes_back(sqlite_database):
+    ingestor, device_id, transitions = _ingest_af_episode(sqlite_database, seconds=AF_UNTIL // N + 5)
+    (raised,) = [t for t in transitions if t.alert.kind.value == "atrial_fibrillation"]
+    evidence = ingestor.alerts.webhook_body(raised)["evidence"]
+    assert raised.alert.is_open  # the alert waits for its clear-after time, the episode is over
+    assert evidence["duration_s"] == (AF_UNTIL - AF_FROM) / FS

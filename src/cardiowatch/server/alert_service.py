@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cardiowatch.server.alert_types import RHYTHM_ALERT_KINDS
 from cardiowatch.server.alerts import AlertAction, AlertConfig, AlertEngine, AlertTransition, Observation
 from cardiowatch.server.evidence import AlertEvidence, EvidenceTracker, evidence_fields
 from cardiowatch.server.storage import crud
@@ -82,6 +83,22 @@ class AlertService:
 
     def level(self, device_id: int) -> int:
         return self.engine.level(str(device_id))
+
+    def rhythm_changed(self, *, session: Session, device_id: int, rhythm: str | None, t_us: int) -> None:
+        """Keep the end of open rhythm alerts' episodes up to date: a rhythm change ends the episode of
+        every open alert of another rhythm kind at ``t_us``; a return to an alert's rhythm before it
+        resolved opens its episode again."""
+        for alert in self.engine.open_alerts(str(device_id)):
+            if alert.kind not in RHYTHM_ALERT_KINDS.values():
+                continue
+            row = crud.get_alert(session=session, alert_id=alert.alert_id)
+            if row is None:
+                continue
+            if RHYTHM_ALERT_KINDS.get(rhythm or "") is alert.kind:
+                row.end_t_us = None
+            elif row.end_t_us is None:
+                crud.end_alert_evidence(session=session, row=row, end_t_us=t_us)
+            self._remember(alert.alert_id, AlertEvidence.of(row))
 
     def webhook_body(self, transition: AlertTransition) -> dict[str, Any]:
         """The webhook's body of a transition: `AlertTransition.to_dict` plus the alert's evidence and the

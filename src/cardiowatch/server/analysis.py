@@ -154,6 +154,7 @@ class Analysis:
         if result.reset:
             crud.end_episode(session=session, device_id=device_id, t_us=result.live_t0_us)
             self.evidence.rhythm(device_id, None, result.live_t0_us)
+            self.alerts.rhythm_changed(session=session, device_id=device_id, rhythm=None, t_us=result.live_t0_us)
         if result.beats:
             crud.add_beats(session=session, device_id=device_id, beats=[(b.t_us, b.label) for b in result.beats])
             live.append(BeatsMessage(device_id, tuple(LiveBeat(b.t_us, b.label) for b in result.beats)))
@@ -161,6 +162,7 @@ class Analysis:
             crud.start_episode(session=session, device_id=device_id, rhythm=change.rhythm, t_us=change.t_us)
             state.rhythm = change.rhythm
             self.evidence.rhythm(device_id, change.rhythm, change.t_us)
+            self.alerts.rhythm_changed(session=session, device_id=device_id, rhythm=change.rhythm, t_us=change.t_us)
             live.append(RhythmMessage(device_id, change.t_us, change.rhythm))
         for event in result.events:
             live.append(EventMessage(device_id, event.t_us, event.kind))

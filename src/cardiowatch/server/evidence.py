@@ -13,8 +13,9 @@ Onset, by what raised the alert:
     anything else (rates, quality, lead off, battery)     the end of the analysed data, less the time
                                                           the condition waited before the alert was raised
 
-End (stored when the alert resolves): the latest end of a rhythm of the kind or the latest event of the
-kind after the onset, else the end of the analysed data at resolution.
+End: for a rhythm alert, set as soon as the rhythm changes to another (and cleared if it comes back
+before the alert resolves: `AlertService.rhythm_changed`); when an alert resolves, the latest end of a
+rhythm of its kind or the latest event of its kind after the onset, else the end of the analysed data.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from cardiowatch.protocol import frame_decode
 from cardiowatch.server.deps import ApiKeyDep, DeviceDep, KeyedRoute, SessionDep
 from cardiowatch.server.schemas import BeatPublic, ChunkPublic, EpisodePublic, StatusPublic, SummaryPublic
 from cardiowatch.server.export import ExportError, NothingStored, episode_range, export_bytes, read_stretch
-from cardiowatch.server.ids import ROW_ID_MAX
+from cardiowatch.server.ids import ROW_ID_MAX, StrictRowId
 from cardiowatch.server.storage import crud
 
 router = APIRouter(prefix="/api/v1/devices/{device_id}", tags=["data"], dependencies=[ApiKeyDep],
@@ -71,7 +71,7 @@ def latest_status(device: DeviceDep, session: SessionDep) -> StatusPublic | None
     404: {"description": "no stored signal in the range"},
     422: {"description": "a range that cannot be exported"}})
 def export_range(device: DeviceDep, session: SessionDep, start_us: StartQuery = None, end_us: EndQuery = None,
-                 episode_id: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX, description="this episode")] = None,
+                 episode_id: Annotated[StrictRowId | None, Query(ge=1, le=ROW_ID_MAX, description="an episode")] = None,
                  format: Annotated[str, Query(pattern="^(edf|wfdb)$")] = "edf") -> Response:  # noqa: A002
     """The stored signal of ``[start_us, end_us)``, or of an episode (its ``id`` in the episodes list), with
     beats, rhythm changes, alerts, gaps and lead-off stretches as annotations (`cardiowatch.server.export`,

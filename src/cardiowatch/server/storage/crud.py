@@ -316,6 +316,10 @@ def save_alert(*, session: Session, device_id: int, alert_id: int, kind: str, se
     return row
 
 
+def get_alert(*, session: Session, alert_id: int) -> AlertRow | None:
+    return session.get(AlertRow, alert_id)
+
+
 def end_alert_evidence(*, session: Session, row: AlertRow, end_t_us: int | None) -> None:
     """Store when an alert's finding ended (not before its onset)."""
     if end_t_us is not None and (row.onset_t_us is None or end_t_us >= row.onset_t_us):
