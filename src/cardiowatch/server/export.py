@@ -130,13 +130,13 @@ def read_stretch(*, session: Session, device_id: int, start_t_us: int, end_t_us:
     if end_t_us - start_t_us > MAX_EXPORT_S * 1_000_000:
         raise ExportError(f"a range of at most {MAX_EXPORT_S // 3600} h is exported at once, got "
                           f"{(end_t_us - start_t_us) / 3.6e9:.1f} h: export it in pieces")
-    query = (select(SampleChunk).where(SampleChunk.device_id == device_id,
-                                       SampleChunk.t_us >= start_t_us - _FRAME_SPAN_MAX_US,
-                                       SampleChunk.t_us < end_t_us)
+    query = (select(SampleChunk.t_us, SampleChunk.frame)
+             .where(SampleChunk.device_id == device_id, SampleChunk.t_us >= start_t_us - _FRAME_SPAN_MAX_US,
+                    SampleChunk.t_us < end_t_us)
              .order_by(SampleChunk.t_us, SampleChunk.seq).execution_options(yield_per=1000))
     pieces: list[tuple[int, np.ndarray, bool]] = []
     first = None
-    for row in session.scalars(query):
+    for row in session.execute(query):
         frame = frame_decode(row.frame)
         if first is None:
             first_end = row.t_us + round(frame.n_samples * 1e9 / frame.fs_millihz)
