@@ -457,10 +457,67 @@ def report(
         raise typer.Exit(code=1) from exc
     console.print(f"wrote {path}")
 
+def _time_us(value: str) -> int:
+    """Unix µs of ``value``: Unix seconds, or ISO 8601 (UTC unless it names a zone)."""
+    import datetime as dt
+
+    try:
+        return round(float(value) * 1e6)
+    except ValueError:
+        pass
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"expected Unix seconds or an ISO 8601 time, got {value!r}") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return round(moment.timestamp() * 1e6)
+
+
+@app.command("export")
+def export(
+    device_id: Annotated[int, typer.Argument(help="Numeric device id.")],
+    start: Annotated[Optional[str], typer.Option(help="From: Unix seconds or ISO 8601 (UTC unless zoned).")] = None,
+    end: Annotated[Optional[str], typer.Option(help="To (exclusive), like --start.")] = None,
+    episode: Annotated[Optional[int], typer.Option(help="Export this episode instead (its id in the API).")] = None,
+    format: Annotated[str, typer.Option("--format", help="edf (EDF+) or wfdb (.hea/.dat/.atr).")] = "edf",  # noqa: A002
+    out: Annotated[Path, typer.Option(help="Folder to write into.")] = Path("."),
+    database_url: DeviceDatabaseOption = None,
+) -> None:
+    """Export a device's stored signal with beats, rhythm changes, alerts and gaps as annotations, read
+    from the server's database: EDF+ or WFDB, for EDFbrowser, wfdb or another cardiology viewer."""
+    from cardiowatch.server.config import Settings
+    from cardiowatch.server.export import ExportError, episode_range, export_files, read_stretch
+    from cardiowatch.server.storage.db import make_engine, make_session_factory, migrate
+
+    if (episode is None) == (start is None or end is None):
+        console.print("[red]error:[/red] give --start and --end, or --episode")
+        raise typer.Exit(code=2)
+    settings = Settings() if database_url is None else Settings(database_url=database_url)
+    engine = make_engine(settings.database_url, schema=settings.database_schema)
+    migrate(engine)
+    try:
+        with make_session_factory(engine)() as session:
+            _device_or_exit(session, device_id)
+            if episode is not None:
+                start_us, end_us = episode_range(session=session, device_id=device_id, episode_id=episode)
+            else:
+                start_us, end_us = _time_us(start), _time_us(end)
+            paths = export_files(read_stretch(session=session, device_id=device_id, start_t_us=start_us,
+                                              end_t_us=end_us), format, out)
+    except ExportError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+    finally:
+        engine.dispose()
+    for path in paths:
+        console.print(f"wrote {path}")
+
+
 #: Top-level module of each optional dependency -> the extra that installs it (pyproject.toml).
 _EXTRA_OF_MODULE = {
     **dict.fromkeys(("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "aiomqtt", "pydantic",
-                     "pydantic_settings", "websockets", "httpx", "anyio"), "server"),
+                     "pydantic_settings", "websockets", "httpx", "anyio", "edfio"), "server"),
     "matplotlib": "eval",
     "psycopg": "postgres",
 }

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import edfio
 import httpx
 import pytest
 
@@ -224,6 +225,10 @@ def test_alert_reaches_the_page_within_target_and_is_acknowledged_by_the_user(li
     assert detail["state"] == "acknowledged"
     assert [(a["action"], a["by"]) for a in detail["actions"] if a["by"] != "system"] == [
         ("snoozed", VIEWER[0]), ("acknowledged", VIEWER[0])]
+    # The alert links to its evidence: the history page drawing the alert's own strip.
+    page.click(f"#alerts tr[data-alert='{alert_id}'] a.evidence")
+    page.wait_for_selector(f"#strip[data-alert='{alert_id}']")
+    assert "lead off · onset" in page.inner_text("#strip-title").lower()
     device.lead_off = False
     device.send_status(lead_off=False)
     assert page.errors == []
@@ -266,15 +271,20 @@ def test_history_shows_a_stored_strip_events_and_exports_csv(live, browser, scre
     page.mouse.move(x_end, y, steps=5)
     page.mouse.up()
     page.wait_for_selector("#strip-title:has-text('(zoom)')")
-    # The strip around an event: the lead-off alert, with the lead-off stretch shown as such.
+    # The alert's own strip around its onset, with its evidence and the lead-off stretch shown as such.
     page.click("#events tr[data-event='alert'] button.strip-button")
-    page.wait_for_selector("#strip-title:has-text('Lead off')")
-    assert "lead off for" in page.inner_text("#strip-note")
+    page.wait_for_selector("#strip-title:has-text('Lead off · onset')")
+    note = page.inner_text("#strip-note")
+    assert "signal quality" in note and "duration" in note and "lead off for" in note
     page.screenshot(path=str(screenshots / "history.png"), full_page=True)
     with page.expect_download() as download_info:
         page.click("#export-csv")
     csv_path = download_info.value.path()
     assert Path(csv_path).read_text().splitlines()[0] == "time_utc,unix_s,type,label,hr_bpm,rr_ms,rhythm"
+    with page.expect_download() as download_info:
+        page.click("#export-edf")
+    edf = edfio.read_edf(download_info.value.path())
+    assert edf.signals[0].sampling_frequency == DEVICE_FS and len(edf.signals[0].data) >= 10 * DEVICE_FS
     assert page.errors == []
     page.context.close()
 

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cardiowatch.server.alerts import AlertConfig, AlertEngine, AlertTransition, Observation
+from cardiowatch.server.alert_types import RHYTHM_ALERT_KINDS
+from cardiowatch.server.alerts import AlertAction, AlertConfig, AlertEngine, AlertTransition, Observation
+from cardiowatch.server.evidence import AlertEvidence, EvidenceTracker, evidence_fields
 from cardiowatch.server.storage import crud
 
 logger = logging.getLogger(__name__)
 
 SNAPSHOT_NAME = "alert_engine"
+#: Evidence of this many recent alerts is kept in memory for the webhook bodies.
+EVIDENCE_KEPT = 1000
 
 
 class AlertService:
@@ -27,6 +33,9 @@ class AlertService:
         self.engine = engine
         self.last_now_ = engine.last_now_ or 0.0
         self.dirty_ = False  # transitions not yet in the stored snapshot
+        #: Where raised and resolved alerts get their evidence (the analysis sets it); None: none recorded.
+        self.evidence: EvidenceTracker | None = None
+        self.recent_evidence_: OrderedDict[int, AlertEvidence] = OrderedDict()
 
     @classmethod
     def load(cls, *, session: Session, config: AlertConfig | None = None) -> AlertService:
@@ -75,14 +84,52 @@ class AlertService:
     def level(self, device_id: int) -> int:
         return self.engine.level(str(device_id))
 
+    def rhythm_changed(self, *, session: Session, device_id: int, rhythm: str | None, t_us: int) -> None:
+        """Keep the end of open rhythm alerts' episodes up to date: a rhythm change ends the episode of
+        every open alert of another rhythm kind at ``t_us``; a return to an alert's rhythm before it
+        resolved opens its episode again."""
+        for alert in self.engine.open_alerts(str(device_id)):
+            if alert.kind not in RHYTHM_ALERT_KINDS.values():
+                continue
+            row = crud.get_alert(session=session, alert_id=alert.alert_id)
+            if row is None:
+                continue
+            if RHYTHM_ALERT_KINDS.get(rhythm or "") is alert.kind:
+                row.end_t_us = None
+            elif row.end_t_us is None:
+                crud.end_alert_evidence(session=session, row=row, end_t_us=t_us)
+            self._remember(alert.alert_id, AlertEvidence.of(row))
+
+    def webhook_body(self, transition: AlertTransition) -> dict[str, Any]:
+        """The webhook's body of a transition: `AlertTransition.to_dict` plus the alert's evidence and the
+        link to its strip."""
+        body = transition.to_dict()
+        alert_id = transition.alert.alert_id
+        body["evidence"] = dict(evidence_fields(self.recent_evidence_.get(alert_id, AlertEvidence()), alert_id))
+        return body
+
     def _store(self, session: Session, transitions: list[AlertTransition], now: float) -> None:
         for t in transitions:
             a = t.alert
-            crud.save_alert(session=session, device_id=int(a.device_id), alert_id=a.alert_id, kind=a.kind.value,
-                            severity=a.severity.name.lower(), state=a.state.value, level=a.level, detail=a.detail,
-                            raised_at=a.raised_at, updated_at=a.updated_at, resolved_at=a.resolved_at,
-                            action=t.action.value, by=t.by, at=t.at, snoozed_until=a.snoozed_until)
+            raised = None
+            if self.evidence is not None and t.action is AlertAction.RAISED:
+                raised = self.evidence.at_raise(a)
+            row = crud.save_alert(session=session, device_id=int(a.device_id), alert_id=a.alert_id,
+                                  kind=a.kind.value, severity=a.severity.name.lower(), state=a.state.value,
+                                  level=a.level, detail=a.detail, raised_at=a.raised_at, updated_at=a.updated_at,
+                                  resolved_at=a.resolved_at, action=t.action.value, by=t.by, at=t.at,
+                                  snoozed_until=a.snoozed_until, evidence=raised)
+            if self.evidence is not None and t.action is AlertAction.RESOLVED:
+                crud.end_alert_evidence(session=session, row=row,
+                                        end_t_us=self.evidence.at_end(a, row.onset_t_us))
+            self._remember(a.alert_id, AlertEvidence.of(row))
         self.dirty_ = self.dirty_ or bool(transitions)
+
+    def _remember(self, alert_id: int, evidence: AlertEvidence) -> None:
+        self.recent_evidence_[alert_id] = evidence
+        self.recent_evidence_.move_to_end(alert_id)
+        while len(self.recent_evidence_) > EVIDENCE_KEPT:
+            self.recent_evidence_.popitem(last=False)
 
     def persist(self, *, session: Session, now: float) -> None:
         """Store the engine's snapshot if anything changed since the last one (once per batch, not per

@@ -30,6 +30,7 @@ from cardiowatch.server.alerts import (
     StatusObserved,
 )
 from cardiowatch.server.device_auth import DeviceIdentity
+from cardiowatch.server.evidence import EvidenceTracker
 from cardiowatch.server.live import (
     AlertMessage,
     BeatsMessage,
@@ -43,6 +44,7 @@ from cardiowatch.server.live import (
 )
 from cardiowatch.server.pipelines import DeviceAnalysis, Hrv, PipelineRegistry
 from cardiowatch.server.storage import crud
+from cardiowatch.server.storage.clock import frame_duration_us
 from cardiowatch.server.storage.frames import StoredFrame
 from cardiowatch.signal.quality_segment import QualityFlag
 
@@ -103,6 +105,9 @@ class Analysis:
         self.summary_period_s = summary_period_s
         self.errors = 0  #: frames whose analysis failed since start-up
         self._live: dict[int, _DeviceLive] = {}
+        # alerts raised later by a tick (hysteresis) get their evidence from what was analysed here too
+        self.evidence = EvidenceTracker()
+        alerts.evidence = self.evidence
 
     def frames(self, *, session: Session, device: DeviceIdentity, new: list[StoredFrame],
                now: float) -> AnalysisResult:
@@ -124,6 +129,7 @@ class Analysis:
                 continue
             if result is not None:
                 observations += self._record(session, state, result, out.live)
+            self.evidence.data_until(device_id, stored.t_us + frame_duration_us(frame))
         out.transitions = self.alerts.observe(session=session, device_id=device_id, observations=observations,
                                               now=now)
         out.live += [AlertMessage(t) for t in out.transitions]
@@ -147,17 +153,22 @@ class Analysis:
         observations: list[Observation] = []
         if result.reset:
             crud.end_episode(session=session, device_id=device_id, t_us=result.live_t0_us)
+            self.evidence.rhythm(device_id, None, result.live_t0_us)
+            self.alerts.rhythm_changed(session=session, device_id=device_id, rhythm=None, t_us=result.live_t0_us)
         if result.beats:
             crud.add_beats(session=session, device_id=device_id, beats=[(b.t_us, b.label) for b in result.beats])
             live.append(BeatsMessage(device_id, tuple(LiveBeat(b.t_us, b.label) for b in result.beats)))
         for change in result.rhythm_changes:
             crud.start_episode(session=session, device_id=device_id, rhythm=change.rhythm, t_us=change.t_us)
             state.rhythm = change.rhythm
+            self.evidence.rhythm(device_id, change.rhythm, change.t_us)
+            self.alerts.rhythm_changed(session=session, device_id=device_id, rhythm=change.rhythm, t_us=change.t_us)
             live.append(RhythmMessage(device_id, change.t_us, change.rhythm))
         for event in result.events:
             live.append(EventMessage(device_id, event.t_us, event.kind))
             if event.kind in EVENT_ALERTS:
                 observations.append(EventObserved(EVENT_ALERTS[event.kind]))
+                self.evidence.event(device_id, EVENT_ALERTS[event.kind], event.t_us)
         for segment in result.quality:
             state.quality = segment.flag.value
             observations.append(QualityObserved(QUALITY_ALERTS[segment.flag]))
@@ -174,6 +185,7 @@ class Analysis:
         if result.hr_bpm is not None and result.hr_bpm != state.hr_bpm:
             state.hr_bpm = result.hr_bpm
             live.append(HeartRateMessage(device_id, result.hr_bpm))
+        self.evidence.vitals(device_id, hr_bpm=state.hr_bpm, quality=state.quality)
         if result.rhythm_changes or result.hr_bpm is not None:
             rhythm = state.rhythm if state.rhythm in RHYTHM_CODES else "Q"
             observations.append(RhythmObserved(rhythm=rhythm, hr_bpm=state.hr_bpm))

@@ -62,8 +62,8 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
                             alerts=alert_service, max_bytes=settings.max_ingest_bytes,
                             max_frames=settings.max_batch_frames, summary_period_s=settings.summary_period_s)
         notifier, bridge = _make_notifier(settings), _make_bridge(settings)
-        runtime = Runtime(ingestor=ingestor, live=LiveHub(), notify=notifier, clock=clock,
-                          summaries=None if bridge is None else _bridge_submit(bridge))
+        runtime = Runtime(ingestor=ingestor, live=LiveHub(), notify=_with_evidence(notifier, alert_service),
+                          clock=clock, summaries=None if bridge is None else _bridge_submit(bridge))
         app.state.engine, app.state.session_factory, app.state.runtime = engine, session_factory, runtime
         app.state.ingestor = ingestor
         app.state.mqtt = None
@@ -133,6 +133,13 @@ def _make_notifier(settings: Settings) -> WebhookNotifier | None:
         return None
     secret = None if settings.webhook_secret is None else settings.webhook_secret.get_secret_value()
     return make_notifier(settings.webhook_url.get_secret_value(), secret=secret)
+
+
+def _with_evidence(notifier: WebhookNotifier | None, alerts: AlertService):  # noqa: ANN202 - a callback
+    """The webhook hook, posting each transition with its alert's evidence and strip link."""
+    if notifier is None:
+        return None
+    return lambda transitions: notifier([alerts.webhook_body(t) for t in transitions])
 
 
 def _make_bridge(settings: Settings) -> ThingSpeakBridge | None:

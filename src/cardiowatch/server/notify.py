@@ -8,7 +8,9 @@ queue drops the new transition and counts it (``dropped_``): the alert itself is
 and shown on the dashboard either way; the webhook is a convenience, never the record.
 
 The body is `AlertTransition.to_dict()` plus ``notice``, the not-a-medical-device line (a webhook often
-lands where people read alerts: a chat channel, a phone). Headers: ``X-Cardiowatch-Event`` (e.g. ``alert.raised``),
+lands where people read alerts: a chat channel, a phone). The server posts it with ``evidence`` too
+(`AlertService.webhook_body`): onset and end (data time, Unix µs), duration, rhythm, heart rate, signal
+quality and ``strip_url``, the path of the alert's strip on the server. Headers: ``X-Cardiowatch-Event`` (e.g. ``alert.raised``),
 ``X-Cardiowatch-Delivery`` (a counter, unique per notifier), and, when a ``secret`` is set,
 ``X-Cardiowatch-Signature: sha256=<hex HMAC-SHA256 of the body>`` so the receiver can check the sender.
 Webhook URLs often carry a token in their path (Slack, Discord), so only scheme and host are logged;
@@ -184,7 +186,7 @@ class WebhookNotifier:
             return False
         return True
 
-    def __call__(self, transitions: Iterable[AlertTransition]) -> int:
+    def __call__(self, transitions: Iterable[AlertTransition | Mapping[str, Any]]) -> int:
         """Queue several transitions (the server's hook); start the worker on first use. Returns how many
         were queued. Call it from the event loop's thread."""
         self._ensure_started()

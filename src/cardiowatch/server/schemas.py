@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE
 from cardiowatch.server.devices import DeviceLink
+from cardiowatch.server.evidence import strip_url
 
 
 class _FromRow(BaseModel):
@@ -62,6 +63,7 @@ class BeatPublic(_FromRow):
 
 
 class EpisodePublic(_FromRow):
+    id: int  #: what ``/export?episode_id=`` takes
     rhythm: str
     start_t_us: int
     end_t_us: int | None
@@ -100,6 +102,50 @@ class AlertPublic(_FromRow):
     raised_at: float
     updated_at: float
     resolved_at: float | None
+    # the evidence (`server/evidence.py`): data times in Unix µs; None where not recorded
+    onset_t_us: int | None = None
+    end_t_us: int | None = None
+    rhythm: str | None = None
+    hr_bpm: float | None = None
+    quality: str | None = None
+
+    @computed_field
+    @property
+    def duration_s(self) -> float | None:
+        """From onset to end; None while the alert's finding goes on."""
+        if self.onset_t_us is None or self.end_t_us is None:
+            return None
+        return (self.end_t_us - self.onset_t_us) / 1e6
+
+    @computed_field
+    @property
+    def strip_url(self) -> str:
+        """The strip around the onset: samples, beats and annotations."""
+        return strip_url(self.id)
+
+
+class StripAnnotation(BaseModel):
+    t_us: int
+    kind: str  #: ``rhythm`` (text: the rhythm code), ``alert``, ``gap`` or ``lead_off``
+    text: str
+    end_t_us: int | None = None
+
+
+class StripPublic(BaseModel):
+    """An alert's strip: the stored signal from ``start_t_us`` at ``fs`` (None where nothing is stored), the
+    beats and annotations inside, and the alert with its evidence."""
+
+    alert: AlertPublic
+    start_t_us: int
+    end_t_us: int
+    fs: float | None
+    sensor: str | None
+    units: str | None  #: ``mV``, or ``adu`` for a device without a known scale
+    counts_per_unit: float | None  #: the ADC gain
+    channels: list[str]
+    samples: list[list[int | None]]  #: one list per channel, counts
+    beats: list[BeatPublic]
+    annotations: list[StripAnnotation]
 
 
 class AlertActionPublic(_FromRow):

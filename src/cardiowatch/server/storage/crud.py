@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Row, bindparam, case, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,6 +26,9 @@ from cardiowatch.server.storage.models import (
     StatusReport,
     Summary,
 )
+
+if TYPE_CHECKING:
+    from cardiowatch.server.evidence import AlertEvidence
 
 #: Query results are capped so one request cannot pull a whole database.
 MAX_ROWS = 10_000
@@ -220,6 +224,12 @@ def list_beats(*, session: Session, device_id: int, start_t_us: int | None = Non
     return session.scalars(query.order_by(Beat.t_us).limit(min(limit, MAX_ROWS))).all()
 
 
+def beats_query(*, device_id: int, start_t_us: int, end_t_us: int):  # noqa: ANN201 - a Select
+    """Beats of a device in ``[start_t_us, end_t_us)`` in time order, uncapped: exports cap the range instead."""
+    return _time_range(select(Beat).where(Beat.device_id == device_id), Beat.t_us, start_t_us,
+                       end_t_us).order_by(Beat.t_us)
+
+
 def start_episode(*, session: Session, device_id: int, rhythm: str, t_us: int) -> Episode:
     """Close the device's open episode at ``t_us`` and open one of ``rhythm``."""
     current = session.scalar(select(Episode).where(Episode.device_id == device_id, Episode.end_t_us.is_(None)))
@@ -286,18 +296,35 @@ def latest_status(*, session: Session, device_id: int) -> StatusReport | None:
 # ------------------------------------------------------------------------------------------- alerts
 def save_alert(*, session: Session, device_id: int, alert_id: int, kind: str, severity: str, state: str,
                level: int, detail: str, raised_at: float, updated_at: float, resolved_at: float | None,
-               action: str, by: str, at: float, snoozed_until: float | None) -> AlertRow:
-    """Insert or update an alert and record the action that changed it."""
+               action: str, by: str, at: float, snoozed_until: float | None,
+               evidence: AlertEvidence | None = None) -> AlertRow:
+    """Insert or update an alert and record the action that changed it; ``evidence``, given when it is
+    raised, is stored with a new alert."""
     row = session.get(AlertRow, alert_id)
     if row is None:
         row = AlertRow(id=alert_id, device_id=device_id, kind=kind, severity=severity, raised_at=raised_at,
                        state=state, level=level, detail=detail, updated_at=updated_at)
+        if evidence is not None:
+            row.onset_t_us, row.rhythm = evidence.onset_t_us, evidence.rhythm
+            row.hr_bpm = None if evidence.hr_bpm is None else _finite(evidence.hr_bpm)
+            row.quality = evidence.quality
         session.add(row)
     row.state, row.level, row.detail = state, level, detail
     row.updated_at, row.resolved_at = updated_at, resolved_at
     session.flush()
     session.add(AlertActionRow(alert_id=alert_id, action=action, by=by, at=at, snoozed_until=snoozed_until))
     return row
+
+
+def get_alert(*, session: Session, alert_id: int) -> AlertRow | None:
+    return session.get(AlertRow, alert_id)
+
+
+def end_alert_evidence(*, session: Session, row: AlertRow, end_t_us: int | None) -> None:
+    """Store when an alert's finding ended (not before its onset)."""
+    if end_t_us is not None and (row.onset_t_us is None or end_t_us >= row.onset_t_us):
+        row.end_t_us = end_t_us
+        session.flush()
 
 
 def list_alerts(*, session: Session, device_id: int | None = None, start_at: float | None = None,

@@ -112,6 +112,13 @@ class AlertRow(Base):
     raised_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
     resolved_at: Mapped[float | None] = mapped_column(Float, default=None)
+    # The evidence (`server/evidence.py`): data time (Unix µs) of the onset and, once known, of the end of
+    # what raised it; the rhythm, heart rate and signal quality when it was raised.
+    onset_t_us: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    end_t_us: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    rhythm: Mapped[str | None] = mapped_column(String(16), default=None)
+    hr_bpm: Mapped[float | None] = mapped_column(Float, default=None)
+    quality: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class AlertActionRow(Base):

@@ -10,10 +10,13 @@
 //   POST /api/v1/devices {name}                   {id, name, token}: the token is shown once
 //   POST /api/v1/devices/{id}/token               rotate -> {id, name, token}
 //   POST /api/v1/devices/{id}/revoke              revoke
-//   GET  /api/v1/alerts?device_id&state&start_at&end_at    [{id, device_id, kind, severity, state, ...}]
+//   GET  /api/v1/alerts?device_id&state&start_at&end_at    [{id, device_id, kind, severity, state, ...,
+//        onset_t_us, end_t_us, duration_s, rhythm, hr_bpm, quality, strip_url}]
+//   GET  /api/v1/alerts/{id}/strip               {alert, start_t_us, fs, samples[channel][i], beats, annotations}
 //   POST /api/v1/alerts/{id}/ack {user}           acknowledge (the dashboard guard sets user)
 //   POST /api/v1/alerts/{id}/snooze {user, minutes}
 //   GET  /api/v1/devices/{id}/beats|episodes|summaries|samples?start_us&end_us   (Unix µs)
+//   GET  /api/v1/devices/{id}/export?start_us&end_us|episode_id&format=edf|wfdb  a file (download link)
 //   WS   /ws/live[?device_id=]                    {type: samples|beats|hr|rhythm|alert|status, ...}
 //   GET  /report/{id}?start&end                  dashboard: printable rhythm report (HTML)
 
@@ -118,6 +121,14 @@ export function normAlert(a) {
     ackedAt: toSeconds(pick(a, "acknowledged_at", "acked_at")),
     snoozedUntil: toSeconds(pick(a, "snoozed_until")),
     resolvedAt: toSeconds(pick(a, "resolved_at")),
+    // The evidence: onset and end in data time, the rhythm, rate and signal quality when it was raised.
+    onset: pick(a, "onset_t_us") !== null ? a.onset_t_us / 1e6 : null,
+    end: pick(a, "end_t_us") !== null ? a.end_t_us / 1e6 : null,
+    durationS: pick(a, "duration_s"),
+    rhythm: pick(a, "rhythm"),
+    hrBpm: pick(a, "hr_bpm"),
+    quality: pick(a, "quality"),
+    stripUrl: pick(a, "strip_url"),
   };
 }
 
@@ -133,6 +144,7 @@ export function normBeat(b) {
 
 export function normEpisode(e) {
   return {
+    id: pick(e, "id"),
     rhythm: pick(e, "rhythm") ?? "Q",
     start: pick(e, "start_t_us") !== null ? e.start_t_us / 1e6 : toSeconds(pick(e, "start")),
     end: pick(e, "end_t_us") !== null ? e.end_t_us / 1e6 : toSeconds(pick(e, "end")),
@@ -257,6 +269,30 @@ export async function waveform(id, start, end) {
   const payload = await request("GET", ranged(id, "samples", start - 1, end, { limit: 2000 }));
   return list(payload, "chunks").map(normSamples);
 }
+// An alert's strip: {alert, t0, fs, sensor, samples (last channel; NaN where nothing was stored or a lead
+// was off), leadOff (samples), beats, annotations}.
+export async function alertStrip(alertId) {
+  const s = await request("GET", `/api/v1/alerts/${encodeURIComponent(alertId)}/strip`);
+  const channel = s.samples.length ? s.samples[s.samples.length - 1] : [];
+  const samples = channel.map((v) => (v === null ? NaN : v));
+  // Lead-off samples are not signal: NaN breaks the trace there, as in the stored strips.
+  let leadOff = 0;
+  for (const n of s.annotations ?? []) {
+    if (n.kind !== "lead_off" || n.end_t_us === null || !s.fs) continue;
+    const from = Math.max(0, Math.round(((n.t_us - s.start_t_us) / 1e6) * s.fs));
+    const to = Math.min(samples.length, Math.round(((n.end_t_us - s.start_t_us) / 1e6) * s.fs));
+    for (let i = from; i < to; i += 1) { samples[i] = NaN; leadOff += 1; }
+  }
+  return {
+    alert: normAlert(s.alert), t0: s.start_t_us / 1e6, fs: s.fs ?? 0, sensor: s.sensor, units: s.units,
+    samples, leadOff, beats: (s.beats ?? []).map(normBeat),
+    annotations: (s.annotations ?? []).map((n) => ({ t: n.t_us / 1e6, kind: n.kind, text: n.text })),
+  };
+}
+// Download links of the stored signal as EDF+ or WFDB (a zip): a time range, or one episode.
+export const exportUrl = (id, start, end, format) => ranged(id, "export", start, end, { format });
+export const episodeExportUrl = (id, episodeId, format) =>
+  `/api/v1/devices/${encodeURIComponent(id)}/export${query({ episode_id: episodeId, format })}`;
 // The printable rhythm report (dashboard route, made from the beats and waveform of the range).
 export const reportUrl = (id, start, end) => `/report/${encodeURIComponent(id)}${query({ start, end })}`;
 

@@ -1,7 +1,8 @@
 // History: pick a device and a time range; HR chart (uPlot, drag to zoom from hours down to seconds),
-// rhythm timeline, events with the 10-s strip around each, CSV export and the printable report.
+// rhythm timeline, events with the 10-s strip around each, an alert's own evidence strip (?alert=ID),
+// CSV, EDF+ and WFDB export, and the printable report.
 import * as api from "./api.js";
-import { RHYTHM_COLOURS, alertTitle, el, fmtDateTime, rhythmName, startPage } from "./common.js";
+import { RHYTHM_COLOURS, alertTitle, el, fmtDateTime, fmtNum, rhythmName, startPage } from "./common.js";
 import { drawStrip } from "./sweep.js";
 
 const STRIP_S = 10;
@@ -9,6 +10,9 @@ const ZOOM_TO_STRIP_S = 120;   // a chart zoomed to this span or less shows the 
 const $ = (id) => document.getElementById(id);
 let chart = null;
 let current = null;            // {deviceId, start, end, device}
+// The alert whose strip the page opened on (?alert=ID, from an alert's "Evidence strip" link); shown by
+// the first load only, so picking another range shows that range.
+let openAlert = new URLSearchParams(window.location.search).get("alert");
 
 const toLocalInput = (t) => {
   const d = new Date(t * 1000);
@@ -61,15 +65,25 @@ function renderTimeline(eps, start, end) {
 }
 
 function renderEvents(eps, alerts) {
+  const { deviceId } = current;
   const events = [
-    ...eps.filter((e) => e.rhythm !== "N").map((e) => ({ t: e.start, what: rhythmName(e.rhythm), dur: (e.end ?? e.start) - e.start, kind: "episode" })),
-    ...alerts.map((a) => ({ t: a.raisedAt, what: `${alertTitle(a.kind)} (${a.severity})`, dur: (a.resolvedAt ?? a.raisedAt) - a.raisedAt, kind: "alert" })),
+    ...eps.filter((e) => e.rhythm !== "N").map((e) => ({
+      t: e.start, what: rhythmName(e.rhythm), dur: (e.end ?? e.start) - e.start, kind: "episode",
+      show: () => showStrip(e.start, rhythmName(e.rhythm)),
+      extra: e.id == null ? [] : ["edf", "wfdb"].map((f) => el("a", {
+        href: api.episodeExportUrl(deviceId, e.id, f), class: `export-${f}`, download: "" }, f === "edf" ? "EDF+" : "WFDB")),
+    })),
+    ...alerts.map((a) => ({
+      t: a.onset ?? a.raisedAt, what: `${alertTitle(a.kind)} (${a.severity})`, kind: "alert",
+      dur: a.durationS ?? (a.resolvedAt ?? a.raisedAt) - a.raisedAt,
+      show: () => showAlertStrip(a.id), extra: [],
+    })),
   ].sort((x, y) => x.t - y.t);
   $("events").querySelector("tbody").replaceChildren(...events.map((ev) => el("tr", { "data-event": ev.kind },
     el("td", { class: "num" }, fmtDateTime(ev.t)),
     el("td", {}, ev.what),
     el("td", { class: "num" }, ev.dur > 0 ? `${Math.round(ev.dur)} s` : "—"),
-    el("td", {}, el("button", { type: "button", class: "strip-button", onclick: () => showStrip(ev.t, ev.what) }, "Strip")))));
+    el("td", { class: "row" }, el("button", { type: "button", class: "strip-button", onclick: ev.show }, "Strip"), ...ev.extra))));
   if (!events.length) $("events").querySelector("tbody").append(el("tr", {}, el("td", { colspan: 4, class: "muted" }, "No events in this range.")));
 }
 
@@ -91,6 +105,30 @@ async function showStrip(t, why) {
     : "No stored waveform in this window.";
   $("strip").dataset.samples = String(stored + leadOff);
   drawStrip($("strip"), strip, bts, { sensor: (current.device?.sensor ?? "ecg").startsWith("ppg") ? "ppg" : "ecg" });
+}
+
+// An alert's own strip (10 s before to 10 s after its onset, from the server) with its evidence.
+async function showAlertStrip(alertId) {
+  let strip;
+  try {
+    strip = await api.alertStrip(alertId);
+  } catch (exc) {
+    $("strip-note").textContent = `Alert ${alertId}: ${exc.message}`;
+    return;
+  }
+  const a = strip.alert;
+  const onset = a.onset ?? a.raisedAt;
+  $("strip-title").textContent = `${alertTitle(a.kind)} · onset ${fmtDateTime(onset)}`;
+  const duration = a.durationS != null ? `${Math.round(a.durationS)} s` : a.state === "resolved" ? "—" : "ongoing";
+  $("strip-note").textContent = [
+    `rhythm ${rhythmName(a.rhythm)}`, `heart rate ${fmtNum(a.hrBpm, 0, " bpm")}`, `duration ${duration}`,
+    `signal quality ${a.quality ?? "—"}`,
+    strip.samples.length ? `${strip.beats.length} beats` : "no stored waveform around the onset",
+    ...(strip.leadOff ? [`lead off for ${(strip.leadOff / strip.fs).toFixed(1)} s`] : []),
+  ].join(" · ");
+  $("strip").dataset.alert = String(alertId);
+  $("strip").dataset.samples = String(strip.samples.filter((v) => !Number.isNaN(v)).length + strip.leadOff);
+  drawStrip($("strip"), strip, strip.beats, { sensor: (strip.sensor ?? "ecg").startsWith("ppg") ? "ppg" : "ecg" });
 }
 
 // Stored chunks -> one run of samples from start to end (NaN where nothing was stored or a lead was off).
@@ -121,8 +159,11 @@ async function load() {
   if (!deviceId || !(end > start)) return;
   const device = (await api.listDevices()).find((d) => d.id === deviceId);
   current = { deviceId, start, end, device };
-  history.replaceState(null, "", `/history/${encodeURIComponent(deviceId)}?start=${start}&end=${end}`);
+  history.replaceState(null, "", `/history/${encodeURIComponent(deviceId)}?start=${start}&end=${end}` +
+    (openAlert ? `&alert=${encodeURIComponent(openAlert)}` : ""));
   $("report-link").href = api.reportUrl(deviceId, start, end);
+  $("export-edf").href = api.exportUrl(deviceId, start, end, "edf");
+  $("export-wfdb").href = api.exportUrl(deviceId, start, end, "wfdb");
   const [sums, eps, alerts] = await Promise.all([
     api.summaries(deviceId, start, end).catch(() => []),
     api.episodes(deviceId, start, end).catch(() => []),
@@ -131,7 +172,10 @@ async function load() {
   renderChart(sums, start, end);
   renderTimeline(eps, start, end);
   renderEvents(eps, alerts);
-  await showStrip(Math.min(end, Date.now() / 1000) - STRIP_S / 2 - 1, "end of range");
+  const alertToShow = openAlert;
+  openAlert = null;
+  if (alertToShow) await showAlertStrip(alertToShow);
+  else await showStrip(Math.min(end, Date.now() / 1000) - STRIP_S / 2 - 1, "end of range");
   document.body.dataset.loaded = String(Date.now());
 }
 

@@ -75,6 +75,12 @@ function renderTimeline() {
     el("span", {}, el("i", { style: `background:${RHYTHM_COLOURS[code] ?? "#4b5563"}` }), rhythmName(code))));
 }
 
+// The history page around the alert's onset, drawing the alert's own strip.
+function evidenceUrl(a) {
+  const t = a.onset ?? a.raisedAt;
+  return `/history/${encodeURIComponent(deviceId)}?start=${Math.floor(t - 600)}&end=${Math.ceil(t + 600)}&alert=${encodeURIComponent(a.id)}`;
+}
+
 function renderAlerts() {
   const body = document.querySelector("#alerts tbody");
   const open = [...alerts.values()].filter((a) => a.state !== "resolved").sort((a, b) => b.raisedAt - a.raisedAt);
@@ -88,7 +94,8 @@ function renderAlerts() {
       : a.state === "snoozed" ? `snoozed until ${fmtTime(a.snoozedUntil)}` : "active";
     return el("tr", { class: `sev-${a.severity}`, "data-alert": a.id, "data-state": a.state },
       el("td", {}, el("span", { class: `badge ${a.severity}` }, a.severity)),
-      el("td", {}, alertTitle(a.kind), a.detail ? el("div", { class: "muted" }, a.detail) : null),
+      el("td", {}, alertTitle(a.kind), a.detail ? el("div", { class: "muted" }, a.detail) : null,
+        el("div", {}, el("a", { href: evidenceUrl(a), class: "evidence" }, "Evidence strip"))),
       el("td", { class: "num" }, fmtTime(a.raisedAt)),
       el("td", { class: "state" }, state),
       el("td", { class: "row" },
