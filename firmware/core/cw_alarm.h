@@ -112,8 +112,8 @@ typedef struct {
 
 /**
  * The pattern of `level`, `ms_since_onset` after it began: critical: LED blinking at 4 Hz, beeps without
- * a break; high: LED blinking at 2 Hz, bursts of 5 beeps every 3 s; medium: LED on, 3 beeps every 8 s; technical: LED blinking at 0.5 Hz, 1 beep every 15 s;
- * none: off. Beeps are 150 ms on, 100 ms off.
+ * a break; high: LED blinking at 2 Hz, bursts of 5 beeps every 3 s; medium: LED on, 3 beeps every 8 s;
+ * technical: LED blinking at 0.5 Hz, 1 beep every 15 s; none: off. Beeps are 150 ms on, 100 ms off.
  */
 cw_alarm_output_t cw_alarm_output(cw_alarm_level_t level, uint32_t ms_since_onset);
 

@@ -11,9 +11,9 @@
  * Sample counts that depend on the rate (window, hop, autocorrelation lags, phase-space delay, flat run,
  * spectrum bins) come from `cw_vf_model.h`, computed by Python for each supported rate, so both sides
  * round the same way; the Hann window and the Goertzel coefficients are rotations by an angle it gives
- * (double precision: within 1e-13 of numpy's after a window, and no 3 KB of tables per rate). The core has no libc: two features
- * are kept before their monotonic transform (kurtosis before the log, spectral variance before the square
- * root) and the exporter transforms the trees' splits instead; the decision compares log-odds, so no
+ * (double precision: within 1e-13 of numpy's after a window, and no 3 KB of tables per rate). The core
+ * has no libc: two features are kept before their monotonic transform (kurtosis before the log, spectral
+ * variance before the square root) and the exporter transforms the trees' splits instead; the decision compares log-odds, so no
  * exp() is needed. The caller owns the struct and three buffers of `window` floats; no malloc.
  * Per window the cost is O(window x (bins + lags)) float multiply-adds (0.46 M per second at 250 Hz): the
  * spectrum's and the autocorrelation's inner loops are float, which the ESP32's FPU does in hardware;
