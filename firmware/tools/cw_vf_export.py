@@ -4,7 +4,9 @@
     PYTHONPATH=src python firmware/tools/cw_vf_export.py --check # exit 1 if the header is stale
 
 The rate-dependent sample counts are computed here with the Python detector's own rounding, so C and
-Python agree on every window's length, lags and spectrum bins.
+Python agree on every window's length, lags and spectrum bins. The trees, whatever their number, depth
+or shape, are packed as `pack_trees` says (binned splits, heap order, int16 leaves): the header's comment
+gives their bytes and the leaves' rounding bound.
 """
 
 from __future__ import annotations
@@ -111,6 +113,9 @@ def pack_trees(m: VfModel) -> PackedTrees:
     splits = np.asarray(c_splits(m), dtype=np.float32)
     feature = np.asarray(m.feature)
     tables = [np.unique(splits[(feature >= 0) & (feature % n == f)]) for f in range(n)]
+    if len(m.features) != n or max(m.feature) >= 256:
+        raise ValueError(f"the model's inputs do not fit cw_vf.c: {len(m.features)} features (it computes {n}), "
+                         f"input index up to {max(m.feature)} (uint8)")
     if max(len(t) for t in tables) > BIN_MAX:
         raise ValueError(f"a feature has {max(len(t) for t in tables)} distinct splits; cw_vf_bin_t holds "
                          f"{BIN_MAX}: widen it in cw_vf.h and BIN_MAX here")
