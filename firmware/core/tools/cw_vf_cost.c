@@ -1,7 +1,8 @@
 /* cw_vf_cost - instructions the VF detector executes per second of ECG on rv32imc (the ESP32-C3 ISA).
  *
  * Run under QEMU with an exact instruction counter (`-icount shift=0`: minstret counts retired
- * instructions); `python firmware/tools/fwbuild.py --vf-cost` builds and runs it. It feeds 60 s at 250 Hz
+ * instructions); `python firmware/tools/fwbuild.py --vf-cost` builds it for rv32imc (soft float) and
+ * rv32imafc (float in hardware, as on the ESP32) and runs both. It feeds 60 s at 250 Hz
  * (30 s sinus-like, then 30 s VF-like: the cost does not depend much on the signal) one sample at a time
  * and prints the instructions of all pushes, per second of signal, and of the dearest window.
  * The soft-float helpers run as libgcc's (the ESP32-C3 has no FPU; its ROM holds the same helpers).
