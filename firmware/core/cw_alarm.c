@@ -21,6 +21,7 @@ static void alarm_forget(cw_alarm_t *a)
 {
     a->n_rr = 0;
     a->last_beat = -1;
+    a->vf_ended = -1;
 }
 
 cw_err_t cw_alarm_init(cw_alarm_t *a, const cw_alarm_cfg_t *cfg)
@@ -94,6 +95,14 @@ cw_alarm_state_t cw_alarm_update(cw_alarm_t *a, const int64_t *beats, size_t n, 
         s.cause = in->lead_off ? CW_ALARM_CAUSE_LEAD_OFF : CW_ALARM_CAUSE_SIGNAL;
         return s;
     }
+    if (in->shockable) {
+        alarm_forget(a);
+        a->vf_ended = now;
+        a->usable = 0; /* the beats found during VF are not beats: none before its end is counted */
+        s.level = CW_ALARM_CRITICAL;
+        s.cause = CW_ALARM_CAUSE_VF;
+        return s;
+    }
     if (!a->usable) {
         a->usable = 1;
         a->usable_since = now;
@@ -110,8 +119,9 @@ cw_alarm_state_t cw_alarm_update(cw_alarm_t *a, const int64_t *beats, size_t n, 
         }
         a->last_beat = beats[i];
     }
-    /* no beat yet since the signal became usable: the detectors are still learning, no pause */
-    since = a->last_beat >= 0 ? now - a->last_beat : 0;
+    /* no beat yet since the signal became usable: the detectors are still learning, no pause; after VF
+     * the pause clock runs from its end */
+    since = a->last_beat >= 0 ? now - a->last_beat : (a->vf_ended >= 0 ? now - a->vf_ended : 0);
     if (a->last_beat >= 0 && since <= alarm_samples(a, a->cfg.bpm_expiry_ms)) {
         s.heart_rate_decibpm = alarm_median_decibpm(a);
     }
@@ -146,6 +156,10 @@ cw_alarm_output_t cw_alarm_output(cw_alarm_level_t level, uint32_t ms_since_onse
     out.led_on = 0;
     out.buzzer_on = 0;
     switch (level) {
+    case CW_ALARM_CRITICAL:
+        out.led_on = (ms_since_onset % 250u) < 125u;
+        out.buzzer_on = (ms_since_onset % CW_BEEP_PERIOD_MS) < CW_BEEP_ON_MS;
+        break;
     case CW_ALARM_HIGH:
         out.led_on = (ms_since_onset % 500u) < 250u;
         out.buzzer_on = alarm_beeping(ms_since_onset, 5u, 3000u);
@@ -180,6 +194,8 @@ const char *cw_alarm_cause_name(cw_alarm_cause_t cause)
         return "irregular rhythm";
     case CW_ALARM_CAUSE_PAUSE:
         return "pause";
+    case CW_ALARM_CAUSE_VF:
+        return "VF / flutter";
     case CW_ALARM_CAUSE_NONE:
     default:
         return "";

@@ -10,7 +10,11 @@
  * Levels follow the IEC 60601-1-8 priorities: technical (signal), medium (rate out of range or an
  * irregular rhythm) and high (a pause: no beat for `pause_ms` on a good signal, counted from a beat seen
  * since the signal became usable, so a detector still learning never raises it); each has its own LED and
- * buzzer pattern, so a lead-off does not sound like a pause. Not a medical device.
+ * buzzer pattern, so a lead-off does not sound like a pause. Above them, critical: the VF detector holds a
+ * shockable rhythm. While it holds, no heart rate is shown and no beat is counted (beats the QRS detector
+ * finds in VF are not beats); when it ends the interval history starts afresh and the pause clock runs
+ * from its end, so VF turning into asystole still raises the pause. Leads off or a bad signal take
+ * precedence: the VF detector cannot judge what the electrodes do not see. Not a medical device.
  *
  * References
  * ----------
@@ -34,7 +38,8 @@ typedef enum {
     CW_ALARM_NONE = 0,
     CW_ALARM_TECHNICAL = 1, /**< the signal cannot be judged (leads off, PPG not good) */
     CW_ALARM_MEDIUM = 2,    /**< rate out of range or an irregular rhythm */
-    CW_ALARM_HIGH = 3       /**< a pause: no beat for pause_ms on a good signal */
+    CW_ALARM_HIGH = 3,      /**< a pause: no beat for pause_ms on a good signal */
+    CW_ALARM_CRITICAL = 4   /**< a shockable rhythm (VF / flutter): above every other, its own pattern */
 } cw_alarm_level_t;
 
 /** Why the level is what it is. */
@@ -45,7 +50,8 @@ typedef enum {
     CW_ALARM_CAUSE_BRADY,
     CW_ALARM_CAUSE_TACHY,
     CW_ALARM_CAUSE_IRREGULAR,
-    CW_ALARM_CAUSE_PAUSE
+    CW_ALARM_CAUSE_PAUSE,
+    CW_ALARM_CAUSE_VF
 } cw_alarm_cause_t;
 
 /** Number of intervals the heart rate is the median of. */
@@ -66,6 +72,7 @@ typedef struct {
     uint32_t n_rr;                  /* intervals seen since the signal became usable (saturates) */
     int64_t last_beat;              /* sample of the last beat, -1 none */
     int64_t usable_since;           /* sample the signal became usable; the pause clock starts no earlier */
+    int64_t vf_ended;               /* last sample of a shockable rhythm with no beat since, -1 none */
     int usable;                     /* the signal was usable at the last update */
 } cw_alarm_t;
 
@@ -74,6 +81,7 @@ typedef struct {
     int lead_off;    /**< ECG electrodes off */
     int signal_bad;  /**< PPG rated not good (no finger, motion, saturated, weak) */
     int irregular;   /**< the on-device AF model calls the rhythm irregular */
+    int shockable;   /**< the on-device VF detector holds a shockable rhythm (cw_vf's in_vf) */
 } cw_alarm_input_t;
 
 typedef struct {
@@ -103,9 +111,9 @@ typedef struct {
 } cw_alarm_output_t;
 
 /**
- * The pattern of `level`, `ms_since_onset` after it began: high: LED blinking at 2 Hz, bursts of 5 beeps
- * every 3 s; medium: LED on, 3 beeps every 8 s; technical: LED blinking at 0.5 Hz, 1 beep every 15 s;
- * none: off. Beeps are 150 ms on, 100 ms off.
+ * The pattern of `level`, `ms_since_onset` after it began: critical: LED blinking at 4 Hz, beeps without
+ * a break; high: LED blinking at 2 Hz, bursts of 5 beeps every 3 s; medium: LED on, 3 beeps every 8 s;
+ * technical: LED blinking at 0.5 Hz, 1 beep every 15 s; none: off. Beeps are 150 ms on, 100 ms off.
  */
 cw_alarm_output_t cw_alarm_output(cw_alarm_level_t level, uint32_t ms_since_onset);
 

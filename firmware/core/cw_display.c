@@ -42,6 +42,8 @@ uint16_t cw_display_alert_color(int32_t level)
         return 0xFFE0; /* yellow: technical (lead off, no signal) */
     case 2:
         return 0xFD20; /* orange: warning */
+    case 4:
+        return 0xF81F; /* magenta: a shockable rhythm (VF / flutter), unlike a pause's red */
     default:
         return 0xF800; /* red: critical, and anything unknown */
     }

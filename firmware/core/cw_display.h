@@ -47,7 +47,8 @@ typedef struct {
  */
 cw_err_t cw_display_layout_for(int16_t width, int16_t height, cw_layout_t *out);
 
-/** RGB565 colour of an alert level (0 none: green, 1 technical: yellow, 2 warning: orange, 3 critical: red). */
+/** RGB565 colour of an alert level (0 none: green, 1 technical: yellow, 2 warning: orange, 3 high: red,
+ * 4 shockable rhythm: magenta; anything else: red). */
 uint16_t cw_display_alert_color(int32_t level);
 
 typedef struct {

@@ -30,6 +30,19 @@ static void copy_f(float *dst, const float *src, size_t n)
     }
 }
 
+/* cos and sin of k x step for k = 0, 1, ...: one rotation per step. */
+typedef struct {
+    double c, s;
+    const double *step; /* cos, sin */
+} rotation_t;
+
+static void rotate(rotation_t *r)
+{
+    const double c = r->c * r->step[0] - r->s * r->step[1];
+    r->s = r->s * r->step[0] + r->c * r->step[1];
+    r->c = c;
+}
+
 enum { F_TCSC, F_MAV, F_LEAKAGE, F_DOM, F_MEAN, F_BW, F_VF_SHARE, F_HIGH, F_KURT, F_ACF, F_RATE, F_PSR, F_SLOPE };
 
 cw_err_t cw_vf_init(cw_vf_t *d, const cw_vf_cfg_t *cfg)
@@ -50,8 +63,8 @@ cw_err_t cw_vf_init(cw_vf_t *d, const cw_vf_cfg_t *cfg)
         r->n_sections > CW_VF_MAX_SECTIONS || r->sos == NULL || r->zi_unit == NULL) {
         return CW_ERR_ARG;
     }
-    if (m->n_trees == 0u || m->n_lags > CW_VF_MAX_LAGS || m->n_enter == 0u || m->n_exit == 0u ||
-        r->hann == NULL || r->goertzel == NULL) {
+    if (m->n_trees == 0u || m->depth > 15u || m->n_lags > CW_VF_MAX_LAGS || m->n_enter == 0u || m->n_exit == 0u ||
+        r->hann_step[0] >= 1.0 || r->bin_step[0] >= 1.0) {
         return CW_ERR_ARG;
     }
     for (i = 0; i < m->n_lags; ++i) {
@@ -150,15 +163,20 @@ static void spectrum_features(const cw_vf_rate_t *r, const float *xw, float *f)
     uint32_t n = r->window, i, k;
     double total = VF_EPS, moment = 0.0, best = -1.0, vf = 0.0, high = 0.0, mean_hz, spread = 0.0;
     double dom = 0.0;
-    for (k = r->bin_lo; k <= r->bin_hi; ++k) {
-        double coeff = r->goertzel[k - r->bin_lo], s1 = 0.0, s2 = 0.0, p;
-        double hz = (double)k * (double)r->fs / (double)n;
-        for (i = 0; i < n; ++i) {
-            double s0 = (double)xw[i] + coeff * s1 - s2;
+    rotation_t bin = {1.0, 0.0, r->bin_step};
+    for (k = 0; k < r->bin_lo; ++k) {
+        rotate(&bin);
+    }
+    for (k = r->bin_lo; k <= r->bin_hi; ++k, rotate(&bin)) {
+        const float coeff = (float)(2.0 * bin.c); /* 2 cos(2 pi k / n) */
+        float s1 = 0.0f, s2 = 0.0f;
+        double hz = (double)k * (double)r->fs / (double)n, p;
+        for (i = 0; i < n; ++i) { /* float: the ESP32's FPU does it (double would be soft-float) */
+            const float s0 = xw[i] + coeff * s1 - s2;
             s2 = s1;
             s1 = s0;
         }
-        p = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+        p = (double)s1 * s1 + (double)s2 * s2 - (double)coeff * s1 * s2;
         power[k - r->bin_lo] = p;
         total += p;
         moment += p * hz;
@@ -194,11 +212,12 @@ static void acf_features(const cw_vf_rate_t *r, const float *x, float *f)
         r0 += (double)x[i] * (double)x[i];
     }
     for (lag = r->acf_lo; lag <= r->acf_hi; ++lag) {
-        double s = 0.0, v;
+        float s = 0.0f;
+        double v;
         for (i = 0; i + lag < n; ++i) {
-            s += (double)x[i] * (double)x[i + lag];
+            s += x[i] * x[i + lag];
         }
-        v = s / (r0 + VF_EPS);
+        v = (double)s / (r0 + VF_EPS);
         if (v > best) {
             best = v;
             best_lag = lag;
@@ -238,6 +257,7 @@ void cw_vf_features(const cw_vf_rate_t *r, float *x, float *f)
     uint32_t n = r->window, i, above = 0, steep = 0;
     double mean = 0.0, m2 = 0.0, m4 = 0.0, var;
     float peak = 0.0f, mav = 0.0f, slope_max = 0.0f;
+    rotation_t hann = {1.0, 0.0, r->hann_step};
     for (i = 0; i < n; ++i) {
         mean += (double)x[i];
     }
@@ -267,33 +287,61 @@ void cw_vf_features(const cw_vf_rate_t *r, float *x, float *f)
     acf_features(r, x, f);
     f[F_PSR] = psr(x, n, r->psr_delay);
     f[F_SLOPE] = (float)steep / (float)(n - 1u);
-    for (i = 0; i < n; ++i) { /* last: the spectrum reads the Hann-weighted window, in place */
-        x[i] *= r->hann[i];
+    for (i = 0; i < n; ++i, rotate(&hann)) { /* last: the spectrum reads the Hann-weighted window, in place */
+        x[i] *= (float)(0.5 - 0.5 * hann.c); /* numpy.hanning(n)[i] */
     }
     spectrum_features(r, x, f);
 }
 
-float cw_vf_model_logit(const cw_vf_model_t *m, const float *inputs)
+void cw_vf_model_bins(const cw_vf_model_t *m, const float *features, cw_vf_bin_t *bins)
 {
-    float raw = m->baseline;
-    uint16_t t;
-    uint8_t level;
-    for (t = 0; t < m->n_trees; ++t) {
-        uint16_t node = m->roots[t];
-        for (level = 0; level < m->depth && m->feature[node] >= 0; ++level) {
-            node = inputs[m->feature[node]] <= m->split[node] ? m->left[node] : m->right[node];
+    uint8_t f;
+    for (f = 0; f < CW_VF_N_FEATURES; ++f) {
+        /* binary search for the first threshold >= the value (NaN is <= none: it goes right everywhere) */
+        uint16_t lo = m->threshold_start[f], hi = m->threshold_start[f + 1u];
+        const uint16_t first = lo;
+        while (lo < hi) {
+            uint16_t mid = (uint16_t)(lo + (hi - lo) / 2u);
+            if (features[f] <= m->thresholds[mid]) {
+                hi = mid;
+            } else {
+                lo = (uint16_t)(mid + 1u);
+            }
         }
-        raw += m->value[node];
+        bins[f] = (cw_vf_bin_t)(lo - first);
     }
-    return raw;
+}
+
+float cw_vf_model_logit(const cw_vf_model_t *m, const cw_vf_bin_t *const *bins)
+{
+    const uint32_t n_inner = (1u << m->depth) - 1u;
+    const uint8_t *input = m->input;
+    const cw_vf_bin_t *bin = m->bin;
+    const int16_t *leaf = m->leaf;
+    int32_t sum = 0; /* integer leaves: the sum is exact and costs no float additions */
+    uint16_t t;
+    for (t = 0; t < m->n_trees; ++t) {
+        uint32_t node = 0;
+        while (node < n_inner) {
+            uint8_t in = input[node];
+            cw_vf_bin_t b = bins[in / CW_VF_N_FEATURES][in % CW_VF_N_FEATURES];
+            node = 2u * node + (b <= bin[node] ? 1u : 2u);
+        }
+        sum += leaf[node - n_inner];
+        input += n_inner;
+        bin += n_inner;
+        leaf += n_inner + 1u;
+    }
+    return m->baseline + m->leaf_scale * (float)sum;
 }
 
 static void judge(cw_vf_t *d, cw_vf_window_t *out)
 {
     const cw_vf_rate_t *r = d->cfg.rate;
     const cw_vf_model_t *m = d->cfg.model;
-    float inputs[CW_VF_N_FEATURES * (1u + CW_VF_MAX_LAGS)];
-    float *row = d->history[d->n_windows % (int64_t)(CW_VF_MAX_LAG + 1u)];
+    float row[CW_VF_N_FEATURES];
+    const cw_vf_bin_t *slots[1u + CW_VF_MAX_LAGS];
+    cw_vf_bin_t *bins = d->history[d->n_windows % (int64_t)(CW_VF_MAX_LAG + 1u)];
     uint8_t i, shockable = 0;
     cw_vf_quality_t quality;
     float logit;
@@ -302,16 +350,18 @@ static void judge(cw_vf_t *d, cw_vf_window_t *out)
     quality = window_quality(d->cfg.scratch, r->window, r->flat_min);
     ring_copy(d->cfg.filt, d->pos, r->window, d->cfg.scratch);
     cw_vf_features(r, d->cfg.scratch, row);
+    cw_vf_model_bins(m, row, bins);
     if (d->n_windows == 0) {
-        copy_f(d->first, row, CW_VF_N_FEATURES);
+        for (i = 0; i < CW_VF_N_FEATURES; ++i) {
+            d->first[i] = bins[i];
+        }
     }
-    copy_f(inputs, row, CW_VF_N_FEATURES);
+    slots[0] = bins;
     for (i = 0; i < m->n_lags; ++i) {
         int64_t w = d->n_windows - (int64_t)m->lags[i];
-        const float *past = w < 0 ? d->first : d->history[w % (int64_t)(CW_VF_MAX_LAG + 1u)];
-        copy_f(inputs + (size_t)(i + 1u) * CW_VF_N_FEATURES, past, CW_VF_N_FEATURES);
+        slots[i + 1u] = w < 0 ? d->first : d->history[w % (int64_t)(CW_VF_MAX_LAG + 1u)];
     }
-    logit = cw_vf_model_logit(m, inputs);
+    logit = cw_vf_model_logit(m, slots);
     if (quality == CW_VF_QUALITY_OK && logit >= m->threshold_logit) {
         shockable = 1;
     }

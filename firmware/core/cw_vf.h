@@ -4,16 +4,20 @@
  * `hop` samples aligned to the input's start, thirteen features per window (TCSC, mean magnitude, VF-filter
  * leakage, dominant / mean frequency, bandwidth, 2.5-7.5 Hz and > 12 Hz power shares, log kurtosis,
  * autocorrelation peak and rate, phase-space boxes, steep-sample share), the boosted trees of
- * `cw_vf_model.h` over them and the features of earlier windows, and the enter / leave hysteresis.
+ * `cw_vf_model.h` over them and the features of earlier windows, and the enter / leave hysteresis. The
+ * trees compare each feature's bin among its split values (exact), so earlier windows are kept as bins.
  * Every feature is scale-free, so ADC counts and millivolts give the same decisions.
  *
  * Sample counts that depend on the rate (window, hop, autocorrelation lags, phase-space delay, flat run,
- * spectrum bins), the Hann window and the Goertzel coefficients come from `cw_vf_model.h`, computed by
- * Python for each supported rate, so both sides round the same way. The core has no libc: two features
- * are kept before their monotonic transform (kurtosis before the log, spectral variance before the square
- * root) and the exporter transforms the trees' splits instead; the decision compares log-odds, so no
+ * spectrum bins) come from `cw_vf_model.h`, computed by Python for each supported rate, so both sides
+ * round the same way; the Hann window and the Goertzel coefficients are rotations by an angle it gives
+ * (double precision: within 1e-13 of numpy's after a window, and no 3 KB of tables per rate). The core
+ * has no libc: two features are kept before their monotonic transform (kurtosis before the log, spectral
+ * variance before the square root) and the exporter transforms the trees' splits instead; the decision compares log-odds, so no
  * exp() is needed. The caller owns the struct and three buffers of `window` floats; no malloc.
- * Per window the cost is O(window x (bins + lags)) float operations (about 1 M per second at 250 Hz).
+ * Per window the cost is O(window x (bins + lags)) float multiply-adds (0.46 M per second at 250 Hz): the
+ * spectrum's and the autocorrelation's inner loops are float, which the ESP32's FPU does in hardware;
+ * on the FPU-less ESP32-C3 they are soft-float (docs/benchmarks.md, Firmware: instructions measured).
  *
  * References: Kuo & Dillman 1978; Arafat et al. 2011; Amann et al. 2005, 2007; Barro et al. 1989.
  */
@@ -46,14 +50,20 @@ typedef enum {
     CW_VF_QUALITY_CLIPPED  /**< a run of identical samples at the window's extreme */
 } cw_vf_quality_t;
 
-/** The trees and the rule (flat node arrays, as `cardiowatch/models/vf_detector.json`). */
+/** A feature's bin: the index of the first of its sorted thresholds that the value is <= (past the last: the
+ * number of thresholds). `x <= threshold j` exactly when `bin(x) <= j`, so the trees compare bins. */
+typedef uint8_t cw_vf_bin_t;
+
+/** The trees and the rule. Every tree is complete to `depth` levels, in heap order: internal node i has
+ * children 2i+1 (left) and 2i+2 (right), and the 2^depth leaves follow the 2^depth - 1 internal nodes.
+ * Inputs are numbered slot * CW_VF_N_FEATURES + feature (slot 0: this window, slot k: lags[k - 1] back). */
 typedef struct {
-    const int16_t *feature; /**< input index per node, -1 at a leaf */
-    const float *split;     /**< go left when input <= split */
-    const uint16_t *left;
-    const uint16_t *right;
-    const float *value;     /**< leaf value (log-odds) */
-    const uint16_t *roots;
+    const uint8_t *input;           /**< per internal node (2^depth - 1 per tree): the input it tests */
+    const cw_vf_bin_t *bin;         /**< per internal node: go left when the input's bin <= bin */
+    const int16_t *leaf;            /**< per leaf (2^depth per tree): log-odds / leaf_scale */
+    const float *thresholds;        /**< every feature's sorted split values, feature after feature */
+    const uint16_t *threshold_start; /**< CW_VF_N_FEATURES + 1 offsets into thresholds */
+    float leaf_scale;
     uint16_t n_trees;
     uint8_t depth;
     uint8_t n_lags;
@@ -70,8 +80,8 @@ typedef struct {
     uint32_t bin_lo, bin_hi;   /**< rfft bins of 0.5-30 Hz, inclusive */
     const double *sos;         /**< 1-30 Hz band-pass, scipy SOS rows */
     const double *zi_unit;     /**< scipy.signal.sosfilt_zi(sos) */
-    const float *hann;         /**< numpy.hanning(window) */
-    const double *goertzel;    /**< 2 cos(2 pi k / window) for the bins bin_lo..bin_hi */
+    double hann_step[2];       /**< cos and sin of 2 pi / (window - 1): numpy.hanning(window) by rotation */
+    double bin_step[2];        /**< cos and sin of 2 pi / window: the Goertzel coefficients by rotation */
     uint8_t n_sections;
 } cw_vf_rate_t;
 
@@ -101,8 +111,8 @@ typedef struct {
     float last_finite;
     int64_t n_seen, next_end;
     uint32_t pos;  /**< ring index of the next sample */
-    float history[CW_VF_MAX_LAG + 1][CW_VF_N_FEATURES];
-    float first[CW_VF_N_FEATURES];
+    cw_vf_bin_t history[CW_VF_MAX_LAG + 1][CW_VF_N_FEATURES]; /**< the last windows' feature bins */
+    cw_vf_bin_t first[CW_VF_N_FEATURES];
     int64_t n_windows;
     uint8_t in_vf, run;
 } cw_vf_t;
@@ -119,8 +129,11 @@ int cw_vf_push(cw_vf_t *d, float x, cw_vf_window_t *out);
 /** The thirteen features of one window of filtered samples, which it overwrites (exposed for tests). */
 void cw_vf_features(const cw_vf_rate_t *rate, float *x, float *features);
 
-/** The trees' log-odds of a shockable rhythm for one row of inputs (features with context). */
-float cw_vf_model_logit(const cw_vf_model_t *m, const float *inputs);
+/** The bins of one window's features (see cw_vf_bin_t). */
+void cw_vf_model_bins(const cw_vf_model_t *m, const float *features, cw_vf_bin_t *bins);
+
+/** The trees' log-odds of a shockable rhythm; `bins[slot]` are the bins of the window of input slot `slot`. */
+float cw_vf_model_logit(const cw_vf_model_t *m, const cw_vf_bin_t *const *bins);
 
 #ifdef __cplusplus
 }

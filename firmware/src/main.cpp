@@ -18,6 +18,7 @@
 #include <WiFi.h>
 #include <esp_task_wdt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <sys/time.h>
 
 #include "config.h"
@@ -32,6 +33,8 @@
 #include "cw_rhythm.h"
 #include "cw_ring.h"
 #include "cw_thingspeak.h"
+#include "cw_vf.h"
+#include "cw_vf_model.h"
 #include "display.h"
 #include "net.h"
 #include "portal.h"
@@ -50,6 +53,15 @@ static_assert(CW_LED_PIN != TFT_BL && CW_BUZZER_PIN != TFT_BL, "CW_LED_PIN/CW_BU
 #endif
 
 namespace {
+
+// The VF detector's constants for the build's ECG rate only, so the other rate's tables are not linked.
+#if CW_ECG_FS_HZ == 360
+const cw_vf_rate_t *const kVfRate = &cw_vf_rate_360;
+const size_t kVfWindow = CW_VF_WINDOW_360;
+#else
+const cw_vf_rate_t *const kVfRate = &cw_vf_rate_250;
+const size_t kVfWindow = CW_VF_WINDOW_250;
+#endif
 
 // ---- sizes ----------------------------------------------------------------------------------
 const size_t kRingSamples = 2048;       // ~4 s of ECG at 250 Hz x 2 channels of PPG at 100 Hz
@@ -94,6 +106,7 @@ volatile int64_t g_unix_offset_us = 0;  // unix_us - boot_us once the clock is s
 volatile bool g_clock_synced = false;
 volatile bool g_online = false;
 cw_alarm_state_t g_alarm = {CW_ALARM_NONE, CW_ALARM_CAUSE_NONE, 0};  // the local warning (framer; g_mux)
+volatile bool g_in_vf = false;          // the VF detector holds a shockable rhythm (framer; ECG only)
 // PPG signal quality (framer): the state of the last rated 2 s window (cw_signal_state_t; ECG: unknown,
 // not rated) and the windows rated / rated good since the sender last read them (ThingSpeak field4).
 volatile uint8_t g_signal = CW_SIGNAL_UNKNOWN;
@@ -203,10 +216,11 @@ int64_t sample_time_us(uint32_t index, uint32_t fs_millihz) {
 }
 
 // The local warning for one frame: the beats go to the AF model only while the signal is usable (leads
-// on, PPG good), and cw_alarm gates, levels and expires the rest (host-tested in firmware/core/tests).
+// on, PPG good) and no shockable rhythm holds (the QRS detector's "beats" in VF are not beats), and
+// cw_alarm gates, levels and expires the rest (host-tested in firmware/core/tests).
 void update_warning(cw_alarm_t *alarm, cw_rhythm_t *rhythm, const int64_t *events, size_t n, int64_t now_sample,
-                    bool lead_off, bool signal_bad) {
-  if (!lead_off && !signal_bad) {
+                    bool lead_off, bool signal_bad, bool shockable) {
+  if (!lead_off && !signal_bad && !shockable) {
     for (size_t i = 0; i < n; ++i) {
       cw_rhythm_beat(rhythm, events[i], nullptr);
     }
@@ -215,6 +229,7 @@ void update_warning(cw_alarm_t *alarm, cw_rhythm_t *rhythm, const int64_t *event
   in.lead_off = lead_off ? 1 : 0;
   in.signal_bad = signal_bad ? 1 : 0;
   in.irregular = cw_rhythm_in_af(rhythm);
+  in.shockable = shockable ? 1 : 0;
   const cw_alarm_state_t state = cw_alarm_update(alarm, events, n, now_sample, &in);
   portENTER_CRITICAL(&g_mux);
   g_alarm = state;
@@ -255,6 +270,9 @@ void framer_task(void *) {
   static cw_rhythm_t rhythm;
   static cw_alarm_t alarm;
   static cw_beat_t beats[kMaxFrameValues + CW_QRS_HELD];
+  static cw_vf_t vf;
+  static float vf_raw[kVfWindow], vf_filt[kVfWindow], vf_scratch[kVfWindow];
+  bool in_vf = false;
   static int64_t events[kMaxFrameValues + CW_QRS_HELD];
   const uint8_t channels = g_sensor->channels();
   const bool ecg = g_sensor->kind() == CW_SENSOR_ECG;
@@ -267,6 +285,13 @@ void framer_task(void *) {
   if (!detect) {
     log_e("framer: no detector configuration for %" PRIu32 " Hz (ECG: 250 or 360; PPG: 100): no local warning",
           rate_hz);
+  }
+  // ECG: the shockable-rhythm (VF / flutter) detector on the raw samples, at the rate the build has constants for
+  const cw_vf_cfg_t vf_cfg = {kVfRate, &cw_vf_model, vf_raw, vf_filt, vf_scratch};
+  const bool detect_vf = ecg && (float)rate_hz == kVfRate->fs && cw_vf_init(&vf, &vf_cfg) == CW_OK;
+  if (ecg && !detect_vf) {
+    log_e("framer: no VF detector for %" PRIu32 " Hz (this build: %u Hz, CW_ECG_FS_HZ)", rate_hz,
+          (unsigned)kVfRate->fs);
   }
   // PPG: the signal-quality stage (no finger, saturated, motion, weak, good), configured like the Python one
   static cw_ppg_quality_cfg_t quality_cfg;
@@ -313,7 +338,15 @@ void framer_task(void *) {
         cw_display_beat(beats[i].sample);
       }
       cw_display_samples(values, per_frame);
-      update_warning(&alarm, &rhythm, events, n, qrs.n_seen, lead_off, false);
+      for (size_t i = 0; detect_vf && i < per_frame; ++i) {
+        cw_vf_window_t w;
+        // electrodes off: missing samples, which the detector never calls VF
+        if (cw_vf_push(&vf, lead_off ? NAN : (float)values[i], &w)) {
+          in_vf = w.in_vf != 0;
+        }
+      }
+      g_in_vf = in_vf;
+      update_warning(&alarm, &rhythm, events, n, qrs.n_seen, lead_off, false, in_vf);
     } else if (detect) {
       for (size_t i = 0; i < per_frame; ++i) {
         // MAX30102: the IR channel, which reads down with blood volume, turned up; pulse sensor: as is
@@ -327,7 +360,7 @@ void framer_task(void *) {
       if (rate_quality) {
         update_signal(&quality, pulse_input, per_frame);
       }
-      update_warning(&alarm, &rhythm, events, n, ppg.n, lead_off, ppg_signal_bad());
+      update_warning(&alarm, &rhythm, events, n, ppg.n, lead_off, ppg_signal_bad(), false);
     }
 
     if (cw_device_settings().server_host[0] == '\0') {
@@ -431,12 +464,15 @@ void send_status(CwTransport *transport) {
   portENTER_CRITICAL(&g_mux);
   const size_t depth = cw_queue_count(&g_queue);
   portEXIT_CRITICAL(&g_mux);
+  // the device's own alarm level, and (ECG: only it runs the VF detector) whether VF holds
+  const char *vf = g_sensor->kind() != CW_SENSOR_ECG ? "" : (g_in_vf ? ",\"in_vf\":true" : ",\"in_vf\":false");
   // dropped_samples: lost to a full queue or ring, and instants of missed timer ticks (held, not measured)
   const int n = snprintf(json, sizeof json,
                          "{\"v\":1,\"device_id\":%" PRIu32 ",\"rssi_dbm\":%d,\"fw\":\"0.2.0\",\"uptime_s\":%lu,"
-                         "\"fs_measured_millihz\":%" PRIu32 ",\"queue_depth\":%u,\"dropped_samples\":%" PRIu32 "}",
+                         "\"fs_measured_millihz\":%" PRIu32 ",\"queue_depth\":%u,\"dropped_samples\":%" PRIu32
+                         ",\"alarm_level\":%d%s}",
                          cw_device_settings().device_id, (int)WiFi.RSSI(), (unsigned long)(millis() / 1000u),
-                         g_sensor->fs_millihz(), (unsigned)depth, dropped_samples());
+                         g_sensor->fs_millihz(), (unsigned)depth, dropped_samples(), (int)alarm_now().level, vf);
   if (n > 0 && (size_t)n < sizeof json) {
     transport->send_status(json, (size_t)n);
   }
@@ -477,9 +513,11 @@ void standalone_thingspeak() {
   const uint32_t hr = alarm.heart_rate_decibpm;
   cw_ts_summary_t s;
   s.hr_decibpm = hr > 0u ? (int32_t)hr : -1;
-  s.rhythm = alarm.cause == CW_ALARM_CAUSE_IRREGULAR ? CW_RHYTHM_AFIB
+  s.rhythm = alarm.cause == CW_ALARM_CAUSE_VF          ? CW_RHYTHM_VFL
+             : alarm.cause == CW_ALARM_CAUSE_IRREGULAR ? CW_RHYTHM_AFIB
              : (hr == 0u ? -1 : (hr < 600u ? CW_RHYTHM_SBR : CW_RHYTHM_N));
-  s.alert_level = (int32_t)alarm.level;  // 0 none, 1 technical, 2 medium, 3 high
+  // field3 is 0 none, 1 technical, 2 warning, 3 critical: a pause and VF are both critical there
+  s.alert_level = alarm.level == CW_ALARM_CRITICAL ? 3 : (int32_t)alarm.level;
   // field4: % of the 2 s windows since the last update rated good (PPG); ECG: not estimated, left out
   s.quality_pct = cw_signal_good_pct(good, windows);
   s.battery_pct = -1;

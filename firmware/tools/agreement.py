@@ -9,6 +9,7 @@ Usage (from the repository root, after the host build, e.g. ``python firmware/to
     .venv/bin/python firmware/tools/agreement.py qrs --write    # ... into docs/benchmarks.md
     .venv/bin/python firmware/tools/agreement.py ppgq --write   # PPG quality windows, all 53 bidmc records
     .venv/bin/python firmware/tools/agreement.py rhythm-state --write  # device AF state per beat, 84 ltafdb records
+    .venv/bin/python firmware/tools/agreement.py vf --write     # VF decisions per window, 61 development records
 """
 
 from __future__ import annotations
@@ -472,6 +473,30 @@ def _rhythm_main(records: list[str] | None, write: bool) -> int:
     return 0
 
 
+def _vf_main(records: list[str] | None, write: bool) -> int:
+    """Per-window VF decisions of ``cw_vf_cli`` (host build) vs ``VfDetector``: the agreement test's check."""
+    import importlib.util
+
+    from cardiowatch.data import MITDB_DS1, MITDB_PACED, list_records
+
+    spec = importlib.util.spec_from_file_location("vf_agreement", ROOT / "tests" / "firmware" / "test_vf_agreement.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    pairs = [tuple(r.split("/", 1)) for r in records] if records else (
+        [("cudb", n) for n in list_records("cudb")] + [("mitdb", n) for n in sorted(MITDB_DS1 + MITDB_PACED)])
+    rows = {f"{db}/{n}": module._agreement(HOST_DIR / "cw_vf_cli", db, n) for db, n in pairs}
+    same, total = sum(s for s, _ in rows.values()), sum(t for _, t in rows.values())
+    worst = min(rows, key=lambda k: rows[k][0] / rows[k][1])
+    text = (f"VF detector (`cw_vf` + `cw_vf_model.h` vs `signal/vf.py` + `VfModel`, float32 input) on {len(rows)} "
+            f"development records (cudb, mitdb DS1 + paced): shockable, VF state and quality the same on {same} of "
+            f"{total} windows: **{100 * same / total:.3f} %** (target >= 99.5 % on every record); worst record "
+            f"{worst} {100 * rows[worst][0] / rows[worst][1]:.2f} %.\n\n"
+            "Made by `.venv/bin/python firmware/tools/agreement.py vf --write` (the sanitized host build's "
+            "`cw_vf_cli`: about 18 min on a busy 2-core machine).\n")
+    _print_and_write(text, part="vf-agreement", write=write)
+    return 0
+
+
 def _print_and_write(text: str, *, part: str, write: bool) -> None:
     """Print a figure's text and, with ``write``, put it into its part of docs/benchmarks.md."""
     sys.stdout.write(text)
@@ -484,7 +509,7 @@ def _print_and_write(text: str, *, part: str, write: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="C-vs-Python agreement of the firmware detectors")
-    parser.add_argument("what", choices=["qrs", "rhythm", "rhythm-state", "ppgq"])
+    parser.add_argument("what", choices=["qrs", "rhythm", "rhythm-state", "ppgq", "vf"])
     parser.add_argument("--records", nargs="*", help="default: every record of the database")
     parser.add_argument("--write", action="store_true", help="write the figure into docs/benchmarks.md")
     args = parser.parse_args(argv)
@@ -497,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
         return _quality_main(args.records, args.write)
     if args.what == "rhythm-state":
         return _rhythm_state_main(args.records, args.write)
+    if args.what == "vf":
+        return _vf_main(args.records, args.write)
     rows = []
     for record in args.records or list(MITDB_ALL):
         row = qrs_agreement(record)

@@ -7,6 +7,7 @@ Usage (from the repository root)::
     python firmware/tools/fwbuild.py            # build both, print the size report (markdown)
     python firmware/tools/fwbuild.py --write    # ... and write it into docs/benchmarks.md (Firmware)
     python firmware/tools/fwbuild.py --queue    # how long the RAM offline queue holds, per sensor
+    python firmware/tools/fwbuild.py --vf-cost  # instructions of the VF detector per second of ECG (rv32)
 """
 
 from __future__ import annotations
@@ -180,14 +181,14 @@ _HELPER = re.compile(r"^__(add|sub|mul|div|neg|cmp|eq|ne|lt|le|gt|ge|unord|fix|f
 
 
 def image_costs(rv32_dir: Path) -> list[ImageCost]:
-    """Flash and RAM of the core per device kind (ECG: QRS + rhythm; PPG: pulses + rhythm)."""
+    """Flash and RAM of the core per device kind (ECG: QRS + VF + rhythm; PPG: pulses + rhythm)."""
     base = object_sizes("riscv64-unknown-elf-size", [rv32_dir / "cw_image_base"])["cw_image_base"]
     base_syms = _symbols(rv32_dir / "cw_image_base")
     structs = struct_sizes(rv32_dir)
     common = structs["cw_ring_t"] + structs["cw_queue_t"] + structs["cw_rhythm_t"] + structs["cw_alarm_t"] + structs["cw_settings_t"] + structs["cw_spool_t"]
     costs = []
-    # a PPG device also runs the signal-quality stage (cw_ppg_quality_t)
-    for kind, detectors in (("ecg", ("cw_qrs_t",)), ("ppg", ("cw_ppg_t", "cw_ppg_quality_t"))):
+    # an ECG device also runs the VF detector (cw_vf_t); a PPG device the signal-quality stage
+    for kind, detectors in (("ecg", ("cw_qrs_t", "cw_vf_t")), ("ppg", ("cw_ppg_t", "cw_ppg_quality_t"))):
         name = f"cw_image_{kind}"
         img = object_sizes("riscv64-unknown-elf-size", [rv32_dir / name])[name]
         helpers = sum(size for sym, size in _symbols(rv32_dir / name).items()
@@ -221,7 +222,8 @@ def size_report() -> str:
         "",
         "Per device kind, a firmware-shaped program linked with `--gc-sections` (`firmware/core/tools/cw_image.c`) "
         "minus the same program without the core: what an ECG device (frames, ring, queue, acks, QRS, rhythm "
-        "features + AF model, local alarm) and a PPG device (the same with the pulse detector and the signal-quality stage) "
+        "features + AF model, VF detector + model with the 250 Hz constants, local alarm) and a PPG device (the same "
+        "without VF, with the pulse detector and the signal-quality stage) "
         "really carry. The ESP32 and "
         "ESP32-C3 have libgcc's soft-float and 64-bit division helpers in ROM, so the budget counts the core "
         "without them:",
@@ -241,8 +243,77 @@ def size_report() -> str:
                  f"within the flash budget: {', '.join(fits_all) or 'none'}; over it: "
                  f"{', '.join(c.kind for c in costs if c.kind not in fits_all)}.")]
     lines += ["", "Sample buffers (the ring, the offline queue) are sized in `firmware/src/config.h` and not counted; "
-              "`cw_rhythm_features` uses about 2.2 KB of stack (rv32imc -Os)."]
+              "nor are the VF detector's three caller-owned windows (raw, filtered, scratch: "
+              f"{structs['cw_vf_buffers_250']} B at 250 Hz, a 4 s window of float each). "
+              "`cw_rhythm_features` uses about 2.2 KB of stack and `cw_vf_push` about 2.8 KB (rv32imc -Os, "
+              "`-fstack-usage`; the framer task has 8 KB)."]
     return "\n".join(lines) + "\n"
+
+
+#: QEMU with an exact instruction counter: minstret counts retired instructions
+QEMU_ICOUNT = [*QEMU[:-1], "-icount", "shift=0", "-kernel"]
+#: Clocks of the ESP32-C3 (rv32imc, no FPU) and of the ESP32 (Xtensa LX6, single-precision FPU)
+C3_HZ = 160_000_000
+ESP32_HZ = 240_000_000
+#: cw_vf_cost builds: the ESP32-C3's ISA (soft float), and rv32 with the F extension standing in for
+#: the ESP32's single-precision FPU (double stays soft-float on both)
+VF_COST_ARCHES = {"rv32imc": ["-march=rv32imc", "-mabi=ilp32"], "rv32imafc": ["-march=rv32imafc", "-mabi=ilp32f"]}
+
+
+def vf_cost(arch: str) -> dict[str, int]:
+    """Instructions the VF detector executes on `arch` (tools/cw_vf_cost.c under QEMU -icount), built like
+    the rv32 toolchain file builds the core (-Os, picolibc, semihosting)."""
+    out = BUILD / "firmware-vf-cost" / f"cw_vf_cost_{arch}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _run(["riscv64-unknown-elf-gcc", *VF_COST_ARCHES[arch], "--specs=picolibc.specs", "-Os", "-ffunction-sections",
+          "-fdata-sections", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{CORE}",
+          *(str(CORE / f) for f in ("cw_vf.c", "cw_iir.c", "cw_err.c", "tools/cw_vf_cost.c")),
+          "--oslib=semihost", "--crt0=semihost", "-Wl,--gc-sections", "-Wl,--defsym=__flash=0x80000000",
+          "-Wl,--defsym=__flash_size=0x400000", "-Wl,--defsym=__ram=0x80400000", "-Wl,--defsym=__ram_size=0x400000",
+          "-Wl,--defsym=__stack_size=0x10000", "-lm", "-o", str(out)])
+    proc = subprocess.run([*QEMU_ICOUNT, str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"cw_vf_cost failed ({proc.returncode}): {proc.stdout}")
+    return {name: int(value) for name, value in (line.split() for line in proc.stdout.splitlines() if line)}
+
+
+def vf_multiply_adds(fs: int = 250) -> tuple[int, int, int]:
+    """Spectrum bins, autocorrelation lags and the multiply-adds of both loops per window, at rate `fs`
+    (from cw_vf_model.h: window, hop, acf_lo, acf_hi, ..., bin_lo, bin_hi)."""
+    match = re.search(rf"cw_vf_rate_{fs} = {{[^,]+, (\d+)u, \d+u, (\d+)u, (\d+)u, \d+u, \d+u, (\d+)u, (\d+)u",
+                      (CORE / "cw_vf_model.h").read_text())
+    if match is None:
+        raise RuntimeError(f"cw_vf_rate_{fs} not found in cw_vf_model.h")
+    n, acf_lo, acf_hi, bin_lo, bin_hi = map(int, match.groups())
+    bins, lags = bin_hi - bin_lo + 1, acf_hi - acf_lo + 1
+    return bins, lags, bins * n + sum(n - lag for lag in range(acf_lo, acf_hi + 1))
+
+
+def vf_cost_report() -> str:
+    """Markdown of vf_cost() on both builds."""
+    soft, hard = vf_cost("rv32imc"), vf_cost("rv32imafc")
+    bins, lags, macs = vf_multiply_adds()
+    return "\n".join([
+        f"VF detector (`cw_vf`, 250 Hz, one 4 s window a second), instructions per second of ECG counted by QEMU "
+        f"(`-icount shift=0`, minstret; mean over {soft['seconds']} s of a generated sinus-like then VF-like "
+        f"signal, {soft['windows']} windows). The spectrum (Goertzel, {bins} bins) and the autocorrelation ({lags} "
+        f"lags) are {macs / 1e6:.2f} M float multiply-adds a window.",
+        "",
+        "| build (-Os) | stands for | instructions per second of ECG | dearest window | share of the CPU at one "
+        "instruction a cycle |",
+        "|---|---|---:|---:|---:|",
+        f"| rv32imc, soft-float | ESP32-C3 ({C3_HZ // 1_000_000} MHz, no FPU) | **{soft['per_second'] / 1e6:.1f} M** | "
+        f"{soft['dearest_window'] / 1e6:.1f} M | >= {100 * soft['per_second'] / C3_HZ:.0f} % |",
+        f"| rv32imafc, float in hardware | ESP32 ({ESP32_HZ // 1_000_000} MHz, single-precision FPU; another ISA) | "
+        f"**{hard['per_second'] / 1e6:.1f} M** | {hard['dearest_window'] / 1e6:.1f} M | "
+        f">= {100 * hard['per_second'] / ESP32_HZ:.1f} % |",
+        "",
+        "The FPU build is a stand-in for the firmware's ESP32 board (Xtensa LX6, not emulated here): the same float "
+        "loops in hardware and double in software. Without an FPU (the ESP32-C3) the detector is too dear.",
+        "",
+        "Made by `python firmware/tools/fwbuild.py --vf-cost --write` (`firmware/core/tools/cw_vf_cost.c`).",
+    ]) + "\n"
 
 
 def _header_constant(header: str, name: str) -> int:
@@ -343,10 +414,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="firmware core size report")
     parser.add_argument("--write", action="store_true", help="write the report into docs/benchmarks.md")
     parser.add_argument("--queue", action="store_true", help="print how long the offline queue holds, per sensor")
+    parser.add_argument("--vf-cost", action="store_true", help="instructions of the VF detector per second (rv32)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.queue:
         sys.stdout.write(queue_report())
+        return 0
+    if args.vf_cost:
+        report = vf_cost_report()
+        sys.stdout.write(report)
+        if args.write:
+            write_benchmarks_part("vf-cost", report)
         return 0
     report = size_report()
     sys.stdout.write(report)

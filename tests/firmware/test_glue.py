@@ -221,3 +221,27 @@ def test_the_32_bit_abi_check_catches_a_u_for_a_uint32(tmp_path: Path) -> None:
                            f"-I{STUBS}", str(src)], capture_output=True, text=True)
     assert proc.returncode != 0
     assert "fmt.cpp:2" in proc.stderr and "fmt.cpp:3" not in proc.stderr
+
+
+def _firmware_status(vf_part: str) -> bytes:
+    """main.cpp's send_status JSON, its printf conversions filled in order with plausible values."""
+    text = (SRC / "main.cpp").read_text()
+    body = text[text.index("void send_status("):]
+    call = body[body.index("snprintf(json, sizeof json,"):]
+    fmt_part = call[:call.index("cw_device_settings()")]  # the format: literals and PRIu32, then the arguments
+    fmt = "".join(m.group(1) if m.group(1) is not None else "u"
+                  for m in re.finditer(r'"((?:[^"\\]|\\.)*)"|PRIu32', fmt_part)).replace('\\"', '"')
+    # device_id, rssi_dbm, uptime_s, fs_measured_millihz, queue_depth, dropped_samples, alarm_level, in_vf
+    values = iter(["7", "-61", "5230", "249870", "0", "0", "4", vf_part])
+    out = re.sub(r"%(lu|d|u|s)", lambda m: next(values), fmt)
+    assert next(values, None) is None, fmt
+    return out.encode()
+
+
+@pytest.mark.parametrize("in_vf", ["", ',"in_vf":true'])
+def test_the_firmware_status_message_is_one_the_server_accepts(in_vf: str) -> None:
+    from cardiowatch.protocol import status_decode
+
+    status = status_decode(_firmware_status(in_vf))
+    assert status.alarm_level is not None
+    assert status.in_vf is (True if in_vf else None)

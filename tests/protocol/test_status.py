@@ -70,3 +70,13 @@ def test_status_decode_of_arbitrary_json_returns_status_or_frame_error(value):
        st.binary(max_size=64))
 def test_envelope_round_trips(token, payload):
     assert envelope_decode(envelope_encode(token, payload)) == (token, payload)
+
+
+def test_status_carries_the_devices_alarm_level_and_vf_state():
+    status = status_decode(b'{"v":1,"device_id":7,"alarm_level":4,"in_vf":true}')
+    assert (status.alarm_level, status.in_vf) == (4, True)
+    assert status_decode(status_encode(status)) == status
+    with pytest.raises(errors.BadStatus):
+        status_decode(b'{"v":1,"device_id":7,"alarm_level":5}')  # cw_alarm has levels 0..4
+    with pytest.raises(errors.BadStatus):
+        status_decode(b'{"v":1,"device_id":7,"in_vf":1}')

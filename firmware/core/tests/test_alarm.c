@@ -5,7 +5,8 @@
 #define FS_MHZ 250000u /* 250 Hz */
 #define FS 250
 
-static const cw_alarm_input_t good = {0, 0, 0};
+static const cw_alarm_input_t good = {0, 0, 0, 0};
+static const cw_alarm_input_t in_vf = {0, 0, 0, 1};
 
 static cw_alarm_t make(void)
 {
@@ -123,7 +124,7 @@ static void test_alarm_should_not_raise_a_pause_before_the_first_beat(void **sta
 static void test_alarm_should_gate_every_physiological_alarm_while_the_leads_are_off(void **state)
 {
     cw_alarm_t a = make();
-    const cw_alarm_input_t off = {1, 0, 1}; /* leads off, and the AF model says irregular */
+    const cw_alarm_input_t off = {1, 0, 1, 1}; /* leads off; the AF model says irregular, the VF detector VF */
     cw_alarm_state_t s;
     (void)state;
     s = beats_every(&a, 100, 94, 100 + 10 * FS, &good); /* tachy */
@@ -137,7 +138,7 @@ static void test_alarm_should_gate_every_physiological_alarm_while_the_leads_are
 static void test_alarm_should_not_report_the_lead_off_time_as_a_pause_after_reattaching(void **state)
 {
     cw_alarm_t a = make();
-    const cw_alarm_input_t off = {1, 0, 0};
+    const cw_alarm_input_t off = {1, 0, 0, 0};
     cw_alarm_state_t s;
     int64_t t;
     (void)state;
@@ -162,7 +163,7 @@ static void test_alarm_should_not_report_the_lead_off_time_as_a_pause_after_reat
 static void test_alarm_should_treat_a_bad_ppg_signal_as_technical(void **state)
 {
     cw_alarm_t a = make();
-    const cw_alarm_input_t bad = {0, 1, 0};
+    const cw_alarm_input_t bad = {0, 1, 0, 0};
     cw_alarm_state_t s;
     (void)state;
     s = beats_every(&a, 100, 94, 100 + 10 * FS, &bad);
@@ -174,7 +175,7 @@ static void test_alarm_should_treat_a_bad_ppg_signal_as_technical(void **state)
 static void test_alarm_should_raise_medium_for_an_irregular_rhythm_and_high_for_a_pause_first(void **state)
 {
     cw_alarm_t a = make();
-    const cw_alarm_input_t irregular = {0, 0, 1};
+    const cw_alarm_input_t irregular = {0, 0, 1, 0};
     cw_alarm_state_t s;
     (void)state;
     s = beats_every(&a, 100, 200, 2100, &irregular);
@@ -195,6 +196,53 @@ static void test_alarm_update_should_survive_null_arguments(void **state)
     assert_int_equal(s.level, CW_ALARM_NONE);
     s = cw_alarm_update(&a, NULL, 5, 100, &good);
     assert_int_equal(s.level, CW_ALARM_NONE);
+}
+
+static void test_alarm_should_raise_critical_for_vf_with_no_heart_rate_and_no_beats(void **state)
+{
+    cw_alarm_t a = make();
+    cw_alarm_state_t s;
+    (void)state;
+    s = beats_every(&a, 100, 250, 100 + 10 * FS, &good); /* 60 bpm */
+    assert_int_equal(s.heart_rate_decibpm, 600);
+    /* VF: the QRS detector still "finds" beats at 300 / min; they are no heart rate and no tachycardia */
+    s = beats_every(&a, 100 + 10 * FS + 50, 50, 100 + 20 * FS, &in_vf);
+    assert_int_equal(s.level, CW_ALARM_CRITICAL);
+    assert_int_equal(s.cause, CW_ALARM_CAUSE_VF);
+    assert_int_equal(s.heart_rate_decibpm, 0);
+    assert_string_equal(cw_alarm_cause_name(s.cause), "VF / flutter");
+}
+
+static void test_alarm_should_start_afresh_after_vf_and_raise_a_pause_if_no_beat_follows(void **state)
+{
+    cw_alarm_t a = make();
+    cw_alarm_state_t s;
+    const int64_t vf_end = 100 + 20 * FS;
+    (void)state;
+    (void)beats_every(&a, 100, 250, 100 + 10 * FS, &good);
+    (void)beats_every(&a, 100 + 10 * FS, 50, vf_end, &in_vf);
+    /* sinus again: the rate comes from beats after VF only (75 bpm), none of the VF "beats" */
+    s = beats_every(&a, vf_end + 1, 200, vf_end + 10 * FS, &good);
+    assert_int_equal(s.level, CW_ALARM_NONE);
+    assert_int_equal(s.heart_rate_decibpm, 750);
+    /* VF again, then nothing: asystole after VF is a pause, timed from the end of VF */
+    (void)beats_every(&a, vf_end + 10 * FS + 1, 50, vf_end + 20 * FS, &in_vf);
+    s = cw_alarm_update(&a, NULL, 0, vf_end + 20 * FS + 2 * FS, &good);
+    assert_int_equal(s.level, CW_ALARM_NONE);
+    s = cw_alarm_update(&a, NULL, 0, vf_end + 20 * FS + 4 * FS, &good);
+    assert_int_equal(s.level, CW_ALARM_HIGH);
+    assert_int_equal(s.cause, CW_ALARM_CAUSE_PAUSE);
+}
+
+static void test_alarm_should_let_lead_off_take_precedence_over_vf(void **state)
+{
+    cw_alarm_t a = make();
+    const cw_alarm_input_t off_vf = {1, 0, 0, 1};
+    cw_alarm_state_t s;
+    (void)state;
+    s = cw_alarm_update(&a, NULL, 0, 1000, &off_vf);
+    assert_int_equal(s.level, CW_ALARM_TECHNICAL);
+    assert_int_equal(s.cause, CW_ALARM_CAUSE_LEAD_OFF);
 }
 
 static unsigned beeps_in(cw_alarm_level_t level, uint32_t window_ms)
@@ -218,6 +266,12 @@ static void test_alarm_patterns_should_tell_the_levels_apart(void **state)
     assert_int_equal(beeps_in(CW_ALARM_TECHNICAL, 60000u), 4);
     assert_int_equal(beeps_in(CW_ALARM_MEDIUM, 64000u), 24);
     assert_int_equal(beeps_in(CW_ALARM_HIGH, 60000u), 100);
+    /* critical (VF): beeps without a break, 240 a minute, and the LED at 4 Hz: unlike any other level */
+    assert_int_equal(beeps_in(CW_ALARM_CRITICAL, 60000u), 240);
+    assert_true(cw_alarm_output(CW_ALARM_CRITICAL, 100u).led_on);
+    assert_false(cw_alarm_output(CW_ALARM_CRITICAL, 200u).led_on);
+    assert_true(cw_alarm_output(CW_ALARM_CRITICAL, 2000u).buzzer_on); /* where high is silent */
+    assert_false(cw_alarm_output(CW_ALARM_HIGH, 2000u).buzzer_on);
     assert_true(cw_alarm_output(CW_ALARM_MEDIUM, 7000u).led_on);
     assert_false(cw_alarm_output(CW_ALARM_NONE, 7000u).led_on);
     assert_true(cw_alarm_output(CW_ALARM_HIGH, 100u).led_on);
@@ -241,6 +295,9 @@ int main(void)
         cmocka_unit_test(test_alarm_should_treat_a_bad_ppg_signal_as_technical),
         cmocka_unit_test(test_alarm_should_raise_medium_for_an_irregular_rhythm_and_high_for_a_pause_first),
         cmocka_unit_test(test_alarm_update_should_survive_null_arguments),
+        cmocka_unit_test(test_alarm_should_raise_critical_for_vf_with_no_heart_rate_and_no_beats),
+        cmocka_unit_test(test_alarm_should_start_afresh_after_vf_and_raise_a_pause_if_no_beat_follows),
+        cmocka_unit_test(test_alarm_should_let_lead_off_take_precedence_over_vf),
         cmocka_unit_test(test_alarm_patterns_should_tell_the_levels_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

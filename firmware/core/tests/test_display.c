@@ -71,6 +71,7 @@ static void test_display_colors_should_rise_with_the_alert_level(void **state)
     (void)state;
     assert_int_equal(cw_display_alert_color(0), 0x07E0);
     assert_int_equal(cw_display_alert_color(3), 0xF800);
+    assert_int_equal(cw_display_alert_color(4), 0xF81F); /* VF: its own colour */
     assert_int_not_equal(cw_display_alert_color(1), cw_display_alert_color(2));
     assert_int_equal(cw_display_alert_color(9), 0xF800); /* unknown reads as the worst, never as fine */
 }

@@ -2,8 +2,9 @@
  *
  * Built three times for rv32 (CMake targets cw_image_base, cw_image_ecg, cw_image_ppg) and linked with
  * --gc-sections: the base image has the same skeleton without the core, so (ecg - base) is the flash
- * the core, the AF model and the soft-float helpers they pull in take in an ECG device, and likewise
- * for PPG. Inputs come from volatile memory so that nothing is optimised away. Never run.
+ * the core, the AF model, the VF detector and model (ECG only, 250 Hz tables) and the soft-float helpers
+ * they pull in take in an ECG device, and likewise for PPG. Inputs come from volatile memory so that
+ * nothing is optimised away. Never run.
  */
 #include <stdint.h>
 
@@ -19,6 +20,8 @@
 #include "cw_spool.h"
 #if defined(CW_IMAGE_ECG)
 #include "cw_qrs.h"
+#include "cw_vf.h"
+#include "cw_vf_model.h"
 #else
 #include "cw_ppg.h"
 #include "cw_ppg_quality.h"
@@ -40,6 +43,8 @@ static cw_spool_t spool;
 #if defined(CW_IMAGE_ECG)
 static cw_qrs_t detector;
 static cw_beat_t events[64 + CW_QRS_HELD];
+static cw_vf_t vf; /* the 250 Hz build: only that rate's tables are linked */
+static float vf_raw[CW_VF_WINDOW_250], vf_filt[CW_VF_WINDOW_250], vf_scratch[CW_VF_WINDOW_250];
 #else
 static cw_ppg_t detector;
 static int64_t events[64];
@@ -64,6 +69,7 @@ int main(void)
         uint32_t done[8];
         size_t n = 0, len = 0, k;
         float p = 0.0f;
+        int shockable = 0;
         cw_ring_init(&ring, ring_storage, 512);
         cw_queue_init(&queue, queue_arena, sizeof queue_arena);
         cw_ring_write(&ring, x, 64);
@@ -75,6 +81,17 @@ int main(void)
         n += cw_qrs_flush(&detector, events, 64);
         for (k = 0; k < n; ++k) {
             cw_rhythm_beat(&rhythm, events[k].sample, &p);
+        }
+        {
+            const cw_vf_cfg_t vf_cfg = {&cw_vf_rate_250, &cw_vf_model, vf_raw, vf_filt, vf_scratch};
+            cw_vf_window_t w;
+            if (cw_vf_init(&vf, &vf_cfg) == CW_OK) {
+                for (k = 0; k < 64u; ++k) {
+                    if (cw_vf_push(&vf, (float)x[k], &w)) {
+                        shockable = w.in_vf;
+                    }
+                }
+            }
         }
 #else
         cw_ppg_init(&detector, cw_ppg_cfg_for(100u));
@@ -88,7 +105,7 @@ int main(void)
 #endif
         {
             cw_alarm_cfg_t alarm_cfg;
-            const cw_alarm_input_t in = {0, 0, cw_rhythm_in_af(&rhythm)};
+            const cw_alarm_input_t in = {0, 0, cw_rhythm_in_af(&rhythm), shockable};
             cw_alarm_state_t st;
             cw_alarm_cfg_default(&alarm_cfg, 250000u);
             cw_alarm_init(&alarm, &alarm_cfg);

@@ -12,6 +12,8 @@
 #include "cw_ring.h"
 #include "cw_settings.h"
 #include "cw_spool.h"
+#include "cw_vf.h"
+#include "cw_vf_model.h"
 
 int main(void)
 {
@@ -25,5 +27,8 @@ int main(void)
     printf("cw_alarm_t %u\n", (unsigned)sizeof(cw_alarm_t));
     printf("cw_settings_t %u\n", (unsigned)sizeof(cw_settings_t));
     printf("cw_spool_t %u\n", (unsigned)sizeof(cw_spool_t));
+    printf("cw_vf_t %u\n", (unsigned)sizeof(cw_vf_t));
+    /* the VF detector's three caller-owned sample buffers (raw, filtered, scratch) at 250 Hz */
+    printf("cw_vf_buffers_250 %u\n", (unsigned)(3u * CW_VF_WINDOW_250 * sizeof(float)));
     return 0;
 }

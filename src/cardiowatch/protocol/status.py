@@ -4,7 +4,8 @@ A status message is one UTF-8 JSON object of at most `MAX_STATUS_BYTES`::
 
     {"v": 1, "device_id": 7, "t_us": 1764000000000000, "battery_pct": 81, "battery_mv": 3905,
      "rssi_dbm": -61, "lead_off": false, "fw": "0.3.1", "uptime_s": 5230,
-     "fs_measured_millihz": 249870, "queue_depth": 0, "dropped_samples": 0}
+     "fs_measured_millihz": 249870, "queue_depth": 0, "dropped_samples": 0, "alarm_level": 0,
+     "in_vf": false}
 
 ``v`` and ``device_id`` are required; every other key is optional (``null`` or absent = unknown).
 Unknown keys are refused, so a typo in firmware shows up at once instead of silently losing a field.
@@ -41,6 +42,10 @@ class Status:
     fs_measured_millihz: int | None = None
     queue_depth: int | None = None
     dropped_samples: int | None = None
+    #: the device's own alarm (cw_alarm): 0 none, 1 technical, 2 medium, 3 high, 4 critical (shockable rhythm)
+    alarm_level: int | None = None
+    #: the device's VF detector (cw_vf) holds a shockable rhythm (VF / flutter)
+    in_vf: bool | None = None
 
 
 #: key -> (accepted JSON types, inclusive range or None)
@@ -56,6 +61,8 @@ _SPEC: dict[str, tuple[tuple[type, ...], tuple[float, float] | None]] = {
     "fs_measured_millihz": ((int,), (1, 2**32 - 1)),
     "queue_depth": ((int,), (0, 2**32 - 1)),
     "dropped_samples": ((int,), (0, 2**32 - 1)),
+    "alarm_level": ((int,), (0, 4)),
+    "in_vf": ((bool,), None),
 }
 
 

@@ -47,6 +47,8 @@ class StatusPublic(_FromRow):
     fs_measured_millihz: int | None
     queue_depth: int | None
     dropped_samples: int | None
+    alarm_level: int | None
+    in_vf: bool | None
 
 
 class DeviceState(BaseModel):

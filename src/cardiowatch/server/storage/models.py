@@ -172,6 +172,8 @@ class StatusReport(Base):
     fs_measured_millihz: Mapped[int | None] = mapped_column(BigInteger, default=None)
     queue_depth: Mapped[int | None] = mapped_column(BigInteger, default=None)
     dropped_samples: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    alarm_level: Mapped[int | None] = mapped_column(Integer, default=None)
+    in_vf: Mapped[bool | None] = mapped_column(Boolean, default=None)
 
 
 class EngineState(Base):
