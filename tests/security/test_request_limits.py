@@ -7,14 +7,16 @@ is checked before a body is read, and a 422 never echoes what was sent.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 
 import httpx
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from security_helpers import API_KEY
+from security_helpers import API_KEY, security_app, serve_on_loopback
 
 from cardiowatch.protocol import Frame, SensorKind, frame_encode
 
@@ -243,3 +245,57 @@ def test_json_depth_reads_an_unclosed_string_of_escaped_quotes_once(client):
     response = client.post("/login", content=body, headers={"content-type": "application/json"})
     assert time.monotonic() - t0 < HEALTH_MAX_LATENCY_S
     assert response.status_code == 422
+
+
+#: Kernel buffer each side of the attacking connection keeps (Linux doubles what is asked for).
+SOCKET_BUFFER_BYTES = 32 * 1024
+#: Most body bytes a refusal may let through to the server: its 64 KiB limit, one read of the transport
+#: (uvloop reads 256 KiB at a time) and both sides' kernel buffers, rounded up. Reading the whole body
+#: gets all 60 MB through.
+REFUSED_BODY_MAX_BYTES = 1024 * 1024
+
+
+def _push_body_ignoring_answers(live, head: bytes, body_chunks) -> tuple[int, bytes]:
+    """As a hostile client: keep the connection alive and send the whole body, whatever the server
+    answers; (body bytes the kernel took, the answer). The client's send buffer is small, so what it got
+    through is, within a few buffers, what the server read."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+    sock.settimeout(ANSWER_TIMEOUT_S)
+    sock.connect((live.host, live.port))
+    sent = 0
+    with sock:
+        try:
+            sock.sendall(head)
+            for chunk in body_chunks:
+                sock.sendall(chunk)
+                sent += len(chunk)
+        except OSError:  # reset or closed by the server: it stopped taking the body
+            pass
+        try:
+            answer = sock.recv(4096)
+        except OSError:
+            answer = b""
+    return sent, answer
+
+
+@pytest.fixture
+def server_with_small_buffers(tmp_path):
+    with serve_on_loopback(security_app(tmp_path), receive_buffer_bytes=SOCKET_BUFFER_BYTES) as live:
+        yield live
+
+
+@pytest.mark.parametrize(("path", "chunked", "expected"), [
+    ("/login", False, 413), ("/login", True, 413),
+    ("/api/v1/devices", False, 413), ("/api/v1/devices", True, 401),
+    ("/api/v1/ingest/frames", True, 413),
+])
+def test_a_refused_60_mb_body_is_not_read(server_with_small_buffers, path, chunked, expected):
+    # Measured through the socket, not the clock: the body the server let in, on a kept-alive connection
+    # (a server that keeps it open reads the rest of the body to find the next request).
+    length = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: " + str(HUGE_BODY_BYTES).encode()
+    head = b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + length + b"\r\n\r\n"
+    body = _json_array_chunks(HUGE_BODY_BYTES, chunk_bytes=SOCKET_BUFFER_BYTES)
+    sent, answer = _push_body_ignoring_answers(server_with_small_buffers, head, _chunked(body) if chunked else body)
+    assert sent <= REFUSED_BODY_MAX_BYTES, f"the server took {sent / 1e6:.1f} MB of a refused body"
+    assert _status_line(answer) == expected
