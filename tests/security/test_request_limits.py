@@ -294,7 +294,8 @@ def test_a_refused_60_mb_body_is_not_read(server_with_small_buffers, path, chunk
     # Measured through the socket, not the clock: the body the server let in, on a kept-alive connection
     # (a server that keeps it open reads the rest of the body to find the next request).
     length = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: " + str(HUGE_BODY_BYTES).encode()
-    head = b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + length + b"\r\n\r\n"
+    head = (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + length + b"\r\n\r\n")
     body = _json_array_chunks(HUGE_BODY_BYTES, chunk_bytes=SOCKET_BUFFER_BYTES)
     sent, answer = _push_body_ignoring_answers(server_with_small_buffers, head, _chunked(body) if chunked else body)
     assert sent <= REFUSED_BODY_MAX_BYTES, f"the server took {sent / 1e6:.1f} MB of a refused body"
