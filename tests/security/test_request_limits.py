@@ -167,6 +167,13 @@ def test_device_registration_without_key_is_refused_before_its_body_is_read(live
     assert status == 401
 
 
+def test_ingest_without_a_token_is_refused_before_its_body_is_read(live_server):
+    head = (b"POST /api/v1/ingest/frames HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+            b"Content-Length: 1000\r\n\r\n")
+    status, _ = _send_and_read(live_server, head, [], timeout_s=3.0)
+    assert status == 401
+
+
 def test_user_creation_without_login_is_refused_before_its_body_is_read(live_server):
     head = (b"POST /api/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: 1000\r\n\r\n")
@@ -285,17 +292,18 @@ def server_with_small_buffers(tmp_path):
         yield live
 
 
-@pytest.mark.parametrize(("path", "chunked", "expected"), [
-    ("/login", False, 413), ("/login", True, 413),
-    ("/api/v1/devices", False, 413), ("/api/v1/devices", True, 401),
-    ("/api/v1/ingest/frames", True, 413),
+@pytest.mark.parametrize(("path", "chunked", "token", "expected"), [
+    ("/login", False, None, 413), ("/login", True, None, 413),
+    ("/api/v1/devices", False, None, 413), ("/api/v1/devices", True, None, 401),
+    ("/api/v1/ingest/frames", True, None, 401), ("/api/v1/ingest/frames", True, "not-a-token", 413),
 ])
-def test_a_refused_60_mb_body_is_not_read(server_with_small_buffers, path, chunked, expected):
+def test_a_refused_60_mb_body_is_not_read(server_with_small_buffers, path, chunked, token, expected):
     # Measured through the socket, not the clock: the body the server let in, on a kept-alive connection
     # (a server that keeps it open reads the rest of the body to find the next request).
     length = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: " + str(HUGE_BODY_BYTES).encode()
+    auth = b"" if token is None else b"Authorization: Bearer " + token.encode() + b"\r\n"
     head = (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            + length + b"\r\n\r\n")
+            + auth + length + b"\r\n\r\n")
     body = _json_array_chunks(HUGE_BODY_BYTES, chunk_bytes=SOCKET_BUFFER_BYTES)
     sent, answer = _push_body_ignoring_answers(server_with_small_buffers, head, _chunked(body) if chunked else body)
     assert sent <= REFUSED_BODY_MAX_BYTES, f"the server took {sent / 1e6:.1f} MB of a refused body"
