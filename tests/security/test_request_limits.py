@@ -1,11 +1,13 @@
 """Issue 20 item 3: an unauthenticated request must not stall the server.
 
-Bodies are bounded before they are parsed (declared and streamed), JSON nesting is bounded, the API key
-is checked before a body is read, and a 422 never echoes what was sent.
+Bodies are bounded before they are parsed (declared and streamed), a refused body is not read on (the
+bytes a hostile client gets through are counted at the socket), JSON nesting is bounded, the API key and
+the device token are checked before a body is read, and a 422 never echoes what was sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 from security_helpers import API_KEY, security_app, serve_on_loopback
 
 from cardiowatch.protocol import Frame, SensorKind, frame_encode
+from cardiowatch.server.request_limits import BodyGate
 
 #: A body far over any limit, the size the issue's tester used.
 HUGE_BODY_BYTES = 60 * 1024 * 1024
@@ -308,3 +311,80 @@ def test_a_refused_60_mb_body_is_not_read(server_with_small_buffers, path, chunk
     sent, answer = _push_body_ignoring_answers(server_with_small_buffers, head, _chunked(body) if chunked else body)
     assert sent <= REFUSED_BODY_MAX_BYTES, f"the server took {sent / 1e6:.1f} MB of a refused body"
     assert _status_line(answer) == expected
+
+
+def _run_gate(app, *, headers, body_messages, limit=1000) -> tuple[list[dict], bool]:
+    """Run ``BodyGate`` around ``app`` on one request; (messages sent, whether the inner app ran)."""
+    ran = False
+
+    async def inner(scope, receive, send):
+        nonlocal ran
+        ran = True
+        await app(scope, receive, send)
+
+    pending = list(body_messages)
+    sent: list[dict] = []
+
+    async def receive():
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "path": "/x", "method": "POST", "headers": headers}
+    asyncio.run(BodyGate(inner, max_body_bytes=limit)(scope, receive, send))
+    return sent, ran
+
+
+async def _answer_at_once(scope, receive, send):
+    await send({"type": "http.response.start", "status": 401, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _read_then_answer(scope, receive, send):
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def test_gate_refuses_a_declared_body_over_the_limit_without_running_the_app():
+    sent, ran = _run_gate(_read_then_answer, headers=[(b"content-length", b"1001")], body_messages=[])
+    assert not ran
+    assert sent[0]["status"] == 413 and (b"connection", b"close") in sent[0]["headers"]
+
+
+def test_gate_closes_the_connection_when_the_answer_comes_before_the_body_ends():
+    sent, _ = _run_gate(_answer_at_once, headers=[(b"content-length", b"10")],
+                        body_messages=[{"type": "http.request", "body": b"0123456789", "more_body": False}])
+    assert (b"connection", b"close") in sent[0]["headers"]
+
+
+def test_gate_keeps_the_connection_when_the_body_was_read():
+    sent, _ = _run_gate(_read_then_answer, headers=[(b"transfer-encoding", b"chunked")],
+                        body_messages=[{"type": "http.request", "body": b"x" * 600, "more_body": True},
+                                       {"type": "http.request", "body": b"x" * 400, "more_body": False}])
+    assert sent[0]["status"] == 200 and (b"connection", b"close") not in sent[0]["headers"]
+
+
+def test_gate_cuts_a_streamed_body_at_the_limit():
+    sent, _ = _run_gate(_read_then_answer, headers=[(b"transfer-encoding", b"chunked")],
+                        body_messages=[{"type": "http.request", "body": b"x" * 600, "more_body": True},
+                                       {"type": "http.request", "body": b"x" * 600, "more_body": True}])
+    assert sent[0]["status"] == 413 and (b"connection", b"close") in sent[0]["headers"]
+
+
+def test_gate_tells_an_app_that_answered_first_the_client_left_once_the_body_is_over():
+    received = []
+
+    async def answer_then_read(scope, receive, send):
+        await send({"type": "http.response.start", "status": 202, "headers": []})
+        received.append(await receive())
+        received.append(await receive())
+        await send({"type": "http.response.body", "body": b""})
+
+    sent, _ = _run_gate(answer_then_read, headers=[(b"transfer-encoding", b"chunked")],
+                        body_messages=[{"type": "http.request", "body": b"x" * 600, "more_body": True},
+                                       {"type": "http.request", "body": b"x" * 600, "more_body": True}])
+    assert (b"connection", b"close") in sent[0]["headers"]
+    assert [m["type"] for m in received] == ["http.request", "http.disconnect"]

@@ -140,8 +140,7 @@ class BodyGate:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    if started:   # too late for a 413: the app sees the client gone
-                        body_read = True
+                    if started:   # too late for a 413 (the answer already closes): the app sees the client gone
                         return {"type": "http.disconnect"}
                     raise BodyTooLarge(limit)
                 body_read = body_read or not message.get("more_body", False)
