@@ -60,10 +60,17 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def serve_on_loopback(app: FastAPI, **config: object) -> Iterator[LiveServer]:
-    """Run ``app`` under uvicorn on a free loopback port, in a thread; stop it on exit."""
+def serve_on_loopback(app: FastAPI, *, receive_buffer_bytes: int | None = None,
+                      **config: object) -> Iterator[LiveServer]:
+    """Run ``app`` under uvicorn on a free loopback port, in a thread; stop it on exit.
+
+    ``receive_buffer_bytes`` fixes the kernel's receive buffer of every accepted connection (Linux lets
+    them inherit it from the listening socket), so bytes a client got through show what the server read.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if receive_buffer_bytes is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer_bytes)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", **config))

@@ -1,22 +1,27 @@
 """Issue 20 item 3: an unauthenticated request must not stall the server.
 
-Bodies are bounded before they are parsed (declared and streamed), JSON nesting is bounded, the API key
-is checked before a body is read, and a 422 never echoes what was sent.
+Bodies are bounded before they are parsed (declared and streamed), a refused body is not read on (the
+bytes a hostile client gets through are counted at the socket), JSON nesting is bounded, the API key and
+the device token are checked before a body is read, and a 422 never echoes what was sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 import threading
 import time
 
 import httpx
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from security_helpers import API_KEY
+from security_helpers import API_KEY, security_app, serve_on_loopback
 
 from cardiowatch.protocol import Frame, SensorKind, frame_encode
+from cardiowatch.server.request_limits import BodyGate
 
 #: A body far over any limit, the size the issue's tester used.
 HUGE_BODY_BYTES = 60 * 1024 * 1024
@@ -165,6 +170,13 @@ def test_device_registration_without_key_is_refused_before_its_body_is_read(live
     assert status == 401
 
 
+def test_ingest_without_a_token_is_refused_before_its_body_is_read(live_server):
+    head = (b"POST /api/v1/ingest/frames HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+            b"Content-Length: 1000\r\n\r\n")
+    status, _ = _send_and_read(live_server, head, [], timeout_s=3.0)
+    assert status == 401
+
+
 def test_user_creation_without_login_is_refused_before_its_body_is_read(live_server):
     head = (b"POST /api/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: 1000\r\n\r\n")
@@ -243,3 +255,136 @@ def test_json_depth_reads_an_unclosed_string_of_escaped_quotes_once(client):
     response = client.post("/login", content=body, headers={"content-type": "application/json"})
     assert time.monotonic() - t0 < HEALTH_MAX_LATENCY_S
     assert response.status_code == 422
+
+
+#: Kernel buffer each side of the attacking connection keeps (Linux doubles what is asked for).
+SOCKET_BUFFER_BYTES = 32 * 1024
+#: Most body bytes a refusal may let through to the server: its 64 KiB limit, one read of the transport
+#: (uvloop reads 256 KiB at a time) and both sides' kernel buffers, rounded up. Reading the whole body
+#: gets all 60 MB through.
+REFUSED_BODY_MAX_BYTES = 1024 * 1024
+
+
+def _push_body_ignoring_answers(live, head: bytes, body_chunks) -> tuple[int, bytes]:
+    """As a hostile client: keep the connection alive and send the whole body, whatever the server
+    answers; (body bytes the kernel took, the answer). The client's send buffer is small, so what it got
+    through is, within a few buffers, what the server read."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+    sock.settimeout(ANSWER_TIMEOUT_S)
+    sock.connect((live.host, live.port))
+    sent = 0
+    with sock:
+        try:
+            sock.sendall(head)
+            for chunk in body_chunks:
+                sock.sendall(chunk)
+                sent += len(chunk)
+        except OSError:  # reset or closed by the server: it stopped taking the body
+            pass
+        try:
+            answer = sock.recv(4096)
+        except OSError:
+            answer = b""
+    return sent, answer
+
+
+@pytest.fixture
+def server_with_small_buffers(tmp_path):
+    with serve_on_loopback(security_app(tmp_path), receive_buffer_bytes=SOCKET_BUFFER_BYTES) as live:
+        yield live
+
+
+@pytest.mark.parametrize(("path", "chunked", "token", "expected"), [
+    ("/login", False, None, 413), ("/login", True, None, 413),
+    ("/api/v1/devices", False, None, 413), ("/api/v1/devices", True, None, 401),
+    ("/api/v1/ingest/frames", True, None, 401), ("/api/v1/ingest/frames", True, "not-a-token", 413),
+])
+def test_a_refused_60_mb_body_is_not_read(server_with_small_buffers, path, chunked, token, expected):
+    # Measured through the socket, not the clock: the body the server let in, on a kept-alive connection
+    # (a server that keeps it open reads the rest of the body to find the next request).
+    length = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: " + str(HUGE_BODY_BYTES).encode()
+    auth = b"" if token is None else b"Authorization: Bearer " + token.encode() + b"\r\n"
+    head = (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + auth + length + b"\r\n\r\n")
+    body = _json_array_chunks(HUGE_BODY_BYTES, chunk_bytes=SOCKET_BUFFER_BYTES)
+    sent, answer = _push_body_ignoring_answers(server_with_small_buffers, head, _chunked(body) if chunked else body)
+    assert sent <= REFUSED_BODY_MAX_BYTES, f"the server took {sent / 1e6:.1f} MB of a refused body"
+    assert _status_line(answer) == expected
+
+
+def _run_gate(app, *, headers, body_messages, limit=1000) -> tuple[list[dict], bool]:
+    """Run ``BodyGate`` around ``app`` on one request; (messages sent, whether the inner app ran)."""
+    ran = False
+
+    async def inner(scope, receive, send):
+        nonlocal ran
+        ran = True
+        await app(scope, receive, send)
+
+    pending = list(body_messages)
+    sent: list[dict] = []
+
+    async def receive():
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "path": "/x", "method": "POST", "headers": headers}
+    asyncio.run(BodyGate(inner, max_body_bytes=limit)(scope, receive, send))
+    return sent, ran
+
+
+async def _answer_at_once(scope, receive, send):
+    await send({"type": "http.response.start", "status": 401, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _read_then_answer(scope, receive, send):
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def test_gate_refuses_a_declared_body_over_the_limit_without_running_the_app():
+    sent, ran = _run_gate(_read_then_answer, headers=[(b"content-length", b"1001")], body_messages=[])
+    assert not ran
+    assert sent[0]["status"] == 413 and (b"connection", b"close") in sent[0]["headers"]
+
+
+def test_gate_closes_the_connection_when_the_answer_comes_before_the_body_ends():
+    sent, _ = _run_gate(_answer_at_once, headers=[(b"content-length", b"10")],
+                        body_messages=[{"type": "http.request", "body": b"0123456789", "more_body": False}])
+    assert (b"connection", b"close") in sent[0]["headers"]
+
+
+def test_gate_keeps_the_connection_when_the_body_was_read():
+    sent, _ = _run_gate(_read_then_answer, headers=[(b"transfer-encoding", b"chunked")],
+                        body_messages=[{"type": "http.request", "body": b"x" * 600, "more_body": True},
+                                       {"type": "http.request", "body": b"x" * 400, "more_body": False}])
+    assert sent[0]["status"] == 200 and (b"connection", b"close") not in sent[0]["headers"]
+
+
+def test_gate_cuts_a_streamed_body_at_the_limit():
+    sent, _ = _run_gate(_read_then_answer, headers=[(b"transfer-encoding", b"chunked")],
+                        body_messages=[{"type": "http.request", "body": b"x" * 600, "more_body": True},
+                                       {"type": "http.request", "body": b"x" * 600, "more_body": True}])
+    assert sent[0]["status"] == 413 and (b"connection", b"close") in sent[0]["headers"]
+
+
+def test_gate_tells_an_app_that_answered_first_the_client_left_once_the_body_is_over():
+    received = []
+
+    async def answer_then_read(scope, receive, send):
+        await send({"type": "http.response.start", "status": 202, "headers": []})
+        received.append(await receive())
+        received.append(await receive())
+        await send({"type": "http.response.body", "body": b""})
+
+    sent, _ = _run_gate(answer_then_read, headers=[(b"transfer-encoding", b"chunked")],
+                        body_messages=[{"type": "http.request", "body": b"x" * 600, "more_body": True},
+                                       {"type": "http.request", "body": b"x" * 600, "more_body": True}])
+    assert (b"connection", b"close") in sent[0]["headers"]
+    assert [m["type"] for m in received] == ["http.request", "http.disconnect"]

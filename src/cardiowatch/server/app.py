@@ -21,7 +21,7 @@ from cardiowatch.server.ingest import Ingestor, SummaryMade
 from cardiowatch.server.live import LiveHub
 from cardiowatch.server.log_redaction import install_redaction
 from cardiowatch.server.notify import WebhookNotifier, make_notifier
-from cardiowatch.server.request_limits import JsonDepthLimit, validation_error_answer
+from cardiowatch.server.request_limits import BodyGate, JsonDepthLimit, validation_error_answer
 from cardiowatch.server.pipelines import PipelineFactory, PipelineRegistry, default_pipeline_factory
 from cardiowatch.server.routes import alerts, data, devices, ingest, live, system
 from cardiowatch.server.runtime import Runtime, every
@@ -102,11 +102,8 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
             engine.dispose()
             remove_redaction()
 
-    # Every body is bounded before anything reads it (FastAPI's limit sits outside all middlewares);
-    # device ingest has its own, usually larger, limit.
     app = FastAPI(title="cardiowatch", version=__version__, lifespan=lifespan,
-                  description=f"Real-time arrhythmia monitoring server. {NOT_A_MEDICAL_DEVICE}",
-                  max_body_size=settings.max_request_bytes)
+                  description=f"Real-time arrhythmia monitoring server. {NOT_A_MEDICAL_DEVICE}")
     app.state.settings = settings
     app.state.broker_accounts = make_broker_accounts(settings)
     app.add_exception_handler(BrokerAccountError, _broker_unavailable)
@@ -117,6 +114,11 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
     for extension in extensions:
         extension(app, settings)
     app.add_middleware(JsonDepthLimit, max_json_depth=settings.max_json_depth)
+    # Outermost, so every body is bounded before anything reads it and a refused one costs O(1);
+    # device ingest has its own, usually larger, limit.
+    app.add_middleware(BodyGate, max_body_bytes=settings.max_request_bytes,
+                       path_limits=dict.fromkeys((route.path for route in ingest.router.routes),
+                                                 settings.max_ingest_bytes))
     return app
 
 

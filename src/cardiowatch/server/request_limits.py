@@ -1,10 +1,14 @@
 """Limits every HTTP request meets before anything parses it, and errors that never echo what was sent.
 
-Body size is FastAPI's own limit (``FastAPI(max_body_size=...)``, Starlette's
-``RequestBodyLimitMiddleware``: 413 for a body over the limit, declared or streamed, read no further).
-`JsonDepthLimit` adds what that leaves out: 400 for JSON nested deeper than allowed, measured before
-the parser sees it (a JSON parser recurses once per level). `validation_error_answer` reports where and
-why a request is invalid, not its content (a 422 must not echo a password, nor 20 MB back).
+`BodyGate`, the outermost layer, bounds every body and makes each refused one cost the server O(1)
+work: a declared ``Content-Length`` over the limit gets 413 before a byte of the body is read and before
+any other layer runs, a streamed body is cut at the limit, and any answer given before the body was
+read to its end closes the connection (a server keeping the connection alive would otherwise read and
+parse the rest of the body, 60 MB of it, to find the next request). The ingest routes also keep
+FastAPI's own limit (``max_body_size``). `JsonDepthLimit` adds what size leaves out: 400 for JSON
+nested deeper than allowed, measured before the parser sees it (a JSON parser recurses once per level).
+`validation_error_answer` reports where and why a request is invalid, not its content (a 422 must not
+echo a password, nor 20 MB back).
 
 References
 ----------
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from fastapi import Request, status
@@ -80,11 +84,84 @@ def _may_be_json(content_type: str | None) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
-async def answer_json(send: Send, code: int, detail: str) -> None:
+async def answer_json(send: Send, code: int, detail: str, *, close: bool = False) -> None:
+    """Answer ``{"detail": detail}``; ``close`` ends the connection after it (a body left unread)."""
     body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": code,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(HTTPException):
+    """A streamed body past the limit (an HTTP error, so a route reading the body answers 413 itself)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status.HTTP_413_CONTENT_TOO_LARGE, f"body over {limit} bytes")
+
+
+class BodyGate:
+    """ASGI middleware, outermost: O(1) work for a body the server will not take.
+
+    - A declared ``Content-Length`` over ``max_body_bytes``: 413 at once; nothing inside runs, nothing
+      of the body is read.
+    - A streamed (chunked) body: 413 at the first message that takes it past ``max_body_bytes``.
+    - Any answer started before the body was read to its end (these 413s, a 401 given from the headers,
+      a route's own smaller limit) carries ``Connection: close``: the server then closes the connection
+      instead of reading and parsing the rest of the body to reach the next request.
+
+    ``max_body_bytes`` is the limit of every path but those ``path_limits`` names (exact paths: device
+    ingest takes its own size).
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, path_limits: Mapping[str, int] | None = None) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.path_limits = dict(path_limits or {})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.path_limits.get(scope["path"], self.max_body_bytes)
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+            exc = BodyTooLarge(limit)
+            await answer_json(send, exc.status_code, exc.detail, close=True)
+            return
+        body_read = declared in (None, "0") and _header(scope, b"transfer-encoding") is None
+        received = 0
+        started = False
+
+        async def receive_capped() -> Message:
+            nonlocal body_read, received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    if started:   # too late for a 413 (the answer already closes): the app sees the client gone
+                        return {"type": "http.disconnect"}
+                    raise BodyTooLarge(limit)
+                body_read = body_read or not message.get("more_body", False)
+            else:
+                body_read = True   # the client left: nothing more to read
+            return message
+
+        async def send_closing(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if not body_read:
+                    message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive_capped, send_closing)
+        except BodyTooLarge as exc:
+            if started:
+                raise
+            await answer_json(send, exc.status_code, exc.detail, close=True)
 
 
 class JsonDepthLimit:

@@ -41,6 +41,11 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 async def _ingest_http(request: Request, token: str | None, kind: PayloadKind) -> JSONResponse:
     runtime = request.app.state.runtime
+    if token is None:
+        # Refused from the headers: no body read, nothing queued behind the devices' frames.
+        runtime.ingestor.counters.rejected[Unauthorized.__name__] += 1
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing device token",
+                            headers={"WWW-Authenticate": "Bearer"})
     body = await _read_body(request, runtime.ingestor.max_bytes)
     try:
         answer = await runtime.ingest(body, kind=kind, token=token, transport="http")
