@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     mqtt_admin_password: SecretStr | None = None
     #: Publish the store acknowledgement of every MQTT message on ``<prefix>/<id>/ack``.
     mqtt_publish_acks: bool = True
+    #: Cluster mode (docs/deployment.md §3): the RabbitMQ that holds the partitions, as an AMQP URL. Set, this
+    #: server is an API node (ingest publishes into the partitions, `cardiowatch worker` analyses); None =
+    #: the single process does everything.
+    cluster_amqp_url: SecretStr | None = None
+    #: Partition queues of the cluster (fixed once the queues exist).
+    cluster_partitions: int = Field(16, ge=1, le=1024)
     #: Largest HTTP / WebSocket ingest message, and most frames in one.
     max_ingest_bytes: int = Field(65536, ge=1024)
     max_batch_frames: int = Field(64, ge=1)
