@@ -8,6 +8,7 @@ as processes) on a RabbitMQ virtual host and a PostgreSQL schema of its own; loo
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -292,3 +293,34 @@ def test_a_revoked_device_is_refused_by_every_node_within_a_second(cluster):
     assert http.status_code == 401
     assert elapsed < 1.0  # both refused messages were sent within a second of the revocation
     assert (revoked_seqs, control_seqs) == ([0], [2])
+
+
+def test_an_api_node_relays_live_messages_and_alert_actions_to_the_owning_worker(cluster):
+    from websockets.sync.client import connect
+
+    base_url = cluster.processes.base_url
+    device_id, token = _register(base_url, "live-and-ack")
+    flat = frame_encode(Frame(device_id=device_id, seq=0, t_us=T0_US, fs_millihz=360_000, sensor=SensorKind.ECG,
+                              samples=np.full(FRAME_SAMPLES, 100, dtype=np.int64)))
+    with connect(f"ws://127.0.0.1:{base_url.rsplit(':', 1)[1]}/ws/live?device_id={device_id}&types=samples") as live:
+        assert httpx.post(f"{base_url}/api/v1/ingest/frames", content=flat,
+                          headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        messages = [json.loads(live.recv(timeout=10)) for _ in range(2)]
+    assert [m["type"] for m in messages] == ["hello", "samples"]
+    assert messages[1]["device_id"] == device_id
+    # the device then goes silent: its worker raises "no data" (30 s on the workers' clock, SPEED times faster)
+    deadline, alerts = time.monotonic() + 30.0, []
+    while time.monotonic() < deadline and not alerts:
+        alerts = [a for a in httpx.get(f"{base_url}/api/v1/alerts", params={"device_id": device_id}).json()
+                  if a["kind"] == "no_data"]
+        time.sleep(0.5)
+    assert alerts, "no 'no data' alert"
+    acked = httpx.post(f"{base_url}/api/v1/alerts/{alerts[0]['id']}/ack", json={"user": "nurse"}, timeout=15.0)
+    assert acked.status_code == 200, acked.text
+    assert acked.json()["state"] == "acknowledged"
+    again = httpx.post(f"{base_url}/api/v1/alerts/{alerts[0]['id']}/snooze", json={"user": "nurse", "minutes": 5},
+                       timeout=15.0)
+    assert again.status_code == 409  # an acknowledged alert cannot be snoozed: the worker's engine said so
+    unknown = httpx.post(f"{base_url}/api/v1/alerts/{alerts[0]['id'] + 999}/ack", json={"user": "nurse"},
+                         timeout=15.0)
+    assert unknown.status_code == 404
