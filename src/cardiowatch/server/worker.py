@@ -178,6 +178,17 @@ class PartitionIngestor(Ingestor):
         self.warmed = 0  #: devices taken over (warmed from storage) since start-up
 
     def ingest_many(self, items: list[IngestItem], *, now: float) -> list[IngestAnswer | IngestRejected]:
+        try:
+            return self._ingest_many(items, now=now)
+        except Exception:
+            # nothing of the batch is stored, but pipelines may have seen its frames: when the broker
+            # delivers it again, these devices start over from storage
+            for device_id in {item.broker_device_id for item in items}:
+                if device_id is not None:
+                    self.forget(device_id)
+            raise
+
+    def _ingest_many(self, items: list[IngestItem], *, now: float) -> list[IngestAnswer | IngestRejected]:
         results: list[IngestAnswer | IngestRejected | None] = [None] * len(items)
         with self.session_factory() as session:
             admitted = self._admit_all(session, items, results)
