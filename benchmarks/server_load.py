@@ -20,6 +20,16 @@ over 4 MQTT connections, QoS 1. Measured:
 - server CPU, % of one core (``/proc/<pid>/stat``).
 
 A step "holds" when p99 sample-to-ack and p99 sample-to-alert are <= 2 s and nothing is lost.
+
+``--modes single cluster-1 cluster-2`` runs each step also through the cluster (docs/deployment.md §3):
+RabbitMQ (its MQTT plugin on 127.0.0.1:1884, a fresh virtual host per step), 1 or 2 `cardiowatch worker`
+processes and one API node (`cardiowatch serve --cluster`), PostgreSQL (a fresh schema per step). Workers
+send no MQTT acknowledgement, so a cluster step holds on loss and sample-to-alert alone; its CPU is the
+workers' and the API node's together (RabbitMQ's own is reported beside it). Those rows go to the
+``server-cluster`` section::
+
+    .venv/bin/python benchmarks/server_load.py --modes single cluster-1 cluster-2 --frame-samples 125 \
+        --devices 100 --ramp 200 400 --no-write
 """
 
 from __future__ import annotations
@@ -58,6 +68,8 @@ FRAME_SAMPLES = (50, 125)  #: 200 ms frames (protocol.md's recommendation), and 
 SCALE_NV = 8000
 TARGET_S = 2.0
 MQTT = ("127.0.0.1", 1883)
+CLUSTER_MQTT = ("127.0.0.1", 1884)  #: RabbitMQ's MQTT plugin (Mosquitto has 1883)
+POSTGRES_URL = os.environ.get("CARDIOWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 GENERATOR_CONNECTIONS = 4
 LEAD_OFF_HYSTERESIS_S = AlertConfig().timing[AlertKind.LEAD_OFF].raise_after_s
 
@@ -66,6 +78,7 @@ LEAD_OFF_HYSTERESIS_S = AlertConfig().timing[AlertKind.LEAD_OFF].raise_after_s
 class StepResult:
     devices: int
     frame_samples: int
+    mode: str = "single"  #: ``single`` (one serve process) or ``cluster-<workers>``
     frames_sent: int = 0
     frames_stored: int = 0
     ack_latency_s: list[float] = field(default_factory=list)
@@ -77,6 +90,7 @@ class StepResult:
     load_avg: float = 0.0  #: 1-minute load average of the machine at the end of the step (others' work too)
     server_latency_s: list[float] = field(default_factory=list)  #: published -> acked
     generator_lag_s: list[float] = field(default_factory=list)  #: last sample due -> published
+    broker_cpu_ms_per_device_s: float = float("nan")  #: RabbitMQ's CPU (cluster steps)
 
     def pct(self, values: list[float], q: float) -> float:
         return float(np.percentile(values, q)) if values else float("nan")
@@ -87,8 +101,9 @@ class StepResult:
 
     @property
     def holds(self) -> bool:
+        acked_in_time = self.mode != "single" or self.pct(self.ack_latency_s, 99) <= TARGET_S
         return (self.lost == 0 and len(self.alert_latency_s) == self.alerts_expected
-                and self.pct(self.ack_latency_s, 99) <= TARGET_S and self.pct(self.alert_latency_s, 99) <= TARGET_S)
+                and acked_in_time and self.pct(self.alert_latency_s, 99) <= TARGET_S)
 
 
 def ecg_counts() -> np.ndarray:
@@ -123,34 +138,88 @@ def start_server(workdir: Path, prefix: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("server did not start")
 
 
-async def run_step(n_devices: int, seconds: float, counts: np.ndarray, frame_samples: int) -> StepResult:
+@contextlib.contextmanager
+def start_cluster(workers: int, prefix: str):  # noqa: ANN201 - yields (base URL, pids, MQTT login)
+    """A cluster on a fresh RabbitMQ virtual host and PostgreSQL schema; removed afterwards."""
+    from cardiowatch.server.cluster_run import ClusterProcesses
+    from cardiowatch.server.storage.db import drop_schema
+
+    vhost, schema = f"cwload-{uuid.uuid4().hex[:8]}", f"cwload_{uuid.uuid4().hex[:8]}"
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True,
+                   capture_output=True)
+    amqp_url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    env = {"CARDIOWATCH_DATABASE_SCHEMA": schema, "CARDIOWATCH_MQTT_TOPIC_PREFIX": prefix,
+           "CARDIOWATCH_RETENTION_DAYS": "0"}
+    try:
+        with ClusterProcesses(database_url=POSTGRES_URL, amqp_url=amqp_url, workers=workers, port=free_port(),
+                              env=env, logs=Path(tempfile.mkdtemp(prefix="cwload-logs-"))) as cluster:
+            time.sleep(5.0)  # the workers subscribe once their pipelines' models are loaded
+            yield cluster.base_url, [cluster.api.pid, *(w.pid for w in cluster.workers)], (f"{vhost}:guest", "guest")
+    finally:
+        drop_schema(POSTGRES_URL, schema)
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+
+
+def broker_pid() -> int | None:
+    """RabbitMQ's Erlang VM, whose CPU a cluster step reports beside the cluster's own."""
+    found = subprocess.run(["pgrep", "-f", "beam.smp.*rabbit"], capture_output=True, text=True).stdout.split()
+    return int(found[0]) if found else None
+
+
+async def run_step(n_devices: int, seconds: float, counts: np.ndarray, frame_samples: int,
+                   mode: str = "single") -> StepResult:
     prefix = f"cwload/{uuid.uuid4().hex[:8]}"
-    result = StepResult(devices=n_devices, frame_samples=frame_samples)
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, base = start_server(Path(tmp), prefix)
-        try:
-            async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-                devices = [(await http.post("/api/v1/devices", json={"name": f"load-{i}"})).json()
-                           for i in range(n_devices)]
-            cpu0 = cpu_seconds(proc.pid)
-            await _load(devices, seconds, counts, prefix, base, result, proc.pid, frame_samples)
-            async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-                for d in devices:
-                    result.frames_stored += (await http.get(f"/api/v1/devices/{d['id']}")).json()["stored_frames"]
-                    beats = await http.get(f"/api/v1/devices/{d['id']}/beats", params={"limit": 10000})
-                    result.beats_stored += len(beats.json())
-            # all the work the server did for the frames it stored (backlog included), per device-second
-            signal_s = result.frames_stored * frame_samples * 1000 / FS_MILLIHZ
-            if signal_s:
-                result.cpu_ms_per_device_s = (cpu_seconds(proc.pid) - cpu0) * 1000 / signal_s
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    result = StepResult(devices=n_devices, frame_samples=frame_samples, mode=mode)
+    with contextlib.ExitStack() as stack:
+        if mode == "single":
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            proc, base = start_server(tmp, prefix)
+            stack.callback(lambda: (proc.terminate(), proc.wait(timeout=30)))
+            pids, mqtt, login = [proc.pid], MQTT, None
+        else:
+            base, pids, login = stack.enter_context(start_cluster(int(mode.split("-")[1]), prefix))
+            mqtt = CLUSTER_MQTT
+        broker = broker_pid() if mode != "single" else None
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            devices = [(await http.post("/api/v1/devices", json={"name": f"load-{i}"})).json()
+                       for i in range(n_devices)]
+        cpu0 = sum(cpu_seconds(pid) for pid in pids)
+        broker0 = cpu_seconds(broker) if broker else 0.0
+        await _load(devices, seconds, counts, prefix, base, result, pids, frame_samples, mqtt=mqtt, login=login)
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            if mode != "single":
+                await _drained(http, devices)
+            for d in devices:
+                result.frames_stored += (await http.get(f"/api/v1/devices/{d['id']}")).json()["stored_frames"]
+                beats = await http.get(f"/api/v1/devices/{d['id']}/beats", params={"limit": 10000})
+                result.beats_stored += len(beats.json())
+        # all the work the server did for the frames it stored (backlog included), per device-second
+        signal_s = result.frames_stored * frame_samples * 1000 / FS_MILLIHZ
+        if signal_s:
+            result.cpu_ms_per_device_s = (sum(cpu_seconds(pid) for pid in pids) - cpu0) * 1000 / signal_s
+            if broker:
+                result.broker_cpu_ms_per_device_s = (cpu_seconds(broker) - broker0) * 1000 / signal_s
     return result
 
 
+async def _drained(http: httpx.AsyncClient, devices: list[dict], timeout_s: float = 30.0) -> None:
+    """Until the workers have stored what the broker holds (the stored count stops growing)."""
+    last, deadline = -1, time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        total = 0
+        for d in devices:
+            total += (await http.get(f"/api/v1/devices/{d['id']}")).json()["stored_frames"]
+        if total == last:
+            return
+        last = total
+        await asyncio.sleep(2.0)
+
+
 async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix: str, base: str,
-                result: StepResult, pid: int, frame_samples: int) -> None:
+                result: StepResult, pids: list[int], frame_samples: int, *, mqtt: tuple[str, int] = MQTT,
+                login: tuple[str, str] | None = None) -> None:
+    credentials = {} if login is None else {"username": login[0], "password": login[1]}
     frame_s = frame_samples * 1000 / FS_MILLIHZ
     sent: dict[tuple[int, int], float] = {}
     published: dict[tuple[int, int], float] = {}
@@ -162,7 +231,11 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
     stop = asyncio.Event()
 
     async def acks() -> None:
-        async with aiomqtt.Client(*MQTT, identifier=f"load-acks-{uuid.uuid4().hex[:6]}") as client:
+        if result.mode != "single":  # workers store and analyse; nothing acknowledges over MQTT
+            ready.set()
+            await stop.wait()
+            return
+        async with aiomqtt.Client(*mqtt, identifier=f"load-acks-{uuid.uuid4().hex[:6]}") as client:
             await client.subscribe(f"{prefix}/+/ack", qos=0)
             ready.set()
             async for message in client.messages:
@@ -208,17 +281,17 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
     ack_task = asyncio.create_task(acks())
     alert_task = asyncio.create_task(alerts())
     await ready.wait()
-    cpu0, wall0 = cpu_seconds(pid), time.monotonic()
+    cpu0, wall0 = sum(cpu_seconds(pid) for pid in pids), time.monotonic()
     async with contextlib.AsyncExitStack() as stack:
         # a few connections carry all devices' topics: the generator shares 2 cores with the server, and
         # one MQTT client per device would measure the generator, not the server
         clients = [await stack.enter_async_context(aiomqtt.Client(
-            *MQTT, identifier=f"load-gen-{k}-{uuid.uuid4().hex[:6]}", max_inflight_messages=1000))
+            *mqtt, identifier=f"load-gen-{k}-{uuid.uuid4().hex[:6]}", max_inflight_messages=1000, **credentials))
             for k in range(min(GENERATOR_CONNECTIONS, len(devices)))]
         for c in clients:
             c.pending_calls_threshold = 100_000
         await asyncio.gather(*(device(d, i, clients[i % len(clients)]) for i, d in enumerate(devices)))
-    result.cpu_pct = 100.0 * (cpu_seconds(pid) - cpu0) / (time.monotonic() - wall0)
+    result.cpu_pct = 100.0 * (sum(cpu_seconds(pid) for pid in pids) - cpu0) / (time.monotonic() - wall0)
     result.load_avg = os.getloadavg()[0]
     stop.set()
     try:
@@ -268,6 +341,29 @@ def render(results: list[StepResult], seconds: float, knees: list[str]) -> str:
         "depend on how much CPU the other work left, so it is the figure to size a machine by.", "", *rows, "", *(f"Knee, {k}" for k in knees), END])
 
 
+def render_cluster(results: list[StepResult], seconds: float, knees: list[str]) -> str:
+    """The ``server-cluster`` section: every mode's rows side by side, from one run."""
+    rows = ["| mode | frame samples | devices | frames sent | lost | sample-to-alert p50 / p99 s (alerts) | "
+            "CPU % of a core | CPU ms per device-second | RabbitMQ CPU ms per device-second | machine load avg | "
+            "beats stored | holds |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(results, key=lambda r: (r.frame_samples, r.devices, r.mode)):
+        rows.append(f"| {r.mode} | {r.frame_samples} | {r.devices} | {r.frames_sent} | {r.lost} | "
+                    f"{r.pct(r.alert_latency_s, 50):.3f} / {r.pct(r.alert_latency_s, 99):.3f} "
+                    f"({len(r.alert_latency_s)}/{r.alerts_expected}) | {r.cpu_pct:.0f} | {r.cpu_ms_per_device_s:.1f} | "
+                    f"{r.broker_cpu_ms_per_device_s:.1f} | {r.load_avg:.1f} | {r.beats_stored} | "
+                    f"{'yes' if r.holds else '**no**'} |")
+    return "\n".join([
+        "## Server: single process beside the cluster", "",
+        f"Produced by `.venv/bin/python benchmarks/server_load.py {' '.join(sys.argv[1:])}` "
+        f"(method in its docstring). {seconds:.0f} s per step, "
+        "250 Hz ECG over MQTT QoS 1. `single`: one `cardiowatch serve` (SQLite), devices on Mosquitto, CPU of that "
+        "process. `cluster-N`: devices on RabbitMQ's MQTT plugin, N workers and one API node on PostgreSQL, CPU "
+        "of those processes together (RabbitMQ's beside it); a cluster step holds on loss and sample-to-alert "
+        "alone (no MQTT acknowledgement). Everything shares one 2-core machine with other work.", "", *rows, "",
+        *(f"Knee, {k}" for k in knees)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=100)
@@ -278,21 +374,24 @@ def main() -> None:
     parser.add_argument("--frame-samples", type=int, nargs="+", default=list(FRAME_SAMPLES),
                         help="samples per frame (each size gets its own ramp)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--modes", nargs="+", default=["single"], choices=["single", "cluster-1", "cluster-2"],
+                        help="single process and/or the cluster with 1 or 2 workers (each gets its own ramp)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     counts = ecg_counts()
     results: list[StepResult] = []
     knees = []
-    for frame_samples in args.frame_samples:
+    for frame_samples, mode in [(f, m) for f in args.frame_samples for m in args.modes]:
         mine: list[StepResult] = []
 
         def step(n: int) -> StepResult:
-            result = asyncio.run(run_step(n, args.seconds, counts, frame_samples))
+            result = asyncio.run(run_step(n, args.seconds, counts, frame_samples, mode))
             mine.append(result)
-            logger.info("%d-sample frames, %d devices: lost %d, ack p99 %.3f s, alert p99 %.3f s, cpu %.0f %%, "
-                        "load %.1f, holds %s", frame_samples, n, result.lost, result.pct(result.ack_latency_s, 99),
-                        result.pct(result.alert_latency_s, 99), result.cpu_pct, result.load_avg, result.holds)
+            logger.info("%s, %d-sample frames, %d devices: lost %d, ack p99 %.3f s, alert p99 %.3f s, cpu %.0f %% "
+                        "(%.1f ms per device-second), load %.1f, holds %s", mode, frame_samples, n, result.lost,
+                        result.pct(result.ack_latency_s, 99), result.pct(result.alert_latency_s, 99), result.cpu_pct,
+                        result.cpu_ms_per_device_s, result.load_avg, result.holds)
             return result
 
         # up from --devices while it holds; down (halving) while it does not, to bracket the knee
@@ -306,16 +405,23 @@ def main() -> None:
                 n //= 2
         held = [r.devices for r in mine if r.holds]
         broke = [r.devices for r in mine if not r.holds]
-        knees.append(f"{frame_samples}-sample frames: " + (
+        knees.append(f"{mode}, {frame_samples}-sample frames: " + (
             f"holds up to {max(held)} devices" if held else f"does not hold down to {min(broke)} devices") + (
             f", breaks at {min(d for d in broke if not held or d > max(held))}." if broke else
             f"; not broken up to {max(held)} (end of the ramp)."))
         results += sorted(mine, key=lambda r: r.devices)
-    section = render(results, args.seconds, knees)
-    print(section)
+    single = [r for r in results if r.mode == "single"]
+    sections = {}
+    if args.modes == ["single"]:
+        sections["server"] = render(single, args.seconds, knees)
+    else:
+        sections["server-cluster"] = render_cluster(results, args.seconds, knees)
+    for text in sections.values():
+        print(text)
     if not args.no_write:
         from docs_section import write_section  # benchmarks/ is sys.path[0] when run
-        write_section("server", section)
+        for name, text in sections.items():
+            write_section(name, text)
 
 
 if __name__ == "__main__":

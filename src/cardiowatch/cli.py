@@ -211,6 +211,9 @@ def serve(
     mqtt_host: Annotated[Optional[str], typer.Option(help="MQTT broker to subscribe to (else $CARDIOWATCH_MQTT_HOST; "
                                                      "none: HTTP/WebSocket only).")] = None,
     insecure: Annotated[bool, typer.Option(help="Listen beyond loopback without an API key (an open API).")] = False,
+    cluster: Annotated[Optional[str], typer.Option(
+        "--cluster", help="AMQP URL of the cluster's RabbitMQ (else $CARDIOWATCH_CLUSTER_AMQP_URL): run as an API "
+        "node whose ingest goes to `cardiowatch worker` processes (docs/deployment.md §3).")] = None,
 ) -> None:
     """Run the monitoring server: device ingest, REST API (docs at /docs), live feed.
 
@@ -220,7 +223,8 @@ def serve(
     from cardiowatch.app import create_app
     from cardiowatch.server.config import Settings, UnsafeExposure, check_exposure
 
-    overrides = {k: v for k, v in (("database_url", database_url), ("mqtt_host", mqtt_host)) if v is not None}
+    overrides = {k: v for k, v in (("database_url", database_url), ("mqtt_host", mqtt_host),
+                                   ("cluster_amqp_url", cluster)) if v is not None}
     settings = Settings(**overrides)
     try:
         check_exposure(settings, host=host, insecure=insecure)
@@ -234,6 +238,62 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True,
                 forwarded_allow_ips=settings.forwarded_allow_ips,
                 ws_max_size=max(settings.max_request_bytes, settings.max_ingest_bytes))
+
+
+AmqpOption = Annotated[Optional[str], typer.Option(
+    "--amqp-url", help="The cluster's RabbitMQ (else $CARDIOWATCH_CLUSTER_AMQP_URL, else the local one).")]
+LOCAL_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+@app.command("worker")
+def worker(
+    database_url: Annotated[Optional[str], typer.Option(
+        "--database-url", help="SQLAlchemy URL, PostgreSQL in a cluster (else $CARDIOWATCH_DATABASE_URL).")] = None,
+    amqp_url: AmqpOption = None,
+    name: Annotated[Optional[str], typer.Option(help="Worker name in the logs (else host-pid-random).")] = None,
+    speed: Annotated[float, typer.Option(min=0.01, help="Run the alert clock this many times faster than real "
+                                         "time (accelerated replays, as `demo --speed`).")] = 1.0,
+) -> None:
+    """Analyse the devices of the partitions RabbitMQ gives this worker (docs/deployment.md §3)."""
+    import asyncio
+    import time
+
+    from cardiowatch.server.config import Settings
+    from cardiowatch.server.worker import make_worker
+
+    overrides = {"database_url": database_url} if database_url else {}
+    settings = Settings(**overrides)
+    url = amqp_url or (settings.cluster_amqp_url.get_secret_value() if settings.cluster_amqp_url else LOCAL_AMQP_URL)
+    start = time.time()
+    clock = time.time if speed == 1.0 else (lambda: start + (time.time() - start) * speed)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runner = make_worker(settings, url=url, partitions=settings.cluster_partitions, clock=clock, name=name)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(runner.run())
+
+
+@app.command("cluster")
+def cluster(
+    database_url: Annotated[str, typer.Option(
+        "--database-url", help="PostgreSQL URL shared by every process.")] = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    amqp_url: AmqpOption = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+    port: Annotated[int, typer.Option(help="Port of the API node.")] = 8000,
+    speed: Annotated[float, typer.Option(min=0.01, help="Alert clock speed of the workers (see `worker`).")] = 1.0,
+) -> None:
+    """Start a cluster on this machine: checks RabbitMQ's plugins, then runs the workers and one API node
+    as local processes until Ctrl-C (docs/deployment.md §3)."""
+    from cardiowatch.server.cluster_run import ClusterProcesses, check_broker
+    from cardiowatch.server.config import Settings
+
+    url = amqp_url or LOCAL_AMQP_URL
+    problem = check_broker(url, partitions=Settings().cluster_partitions)
+    if problem:
+        console.print(f"[red]error:[/red] {problem}")
+        raise typer.Exit(code=1)
+    with ClusterProcesses(database_url=database_url, amqp_url=url, workers=workers, port=port, speed=speed) as run:
+        console.print(f"cluster up: API node http://127.0.0.1:{port}, {workers} workers, broker {url}")
+        run.wait()
 
 
 DeviceDatabaseOption = Annotated[Optional[str], typer.Option(
@@ -517,7 +577,7 @@ def export(
 #: Top-level module of each optional dependency -> the extra that installs it (pyproject.toml).
 _EXTRA_OF_MODULE = {
     **dict.fromkeys(("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "aiomqtt", "pydantic",
-                     "pydantic_settings", "websockets", "httpx", "anyio", "edfio"), "server"),
+                     "pydantic_settings", "websockets", "httpx", "anyio", "edfio", "aio_pika"), "server"),
     "matplotlib": "eval",
     "psycopg": "postgres",
 }

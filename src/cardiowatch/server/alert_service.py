@@ -29,8 +29,9 @@ class AlertService:
     to the latest time already given.
     """
 
-    def __init__(self, engine: AlertEngine) -> None:
+    def __init__(self, engine: AlertEngine, *, snapshot_name: str = SNAPSHOT_NAME) -> None:
         self.engine = engine
+        self.snapshot_name = snapshot_name
         self.last_now_ = engine.last_now_ or 0.0
         self.dirty_ = False  # transitions not yet in the stored snapshot
         #: Where raised and resolved alerts get their evidence (the analysis sets it); None: none recorded.
@@ -38,14 +39,16 @@ class AlertService:
         self.recent_evidence_: OrderedDict[int, AlertEvidence] = OrderedDict()
 
     @classmethod
-    def load(cls, *, session: Session, config: AlertConfig | None = None) -> AlertService:
-        """Restore the engine from its last stored snapshot, or start a fresh one."""
-        data = crud.get_engine_state(session=session, name=SNAPSHOT_NAME)
+    def load(cls, *, session: Session, config: AlertConfig | None = None, snapshot_name: str = SNAPSHOT_NAME,
+             first_alert_id: int = 1) -> AlertService:
+        """Restore the engine from its last stored snapshot ``snapshot_name``, or start a fresh one whose
+        alerts are numbered from ``first_alert_id``."""
+        data = crud.get_engine_state(session=session, name=snapshot_name)
         if data is None:
-            return cls(AlertEngine(config))
+            return cls(AlertEngine(config, first_alert_id=first_alert_id), snapshot_name=snapshot_name)
         engine = AlertEngine.restore(json.loads(data), config)
-        logger.info("alert engine restored: %d open alerts", len(engine.open_alerts()))
-        return cls(engine)
+        logger.info("alert engine %s restored: %d open alerts", snapshot_name, len(engine.open_alerts()))
+        return cls(engine, snapshot_name=snapshot_name)
 
     def _clock(self, now: float) -> float:
         self.last_now_ = max(self.last_now_, now)
@@ -135,6 +138,6 @@ class AlertService:
         """Store the engine's snapshot if anything changed since the last one (once per batch, not per
         transition: the snapshot holds every device)."""
         if self.dirty_:
-            crud.put_engine_state(session=session, name=SNAPSHOT_NAME,
+            crud.put_engine_state(session=session, name=self.snapshot_name,
                                   data=json.dumps(self.engine.snapshot()), now=now)
             self.dirty_ = False

@@ -149,8 +149,9 @@ class AlertEngine:
     alarm systems (alarm priorities, latching, acknowledge and paused states).
     """
 
-    def __init__(self, config: AlertConfig | None = None) -> None:
+    def __init__(self, config: AlertConfig | None = None, *, first_alert_id: int = 1) -> None:
         self.config = config
+        self.first_alert_id = first_alert_id
         self.reset()
 
     def reset(self) -> None:
@@ -160,7 +161,7 @@ class AlertEngine:
         self.alerts_: OrderedDict[int, Alert] = OrderedDict()  # open alerts, then the last closed ones
         self.open_: dict[tuple[str, AlertKind], int] = {}
         self.closed_: deque[int] = deque()  # ids of the closed alerts kept, oldest first
-        self.next_id_ = 1
+        self.next_id_ = self.first_alert_id
         self.last_now_: float | None = None
 
     # ------------------------------------------------------------------------------------ public API

@@ -136,6 +136,10 @@ class Analysis:
         out.summary = self._summarise(session, device, state, now)
         return out
 
+    def seed(self, device_id: int, *, rhythm: str | None, hr_bpm: float | None) -> None:
+        """Start a device's live state from what an earlier owner stored (a cluster worker taking it over)."""
+        self._live[device_id] = _DeviceLive(rhythm=rhythm, hr_bpm=hr_bpm)
+
     def status(self, *, session: Session, status: Status, now: float) -> AnalysisResult:
         """Tell the alert engine about a stored status report (battery, lead-off)."""
         state = self._live.setdefault(status.device_id, _DeviceLive())

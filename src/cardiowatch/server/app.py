@@ -62,8 +62,9 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
                             alerts=alert_service, max_bytes=settings.max_ingest_bytes,
                             max_frames=settings.max_batch_frames, summary_period_s=settings.summary_period_s)
         notifier, bridge = _make_notifier(settings), _make_bridge(settings)
-        runtime = Runtime(ingestor=ingestor, live=LiveHub(), notify=_with_evidence(notifier, alert_service),
-                          clock=clock, summaries=None if bridge is None else _bridge_submit(bridge))
+        runtime = _make_runtime(settings, ingestor=ingestor, live=LiveHub(), clock=clock,
+                                notify=_with_evidence(notifier, alert_service),
+                                summaries=None if bridge is None else _bridge_submit(bridge))
         app.state.engine, app.state.session_factory, app.state.runtime = engine, session_factory, runtime
         app.state.ingestor = ingestor
         app.state.mqtt = None
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
             retention_s = settings.retention_days * 86400.0
             tasks.append(asyncio.create_task(every(3600.0, lambda: runtime.purge(retention_s=retention_s),
                                                    name="retention")))
-        if settings.mqtt_host:
+        if settings.mqtt_host and settings.cluster_amqp_url is None:  # a cluster's devices use the broker's MQTT
             from cardiowatch.server.mqtt import MqttIngest
 
             app.state.mqtt = MqttIngest(
@@ -120,6 +121,19 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
                        path_limits=dict.fromkeys((route.path for route in ingest.router.routes),
                                                  settings.max_ingest_bytes))
     return app
+
+
+def _make_runtime(settings: Settings, **kwargs) -> Runtime:  # noqa: ANN003 - Runtime's arguments
+    """The single process's `Runtime`, or an API node's when the settings name a cluster broker."""
+    if settings.cluster_amqp_url is None:
+        return Runtime(**kwargs)
+    from cardiowatch.server.cluster_node import ClusterRuntime
+    from cardiowatch.server.partitions import PartitionPublisher, routing_prefix
+
+    publisher = PartitionPublisher(url=settings.cluster_amqp_url.get_secret_value(),
+                                   prefix=routing_prefix(settings.mqtt_topic_prefix),
+                                   partitions=settings.cluster_partitions)
+    return ClusterRuntime(publisher=publisher, **kwargs)
 
 
 async def _broker_unavailable(_request: Request, exc: Exception) -> JSONResponse:

@@ -9,7 +9,8 @@ trusts a topic's device id, because the broker authenticated whoever published o
 `BrokerAccounts` is the one interface the REST routes, the CLI and the MQTT ingest call;
 `MosquittoDynsec` implements it with Mosquitto's dynamic-security plugin, driven over MQTT on
 ``$CONTROL/dynamic-security/v1`` with the plugin's admin user (docs: mosquitto.org/documentation/
-dynamic-security). `NullBrokerAccounts` stands in when MQTT is not configured. Which broker, and why:
+dynamic-security); `RabbitMqAccounts` with RabbitMQ's users and topic permissions through its management
+API (the cluster's broker). `NullBrokerAccounts` stands in when MQTT is not configured. Which broker, and why:
 ``docs/deployment.md``, "MQTT broker: credentials and ACLs".
 
 Callers change the broker before committing the database: a failure leaves the change undone in the
@@ -19,14 +20,16 @@ Errors raised here, by cause::
 
     BrokerAccountError (CardiowatchError, RuntimeError)
     ├── BrokerUnavailable          the broker cannot be reached, or refused the admin login, in time
-    └── BrokerCommandFailed        the dynamic-security plugin answered a command with an error
+    └── BrokerCommandFailed        the dynamic-security plugin (or RabbitMQ's API) refused a command
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -259,8 +262,82 @@ def _pump(client: Any, deadline: float, done: Callable[[], bool], what: str) -> 
             raise BrokerUnavailable(f"MQTT broker: connection lost ({what}): {mqtt.error_string(rc)}")
 
 
+class RabbitMqAccounts:
+    """`BrokerAccounts` on RabbitMQ (the cluster's broker, its MQTT plugin in front of the devices), through
+    the management plugin's HTTP API with an administrator login.
+
+    A device is the user ``device-<id>`` (its token as password, no tags) with permissions on the virtual
+    host that reach only ``amq.topic`` and its own MQTT subscription queues, and topic permissions on
+    ``amq.topic``: write ``<prefix>.<id>.frames`` (RabbitMQ's form of ``<prefix>/<id>/frames``), read
+    ``<prefix>.<id>.ack``. Every call is an idempotent PUT or DELETE, so running it again repairs a
+    half-done change. Rotating and revoking close the device's open connections."""
+
+    def __init__(self, *, url: str, admin_username: str, admin_password: str, vhost: str = "/",
+                 prefix: str = "cardiowatch", timeout_s: float = 5.0) -> None:
+        import httpx
+
+        self.vhost = vhost
+        self.prefix = prefix.strip("/").replace("/", ".")
+        self.client = httpx.Client(base_url=url.rstrip("/"), auth=(admin_username, admin_password), timeout=timeout_s)
+
+    def add_device(self, device_id: int, password: str) -> None:
+        user = mqtt_username(device_id)
+        key = re.escape(f"{self.prefix}.{device_id}")
+        self._call("PUT", f"/api/users/{_quoted(user)}", {"password": password, "tags": ""})
+        own_queues = f"mqtt-subscription-{re.escape(user)}qos[01]"
+        self._call("PUT", f"/api/permissions/{_quoted(self.vhost)}/{_quoted(user)}",
+                   {"configure": f"^{own_queues}$", "write": rf"^(amq\.topic|{own_queues})$",
+                    "read": rf"^(amq\.topic|{own_queues})$"})
+        self._call("PUT", f"/api/topic-permissions/{_quoted(self.vhost)}/{_quoted(user)}",
+                   {"exchange": "amq.topic", "write": rf"^{key}\.frames$", "read": rf"^{key}\.ack$"})
+
+    def rotate_device(self, device_id: int, password: str) -> None:
+        self.add_device(device_id, password)
+        self._close_connections(mqtt_username(device_id))
+
+    def revoke_device(self, device_id: int) -> None:
+        user = mqtt_username(device_id)
+        self._call("DELETE", f"/api/users/{_quoted(user)}", missing_ok=True)
+        self._close_connections(user)
+
+    def ensure_server_user(self, username: str, password: str) -> None:
+        """Nothing: a cluster's processes use their AMQP login, which the operator keeps (docs/deployment.md)."""
+
+    def _close_connections(self, user: str) -> None:
+        for connection in self._call("GET", "/api/connections", params={"columns": "name,user"}) or []:
+            if connection.get("user") == user:
+                self._call("DELETE", f"/api/connections/{_quoted(connection['name'])}", missing_ok=True)
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None, *, missing_ok: bool = False,
+              params: dict[str, str] | None = None) -> Any:
+        import httpx
+
+        try:
+            response = self.client.request(method, path, json=body, params=params)
+        except httpx.HTTPError as exc:
+            raise BrokerUnavailable(f"RabbitMQ management API: {type(exc).__name__}") from exc
+        if response.status_code in (401, 403):
+            raise BrokerUnavailable(f"RabbitMQ management API refused the admin login ({response.status_code})")
+        if response.status_code == 404 and missing_ok:
+            return None
+        if response.status_code >= 300:
+            raise BrokerCommandFailed(f"RabbitMQ management API: {method} {path.split('/')[2]} answered "
+                                      f"{response.status_code}")
+        return response.json() if response.content else None
+
+
+def _quoted(part: str) -> str:
+    return urllib.parse.quote(part, safe="")
+
+
 def make_broker_accounts(settings: Settings) -> BrokerAccounts:
-    """The accounts manager the settings ask for (`NullBrokerAccounts` unless ``mosquitto-dynsec``)."""
+    """The accounts manager the settings ask for (`NullBrokerAccounts` unless cardiowatch manages them)."""
+    if settings.mqtt_accounts is MqttAccounts.RABBITMQ:
+        if settings.mqtt_admin_username is None or settings.mqtt_admin_password is None:
+            raise RuntimeError("make_broker_accounts: expected validated settings, got rabbitmq without an admin login")
+        return RabbitMqAccounts(url=settings.rabbitmq_management_url, admin_username=settings.mqtt_admin_username,
+                                admin_password=settings.mqtt_admin_password.get_secret_value(),
+                                vhost=settings.rabbitmq_vhost, prefix=settings.mqtt_topic_prefix)
     if settings.mqtt_accounts is not MqttAccounts.MOSQUITTO_DYNSEC:
         return NullBrokerAccounts()
     if settings.mqtt_host is None or settings.mqtt_admin_username is None or settings.mqtt_admin_password is None:

@@ -34,6 +34,8 @@ class MqttAccounts(str, enum.Enum):
     EXTERNAL = "external"
     #: cardiowatch, through Mosquitto's dynamic-security plugin (`server/broker_auth.py`).
     MOSQUITTO_DYNSEC = "mosquitto-dynsec"
+    #: cardiowatch, through RabbitMQ's management API (a cluster's broker: `server/broker_auth.py`).
+    RABBITMQ = "rabbitmq"
 
 
 class Settings(BaseSettings):
@@ -58,8 +60,18 @@ class Settings(BaseSettings):
     #: The dynamic-security admin user (``mosquitto-dynsec`` only): adds, rotates and revokes device logins.
     mqtt_admin_username: str | None = None
     mqtt_admin_password: SecretStr | None = None
+    #: RabbitMQ's management API and the virtual host of the device logins (``rabbitmq`` accounts only; the
+    #: admin login is ``mqtt_admin_username``/``mqtt_admin_password``, a user tagged ``administrator``).
+    rabbitmq_management_url: str = "http://127.0.0.1:15672"
+    rabbitmq_vhost: str = "/"
     #: Publish the store acknowledgement of every MQTT message on ``<prefix>/<id>/ack``.
     mqtt_publish_acks: bool = True
+    #: Cluster mode (docs/deployment.md §3): the RabbitMQ that holds the partitions, as an AMQP URL. Set, this
+    #: server is an API node (ingest publishes into the partitions, `cardiowatch worker` analyses); None =
+    #: the single process does everything.
+    cluster_amqp_url: SecretStr | None = None
+    #: Partition queues of the cluster (fixed once the queues exist).
+    cluster_partitions: int = Field(16, ge=1, le=1024)
     #: Largest HTTP / WebSocket ingest message, and most frames in one.
     max_ingest_bytes: int = Field(65536, ge=1024)
     max_batch_frames: int = Field(64, ge=1)
@@ -110,6 +122,10 @@ class Settings(BaseSettings):
                                          "mqtt_admin_password") if getattr(self, name) is None]
             if missing:
                 raise ValueError(f"CARDIOWATCH_MQTT_ACCOUNTS=mosquitto-dynsec needs {', '.join(missing)}")
+        if self.mqtt_accounts is MqttAccounts.RABBITMQ:
+            missing = [name for name in ("mqtt_admin_username", "mqtt_admin_password") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"CARDIOWATCH_MQTT_ACCOUNTS=rabbitmq needs {', '.join(missing)}")
         if (self.environment is Environment.PRODUCTION and self.mqtt_host
                 and self.mqtt_accounts is MqttAccounts.NONE):
             raise ValueError("production with MQTT needs CARDIOWATCH_MQTT_ACCOUNTS=mosquitto-dynsec (or external): "

@@ -178,19 +178,8 @@ class Ingestor:
         what `ingest` calls; transports reach it through `Runtime`, which batches what arrives together.
         """
         results: list[IngestAnswer | IngestRejected | None] = [None] * len(items)
-        admitted: list[_Admitted] = []
         with self.session_factory() as session:
-            found = self.auth.identify(session=session, tokens=[item.token for item in items])
-            by_broker = self.auth.identify_ids(
-                session=session, device_ids=[i.broker_device_id for i in items if i.broker_device_id is not None])
-            for slot, item in enumerate(items):
-                self.counters.messages[item.transport] += 1
-                try:
-                    admitted.append(self._admit(slot, item, found, by_broker))
-                except IngestRejected as exc:
-                    self.counters.rejected[type(exc).__name__] += 1
-                    logger.info("%s ingest refused: %s", item.transport, exc)
-                    results[slot] = exc
+            admitted = self._admit_all(session, items, results)
             self._store(session, admitted, now=now)
             session.commit()  # the acknowledgement point: nothing is acked before this
         for message in admitted:
@@ -208,6 +197,23 @@ class Ingestor:
         return transitions
 
     # ---------------------------------------------------------------------------- authentication
+    def _admit_all(self, session: Session, items: list[IngestItem],
+                   results: list[IngestAnswer | IngestRejected | None]) -> list[_Admitted]:
+        """Authenticate and decode every item; a refused one gets its `IngestRejected` in ``results``."""
+        admitted: list[_Admitted] = []
+        found = self.auth.identify(session=session, tokens=[item.token for item in items])
+        by_broker = self.auth.identify_ids(
+            session=session, device_ids=[i.broker_device_id for i in items if i.broker_device_id is not None])
+        for slot, item in enumerate(items):
+            self.counters.messages[item.transport] += 1
+            try:
+                admitted.append(self._admit(slot, item, found, by_broker))
+            except IngestRejected as exc:
+                self.counters.rejected[type(exc).__name__] += 1
+                logger.info("%s ingest refused: %s", item.transport, exc)
+                results[slot] = exc
+        return admitted
+
     def _admit(self, slot: int, item: IngestItem, found: dict[str, DeviceIdentity],
                by_broker: dict[int, DeviceIdentity]) -> _Admitted:
         if len(item.payload) > self.max_bytes:
@@ -262,7 +268,22 @@ class Ingestor:
 
     # ----------------------------------------------------------------------------------- analysis
     def _analyse(self, admitted: list[_Admitted], *, now: float) -> None:
-        """Analyse what the batch stored; results go on the first answer of each device."""
+        """Analyse what the batch stored, in a transaction of its own after the acknowledging commit."""
+        errors_before = self.analysis.errors
+        try:
+            with self.session_factory() as session:
+                self._analyse_in(session, admitted, now=now)
+                session.commit()
+        except Exception:  # noqa: BLE001 - the frames are committed: their acks must go out whatever happens here
+            self.counters.analysis_errors += 1
+            logger.exception("analysis of a batch of %d messages failed; frames stay stored", len(admitted))
+            for message in admitted:
+                message.answer.live, message.answer.transitions, message.answer.summaries = [], [], []
+        self.counters.analysis_errors += self.analysis.errors - errors_before
+
+    def _analyse_in(self, session: Session, admitted: list[_Admitted], *, now: float) -> None:
+        """Analyse what the batch stored, in ``session`` (the caller commits); results go on the first
+        answer of each device."""
         first: dict[int, _Admitted] = {}
         new: dict[int, list[StoredFrame]] = {}
         for message in admitted:
@@ -270,22 +291,10 @@ class Ingestor:
             if message.answer.stored or message.answer.duplicate:
                 first.setdefault(message.device.device_id, message)
                 new.setdefault(message.device.device_id, []).extend(message.new)
-        errors_before = self.analysis.errors
-        try:
-            with self.session_factory() as session:
-                for message in admitted:
-                    if message.status is not None:
-                        message.answer.add(self.analysis.status(session=session, status=message.status, now=now))
-                for device_id, message in first.items():
-                    frames = sorted(new[device_id], key=lambda s: s.frame.seq)
-                    message.answer.add(self.analysis.frames(session=session, device=message.device, new=frames,
-                                                            now=now))
-                self.alerts.persist(session=session, now=now)
-                session.commit()
-        except Exception:  # noqa: BLE001 - the frames are committed: their acks must go out whatever happens here
-            self.counters.analysis_errors += 1
-            logger.exception("analysis of a batch of %d devices failed; frames stay stored", len(first))
-            for message in admitted:
-                message.answer.live, message.answer.transitions, message.answer.summaries = [], [], []
-        self.counters.analysis_errors += self.analysis.errors - errors_before
-
+        for message in admitted:
+            if message.status is not None:
+                message.answer.add(self.analysis.status(session=session, status=message.status, now=now))
+        for device_id, message in first.items():
+            frames = sorted(new[device_id], key=lambda s: s.frame.seq)
+            message.answer.add(self.analysis.frames(session=session, device=message.device, new=frames, now=now))
+        self.alerts.persist(session=session, now=now)

@@ -152,9 +152,12 @@ class Subscription:
     _pending_drop_report: int = field(default=0, repr=False)
 
     def wants(self, message: LiveMessage) -> bool:
-        if self.types is not None and message.type.value not in self.types:
+        return self.wants_kind(message.type.value, message.device_id)
+
+    def wants_kind(self, type_: str, device_id: int) -> bool:
+        if self.types is not None and type_ not in self.types:
             return False
-        return self.device_id is None or message.device_id == self.device_id
+        return self.device_id is None or device_id == self.device_id
 
     def offer(self, data: dict[str, Any]) -> None:
         """Queue one serialised message, dropping the oldest when the queue is full."""
@@ -192,4 +195,11 @@ class LiveHub:
                 continue
             data = live_json(message)
             for sub in wanting:
+                sub.offer(data)
+
+    def publish_json(self, items: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """Queue messages serialised elsewhere (``(device_id, live_json(...))`` each): a cluster's API node
+        relays what the partition workers publish."""
+        for device_id, data in items:
+            for sub in [sub for sub in self.subscriptions_ if sub.wants_kind(data["type"], device_id)]:
                 sub.offer(data)

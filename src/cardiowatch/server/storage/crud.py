@@ -161,6 +161,26 @@ def chunk_before(*, session: Session, device_id: int, seq: int) -> StoredChunk |
     return None if row is None else StoredChunk(row.seq, row.t_us, bytes(row.frame))
 
 
+def chunks_before(*, session: Session, device_id: int, seq: int, since_t_us: int) -> list[StoredChunk]:
+    """The device's stored chunks with seq up to ``seq`` and first sample at ``since_t_us`` or later, by seq
+    (the stretch a new owner of the device replays to warm its pipeline)."""
+    rows = session.execute(select(SampleChunk.seq, SampleChunk.t_us, SampleChunk.frame)
+                           .where(SampleChunk.device_id == device_id, SampleChunk.seq <= seq,
+                                  SampleChunk.t_us >= since_t_us)
+                           .order_by(SampleChunk.seq).limit(MAX_ROWS))
+    return [StoredChunk(row.seq, row.t_us, bytes(row.frame)) for row in rows]
+
+
+def last_beat_t_us(*, session: Session, device_id: int) -> int | None:
+    return session.scalar(select(func.max(Beat.t_us)).where(Beat.device_id == device_id))
+
+
+def last_episode(*, session: Session, device_id: int) -> Episode | None:
+    """The device's episode that started last (the rhythm analysis last stored)."""
+    return session.scalar(select(Episode).where(Episode.device_id == device_id)
+                          .order_by(Episode.start_t_us.desc(), Episode.id.desc()).limit(1))
+
+
 def chunk_row(*, device_id: int, frame: Frame, raw: bytes, t_us: int, now: float) -> dict:
     """The `SampleChunk` values of one frame, for `insert_chunks`."""
     return {"device_id": device_id, "seq": frame.seq, "t_us": t_us, "fs_millihz": frame.fs_millihz,

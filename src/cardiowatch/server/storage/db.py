@@ -13,6 +13,8 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+#: PostgreSQL advisory lock held while migrating (any number; the same in every cardiowatch process).
+_MIGRATION_LOCK = 0x63770023
 
 
 def make_engine(url: str, *, schema: str | None = None, sqlite_synchronous: str = "NORMAL") -> Engine:
@@ -70,6 +72,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # several processes (a cluster's workers and API nodes) may start at once on one database
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
     logger.debug("database migrated to %s", revision)
