@@ -47,6 +47,7 @@ from cardiowatch.errors import FrameError
 from cardiowatch.protocol import frame_decode
 from cardiowatch.server.alert_service import AlertService
 from cardiowatch.server.alerts import AlertConfig, AlertTransition, Observation, UnknownAlert
+from cardiowatch.server.evidence import EvidenceTracker
 from cardiowatch.server.ingest import IngestAnswer, IngestItem, Ingestor, IngestRejected, PayloadKind
 from cardiowatch.server.live import AlertMessage, LiveMessage, live_json
 from cardiowatch.server.partitions import (
@@ -87,6 +88,8 @@ class DeviceAlerts:
 
     def __init__(self, config: AlertConfig | None = None) -> None:
         self.config = config
+        #: Where alerts get their evidence (the analysis sets it, as on `AlertService`).
+        self.evidence: EvidenceTracker | None = None
         self.services_: dict[int, AlertService] = {}
 
     def service(self, session: Session, device_id: int) -> AlertService:
@@ -96,6 +99,7 @@ class DeviceAlerts:
             service = self.services_[device_id] = AlertService.load(
                 session=session, config=self.config, snapshot_name=snapshot_name(device_id),
                 first_alert_id=(device_id << ALERT_ID_BITS) + 1)
+            service.evidence = self.evidence
         return service
 
     def forget(self, device_id: int) -> None:
@@ -105,6 +109,14 @@ class DeviceAlerts:
                 now: float) -> list[AlertTransition]:
         return self.service(session, device_id).observe(session=session, device_id=device_id,
                                                         observations=observations, now=now)
+
+    def rhythm_changed(self, *, session: Session, device_id: int, rhythm: str | None, t_us: int) -> None:
+        self.service(session, device_id).rhythm_changed(session=session, device_id=device_id, rhythm=rhythm,
+                                                        t_us=t_us)
+
+    def webhook_body(self, transition: AlertTransition) -> dict[str, Any]:
+        service = self.services_.get(int(transition.alert.device_id))
+        return transition.to_dict() if service is None else service.webhook_body(transition)
 
     def level(self, device_id: int) -> int:
         service = self.services_.get(device_id)
