@@ -3,7 +3,7 @@
 Usage::
 
     nice -n 10 python -m training.scripts.vf_sensitivity_options missed
-    nice -n 10 python -m training.scripts.vf_sensitivity_options option {extra-features,missing-0.3}
+    nice -n 10 python -m training.scripts.vf_sensitivity_options option NAME
 
 Development records only, with the folds, the fitting and the per-second scorer of `training.vf_train`
 (mitdb DS2 is never read). ``missed`` counts, per record, the VF windows (all four seconds VF) that were
@@ -18,6 +18,12 @@ figures of the shipped rule grid and of the rule `training.vf_train.objective` p
 ``missing-0.3``
     windows are judged up to 30 % non-finite samples (instead of 10 %): cudb marks samples beyond its
     ADC range invalid, mostly at the peaks of coarse VF.
+``depth-4``
+    60 trees of depth <= 4 instead of 100 of depth <= 3 (about the same number of nodes).
+``stated-cudb-only``
+    the trees learn cudb's non-VF seconds only where a rhythm note states them: the seconds cudb leaves
+    unstated (scored as "other") hold VT and flutter-like stretches before many VF onsets. Scoring is
+    unchanged.
 
 Features are cached under ``$TMPDIR`` per option (each build ~1-4 min); the out-of-fold fit ~1-2 min.
 """
@@ -82,7 +88,21 @@ def _apply(option: str) -> None:
         vt.GEOMETRY = dataclasses.replace(vt.GEOMETRY, features=names)
     elif option == "missing-0.3":
         vf.MISSING_MAX_SHARE = 0.30
-    elif option != "shipped":
+    elif option == "stated-cudb-only":
+        shipped_fit = vt.fit
+
+        def fit_stated(items, *ensemble):
+            kept = []
+            for it in items:
+                if it.name.startswith("cudb/"):
+                    labels = it.labels.copy()
+                    labels[labels == RhythmLabel.OTHER] = RhythmLabel.UNLABELLED
+                    it = dataclasses.replace(it, labels=labels)
+                kept.append(it)
+            return shipped_fit(kept, *ensemble)
+
+        vt.fit = fit_stated
+    elif option not in ("shipped", "depth-4"):
         raise SystemExit(f"unknown option {option!r}")
 
 
@@ -101,8 +121,9 @@ def _figures(fig: dict) -> str:
 
 def option(name: str) -> None:
     _apply(name)
-    items = vt.collect(_cache(name))
-    scores = vt.oof_scores(items, SHIPPED_ENSEMBLE)
+    items = vt.collect(_cache(name if name in ("extra-features", "missing-0.3") else "shipped"))
+    ensemble = ((2, 4, 8), 4, 60) if name == "depth-4" else SHIPPED_ENSEMBLE
+    scores = vt.oof_scores(items, ensemble)
     best = None
     for thr, (n_enter, n_exit) in RULES:
         fig = vt.replay(items, scores, thr, n_enter, n_exit)
@@ -143,7 +164,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     sub.add_parser("missed")
     opt = sub.add_parser("option")
-    opt.add_argument("name", choices=("shipped", "extra-features", "missing-0.3"))
+    opt.add_argument("name", choices=("shipped", "extra-features", "missing-0.3", "depth-4", "stated-cudb-only"))
     args = parser.parse_args()
     if args.what == "missed":
         missed()
