@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import itertools
 import json
 import logging
@@ -262,10 +263,12 @@ def main() -> None:
     model = dataclasses.replace(fit(items, tuple(row["lags"]), row["depth"], row["trees"]),
                                 threshold=float(row["threshold"]), n_enter=int(row["n_enter"]),
                                 n_exit=int(row["n_exit"]))
-    MODEL_OUT.write_text(json.dumps(model.to_dict(), indent=1) + "\n")
+    model_text = json.dumps(model.to_dict(), indent=1) + "\n"
+    MODEL_OUT.write_text(model_text)
     RESULTS_OUT.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_OUT.write_text(json.dumps({
         "command": "PYTHONPATH=src python training/vf_train.py",
+        "model_sha256": hashlib.sha256(model_text.encode()).hexdigest(),
         "protocol": f"{N_FOLDS}-fold cross-validation grouped by record; rule replayed on out-of-fold scores",
         "chosen": row, "out_of_fold": fig, "tried": tried,
     }, indent=1) + "\n")
