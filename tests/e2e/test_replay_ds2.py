@@ -2,7 +2,7 @@
 pipeline's, and an alert follows every annotated ventricular tachycardia and atrial fibrillation episode.
 
 Latency targets, in the record's own time from the annotated onset: VT alert within `VT_ALERT_S` (a run is
-3 V beats, classified one beat late, and VT alerts have no hysteresis); AF alert within `AF_ALERT_S` (AF is
+told at its third fast V beat, classified one beat late, and VT alerts have no hysteresis); AF alert within `AF_ALERT_S` (AF is
 confirmed 20 beats after the 32-interval window turns irregular, about 20-45 s, then the alert waits its 30 s
 hysteresis). AF episodes (AFIB and AFL, joined when less than the AF alert's 60-s clear delay apart)
 shorter than `AF_MIN_S` are below what the alert is designed to raise and are reported, not required.
@@ -72,7 +72,7 @@ def reference_episodes(annotations, *, fs: float, n_samples: int) -> list[tuple[
 def offline_detections(analysis, *, fs: float) -> list[tuple[str, float, float]]:
     """(kind, detection s, latest acceptable alert s) of each VT and lasting AF the pipeline reports."""
     found = [("VT", e.detected_sample / fs, e.detected_sample / fs + SYSTEM_ALERT_S)
-             for e in analysis.events if e.kind == "VRUN"]
+             for e in analysis.events if e.kind == "VT_ONSET"]
     changes = list(analysis.rhythm_changes)
     for change, nxt in zip(changes, changes[1:] + [None]):
         detected_s = change.detected_sample / fs
