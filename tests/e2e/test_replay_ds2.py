@@ -186,7 +186,8 @@ def _alerted(report: dict, kind: str) -> tuple[int, int]:
     return alerted, alerted + sum(1 for e in report["missed"] if e[1] == kind)
 
 
-@pytest.mark.xfail(strict=True, reason="target: 21 of 21 VT episodes alerted in time; measured 16 of 21")
+@pytest.mark.xfail(strict=True, reason="target: 21 of 21 VT episodes alerted in time; measured 16 of 21 "
+                   "(offline, benchmarks/alarm_budget.py; 11 of 21 in a replay on a loaded machine)")
 def test_every_vt_episode_is_alerted_in_time(replay_report) -> None:
     alerted, total = _alerted(replay_report, "VT")
     assert total == 21
@@ -200,6 +201,7 @@ def test_every_af_episode_is_alerted_in_time(replay_report) -> None:
     assert alerted == total, f"AF: {alerted} of {total} alerted; missed {replay_report['missed']}"
 
 
-@pytest.mark.xfail(strict=True, reason="target: <= 0.2 false VT/AF alerts per hour; measured 0.73")
+@pytest.mark.xfail(strict=True, reason="target: <= 0.2 false VT/AF alerts per hour; measured 0.36 "
+                   "(offline, benchmarks/alarm_budget.py; 0.18 in a loaded replay that missed 12 alerts)")
 def test_false_vt_and_af_alerts_stay_within_the_budget(replay_report) -> None:
     assert replay_report["false_alerts_per_hour"] <= MAX_FALSE_ALERTS_PER_H, replay_report["false_alerts"]
