@@ -2,7 +2,7 @@
 pipeline's, and an alert follows every annotated ventricular tachycardia and atrial fibrillation episode.
 
 Latency targets, in the record's own time from the annotated onset: VT alert within `VT_ALERT_S` (a run is
-3 V beats, classified one beat late, and VT alerts have no hysteresis); AF alert within `AF_ALERT_S` (AF is
+told at its third fast V beat, classified one beat late, and VT alerts have no hysteresis); AF alert within `AF_ALERT_S` (AF is
 confirmed 20 beats after the 32-interval window turns irregular, about 20-45 s, then the alert waits its 30 s
 hysteresis). AF episodes (AFIB and AFL, joined when less than the AF alert's 60-s clear delay apart)
 shorter than `AF_MIN_S` are below what the alert is designed to raise and are reported, not required.
@@ -72,7 +72,7 @@ def reference_episodes(annotations, *, fs: float, n_samples: int) -> list[tuple[
 def offline_detections(analysis, *, fs: float) -> list[tuple[str, float, float]]:
     """(kind, detection s, latest acceptable alert s) of each VT and lasting AF the pipeline reports."""
     found = [("VT", e.detected_sample / fs, e.detected_sample / fs + SYSTEM_ALERT_S)
-             for e in analysis.events if e.kind == "VRUN"]
+             for e in analysis.events if e.kind == "VT_ONSET"]
     changes = list(analysis.rhythm_changes)
     for change, nxt in zip(changes, changes[1:] + [None]):
         detected_s = change.detected_sample / fs
@@ -186,7 +186,8 @@ def _alerted(report: dict, kind: str) -> tuple[int, int]:
     return alerted, alerted + sum(1 for e in report["missed"] if e[1] == kind)
 
 
-@pytest.mark.xfail(strict=True, reason="target: 21 of 21 VT episodes alerted in time; measured 16 of 21")
+@pytest.mark.xfail(strict=True, reason="target: 21 of 21 VT episodes alerted in time; measured 16 of 21 "
+                   "(offline, benchmarks/alarm_budget.py; 11 of 21 in a replay on a loaded machine)")
 def test_every_vt_episode_is_alerted_in_time(replay_report) -> None:
     alerted, total = _alerted(replay_report, "VT")
     assert total == 21
@@ -200,6 +201,7 @@ def test_every_af_episode_is_alerted_in_time(replay_report) -> None:
     assert alerted == total, f"AF: {alerted} of {total} alerted; missed {replay_report['missed']}"
 
 
-@pytest.mark.xfail(strict=True, reason="target: <= 0.2 false VT/AF alerts per hour; measured 0.73")
+@pytest.mark.xfail(strict=True, reason="target: <= 0.2 false VT/AF alerts per hour; measured 0.36 "
+                   "(offline, benchmarks/alarm_budget.py; 0.18 in a loaded replay that missed 12 alerts)")
 def test_false_vt_and_af_alerts_stay_within_the_budget(replay_report) -> None:
     assert replay_report["false_alerts_per_hour"] <= MAX_FALSE_ALERTS_PER_H, replay_report["false_alerts"]

@@ -123,8 +123,33 @@ def test_ventricular_couplet_run_and_vt_are_reported(rng) -> None:
     rr[151:156] = 0.45  # at 133 bpm: VT
     tracker, _ = _run(beats_from_rr(rr), labels)
     kinds = [(e.kind, e.n_beats) for e in tracker.events()]
-    assert kinds == [("COUPLET", 2), ("VRUN", 6)]
+    assert kinds == [("COUPLET", 2), ("VT_ONSET", 3), ("VRUN", 6)]
     assert "VT" in [e.rhythm for e in tracker.episodes()]
+
+
+def test_a_fast_ventricular_run_is_told_at_its_third_beat_and_a_slow_one_never(rng) -> None:
+    rr = sinus_rr(rng, 300)
+    labels = np.full(300, "N", dtype=object)
+    labels[100:140] = "V"  # sustained: 40 beats at 133 bpm
+    rr[101:140] = 0.45
+    labels[200:205] = "V"  # idioventricular: 5 beats at 67 bpm
+    rr[201:205] = 0.9
+    beats = beats_from_rr(rr)
+    tracker, _ = _run(beats, labels, cuts=[7] * 50)
+    onsets = [e for e in tracker.events() if e.kind == "VT_ONSET"]
+    assert [(e.sample, e.detected_sample) for e in onsets] == [(beats[100], beats[102])]
+    assert [(e.kind, e.n_beats) for e in tracker.events() if e.kind == "VRUN"] == [("VRUN", 40), ("VRUN", 5)]
+
+
+def test_a_run_read_into_noise_raises_no_ventricular_event(rng) -> None:
+    rr = sinus_rr(rng, 300)
+    rr[101:140] = 0.3
+    labels = np.full(300, "N", dtype=object)
+    labels[100:140] = "Q"  # noise at 200 bpm
+    labels[150:154] = ["V", "Q", "V", "V"]  # a noisy beat splits the run
+    rr[151:154] = 0.45
+    tracker, _ = _run(beats_from_rr(rr), labels)
+    assert [e.kind for e in tracker.events() if e.kind not in ("PAUSE",)] == ["COUPLET"]
 
 
 def test_a_ventricular_run_inside_af_interrupts_it_briefly(rng) -> None:

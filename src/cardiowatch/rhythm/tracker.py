@@ -17,7 +17,10 @@ Rhythm codes follow the WFDB ``aux_note`` vocabulary (``"(" + code``):
 
 ``VT``, ``IVR``, ``B`` and ``T`` need beat classes (ECG); from PPG pulses they are never reported.
 Events (`RhythmEvent`): ``PAUSE`` (interval > ``pause_s``), ``ASYSTOLE`` (> ``asystole_s``, also raised by
-`RhythmTracker.advance_to` while no beat arrives), ``COUPLET`` (2 consecutive V), ``VRUN`` (>= 3 V).
+`RhythmTracker.advance_to` while no beat arrives), ``COUPLET`` (2 consecutive V), ``VRUN`` (>= 3 V, reported
+when the run ends) and ``VT_ONSET`` (a run reached 3 beats faster than `VT_ONSET_MIN_BPM`: reported with that
+beat, so a sustained run is known while it lasts). Only V beats make a run: an unclassifiable (Q) beat
+ends it, so a run read into noise raises nothing.
 
 References
 ----------
@@ -71,9 +74,13 @@ EVENTS: dict[str, str] = {
     "ASYSTOLE": "no beat for longer than asystole_s",
     "COUPLET": "two consecutive ventricular beats",
     "VRUN": "three or more consecutive ventricular beats",
+    "VT_ONSET": "a ventricular run reached three fast beats (its VRUN follows at its end)",
 }
 #: Beats a candidate rhythm must last before it is confirmed (AF uses the model's own figures).
 MIN_BEATS: dict[str, int] = {"N": 8, "SBR": 8, "SVTA": 8, "VT": 1, "IVR": 1, "B": 4, "T": 6}
+#: A ventricular run faster than this is VT for `VT_ONSET` (the alarm). Below the usual 100 bpm: slow VT of
+#: 90-100 bpm is annotated VT on the development records (mitdb 205), idioventricular runs are slower.
+VT_ONSET_MIN_BPM = 90.0
 #: Beat times at or past this are not sample indices of any real record (and would overflow int64).
 _MAX_SAMPLE = 2.0**62
 #: Labels of beats kept from before the undecided ones, for the bigeminy/trigeminy patterns.
@@ -235,6 +242,8 @@ class RhythmTracker(StreamingStage):
         self.vrun_start_ = 0
         self.vrun_last_ = 0
         self.vrun_len_ = 0
+        self.vrun_rr_: list[float] = []  # intervals ending at the open run's last three V beats
+        self.vrun_onset_ = False  # VT_ONSET already reported for the open run
         self.asystole_reported_: int | None = None
         self.gap_ = False  # the signal was missing since the last beat: the next interval is unknown
         self.changes_: list[RhythmChange] = []
@@ -313,7 +322,7 @@ class RhythmTracker(StreamingStage):
         self.last_ectopic_ = lab[-1] in ECTOPIC_CLASSES
         self.last_untrusted_ = lab[-1] in UNCLASSIFIABLE_CLASSES
         out += self._pause_events(s, rr, untrusted)
-        out += self._ventricular_events(s, lab)
+        out += self._ventricular_events(s, lab, np.where(plausible, rr, np.nan))
         w, h = self.model_.window, self.model_.lookahead
         end = window_end(plausible, window=w, lookahead=h, n_valid_before=self.n_plausible_)
         self._add_windows(rr[plausible], valid[plausible], s[plausible])
@@ -396,30 +405,48 @@ class RhythmTracker(StreamingStage):
         return out
 
     def _close_vrun(self, *, detected: int | None) -> list[RhythmEvent]:
-        if self.vrun_len_ < 2 or detected is None:
-            self.vrun_len_ = 0
+        length = self.vrun_len_
+        self.vrun_len_, self.vrun_rr_, self.vrun_onset_ = 0, [], False
+        if length < 2 or detected is None:
             return []
-        kind = "COUPLET" if self.vrun_len_ == 2 else "VRUN"
+        kind = "COUPLET" if length == 2 else "VRUN"
         span_s = (self.vrun_last_ - self.vrun_start_) / self.fs_
-        rate = 60.0 * (self.vrun_len_ - 1) / span_s if span_s > 0 else math.nan
-        event = RhythmEvent(kind, self.vrun_start_, self.vrun_last_, int(detected), self.vrun_len_, rate)
-        self.vrun_len_ = 0
+        rate = 60.0 * (length - 1) / span_s if span_s > 0 else math.nan
+        event = RhythmEvent(kind, self.vrun_start_, self.vrun_last_, int(detected), length, rate)
         self.events_.append(event)
         return [event]
 
-    def _ventricular_events(self, s: np.ndarray, lab: np.ndarray) -> list[RhythmEvent]:
+    def _ventricular_events(self, s: np.ndarray, lab: np.ndarray, rr: np.ndarray) -> list[RhythmEvent]:
+        """Couplets and runs of V beats; ``rr`` is the plausible interval ending at each beat (else NaN)."""
         is_v = lab == "V"
         prev_v = np.r_[self.vrun_len_ > 0, is_v[:-1]]
         out = []
         for i in np.flatnonzero(is_v | prev_v):  # only beats in or right after a V run
-            if is_v[i]:
-                if self.vrun_len_ == 0:
-                    self.vrun_start_ = int(s[i])
-                self.vrun_len_ += 1
-                self.vrun_last_ = int(s[i])
-            else:
+            if not is_v[i]:
                 out += self._close_vrun(detected=int(s[i]))
+                continue
+            if self.vrun_len_ == 0:
+                self.vrun_start_ = int(s[i])
+            self.vrun_len_ += 1
+            self.vrun_last_ = int(s[i])
+            self.vrun_rr_ = (self.vrun_rr_ + [float(rr[i])])[-3:]
+            out += self._vt_onset(int(s[i]))
         return out
+
+    def _vt_onset(self, sample: int) -> list[RhythmEvent]:
+        """VT_ONSET once the open run has 3 beats faster than `VT_ONSET_MIN_BPM`. Its rate, as the VT rhythm's, is
+        the median of the intervals ending at its last three V beats (the first may be the coupling
+        interval into the run: a run's own first V-V interval is often long)."""
+        if self.vrun_onset_ or self.vrun_len_ < 3:
+            return []
+        known = [r for r in self.vrun_rr_ if not math.isnan(r)]
+        rate = 60.0 / float(np.median(known)) if known else math.nan
+        if not rate > VT_ONSET_MIN_BPM:
+            return []
+        self.vrun_onset_ = True
+        event = RhythmEvent("VT_ONSET", self.vrun_start_, sample, sample, self.vrun_len_, rate)
+        self.events_.append(event)
+        return [event]
 
     def _add_windows(self, rr: np.ndarray, use: np.ndarray, s: np.ndarray) -> None:
         """AF score and rate as of each new plausible interval ``rr`` (closed by beat ``s``).

@@ -23,7 +23,7 @@ Mapping, observation -> alert kind -> severity (thresholds are `AlertConfig` fie
 
     event                           alert kind              severity
     EventKind.ASYSTOLE              asystole                critical
-    EventKind.VT_RUN                ventricular_tachycardia critical
+    EventKind.VT_RUN (VT_ONSET)     ventricular_tachycardia critical
     EventKind.VF_RUN                ventricular_fibrillation critical
     EventKind.PAUSE                 pause                   warning
 

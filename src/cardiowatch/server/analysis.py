@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
-from cardiowatch.protocol import SensorKind, Status
+from cardiowatch.protocol import Frame, SensorKind, Status
 from cardiowatch.server.alert_service import AlertService
 from cardiowatch.server.alerts import (
     RHYTHM_CODES,
@@ -51,10 +51,11 @@ from cardiowatch.signal.quality_segment import QualityFlag
 logger = logging.getLogger(__name__)
 
 #: Rhythm tracker event kinds (`cardiowatch.rhythm.tracker.EVENTS`) the alert engine hears about. A run of
-#: three or more ventricular beats is reported as a VT run, as bedside monitors' "V-run" alarm does;
-#: couplets only count towards ectopy.
+#: three or more ventricular beats faster than the tachycardia rate is a VT run (the definition of VT),
+#: told as soon as its third beat is in (``VT_ONSET``), not when it ends: a sustained run alerts while it
+#: lasts. Slower runs (idioventricular rhythm) and couplets raise no alert.
 EVENT_ALERTS: Mapping[str, EventKind] = MappingProxyType({
-    "PAUSE": EventKind.PAUSE, "ASYSTOLE": EventKind.ASYSTOLE, "VRUN": EventKind.VT_RUN})
+    "PAUSE": EventKind.PAUSE, "ASYSTOLE": EventKind.ASYSTOLE, "VT_ONSET": EventKind.VT_RUN})
 #: Signal quality the alert engine hears for each not-good stretch; signal outside them is good.
 QUALITY_ALERTS: Mapping[QualityFlag, SignalQuality] = MappingProxyType({
     QualityFlag.MISSING: SignalQuality.UNUSABLE, QualityFlag.FLAT: SignalQuality.UNUSABLE,
@@ -86,13 +87,49 @@ class AnalysisResult:
 
 
 @dataclass
-class _DeviceLive:
+class DeviceLive:
     rhythm: str | None = None
     hr_bpm: float | None = None
     hrv: Hrv | None = None
     quality: str | None = None  #: the latest `QualityFlag` value, or ``good``
     battery_pct: float | None = None
     last_summary_at: float = -math.inf
+
+
+def frame_status(frame: Frame) -> list[Observation]:
+    """What a stored frame itself tells the alert engine: an ECG frame's lead-off flag."""
+    return [StatusObserved(lead_off=frame.lead_off)] if frame.sensor is SensorKind.ECG else []
+
+
+def analysis_observations(state: DeviceLive, result: DeviceAnalysis) -> list[Observation]:
+    """The alert engine's observations from one frame's analysis, updating the device's live ``state``.
+
+    The one mapping from analysis to alerts: the server calls it for every analysed frame, and
+    `cardiowatch.server.alert_replay` calls it offline (the alarm budget), so both raise the same alerts.
+    """
+    observations: list[Observation] = []
+    for change in result.rhythm_changes:
+        state.rhythm = change.rhythm
+    observations += [EventObserved(EVENT_ALERTS[e.kind]) for e in result.events if e.kind in EVENT_ALERTS]
+    for segment in result.quality:
+        state.quality = segment.flag.value
+        observations.append(QualityObserved(QUALITY_ALERTS[segment.flag]))
+    if result.quality_now is not None:
+        state.quality = result.quality_now.value
+        observations.append(QualityObserved(QUALITY_ALERTS[result.quality_now]))
+    elif not result.quality and result.live_samples:
+        # quality stages report only stretches that are not good: a frame without one, and none going
+        # on, is good signal
+        state.quality = SignalQuality.GOOD.value
+        observations.append(QualityObserved(SignalQuality.GOOD))
+    if result.hrv is not None:
+        state.hrv = result.hrv
+    if result.hr_bpm is not None:
+        state.hr_bpm = result.hr_bpm
+    if result.rhythm_changes or result.hr_bpm is not None:
+        rhythm = state.rhythm if state.rhythm in RHYTHM_CODES else "Q"
+        observations.append(RhythmObserved(rhythm=rhythm, hr_bpm=state.hr_bpm))
+    return observations
 
 
 class Analysis:
@@ -104,7 +141,7 @@ class Analysis:
         self.alerts = alerts
         self.summary_period_s = summary_period_s
         self.errors = 0  #: frames whose analysis failed since start-up
-        self._live: dict[int, _DeviceLive] = {}
+        self._live: dict[int, DeviceLive] = {}
         # alerts raised later by a tick (hysteresis) get their evidence from what was analysed here too
         self.evidence = EvidenceTracker()
         alerts.evidence = self.evidence
@@ -113,13 +150,12 @@ class Analysis:
                now: float) -> AnalysisResult:
         """Feed a device's newly stored frames (ascending seq) to its pipeline and the alert engine."""
         device_id = device.device_id
-        state = self._live.setdefault(device_id, _DeviceLive())
+        state = self._live.setdefault(device_id, DeviceLive())
         out = AnalysisResult()
         observations: list[Observation] = [DataSeen()]
         for stored in new:
             frame = stored.frame
-            if frame.sensor is SensorKind.ECG:
-                observations.append(StatusObserved(lead_off=frame.lead_off))
+            observations += frame_status(frame)
             try:
                 result = self.registry.feed(device_id, frame, t_us=stored.t_us, now=now)
             except Exception:  # noqa: BLE001 - analysis must never undo an acknowledged store
@@ -138,11 +174,11 @@ class Analysis:
 
     def seed(self, device_id: int, *, rhythm: str | None, hr_bpm: float | None) -> None:
         """Start a device's live state from what an earlier owner stored (a cluster worker taking it over)."""
-        self._live[device_id] = _DeviceLive(rhythm=rhythm, hr_bpm=hr_bpm)
+        self._live[device_id] = DeviceLive(rhythm=rhythm, hr_bpm=hr_bpm)
 
     def status(self, *, session: Session, status: Status, now: float) -> AnalysisResult:
         """Tell the alert engine about a stored status report (battery, lead-off)."""
-        state = self._live.setdefault(status.device_id, _DeviceLive())
+        state = self._live.setdefault(status.device_id, DeviceLive())
         if status.battery_pct is not None:
             state.battery_pct = float(status.battery_pct)
         transitions = self.alerts.observe(
@@ -151,10 +187,9 @@ class Analysis:
         return AnalysisResult(live=[StatusMessage(status, received_at=now), *(AlertMessage(t) for t in transitions)],
                               transitions=transitions)
 
-    def _record(self, session: Session, state: _DeviceLive, result: DeviceAnalysis,
+    def _record(self, session: Session, state: DeviceLive, result: DeviceAnalysis,
                 live: list[LiveMessage]) -> list[Observation]:
         device_id = result.device_id
-        observations: list[Observation] = []
         if result.reset:
             crud.end_episode(session=session, device_id=device_id, t_us=result.live_t0_us)
             self.evidence.rhythm(device_id, None, result.live_t0_us)
@@ -164,40 +199,22 @@ class Analysis:
             live.append(BeatsMessage(device_id, tuple(LiveBeat(b.t_us, b.label) for b in result.beats)))
         for change in result.rhythm_changes:
             crud.start_episode(session=session, device_id=device_id, rhythm=change.rhythm, t_us=change.t_us)
-            state.rhythm = change.rhythm
             self.evidence.rhythm(device_id, change.rhythm, change.t_us)
             self.alerts.rhythm_changed(session=session, device_id=device_id, rhythm=change.rhythm, t_us=change.t_us)
             live.append(RhythmMessage(device_id, change.t_us, change.rhythm))
         for event in result.events:
             live.append(EventMessage(device_id, event.t_us, event.kind))
             if event.kind in EVENT_ALERTS:
-                observations.append(EventObserved(EVENT_ALERTS[event.kind]))
                 self.evidence.event(device_id, EVENT_ALERTS[event.kind], event.t_us)
-        for segment in result.quality:
-            state.quality = segment.flag.value
-            observations.append(QualityObserved(QUALITY_ALERTS[segment.flag]))
-        if result.quality_now is not None:
-            state.quality = result.quality_now.value
-            observations.append(QualityObserved(QUALITY_ALERTS[result.quality_now]))
-        elif not result.quality and result.live_samples:
-            # quality stages report only stretches that are not good: a frame without one, and none going
-            # on, is good signal
-            state.quality = SignalQuality.GOOD.value
-            observations.append(QualityObserved(SignalQuality.GOOD))
-        if result.hrv is not None:
-            state.hrv = result.hrv
         if result.hr_bpm is not None and result.hr_bpm != state.hr_bpm:
-            state.hr_bpm = result.hr_bpm
             live.append(HeartRateMessage(device_id, result.hr_bpm))
+        observations = analysis_observations(state, result)
         self.evidence.vitals(device_id, hr_bpm=state.hr_bpm, quality=state.quality)
-        if result.rhythm_changes or result.hr_bpm is not None:
-            rhythm = state.rhythm if state.rhythm in RHYTHM_CODES else "Q"
-            observations.append(RhythmObserved(rhythm=rhythm, hr_bpm=state.hr_bpm))
         if result.live_samples:
             live.append(SamplesMessage(device_id, result.live_t0_us, result.live_fs, result.live_samples))
         return observations
 
-    def _summarise(self, session: Session, device: DeviceIdentity, state: _DeviceLive,
+    def _summarise(self, session: Session, device: DeviceIdentity, state: DeviceLive,
                    now: float) -> SummaryMade | None:
         if now - state.last_summary_at < self.summary_period_s:
             return None
