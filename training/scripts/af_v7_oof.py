@@ -26,7 +26,6 @@ import json
 import logging
 
 from training import rhythm_cv
-from training.rhythm_train import SETTINGS
 
 OUT = rhythm_cv.RESULTS_DIR / "rhythm_af.cv_v7.json"
 GRID = {"threshold_af": (0.95,), "threshold_af_exit": (0.3,), "min_af_beats": (16, 20, 24),
@@ -56,7 +55,7 @@ def choose_v7(results: list[dict], v5: dict[str, dict]) -> dict:
     if pool:
         r, ecg = max(pool, key=lambda c: c[0][c[1]]["sp"])
         return {"setting": {k: r[k] for k in GRID}, "ecg_input": ecg, "fallback": False}
-    return {"setting": dict(SETTINGS), "ecg_input": "ecg_beats", "fallback": True}
+    return {"setting": dict(rhythm_cv.V5_SETTINGS), "ecg_input": "ecg_beats", "fallback": True}
 
 
 def _score_exit(min_exit_beats: int) -> list[dict]:

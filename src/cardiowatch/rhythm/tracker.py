@@ -78,8 +78,8 @@ MIN_BEATS: dict[str, int] = {"N": 8, "SBR": 8, "SVTA": 8, "VT": 1, "IVR": 1, "B"
 _MAX_SAMPLE = 2.0**62
 #: Labels of beats kept from before the undecided ones, for the bigeminy/trigeminy patterns.
 _CONTEXT = 4
-#: Non-AF rhythms of supraventricular origin: once in AF, a run of any mix of them ends it (their rate, which
-#: alone tells them apart, can hover at a threshold and alternate codes for as long as it likes).
+#: Non-AF rhythms of supraventricular origin: once in AF, a run of any mix of them ends it. Only the rate tells
+#: them apart, and a rate hovering at 100 (or 50) bpm alternates their codes beat by beat.
 SUPRAVENTRICULAR: tuple[str, ...] = ("N", "SBR", "SVTA")
 #: AF score of a beat no window has reached yet: below every threshold.
 _NO_SCORE = np.float32(-np.inf)
