@@ -52,7 +52,7 @@ from cardiowatch.evaluate.rhythm import (
 )
 from cardiowatch.rhythm.af import af_beat_features
 from cardiowatch.rhythm.splits import LTAFDB_TRAIN
-from training.rhythm_train import FOREST, SETTINGS, forest_to_model
+from training.rhythm_train import FOREST, forest_to_model
 
 logger = logging.getLogger(__name__)
 
@@ -281,9 +281,13 @@ V6_TRACKER_GRID = {"threshold_af": (0.9, 0.95), "threshold_af_exit": (0.3,), "mi
                    "min_exit_beats": (64,)}
 
 
+#: v5's decision settings (window 32), the reference of v6's and v7's rules.
+V5_SETTINGS = {"threshold_af": 0.95, "threshold_af_exit": 0.3, "min_af_beats": 20, "min_exit_beats": 64}
+
+
 def v5_out_of_fold() -> dict[str, dict]:
-    """v5 as shipped (window 32, `training.rhythm_train.SETTINGS`), out of fold: ``rhythm_af.cv_v5.json``."""
-    row = stored_row("rhythm_af.cv_v5.json", SETTINGS)
+    """v5 as shipped (`V5_SETTINGS`), out of fold: ``rhythm_af.cv_v5.json``."""
+    row = stored_row("rhythm_af.cv_v5.json", V5_SETTINGS)
     return {name: row[name] for name in TRACKER_INPUTS}
 
 

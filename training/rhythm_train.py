@@ -47,10 +47,10 @@ SEED = 20261125
 #: The shipped forest's size (v2 on; v5 refitted it on twelve features), chosen by `training.rhythm_cv`
 #: (its "8x6_leaf200_balanced"; v1 had no class weights).
 FOREST = {"n_estimators": 8, "max_depth": 6, "min_samples_leaf": 200, "class_weight": "balanced"}
-#: Decision settings chosen by ``training.rhythm_cv --v5`` (training/results/rhythm_af.cv_v5.json,
-#: "chosen_against_v3"): enter AF after 20 beats in a row at probability >= 0.95, stay in AF while >= 0.3,
-#: leave after 64 beats below. (v2-v3: 40 beats at >= 0.9.)
-SETTINGS = {"threshold_af": 0.95, "threshold_af_exit": 0.3, "min_af_beats": 20, "min_exit_beats": 64}
+#: Decision settings chosen by ``training/scripts/af_v7_oof.py`` (training/results/rhythm_af.cv_v7.json,
+#: "chosen"): enter AF after 24 beats in a row at probability >= 0.95, stay in AF while >= 0.3, leave after
+#: 96 supraventricular beats below. (v5: 20 and 64; v2-v3: 40 beats at >= 0.9.)
+SETTINGS = {"threshold_af": 0.95, "threshold_af_exit": 0.3, "min_af_beats": 24, "min_exit_beats": 96}
 
 
 def collect(records: list[BeatRecord], *, window: int = WINDOW, lookahead: int = LOOKAHEAD,

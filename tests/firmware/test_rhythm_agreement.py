@@ -17,8 +17,8 @@ MITDB = ["100", "119", "201", "202", "203", "210", "219", "221", "222"]
 LTAFDB = ["00", "05"]
 AGREEMENT_TARGET = 0.995
 #: ltafdb records for the device's AF state: paroxysmal AF (00 03 100 101 121), long AF (111 56), little AF (05);
-#: 121 has the tracker staying in AF where the device left it (rate near 50 bpm: N and SBR alternate, so
-#: the tracker's exit run of one non-AF code never completes).
+#: in 121 the rate after AF hovers near 50 bpm, where N and SBR candidates alternate (both count towards
+#: leaving AF, as every non-AF window does on the device).
 LTAFDB_STATE = ["00", "03", "05", "100", "101", "111", "121", "56"]
 
 

@@ -120,7 +120,8 @@ def test_summary_reports_burden_ectopy_and_longest_pause(rng) -> None:
     labels[400] = "S"
     summary = rhythm_summary(analyze_rhythm(beats, fs=FS, label=labels))
     af_share = 100 * rr[600:].sum() / rr[1:].sum()
-    assert summary.af_burden_pct == pytest.approx(af_share, abs=3.0)
+    # the episode may start up to 40 beats late (below): about 3.3 % of this record's time
+    assert summary.af_burden_pct == pytest.approx(af_share, abs=3.5)
     (af,) = [e for e in summary.episodes if e.rhythm == "AFIB"]
     # the burden is the AF episode's share of the time, the episode dated back to near the true onset
     assert summary.af_burden_pct == pytest.approx(100 * af.duration_s / summary.duration_s)

@@ -7,10 +7,12 @@ import json
 
 import numpy as np
 
+from cardiowatch.rhythm.intervals import ECTOPIC_CLASSES
 from cardiowatch.rhythm.model import load_af_model
 from training.rhythm_cv import (
     MAX_DELAY_S,
     RESULTS_DIR,
+    V5_SETTINGS,
     V6_WINDOWS,
     CvRecord,
     choose_against_v3,
@@ -23,6 +25,8 @@ from training.rhythm_cv import (
 )
 from training.rhythm_train import SETTINGS
 from training.scripts.af_exit_rule_oof import leave_af_at_any_rate
+from training.scripts.af_v7_oof import ECG_INPUTS, choose_v7
+
 
 
 def test_folds_are_by_record_and_balanced_per_database() -> None:
@@ -35,16 +39,37 @@ def test_folds_are_by_record_and_balanced_per_database() -> None:
     assert np.bincount(fold[12:]).tolist() == [2, 2, 1, 1, 1]
 
 
-def test_shipped_settings_are_what_the_v5_rules_pick_from_the_stored_cross_validation() -> None:
-    """rhythm_train.SETTINGS come from rhythm_af.cv_v5.json: the rule fixed before finds nothing, the rule
-    against v3 (read from its stored out-of-fold results) picks them."""
+def test_v5_settings_are_what_the_v5_rules_pick_from_the_stored_cross_validation() -> None:
+    """v5's settings came from rhythm_af.cv_v5.json: the rule fixed before finds nothing, the rule against v3
+    (read from its stored out-of-fold results) picks them."""
     results = json.loads((RESULTS_DIR / "rhythm_af.cv_v5.json").read_text())["results"]
     assert choose_v5(results) is None
     v3 = v3_out_of_fold()
     assert v3["ecg_beats"]["se"] > 0.97 and v3["perturbed"]["nsr_af_per_24h"] > 1.0  # v3 itself misses choose_v5
     picked = choose_against_v3(results, v3)
-    assert {k: picked[k] for k in SETTINGS} == SETTINGS
-    assert load_af_model().threshold_af == SETTINGS["threshold_af"]
+    assert {k: picked[k] for k in V5_SETTINGS} == V5_SETTINGS
+
+
+def test_v7_settings_follow_from_the_stored_cross_validation() -> None:
+    """rhythm_train.SETTINGS and the tracker's ectopic classes are what choose_v7 picks from
+    rhythm_af.cv_v7.json (training/scripts/af_v7_oof.py), and the shipped model carries the settings."""
+    stored = json.loads((RESULTS_DIR / "rhythm_af.cv_v7.json").read_text())
+    v5 = v5_out_of_fold()
+    assert stored["v5_out_of_fold"] == v5
+    chosen = choose_v7(stored["results"], v5)
+    assert chosen == stored["chosen"] and not chosen["fallback"]
+    assert chosen["setting"] == SETTINGS
+    assert tuple(ECG_INPUTS[chosen["ecg_input"]]) == ECTOPIC_CLASSES
+    model = load_af_model()
+    assert {k: getattr(model, k) for k in SETTINGS} == SETTINGS
+
+
+def test_v7_rule_falls_back_to_the_exit_fix_alone_when_nothing_qualifies() -> None:
+    stored = json.loads((RESULTS_DIR / "rhythm_af.cv_v7.json").read_text())
+    v5 = v5_out_of_fold()
+    strict = {**v5, "perturbed": {**v5["perturbed"], "nsr_af_per_24h": 0.0}}
+    assert choose_v7(stored["results"], strict) == {"setting": V5_SETTINGS, "ecg_input": "ecg_beats",
+                                                   "fallback": True}
 
 
 def test_no_shorter_window_meets_the_v6_rule_so_the_shipped_model_keeps_v5s() -> None:
@@ -64,7 +89,8 @@ def test_no_shorter_window_meets_the_v6_rule_so_the_shipped_model_keeps_v5s() ->
 
 def test_the_tried_exit_rule_is_not_shipped_because_its_rule_says_no() -> None:
     """rhythm_af.cv_exit_rule.json (training/scripts/af_exit_rule_oof.py): counting every non-AF beat towards
-    leaving AF raised Sp out of fold but lost Se, so by the rule fixed before it the tracker keeps v5's exit."""
+    leaving AF raised Sp out of fold but lost Se, so by the rule fixed before it v5 kept its exit (v7 ships the
+    fix by its own rule: `test_v7_settings_follow_from_the_stored_cross_validation`)."""
     stored = json.loads((RESULTS_DIR / "rhythm_af.cv_exit_rule.json").read_text())
     v5, changed = v5_out_of_fold(), stored["changed"]
     assert stored["v5_out_of_fold"] == v5

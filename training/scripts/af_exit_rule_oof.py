@@ -1,4 +1,6 @@
-"""A tried and not shipped tracker change: leave AF after 64 non-AF beats whatever their rate.
+"""The AF exit fix as first tried (v5): leave AF after 64 non-AF beats whatever their rate. Not shipped then;
+v7 ships it (``training/scripts/af_v7_oof.py``), so the tracker now does this itself and the policy below
+changes nothing any more: the stored results are v5's record of the attempt.
 
 The tracker leaves AF after `min_exit_beats` (64) beats of *one* non-AF candidate. Sinus rhythm whose rate
 hovers around the tachycardia (100 bpm) or bradycardia (50 bpm) threshold alternates N and SVTA (or SBR)
@@ -8,7 +10,7 @@ This script scores the change (`leave_af_at_any_rate`, given to the tracker as i
 out of fold on the training records exactly as ``python -m training.rhythm_cv --v5`` scored v5 (same
 folds, forests, seed and settings). The rule, fixed before the run: ship it only if it is no worse than v5
 on every compared figure (`training.rhythm_cv.no_worse_than`). It was not (Se -0.14 points, more
-false AF episodes from perturbed intervals), so the tracker keeps v5's rule and no test record was read::
+false AF episodes from perturbed intervals), so v5 kept its rule and no test record was read::
 
     python -m training.scripts.af_exit_rule_oof   # training/results/rhythm_af.cv_exit_rule.json (about 10 min)
 """
@@ -21,7 +23,6 @@ import logging
 import numpy as np
 
 from training import rhythm_cv
-from training.rhythm_train import SETTINGS
 
 OUT = rhythm_cv.RESULTS_DIR / "rhythm_af.cv_exit_rule.json"
 
@@ -35,10 +36,10 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO)
     inputs = {name: {**kwargs, "candidate_policy": leave_af_at_any_rate}
               for name, kwargs in rhythm_cv.TRACKER_INPUTS.items()}
-    (result,) = rhythm_cv.tracker_cv([dict(SETTINGS)], step=8, inputs=inputs)
+    (result,) = rhythm_cv.tracker_cv([dict(rhythm_cv.V5_SETTINGS)], step=8, inputs=inputs)
     v5 = rhythm_cv.v5_out_of_fold()
     OUT.write_text(json.dumps({"change": "every non-AF supraventricular candidate counts towards leaving AF",
-                               "settings": SETTINGS, "v5_out_of_fold": v5, "changed": result,
+                               "settings": rhythm_cv.V5_SETTINGS, "v5_out_of_fold": v5, "changed": result,
                                "ships": rhythm_cv.no_worse_than(result, v5)}, indent=1) + "\n")
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from cardiowatch.data import AAMI_CLASSES, get_database, read_annotations
+from cardiowatch.rhythm.intervals import ECTOPIC_CLASSES
 from cardiowatch.rhythm.model import AfModel, load_af_model
 from cardiowatch.rhythm.splits import LTAFDB_TEST
 from cardiowatch.rhythm.tracker import CandidatePolicy, RhythmChange, RhythmTracker, candidates_as_computed
@@ -190,13 +191,15 @@ def score_record(
     miss_rate: float = 0.0,
     rng: np.random.Generator | None = None,
     candidate_policy: CandidatePolicy = candidates_as_computed,
+    ectopic_classes: tuple[str, ...] = ECTOPIC_CLASSES,
 ) -> AfScore:
     """Run `RhythmTracker` over one record's reference beats (optionally perturbed) and score AF."""
     sample, kept = record.sample, np.arange(len(record.sample))
     if jitter_s or miss_rate:
         sample, kept = perturb_beats(record.sample, fs=record.fs, jitter_s=jitter_s, miss_rate=miss_rate,
                                      rng=rng if rng is not None else np.random.default_rng(PERTURB_SEED))
-    tracker = RhythmTracker(fs=record.fs, model=model, candidate_policy=candidate_policy)
+    tracker = RhythmTracker(fs=record.fs, model=model, candidate_policy=candidate_policy,
+                            ectopic_classes=ectopic_classes)
     tracker.process(sample, record.label[kept] if use_labels else None)
     tracker.flush()
     changes = tracker.changes()

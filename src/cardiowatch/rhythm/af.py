@@ -5,8 +5,8 @@ whole-record form the trainer uses, and the tests check that the two agree.
 
 A beat is decided ``lookahead`` plausible intervals after it (a centred window when
 ``lookahead == window // 2``), with the newest window of ``window`` intervals the features use as of then.
-Without beat classes those are all plausible intervals; with classes, the intervals around ventricular
-beats time the decision but are left out of the windows. Beats whose own interval is implausible are
+Without beat classes those are all plausible intervals; with classes, the intervals around ectopic (V and
+S) beats time the decision but are left out of the windows. Beats whose own interval is implausible are
 decided with the last plausible interval before them; the first beats of a record wait for the first
 full window.
 
@@ -49,7 +49,7 @@ def af_beat_features(
     window, lookahead : int
         Decision window length and look-ahead, in valid intervals (see the module docstring).
     label : array of str, optional
-        AAMI class per beat (ECG): intervals touching a ventricular beat are left out, as
+        AAMI class per beat (ECG): intervals touching an ectopic beat are left out, as
         `RhythmTracker` does when it is given classes (`cardiowatch.rhythm.intervals.ECTOPIC_CLASSES`).
 
     Returns

@@ -85,6 +85,9 @@ VT_ONSET_MIN_BPM = 90.0
 _MAX_SAMPLE = 2.0**62
 #: Labels of beats kept from before the undecided ones, for the bigeminy/trigeminy patterns.
 _CONTEXT = 4
+#: Non-AF rhythms of supraventricular origin: once in AF, a run of any mix of them ends it. Only the rate tells
+#: them apart, and a rate hovering at 100 (or 50) bpm alternates their codes beat by beat.
+SUPRAVENTRICULAR: tuple[str, ...] = ("N", "SBR", "SVTA")
 #: AF score of a beat no window has reached yet: below every threshold.
 _NO_SCORE = np.float32(-np.inf)
 
@@ -150,6 +153,9 @@ class RhythmTracker(StreamingStage):
         Intervals longer than these raise PAUSE / ASYSTOLE events.
     model : AfModel, optional
         The AF model; default the shipped ``rhythm_af.json`` (`cardiowatch.models`).
+    ectopic_classes : tuple of str
+        Beat classes whose intervals (before and after the beat) the AF windows leave out when classes are
+        given; default `cardiowatch.rhythm.intervals.ECTOPIC_CLASSES`.
     candidate_policy : CandidatePolicy
         Rewrites each beat's candidate codes before the episode rule counts them; the default keeps them.
         Research scores alternative rules through it (``training/scripts/af_exit_rule_oof.py``).
@@ -189,6 +195,7 @@ class RhythmTracker(StreamingStage):
         pause_s: float = 2.0,
         asystole_s: float = 4.0,
         model: AfModel | None = None,
+        ectopic_classes: tuple[str, ...] = ECTOPIC_CLASSES,
         candidate_policy: CandidatePolicy = candidates_as_computed,
     ) -> None:
         self.fs = fs
@@ -197,6 +204,7 @@ class RhythmTracker(StreamingStage):
         self.pause_s = pause_s
         self.asystole_s = asystole_s
         self.model = model
+        self.ectopic_classes = ectopic_classes
         self.candidate_policy = candidate_policy
 
     # -- state -------------------------------------------------------------------------------------
@@ -315,11 +323,11 @@ class RhythmTracker(StreamingStage):
         rr, valid = rr_intervals(s, fs=self.fs_, previous=previous)
         plausible = valid.copy()
         self.n_invalid_rr_ += int((~valid[1:] if previous is None else ~valid).sum())
-        ectopic = ectopic_intervals(lab, previous_ectopic=self.last_ectopic_)
+        ectopic = ectopic_intervals(lab, previous_ectopic=self.last_ectopic_, classes=tuple(self.ectopic_classes))
         self.n_ectopic_rr_ += int((valid & ectopic).sum())
         untrusted = ectopic_intervals(lab, previous_ectopic=self.last_untrusted_, classes=UNCLASSIFIABLE_CLASSES)
         valid &= ~(ectopic | untrusted)
-        self.last_ectopic_ = lab[-1] in ECTOPIC_CLASSES
+        self.last_ectopic_ = lab[-1] in self.ectopic_classes
         self.last_untrusted_ = lab[-1] in UNCLASSIFIABLE_CLASSES
         out += self._pause_events(s, rr, untrusted)
         out += self._ventricular_events(s, lab, np.where(plausible, rr, np.nan))
@@ -554,7 +562,10 @@ class RhythmTracker(StreamingStage):
 
         m = self.model_
         enter = codes(m.enter_score)
-        return enter, enter if m.exit_threshold == m.threshold_af else codes(m.stay_score)
+        stay = enter.copy() if m.exit_threshold == m.threshold_af else codes(m.stay_score)
+        # in AF, AF or not comes first: every supraventricular non-AF beat counts towards leaving it
+        stay[np.isin(stay, SUPRAVENTRICULAR)] = "N"
+        return enter, stay
 
     def _need(self, code: str) -> int:
         m = self.model_
@@ -570,7 +581,9 @@ class RhythmTracker(StreamingStage):
         ventricular run that interrupted AF (hysteresis).
 
         A beat that is AF in ``enter`` is AF in ``stay`` too, and a non-AF beat in ``stay`` has the same
-        code in ``enter``, so switching code arrays where AF starts or ends never splits a candidate run.
+        code in ``enter`` (``N`` standing for any of `SUPRAVENTRICULAR`), so switching code arrays where AF
+        starts or ends never splits a candidate run. Leaving AF for a supraventricular rhythm reports the
+        ``enter`` code of the beat that confirmed it (its rate decides N, SBR or SVTA).
         """
         n = len(enter)
         bounds = {id(a): np.r_[np.flatnonzero(a[1:] != a[:-1]) + 1, n] for a in (enter, stay)}
@@ -590,8 +603,10 @@ class RhythmTracker(StreamingStage):
             if code != self.current_ and self.cand_len_ >= need:
                 j_conf = j0 + max(need - (self.cand_len_ - length), 1) - 1
                 start = self.cand_start_ if self.current_ is not None else self.first_sample_
-                change = RhythmChange(int(start), str(code), int(avail[j_conf]))
                 was_af = self.in_af_
+                if was_af and code in SUPRAVENTRICULAR:
+                    code = self.cand_ = enter[j_conf]
+                change = RhythmChange(int(start), str(code), int(avail[j_conf]))
                 # a ventricular run inside AF keeps the AF context: AF resumes after it on the stay threshold
                 self.in_af_ = code == "AFIB" or (code in ("VT", "IVR") and was_af)
                 self.current_ = code
