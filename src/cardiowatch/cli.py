@@ -447,6 +447,9 @@ def evaluate(
     card: Annotated[Optional[Path], typer.Option("--card", help="Model card whose figures block to rewrite "
                                                  "(DS2 only; its other rows are kept), e.g. "
                                                  "models/beat_classifier.md.")] = None,
+    fs: Annotated[Optional[float], typer.Option("--fs", help="Also score copies of the records resampled to "
+                                                "this rate (Hz), reference beats, e.g. 128 for a Holter-like "
+                                                "recorder.")] = None,
     data: DataOption = None,
 ) -> None:
     """EC57-style beat-classification report (gross and per-record Se/+P, confusion) as text, JSON and PNG."""
@@ -478,6 +481,13 @@ def evaluate(
             json_path, png_path = write_report(report, out, stem=f"beats_{source}")
             console.print(f"wrote {json_path} and {png_path}")
             figures[f"ds2_{source}"] = report.to_dict()["gross"]
+        if fs is not None:
+            names = track(chosen, description=f"reference beats at {fs:g} Hz", console=console)
+            report = evaluate_beats(names, beats_from="reference", classifier=clf, root=data, fs=fs)
+            typer.echo(format_report(report, title=f"beat classification, {len(chosen)} mitdb records at {fs:g} Hz"))
+            json_path, png_path = write_report(report, out, stem=f"beats_reference_{fs:g}hz")
+            console.print(f"wrote {json_path} and {png_path}")
+            figures[f"ds2_reference_{fs:g}hz"] = report.to_dict()["gross"]
         cv = clf.meta.get("cv_ds1_patientwise", {}).get("weighted")
         if cv:
             figures["ds1_patientwise_cv"] = cv
@@ -487,7 +497,9 @@ def evaluate(
             # rows this command does not compute (the leaky split, from `python -m training.beats_train
             # --leaky`) stay as they are
             figures = {**read_card_figures(card), **figures}
-            update_model_card(card, figures, command=f"cardiowatch evaluate --beats-from {beats_from} --card {card}")
+            fs_option = f" --fs {fs:g}" if fs is not None else ""
+            update_model_card(card, figures,
+                              command=f"cardiowatch evaluate --beats-from {beats_from}{fs_option} --card {card}")
             console.print(f"updated the figures in {card}")
     except CardiowatchError as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -100,11 +101,23 @@ def _pct(v: float) -> float | None:
     return None if np.isnan(v) else round(100.0 * v, 2)
 
 
+def resample_record(x: np.ndarray, sample: np.ndarray, *, fs: float, fs_out: float) -> tuple[np.ndarray, np.ndarray]:
+    """A lead and its beat positions at another sampling rate (`scipy.signal.resample_poly`, positions
+    rounded to the nearest new sample): a copy of a record as a recorder at ``fs_out`` would give it."""
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(float(fs_out) / float(fs)).limit_denominator(1000)
+    y = resample_poly(np.asarray(x, dtype=np.float64), ratio.numerator, ratio.denominator)
+    pos = np.clip(np.round(np.asarray(sample) * (float(fs_out) / float(fs))).astype(np.int64), 0, len(y) - 1)
+    return y, pos
+
+
 def evaluate_record(
     database: str, name: str, *, beats_from: str = "reference", classifier=None,
-    root: str | Path | None = None,
+    root: str | Path | None = None, fs: float | None = None,
 ) -> np.ndarray:
-    """Confusion matrix of one record, classified by the streaming `BeatClassifierStage`."""
+    """Confusion matrix of one record, classified by the streaming `BeatClassifierStage`; with ``fs``,
+    of a copy of the record resampled to that rate (`resample_record`)."""
     from cardiowatch.beats.classifier import ecg_classify_beats
     from cardiowatch.data import read_record
 
@@ -113,24 +126,29 @@ def evaluate_record(
     rec = read_record(database, name, root=root)
     x = rec.signals[rec.ecg_lead()]
     ref = rec.annotations.beats()
+    ref_sample, rate = ref.sample, rec.fs
+    if fs is not None and float(fs) != rec.fs:
+        x, ref_sample = resample_record(x, ref.sample, fs=rec.fs, fs_out=fs)
+        rate = float(fs)
     if beats_from == "reference":
-        positions = ref.sample
+        positions = np.unique(ref_sample)
     else:
         from cardiowatch.signal.qrs import ecg_find_beats
 
-        positions = ecg_find_beats(x, fs=rec.fs)
-    out = ecg_classify_beats(x, positions, fs=rec.fs, classifier=classifier)
+        positions = ecg_find_beats(x, fs=rate)
+    out = ecg_classify_beats(x, positions, fs=rate, classifier=classifier)
     det_sample = np.array([b.sample for b in out], dtype=np.int64)
     det_class = [b.aami for b in out]
     ref_class = [AAMI_CLASSES[c] for c in ref.aami]
-    return classification_confusion(ref.sample, ref_class, det_sample, det_class, fs=rec.fs)
+    return classification_confusion(ref_sample, ref_class, det_sample, det_class, fs=rate)
 
 
 def evaluate_beats(
     records: Sequence[str], *, database: str = "mitdb", beats_from: str = "reference", classifier=None,
-    root: str | Path | None = None, progress: Callable[[str], None] | None = None,
+    root: str | Path | None = None, progress: Callable[[str], None] | None = None, fs: float | None = None,
 ) -> BeatReport:
-    """Classify every record's beats with the shipped (or given) model and collect the confusion."""
+    """Classify every record's beats with the shipped (or given) model and collect the confusion; with
+    ``fs``, on copies of the records resampled to that rate."""
     from cardiowatch.beats.classifier import BeatClassifier
 
     clf = classifier if classifier is not None else BeatClassifier()
@@ -138,7 +156,8 @@ def evaluate_beats(
     for name in records:
         if progress is not None:
             progress(name)
-        report.records[name] = evaluate_record(database, name, beats_from=beats_from, classifier=clf, root=root)
+        report.records[name] = evaluate_record(database, name, beats_from=beats_from, classifier=clf, root=root,
+                                              fs=fs)
     return report
 
 
