@@ -13,6 +13,7 @@ from cardiowatch.evaluate.beats import (
     class_score,
     classification_confusion,
     format_report,
+    resample_record,
     write_report,
 )
 
@@ -67,3 +68,14 @@ def test_report_sums_records_and_writes_json_and_png(tmp_path):
     assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = format_report(report)
     assert "gross" in text and "50.0" in text
+
+
+def test_resampled_copy_keeps_each_beat_on_its_peak() -> None:
+    fs, fs_out = 360.0, 128.0
+    t = np.arange(int(20 * fs)) / fs
+    beats = np.round(np.arange(0.5, 19.5, 0.83) * fs).astype(np.int64)
+    x = sum(np.exp(-0.5 * ((t - b / fs) / 0.012) ** 2) for b in beats)
+    y, pos = resample_record(x, beats, fs=fs, fs_out=fs_out)
+    assert len(y) == pytest.approx(len(x) * fs_out / fs, abs=1)
+    assert np.all(np.abs(pos - beats * fs_out / fs) <= 0.5)
+    assert np.all(y[pos] > 0.8)  # still on the (resampled) peaks
