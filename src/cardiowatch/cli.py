@@ -253,6 +253,9 @@ def worker(
     name: Annotated[Optional[str], typer.Option(help="Worker name in the logs (else host-pid-random).")] = None,
     speed: Annotated[float, typer.Option(min=0.01, help="Run the alert clock this many times faster than real "
                                          "time (accelerated replays, as `demo --speed`).")] = 1.0,
+    clock_start: Annotated[Optional[float], typer.Option(
+        help="Unix time the accelerated clock starts from (else this process's start). Workers that hand "
+             "devices to each other must share it, or a device's alert times jump back or ahead.")] = None,
 ) -> None:
     """Analyse the devices of the partitions RabbitMQ gives this worker (docs/deployment.md §3)."""
     import asyncio
@@ -264,7 +267,7 @@ def worker(
     overrides = {"database_url": database_url} if database_url else {}
     settings = Settings(**overrides)
     url = amqp_url or (settings.cluster_amqp_url.get_secret_value() if settings.cluster_amqp_url else LOCAL_AMQP_URL)
-    start = time.time()
+    start = time.time() if clock_start is None else clock_start
     clock = time.time if speed == 1.0 else (lambda: start + (time.time() - start) * speed)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runner = make_worker(settings, url=url, partitions=settings.cluster_partitions, clock=clock, name=name)

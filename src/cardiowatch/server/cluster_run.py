@@ -56,6 +56,8 @@ class ClusterProcesses:
         self.n_workers = workers
         self.port = port
         self.speed = speed
+        #: One start for every worker's accelerated alert clock: a device moving between workers keeps one time.
+        self.clock_start = time.time()
         self.env = {**os.environ, **(env or {})}
         self.logs = logs
         self.workers: list[subprocess.Popen] = []
@@ -69,7 +71,8 @@ class ClusterProcesses:
         """Start one more worker (``log``: where its output goes, else this process's)."""
         out = None if log is None else open(log, "ab")  # noqa: SIM115 - the child holds it; closed below
         proc = subprocess.Popen(cli_command("worker", "--database-url", self.database_url, "--amqp-url",
-                                            self.amqp_url, "--name", name, "--speed", str(self.speed)),
+                                            self.amqp_url, "--name", name, "--speed", str(self.speed),
+                                            "--clock-start", repr(self.clock_start)),
                                 env=self.env, stdout=out, stderr=subprocess.STDOUT if out else None)
         if out is not None:
             out.close()
