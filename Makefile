@@ -24,8 +24,11 @@ system-deps:
 	bash tests/dashboard/install-chromium.sh
 
 # Every check: unit tests, the full-data checks on the real databases, firmware host tests, browser tests.
+# Tests marked `alone` (the timed DS2 replay through the server) run afterwards, by themselves; exit code 5
+# is pytest's "nothing selected" when PYTEST_ARGS picks other tests.
 test: $(STAMP) system-deps
-	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not alone" $(PYTEST_ARGS)
+	$(PY) -m pytest -m alone $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # Unit tests only (no real databases): a quick loop while editing.
 test-fast: $(STAMP)

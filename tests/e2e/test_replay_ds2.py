@@ -102,7 +102,9 @@ def served_signal(source, *, frame_samples: int) -> np.ndarray:
     return np.concatenate([frame_signal(frame_decode(f.data)) for f in device.frames_until(float("inf"))])
 
 
-pytestmark = [pytest.mark.data, pytest.mark.slow, pytest.mark.xdist_group("e2e_ds2")]
+# `alone`: `make test` runs it after the rest, by itself: the server gets SYSTEM_ALERT_S / SPEED (0.4 s) of
+# wall time to alert, which a test process busy beside it took in CI
+pytestmark = [pytest.mark.data, pytest.mark.slow, pytest.mark.alone, pytest.mark.xdist_group("e2e_ds2")]
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +189,7 @@ def _alerted(report: dict, kind: str) -> tuple[int, int]:
 
 
 @pytest.mark.xfail(strict=True, reason="target: 21 of 21 VT episodes alerted in time; measured 16 of 21 "
-                   "(offline, benchmarks/alarm_budget.py; 11 of 21 in a replay on a loaded machine)")
+                   "(benchmarks/e2e_replay.py, and offline with benchmarks/alarm_budget.py)")
 def test_every_vt_episode_is_alerted_in_time(replay_report) -> None:
     alerted, total = _alerted(replay_report, "VT")
     assert total == 21
@@ -201,7 +203,7 @@ def test_every_af_episode_is_alerted_in_time(replay_report) -> None:
     assert alerted == total, f"AF: {alerted} of {total} alerted; missed {replay_report['missed']}"
 
 
-@pytest.mark.xfail(strict=True, reason="target: <= 0.2 false VT/AF alerts per hour; measured 0.36 "
-                   "(offline, benchmarks/alarm_budget.py; 0.18 in a loaded replay that missed 12 alerts)")
+@pytest.mark.xfail(strict=True, reason="target: <= 0.2 false VT/AF alerts per hour; measured 0.54 "
+                   "(benchmarks/e2e_replay.py; 0.45 offline with benchmarks/alarm_budget.py)")
 def test_false_vt_and_af_alerts_stay_within_the_budget(replay_report) -> None:
     assert replay_report["false_alerts_per_hour"] <= MAX_FALSE_ALERTS_PER_H, replay_report["false_alerts"]
