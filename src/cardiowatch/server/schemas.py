@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from cardiowatch import NOT_A_MEDICAL_DEVICE
 from cardiowatch.server.devices import DeviceLink
-from cardiowatch.server.evidence import strip_url
+from cardiowatch.server.evidence import AlertEvidence, strip_url
 
 
 class _FromRow(BaseModel):
@@ -115,9 +115,7 @@ class AlertPublic(_FromRow):
     @property
     def duration_s(self) -> float | None:
         """From onset to end; None while the alert's finding goes on."""
-        if self.onset_t_us is None or self.end_t_us is None:
-            return None
-        return (self.end_t_us - self.onset_t_us) / 1e6
+        return AlertEvidence(onset_t_us=self.onset_t_us, end_t_us=self.end_t_us).duration_s
 
     @computed_field
     @property
