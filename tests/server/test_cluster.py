@@ -196,6 +196,7 @@ def _worker_devices(log: Path) -> set[int]:
 
 
 @pytest.mark.data
+@pytest.mark.alone  # the workers' alert clock runs SPEED times real time: a busy neighbour bends it
 def test_a_killed_worker_and_a_joining_one_lose_and_repeat_nothing(cluster, mitdb, tmp_path):
     base_url = cluster.processes.base_url
     counts = _record_counts()
@@ -268,9 +269,8 @@ def test_a_killed_worker_and_a_joining_one_lose_and_repeat_nothing(cluster, mitd
             alerts = sorted(crud.list_alerts(session=session, device_id=device.device_id), key=lambda a: a.raised_at)
             raised = Counter(a.kind for a in alerts)
             for kind in ALERTS_CHECKED:
-                # each alert of the record is raised: at least as often as without the kill (a stall of this
-                # shared machine, seen SPEED times faster by the alert clock, can end an episode early)
-                assert raised[kind] >= expected_alerts[kind], f"device {device.device_id}: {dict(raised)}"
+                # each alert of the record is raised once, as by an uninterrupted worker
+                assert raised[kind] == expected_alerts[kind], f"device {device.device_id}: {dict(raised)}"
                 # and never twice at once: a kind is raised again only after the alert before it resolved
                 same = [a for a in alerts if a.kind == kind]
                 for before, after in zip(same, same[1:]):
