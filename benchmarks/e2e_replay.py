@@ -53,8 +53,14 @@ def section(report: dict) -> str:
         lines.append(f"| {kind} ({len(hit) + len(miss)}) | {len(hit)} | {len(miss)} | {med} | {top} | {targets[kind]} |")
     hours = len(report["false_alerts"]) / report["false_alerts_per_hour"] if report["false_alerts"] else 0.0
     system = report.get("system_missed", [])
-    lines += ["", "VT and lasting AF that the offline pipeline detected but the server did not alert on: "
+    lines += ["", "VT and lasting AF that the offline pipeline detected but the server did not alert on (judged "
+              "in data time, from each alert's evidence): "
               f"{len(system)}" + (f" ({system})" if system else "") + "."]
+    delays = [d for d in report.get("system_delay_s", []) if d != float("inf")]
+    if delays:
+        lines += ["", f"The server's own delay, detection to alert beyond the alert's hysteresis (record time at "
+                  f"12x, so 1 s of wall time is 12 s; errs late by up to one 2-frame send): median "
+                  f"{statistics.median(delays):.1f} s, max {max(delays):.1f} s over {len(delays)} detections."]
     lines += ["", f"False VT/AF alerts: {len(report['false_alerts'])} in {hours:.1f} h, "
               f"**{report['false_alerts_per_hour']:.2f} per hour**.", "",
               "Missed episodes (record, kind, onset s, duration s, latency s): " +
