@@ -139,6 +139,7 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, int]:
     env.update({"CARDIOWATCH_DATABASE_URL": f"sqlite:///{workdir / 'cw.db'}", "CARDIOWATCH_API_KEY": API_KEY,
                 "CARDIOWATCH_RETENTION_DAYS": "0", "CARDIOWATCH_THINGSPEAK": "false"})
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "cardiowatch.app:create_app",
+                             "--http", "cardiowatch.server.http_protocol:BoundedHeadProtocol",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
                              "--no-access-log"], env=env)
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S

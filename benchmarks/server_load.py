@@ -123,6 +123,7 @@ def start_server(workdir: Path, prefix: str) -> tuple[subprocess.Popen, str]:
            "CARDIOWATCH_MQTT_HOST": MQTT[0], "CARDIOWATCH_MQTT_PORT": str(MQTT[1]),
            "CARDIOWATCH_MQTT_TOPIC_PREFIX": prefix, "CARDIOWATCH_RETENTION_DAYS": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "cardiowatch.app:create_app",
+                             "--http", "cardiowatch.server.http_protocol:BoundedHeadProtocol",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

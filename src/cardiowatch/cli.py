@@ -233,10 +233,12 @@ def serve(
         raise typer.Exit(code=2) from exc
     if insecure and settings.api_key is None:
         console.print(f"[yellow]warning:[/yellow] the API on {host}:{port} is open to anyone who reaches it")
+    from cardiowatch.server.http_protocol import BoundedHeadProtocol
+
     # X-Forwarded-Proto (Secure cookies) and -For only from the configured proxies; no WebSocket
-    # message larger than any body the server accepts.
+    # message larger than any body the server accepts; request heads bounded in size and time.
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True,
-                forwarded_allow_ips=settings.forwarded_allow_ips,
+                forwarded_allow_ips=settings.forwarded_allow_ips, http=BoundedHeadProtocol,
                 ws_max_size=max(settings.max_request_bytes, settings.max_ingest_bytes))
 
 

@@ -110,6 +110,7 @@ async def _run(sock: socket.socket, *, workdir: Path, host: str, port: int, spee
 
     from cardiowatch.app import create_app
     from cardiowatch.server.config import Settings
+    from cardiowatch.server.http_protocol import BoundedHeadProtocol
     from cardiowatch.simulate.session import register_devices, stream_sources
 
     start = prepare_workdir(workdir, fresh=fresh)
@@ -123,6 +124,7 @@ async def _run(sock: socket.socket, *, workdir: Path, host: str, port: int, spee
     settings = Settings(database_url=f"sqlite:///{database}", api_key=api_key)
     password = _admin_with_new_password(settings.database_url)
     server = _server_leaving_signals(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on",
+                                                    http=BoundedHeadProtocol,
                                                     timeout_graceful_shutdown=SERVER_STOP_GRACE_S))
     server_task = asyncio.create_task(_serve(server, sock))
     devices: asyncio.Task | None = None
