@@ -20,7 +20,7 @@ from cardiowatch.server.file_modes import private_sqlite_file
 from cardiowatch.server.ingest import Ingestor, SummaryMade
 from cardiowatch.server.live import LiveHub
 from cardiowatch.server.log_redaction import install_redaction
-from cardiowatch.server.notify import WebhookNotifier, make_notifier
+from cardiowatch.server.notify import WebhookNotifier, notifier_from_settings
 from cardiowatch.server.request_limits import BodyGate, JsonDepthLimit, validation_error_answer
 from cardiowatch.server.pipelines import PipelineFactory, PipelineRegistry, default_pipeline_factory
 from cardiowatch.server.routes import alerts, data, devices, ingest, live, system
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
                             registry=PipelineRegistry(factory, live_max_sample_rate_hz=settings.live_max_sample_rate_hz),
                             alerts=alert_service, max_bytes=settings.max_ingest_bytes,
                             max_frames=settings.max_batch_frames, summary_period_s=settings.summary_period_s)
-        notifier, bridge = _make_notifier(settings), _make_bridge(settings)
+        notifier, bridge = notifier_from_settings(settings), _make_bridge(settings)
         runtime = _make_runtime(settings, ingestor=ingestor, live=LiveHub(), clock=clock,
                                 notify=_with_evidence(notifier, alert_service),
                                 summaries=None if bridge is None else _bridge_submit(bridge))
@@ -141,14 +141,6 @@ async def _broker_unavailable(_request: Request, exc: Exception) -> JSONResponse
     logger.warning("device change refused: %s", exc)
     return JSONResponse({"detail": "the MQTT broker could not be updated; the device is unchanged, retry"},
                         status_code=503)
-
-
-def _make_notifier(settings: Settings) -> WebhookNotifier | None:
-    """The webhook notifier (`server/notify.py`) when a webhook is configured."""
-    if settings.webhook_url is None:
-        return None
-    secret = None if settings.webhook_secret is None else settings.webhook_secret.get_secret_value()
-    return make_notifier(settings.webhook_url.get_secret_value(), secret=secret)
 
 
 def _with_evidence(notifier: WebhookNotifier | None, alerts: AlertService):  # noqa: ANN202 - a callback

@@ -32,7 +32,7 @@ import httpx
 from cardiowatch import NOT_A_MEDICAL_DEVICE
 from cardiowatch.server.alerts import AlertTransition
 
-__all__ = ["WebhookNotifier", "make_notifier", "sign_body"]
+__all__ = ["WebhookNotifier", "make_notifier", "notifier_from_settings", "sign_body"]
 
 logger = logging.getLogger(__name__)
 
@@ -252,6 +252,15 @@ def make_notifier(url: str, **kwargs: Any) -> WebhookNotifier:
     ``await notifier.aclose()`` at shutdown so queued transitions get their chance.
     """
     return WebhookNotifier(url, **kwargs)
+
+
+def notifier_from_settings(settings: Any) -> WebhookNotifier | None:
+    """The notifier ``CARDIOWATCH_WEBHOOK_URL`` (and ``_SECRET``) configure, else None. One per process that
+    raises alerts: the single server, or each cluster worker for the devices it owns."""
+    if settings.webhook_url is None:
+        return None
+    secret = None if settings.webhook_secret is None else settings.webhook_secret.get_secret_value()
+    return make_notifier(settings.webhook_url.get_secret_value(), secret=secret)
 
 
 def _retry_after_s(response: httpx.Response) -> float | None:

@@ -50,6 +50,7 @@ from cardiowatch.server.alerts import AlertConfig, AlertTransition, Observation,
 from cardiowatch.server.evidence import EvidenceTracker
 from cardiowatch.server.ingest import IngestAnswer, IngestItem, Ingestor, IngestRejected, PayloadKind
 from cardiowatch.server.live import AlertMessage, LiveMessage, live_json
+from cardiowatch.server.notify import WebhookNotifier, notifier_from_settings
 from cardiowatch.server.partitions import (
     KIND_HEADER,
     LIVE_EXCHANGE,
@@ -287,11 +288,11 @@ def rendezvous_owner(partition: int, workers: list[str]) -> str:
 
 class PartitionWorker:
     """One `cardiowatch worker` process: consumes partitions, runs `PartitionIngestor`, acks, ticks alerts,
-    publishes live messages for the API nodes."""
+    publishes live messages for the API nodes and posts the webhook of its alerts."""
 
     def __init__(self, *, ingestor: PartitionIngestor, url: str, prefix: str, partitions: int,
                  trusted_users: frozenset[str], clock: Callable[[], float] = time.time,
-                 notify: Callable[[list[AlertTransition]], Any] | None = None, max_batch: int = 256,
+                 webhook: WebhookNotifier | None = None, max_batch: int = 256,
                  prefetch: int = 256, tick_s: float = 1.0, name: str | None = None) -> None:
         self.ingestor = ingestor
         self.url = url
@@ -299,7 +300,7 @@ class PartitionWorker:
         self.partitions = partitions
         self.trusted_users = trusted_users
         self.clock = clock
-        self.notify = notify
+        self.webhook = webhook
         self.max_batch = max_batch
         self.prefetch = prefetch
         self.tick_s = tick_s
@@ -336,6 +337,8 @@ class PartitionWorker:
                 group.create_task(self._ticks())
                 group.create_task(self._presence(workers))
         finally:
+            if self.webhook is not None:   # queued transitions get their chance
+                await self.webhook.aclose()
             with contextlib.suppress(Exception):
                 await self.connection_.close()
 
@@ -450,8 +453,10 @@ class PartitionWorker:
         if live:
             body = json.dumps([[m.device_id, live_json(m)] for m in live], allow_nan=False).encode()
             await self.live_.publish(aio_pika.Message(body), routing_key="")
-        if transitions and self.notify is not None:
-            self.notify(transitions)
+        if transitions and self.webhook is not None:
+            # Each device's alerts are raised by the one worker that owns it, so each transition is posted
+            # once; a worker killed with transitions still queued loses those posts (the alerts are stored).
+            self.webhook([self.ingestor.alerts.webhook_body(t) for t in transitions])
 
     async def _ticks(self) -> None:
         while True:
@@ -520,4 +525,5 @@ def make_worker(settings: Any, *, url: str, partitions: int, pipeline_factory: A
         summary_period_s=settings.summary_period_s)
     trusted = trusted_users if trusted_users is not None else frozenset({URL(url).user or "guest"})
     return PartitionWorker(ingestor=ingestor, url=url, prefix=routing_prefix(settings.mqtt_topic_prefix),
-                           partitions=partitions, trusted_users=trusted, clock=clock, name=name)
+                           partitions=partitions, trusted_users=trusted, clock=clock, name=name,
+                           webhook=notifier_from_settings(settings))
