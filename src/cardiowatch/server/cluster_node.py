@@ -20,11 +20,13 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
+from sqlalchemy.orm import Session
 
-from cardiowatch.server.alerts import AlertTransition, UnknownAlert
+from cardiowatch.server.alerts import AlertTransition, Severity, UnknownAlert
 from cardiowatch.server.ingest import IngestAnswer, IngestItem, IngestRejected, PayloadKind
 from cardiowatch.server.partitions import LIVE_EXCHANGE, PartitionPublisher
 from cardiowatch.server.runtime import Runtime
+from cardiowatch.server.storage import crud
 from cardiowatch.server.worker import ALERT_ID_BITS
 
 logger = logging.getLogger(__name__)
@@ -55,6 +57,12 @@ class ClusterRuntime(Runtime):
             with contextlib.suppress(Exception):
                 await self.live_connection_.close()
         await self.publisher.stop()
+
+    def alert_level(self, session: Session, device_id: int) -> int:
+        """From the stored alerts: the engine that raises them runs in the device's worker."""
+        return max((int(Severity[name.upper()]) for name in crud.open_alert_severities(session=session,
+                                                                                    device_id=device_id)),
+                   default=0)
 
     async def ingest(self, payload: bytes, *, kind: PayloadKind, token: str | None, transport: str,
                      topic_device_id: int | None = None, broker_device_id: int | None = None) -> IngestAnswer:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
+from sqlalchemy.orm import Session
 
 from cardiowatch.server.alerts import AlertTransition
 from cardiowatch.server.analysis import SummaryMade
@@ -107,6 +108,10 @@ class Runtime:
         self.live.publish(live)
         if transitions and self.notify is not None:
             self.notify(transitions)
+
+    def alert_level(self, session: Session, device_id: int) -> int:
+        """The device's alert level (0 none, else the highest open `Severity`), from the alert engine."""
+        return self.ingestor.alerts.level(device_id)
 
     async def tick(self) -> None:
         transitions = await self.run(self.ingestor.tick, now=self.clock())

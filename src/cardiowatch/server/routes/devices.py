@@ -36,7 +36,7 @@ def get_device(device: DeviceDep, session: SessionDep, request: Request) -> Devi
     report = crud.latest_status(session=session, device_id=device.id)
     return DeviceState(device=DevicePublic.model_validate(device), link=device_link(device, now=time.time()),
                        status=None if report is None else StatusPublic.model_validate(report),
-                       alert_level=request.app.state.runtime.ingestor.alerts.level(device.id),
+                       alert_level=request.app.state.runtime.alert_level(session, device.id),
                        stored_frames=crud.count_chunks(session=session, device_id=device.id))
 
 

@@ -336,6 +336,12 @@ def save_alert(*, session: Session, device_id: int, alert_id: int, kind: str, se
     return row
 
 
+def open_alert_severities(*, session: Session, device_id: int) -> list[str]:
+    """Severities (stored names, e.g. ``critical``) of the device's alerts not resolved."""
+    return list(session.scalars(select(AlertRow.severity).where(AlertRow.device_id == device_id,
+                                                                AlertRow.state != "resolved")))
+
+
 def get_alert(*, session: Session, alert_id: int) -> AlertRow | None:
     return session.get(AlertRow, alert_id)
 
