@@ -8,7 +8,9 @@ same float32 values. About 2 min on one core.
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,7 +79,14 @@ def test_c_vf_model_header_is_generated_from_the_shipped_model() -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    assert (CORE / "cw_vf_model.h").read_text() == module.header_text()
+    committed, generated = (CORE / "cw_vf_model.h").read_text(), module.header_text()
+    # The filter's initial-state constants come from scipy's sosfilt_zi, whose last digits vary between
+    # scipy builds (seen: 1 in 1e15 after a reinstall); every other character must be the same.
+    number = re.compile(r"-?\d+\.\d+(?:[eE][-+]?\d+)?")
+    assert number.sub("#", committed) == number.sub("#", generated)
+    pairs = list(zip(map(float, number.findall(committed)), map(float, number.findall(generated))))
+    assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15) for a, b in pairs), \
+        [(a, b) for a, b in pairs if not math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)][:5]
 
 
 def _random_ensemble(rng: np.random.Generator, n_trees: int, max_depth: int) -> tuple[VfModel, dict]:
