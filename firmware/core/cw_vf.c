@@ -11,6 +11,12 @@
 #define VF_BAND_HI_HZ 7.5f
 #define HIGH_BAND_HZ 12.0f
 
+#ifdef CW_VF_PROFILE
+#define MARK(stage) cw_vf_profile_mark(stage)
+#else
+#define MARK(stage) ((void)0)
+#endif
+
 /* The core is freestanding (no libc): these stand in for <math.h> and <string.h>. */
 static int finite_f(float x)
 {
@@ -281,16 +287,21 @@ void cw_vf_features(const cw_vf_rate_t *r, float *x, float *f)
     }
     f[F_TCSC] = (float)above / (float)n;
     f[F_MAV] = mav / (float)n;
-    f[F_LEAKAGE] = leakage(x, n);
     var = m2 / (double)n + (double)VF_EPS;
     f[F_KURT] = (float)((m4 / (double)n) / (var * var)); /* the trees compare it with exp(their log splits) */
-    acf_features(r, x, f);
-    f[F_PSR] = psr(x, n, r->psr_delay);
     f[F_SLOPE] = (float)steep / (float)(n - 1u);
+    MARK(CW_VF_STAGE_MOMENTS);
+    f[F_LEAKAGE] = leakage(x, n);
+    MARK(CW_VF_STAGE_LEAKAGE);
+    acf_features(r, x, f);
+    MARK(CW_VF_STAGE_ACF);
+    f[F_PSR] = psr(x, n, r->psr_delay);
+    MARK(CW_VF_STAGE_PSR);
     for (i = 0; i < n; ++i, rotate(&hann)) { /* last: the spectrum reads the Hann-weighted window, in place */
         x[i] *= (float)(0.5 - 0.5 * hann.c); /* numpy.hanning(n)[i] */
     }
     spectrum_features(r, x, f);
+    MARK(CW_VF_STAGE_SPECTRUM);
 }
 
 void cw_vf_model_bins(const cw_vf_model_t *m, const float *features, cw_vf_bin_t *bins)
@@ -346,8 +357,10 @@ static void judge(cw_vf_t *d, cw_vf_window_t *out)
     cw_vf_quality_t quality;
     float logit;
 
+    MARK(CW_VF_STAGE_FILTER);
     ring_copy(d->cfg.raw, d->pos, r->window, d->cfg.scratch);
     quality = window_quality(d->cfg.scratch, r->window, r->flat_min);
+    MARK(CW_VF_STAGE_QUALITY);
     ring_copy(d->cfg.filt, d->pos, r->window, d->cfg.scratch);
     cw_vf_features(r, d->cfg.scratch, row);
     cw_vf_model_bins(m, row, bins);
@@ -383,6 +396,7 @@ static void judge(cw_vf_t *d, cw_vf_window_t *out)
     out->in_vf = d->in_vf;
     out->quality = (uint8_t)quality;
     ++d->n_windows;
+    MARK(CW_VF_STAGE_MODEL);
 }
 
 int cw_vf_push(cw_vf_t *d, float x, cw_vf_window_t *out)

@@ -117,6 +117,24 @@ typedef struct {
     uint8_t in_vf, run;
 } cw_vf_t;
 
+/** The parts of `cw_vf_push` the cost tool (tools/cw_vf_cost.c) counts instructions of.
+ * A build with CW_VF_PROFILE defined calls `cw_vf_profile_mark(stage)` as each part ends; others call nothing. */
+typedef enum {
+    CW_VF_STAGE_FILTER = 0, /**< band-pass and ring, every sample */
+    CW_VF_STAGE_QUALITY,    /**< the raw window's quality */
+    CW_VF_STAGE_MOMENTS,    /**< mean, peak, kurtosis, TCSC, mean magnitude, steep-sample share */
+    CW_VF_STAGE_LEAKAGE,
+    CW_VF_STAGE_ACF,        /**< autocorrelation peak and rate */
+    CW_VF_STAGE_PSR,
+    CW_VF_STAGE_SPECTRUM,   /**< Hann window and the five spectral features */
+    CW_VF_STAGE_MODEL,      /**< bins, trees, hysteresis */
+    CW_VF_N_STAGES
+} cw_vf_stage_t;
+
+#ifdef CW_VF_PROFILE
+void cw_vf_profile_mark(cw_vf_stage_t stage);
+#endif
+
 /** Check the configuration once. @return CW_ERR_ARG on NULL buffers or out-of-range constants. */
 cw_err_t cw_vf_init(cw_vf_t *d, const cw_vf_cfg_t *cfg);
 
