@@ -18,7 +18,8 @@
 #define FS 250.0
 #define SECONDS 60L
 
-static float raw[CW_VF_WINDOW_250], filt[CW_VF_WINDOW_250], scratch[CW_VF_WINDOW_250];
+static float raw[CW_VF_WINDOW_250], filt[CW_VF_WINDOW_250];
+static int32_t scratch[CW_VF_WINDOW_250];
 
 static const char *const stage_names[CW_VF_N_STAGES] = {"filter", "quality", "moments", "leakage", "acf", "psr",
                                                          "spectrum", "model"};
