@@ -77,6 +77,31 @@ def test_a_stored_seq_arriving_on_another_day_is_skipped(database):
     assert (first, again, stored) == ({(device_id, 5)}, set(), [5])
 
 
+def test_one_seq_twice_in_one_insert_is_stored_once(database):
+    engine = _migrated(database)
+    device_id = _new_device(engine)
+    with make_session_factory(engine)() as session:
+        inserted = crud.insert_chunks(session=session, rows=[_row(device_id, 3, received_at=100.0),
+                                                             _row(device_id, 3, received_at=DAY_S + 100.0)])
+        session.commit()
+        stored = crud.list_seqs(session=session, device_id=device_id)
+    engine.dispose()
+    assert (inserted, stored) == ({(device_id, 3)}, [3])
+
+
+def test_a_late_frame_below_the_highest_seq_is_stored(database):
+    engine = _migrated(database)
+    device_id = _new_device(engine)
+    with make_session_factory(engine)() as session:
+        crud.insert_chunks(session=session, rows=[_row(device_id, 10, received_at=100.0)])
+        session.commit()
+        late = crud.insert_chunks(session=session, rows=[_row(device_id, 4, received_at=DAY_S + 100.0)])
+        session.commit()
+        stored = crud.list_seqs(session=session, device_id=device_id)
+    engine.dispose()
+    assert (late, stored) == ({(device_id, 4)}, [4, 10])
+
+
 def test_two_writers_of_one_seq_on_different_days_store_it_once(postgres_database):
     url, schema = postgres_database
     engine = _migrated(postgres_database)

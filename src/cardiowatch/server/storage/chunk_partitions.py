@@ -5,11 +5,15 @@ partition per UTC day, named ``sample_chunks_pYYYYMMDD`` (the name says which da
 one plain table, and every function here does nothing there.
 
 A unique index on a partitioned table must contain the partition key, so no index can keep ``(device_id,
-seq)`` unique across days. The trigger migration 0006 installs does instead: it locks the device's row,
-then skips a chunk whose ``(device_id, seq)`` is stored in any partition, which is what ``ON CONFLICT DO
-NOTHING`` did on the plain table (the insert's ``RETURNING`` leaves the chunk out). Two writers of one
-device wait for each other on that row lock until the first commits, and under READ COMMITTED (the
-server's isolation level) the second then sees the first's chunk.
+seq)`` unique across days. The trigger migration 0006 installs does instead, and skips a chunk whose
+``(device_id, seq)`` is stored, which is what ``ON CONFLICT DO NOTHING`` did on the plain table (the
+insert's ``RETURNING`` leaves it out):
+
+- it locks the device's row, so two writers of one device take turns until the first commits; under
+  READ COMMITTED (the server's isolation level) the second then sees what the first stored;
+- a seq above the device's highest stored seq (``devices.last_seq``, which the trigger raises) cannot be
+  stored yet: the common case costs no look into the partitions;
+- a seq at or below it (a resend, a late frame) is looked up in every day's partition.
 
 References
 ----------

@@ -2,7 +2,8 @@
 
 The rows move into the new table inside the migration's transaction, keeping their ids. ``(device_id,
 seq)`` stays unique through a trigger (a unique index on a partitioned table must hold the partition
-key): see `cardiowatch.server.storage.chunk_partitions`.
+key), which also keeps ``devices.last_seq`` at the highest stored seq: see
+`cardiowatch.server.storage.chunk_partitions`.
 
 Revision ID: 0006
 Revises: 0005
@@ -23,13 +24,22 @@ depends_on = None
 
 _COLUMNS = "id, device_id, seq, t_us, fs_millihz, n_samples, flags, frame, received_at"
 
-# Locking the device's row first makes two writers of one device take turns, so the second one's check
-# sees the first one's committed chunk; returning NULL skips the row, as ON CONFLICT DO NOTHING did.
+# A new frame's seq is above its device's highest stored seq (devices.last_seq, which this trigger keeps
+# up): only a resend or a late frame, at or below it, pays for looking into every day's partition.
+# Locking the device's row first makes two writers of one device take turns, so the second one's look
+# sees the first one's committed chunk and raised mark. Returning NULL skips the row, as ON CONFLICT DO
+# NOTHING did.
 _SKIP_STORED = """
 CREATE FUNCTION sample_chunks_skip_stored() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
+DECLARE
+    highest bigint;
 BEGIN
-    PERFORM 1 FROM devices WHERE id = NEW.device_id FOR NO KEY UPDATE;
+    SELECT last_seq INTO highest FROM devices WHERE id = NEW.device_id FOR NO KEY UPDATE;
+    IF highest IS NULL OR NEW.seq > highest THEN
+        UPDATE devices SET last_seq = NEW.seq WHERE id = NEW.device_id;
+        RETURN NEW;
+    END IF;
     IF EXISTS (SELECT 1 FROM sample_chunks WHERE device_id = NEW.device_id AND seq = NEW.seq) THEN
         RETURN NULL;
     END IF;
@@ -70,6 +80,10 @@ def upgrade() -> None:
         op.execute(f'CREATE TABLE "{partition_name(day)}" PARTITION OF sample_chunks '
                    f"FOR VALUES FROM ({day * DAY_S}) TO ({(day + 1) * DAY_S})")
     op.execute(f"INSERT INTO sample_chunks ({_COLUMNS}) SELECT {_COLUMNS} FROM sample_chunks_plain")
+    # the trigger's shortcut needs every stored seq at or below its device's mark
+    op.execute("UPDATE devices SET last_seq = stored.seq FROM (SELECT device_id, max(seq) AS seq "
+               "FROM sample_chunks_plain GROUP BY device_id) AS stored "
+               "WHERE devices.id = stored.device_id AND (last_seq IS NULL OR last_seq < stored.seq)")
     op.execute("DROP TABLE sample_chunks_plain")
     op.execute("ALTER SEQUENCE sample_chunks_id_seq OWNED BY sample_chunks.id")
     op.execute(_SKIP_STORED)  # after the copy: the old table's unique constraint already held
