@@ -78,7 +78,10 @@ def ensure_chunk_partitions(connection: Connection, *, received_at: Iterable[flo
 
     The days known to exist are kept with the database connection, so the steady case costs no query.
     A partition is attached rather than created ``PARTITION OF`` the parent: attaching locks the parent
-    only against other schema changes, so the inserts and reads of other processes go on meanwhile.
+    only against other schema changes, so other processes insert meanwhile. It is made and committed in
+    a transaction of its own, unless the caller's transaction has already written: that one holds locks
+    (on ``devices`` rows) the attach would wait for, so the partition is made in it, and other writers
+    wait for its commit. The server makes each day's partition days ahead, so neither happens in ingest.
     """
     if _CACHE_KEY not in connection.info:
         connection.info[_CACHE_KEY] = chunk_days(connection)
@@ -88,11 +91,19 @@ def ensure_chunk_partitions(connection: Connection, *, received_at: Iterable[flo
     wanted = {int(t // DAY_S) for t in received_at} - known
     if not wanted:
         return []
+    if connection.scalar(text("SELECT pg_current_xact_id_if_assigned()")) is not None:
+        return _make_partitions(connection, wanted)  # not remembered: this transaction may roll back
+    with connection.engine.begin() as own:
+        made = _make_partitions(own, wanted)
+    known |= wanted
+    return made
+
+
+def _make_partitions(connection: Connection, days: set[int]) -> list[str]:
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PARTITION_LOCK})
     existing = chunk_days(connection) or set()  # another process may have made some meanwhile
-    known |= existing  # only committed partitions are remembered: this transaction may still roll back
     made = []
-    for day in sorted(wanted - existing):
+    for day in sorted(days - existing):
         name = partition_name(day)
         connection.execute(text(f'CREATE TABLE "{name}" (LIKE {_PARENT} INCLUDING DEFAULTS)'))
         connection.execute(text(f'ALTER TABLE {_PARENT} ATTACH PARTITION "{name}" '
