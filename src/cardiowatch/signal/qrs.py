@@ -45,7 +45,6 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal as sps
 from scipy.ndimage import maximum_filter1d
 
 from cardiowatch._checks import check_fs, check_signal
@@ -126,6 +125,7 @@ class QrsDetector(StreamingStage):
         self._sos = design_bandpass(fs=fs, low_hz=DETECT_BAND_HZ[0], high_hz=DETECT_BAND_HZ[1], order=2)
         self._k = self._samples(SLOPE_SPAN_S)
         self._w = self._samples(INTEGRATION_S)
+        self._mwi_taps = np.full(self._w, 1.0 / self._w)
         self._half = self._samples(PEAK_HALF_WINDOW_S)
         self._r_half = self._samples(R_SEARCH_S)
         self._margin = self._samples(QUALITY_MARGIN_S)
@@ -223,7 +223,11 @@ class QrsDetector(StreamingStage):
         d = b_all[self._k :] - b_all[: -self._k]  # slope over k samples (the band output starts at 0)
         self.b_tail_ = b_all[-self._k :]
         e = np.abs(d)
-        v, self.mwi_zi_ = sps.lfilter(np.full(self._w, 1.0 / self._w), [1.0], e, zi=self.mwi_zi_)
+        # the moving-window integral, computed as scipy's lfilter computes an FIR with state (the full
+        # convolution, the carried tail added to its start) without lfilter's per-call overhead
+        full = np.convolve(self._mwi_taps, e)
+        full[: self._w - 1] += self.mwi_zi_
+        v, self.mwi_zi_ = full[: e.size], full[e.size :]
         self.e_buf_ = np.concatenate([self.e_buf_, e])
         self.v_buf_ = np.concatenate([self.v_buf_, v])
         self.w_buf_ = np.concatenate([self.w_buf_, w])
