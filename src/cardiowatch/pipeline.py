@@ -25,6 +25,7 @@ from typing import Literal
 
 import numpy as np
 
+from cardiowatch._reduce import median_1d
 from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.rhythm.hrv import HrvTime, hrv_time
 from cardiowatch.rhythm.tracker import RhythmChange, RhythmEvent, RhythmTracker
@@ -371,7 +372,7 @@ class Pipeline(StreamingStage):
         since_last_s = (self.n_samples_ - self.recent_beats_[-1]) / self.config.fs
         if since_last_s > self.config.asystole_s + self.detector_.delay_s:
             return 0.0  # no beat for that long: the rate is not what the old intervals say
-        return float(60.0 / np.median(rr_s))
+        return 60.0 / median_1d(rr_s)
 
 
 class _Stretches:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cardiowatch._reduce import mean_1d, median_1d, median_rows
 from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.errors import SignalError
 from cardiowatch.stage import StreamingStage
@@ -252,7 +253,7 @@ class BeatFeatureExtractor(StreamingStage):
         wave = np.interp(self.grid_, np.arange(-pre - 1, post + 2), seg)
         if np.any(np.isnan(wave)):
             return _WindowedBeat(beat, peak, np.full(N_WAVE_POINTS, np.nan), float("nan"))
-        wave = wave - np.median(wave)
+        wave = wave - median_1d(wave)
         return _WindowedBeat(beat, peak, wave, float(np.ptp(wave)))
 
     def _finish_ready(self, *, final: bool) -> BeatFeatures:
@@ -270,7 +271,8 @@ class BeatFeatureExtractor(StreamingStage):
     def _features(self, cur: _WindowedBeat, next_peak: int | None) -> np.ndarray:
         fs = self.fs
         # RR history before this beat defines "usual" for the patient.
-        local = float(np.mean(self.rr_recent_)) if self.rr_recent_ else float("nan")
+        recent = np.array(self.rr_recent_)
+        local = mean_1d(recent) if len(recent) else float("nan")
         long_run = self.rr_long_sum_ / len(self.rr_long_) if self.rr_long_ else float("nan")
         pre = (cur.peak - self.prev_peak_) / fs if self.prev_peak_ is not None else float("nan")
         post = (next_peak - cur.peak) / fs if next_peak is not None else float("nan")
@@ -282,7 +284,7 @@ class BeatFeatureExtractor(StreamingStage):
             local = pre
         if math.isnan(long_run):
             long_run = local
-        local_median = float(np.median(self.rr_recent_)) if self.rr_recent_ else pre
+        local_median = median_1d(recent) if len(recent) else pre
         rr = np.array([
             pre, post, local, long_run,
             _ratio(pre, local), _ratio(post, pre), _ratio(pre, long_run), _ratio(post, long_run),
@@ -291,10 +293,10 @@ class BeatFeatureExtractor(StreamingStage):
         # Morphology against the patient's own running scale and template.
         if np.isfinite(cur.ptp) and cur.ptp > 0:
             self.ptp_recent_.append(cur.ptp)
-        scale = float(np.median(self.ptp_recent_)) if self.ptp_recent_ else float("nan")
+        scale = median_1d(np.array(self.ptp_recent_)) if self.ptp_recent_ else float("nan")
         usable_scale = math.isfinite(scale) and scale > 0
         wave = cur.wave / scale if usable_scale else np.full(N_WAVE_POINTS, np.nan)
-        template = np.median(self.templates_[:self.n_templates_], axis=0) if self.n_templates_ else wave
+        template = median_rows(self.templates_[:self.n_templates_]) if self.n_templates_ else wave
         diff = wave - template
         wave_finite = bool(np.isfinite(wave).all())
         qrs, p = self.qrs_points_, self.p_points_
@@ -302,7 +304,7 @@ class BeatFeatureExtractor(StreamingStage):
         corrs = [corr(wave, template), corr(wave[qrs], template[qrs]), corr(wave[p], template[p])]
         shape = np.array([
             *corrs,
-            float(np.sqrt(np.mean(diff**2))),
+            math.sqrt(mean_1d(diff**2)),
             cur.ptp / scale if usable_scale else float("nan"),
             self._qrs_width_s(wave) if wave_finite else float("nan"),
         ])
@@ -328,7 +330,7 @@ class BeatFeatureExtractor(StreamingStage):
         if len(self.rr_irregular_) < 2:
             return 0.0
         rr = np.asarray(self.rr_irregular_)
-        return float(np.median(np.abs(np.diff(rr))) / np.mean(rr))
+        return median_1d(np.abs(np.diff(rr))) / mean_1d(rr)
 
     def _qrs_width_s(self, wave: np.ndarray) -> float:
         """Time the waveform stays above half its peak |amplitude| within +-QRS_HALF_S of the peak."""
@@ -361,7 +363,7 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _corr_finite(a: np.ndarray, b: np.ndarray) -> float:
-    a0, b0 = a - a.mean(), b - b.mean()
+    a0, b0 = a - mean_1d(a), b - mean_1d(b)
     den = float(np.sqrt(np.dot(a0, a0) * np.dot(b0, b0)))
     return float(np.dot(a0, b0) / den) if den > 0 else 1.0
 

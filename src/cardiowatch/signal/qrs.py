@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import maximum_filter1d
 
+from cardiowatch._reduce import mean_1d, median_1d
 from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.signal.filters import DELAY_REFERENCE_HZ, EcgFilter, SosStream, design_bandpass
 from cardiowatch.signal.filters import group_delay_samples
@@ -302,18 +303,18 @@ class QrsDetector(StreamingStage):
             # the baseline under the QRS: a line between the window's ends, each averaged over 20 ms
             # (one mains period at 50 Hz) so hum does not tilt it
             ends = self._ends
-            base = np.linspace(win[:ends].mean(), win[-ends:].mean(), win.size)
+            base = np.linspace(mean_1d(win[:ends]), mean_1d(win[-ends:]), win.size)
             r = max(r_lo + int(np.argmax(np.abs(win - base))) - self._wide_delay, 0)
         return _Candidate(m=m, height=height, slope=slope, r=r)
 
     # ------------------------------------------------------------------ decision logic
     def _threshold(self) -> float:
-        q = float(np.median(self.qrs_levels_))
-        n = float(np.median(self.noise_levels_)) if self.noise_levels_ else 0.0
+        q = median_1d(np.array(self.qrs_levels_))
+        n = median_1d(np.array(self.noise_levels_)) if self.noise_levels_ else 0.0
         return n + THRESHOLD_COEF * (q - n)
 
     def _rr(self) -> float:
-        return float(np.median(self.rr_)) if self.rr_ else INITIAL_RR_S * self.fs
+        return median_1d(np.array(self.rr_, dtype=np.float64)) if self.rr_ else INITIAL_RR_S * self.fs
 
     def _on_candidate(self, cand: _Candidate, beats: list[int]) -> None:
         self._advance(cand.m, beats)
@@ -413,7 +414,7 @@ class QrsDetector(StreamingStage):
         top = max(c.height for c in held)
         low = [c.height for c in held if c.height < 0.5 * top]
         self.qrs_levels_.append(top)
-        self.noise_levels_.append(float(np.median(low)) if low else 0.0)
+        self.noise_levels_.append(median_1d(np.array(low)) if low else 0.0)
         for cand in held:
             self._advance(cand.m, beats)
             self._classify(cand, beats)
