@@ -238,6 +238,11 @@ class QrsDetector(StreamingStage):
 
     def _note_long_bad_runs(self, bad: np.ndarray) -> None:
         """Queue a relearn point where a flagged run of at least ``RELEARN_AFTER_BAD_S`` ends."""
+        if not bad.any():  # the usual chunk: only a run carried from before can end, at its first sample
+            if self.bad_run_ >= self._relearn_run:
+                self.relearn_.append(self.n_seen_ + self._lag)
+            self.bad_run_ = 0
+            return
         idx = np.arange(bad.size)
         last_good = np.where(~bad, idx, -1)
         np.maximum.accumulate(last_good, out=last_good)
