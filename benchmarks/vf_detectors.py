@@ -110,7 +110,7 @@ def c_agreement() -> str:
     rows = [module._agreement(exe, db, n) for db, n in records]
     same, total = sum(s for s, _ in rows), sum(t for _, t in rows)
     worst = min(s / t for s, t in rows)
-    return (f"C (`firmware/core/cw_vf.c`, float, host gcc -O2) equals Python on {same} of {total} windows "
+    return (f"C (`firmware/core/cw_vf.c`, integer features, host gcc -O2) equals Python on {same} of {total} windows "
             f"({100 * same / total:.3f} %; lowest record {100 * worst:.2f} %) of the {len(rows)} development records.")
 
 

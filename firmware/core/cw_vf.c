@@ -1,49 +1,106 @@
 /* cw_vf.c - streaming shockable-rhythm detector (see cw_vf.h and cardiowatch/signal/vf.py). */
 #include "cw_vf.h"
 
-
-#define VF_EPS 1e-12f
+#define VF_EPS 1e-12 /* the Python features' guard against zero, in signal units */
 #define VF_PI 3.14159265358979323846
-#define TCSC_LEVEL 0.2f
-#define SLOPE_LEVEL 0.2f
+/* TCSC_LEVEL and SLOPE_LEVEL, 0.2 of the largest: `v > 0.2 largest` is `5 v > largest` on integers */
+#define LEVEL_INVERSE 5
 #define MISSING_MAX_SHARE 0.10f
-#define VF_BAND_LO_HZ 2.5f
-#define VF_BAND_HI_HZ 7.5f
-#define HIGH_BAND_HZ 12.0f
+#define VF_BAND_LO_HZ 2.5
+#define VF_BAND_HI_HZ 7.5
+#define HIGH_BAND_HZ 12.0
+/* The fine scale puts a filtered window's largest magnitude in [2^22, 2^23): float's precision, and with
+ * |x - mean| < 2^24 the products below (5 x slope, 40 x range) stay in int32. */
+#define FINE_TOP_BIT 22
+#define Q30_ONE ((int32_t)1 << 30)
 
-/* The core is freestanding (no libc): these stand in for <math.h> and <string.h>. */
+#ifdef CW_VF_PROFILE
+#define MARK(stage) cw_vf_profile_mark(stage)
+#else
+#define MARK(stage) ((void)0)
+#endif
+
+enum { F_TCSC, F_MAV, F_LEAKAGE, F_DOM, F_MEAN, F_BW, F_VF_SHARE, F_HIGH, F_KURT, F_ACF, F_RATE, F_PSR, F_SLOPE };
+
+/* The core is freestanding (no libc): these stand in for <math.h>. */
+typedef union {
+    float f;
+    uint32_t u;
+} float_bits_t;
+
 static int finite_f(float x)
 {
     return x == x && (x - x) == 0.0f; /* NaN != NaN; inf - inf is NaN */
 }
 
-static float abs_f(float x)
+/* 2^e as a float, for -126 <= e <= 127. */
+static float pow2_f(int e)
 {
-    return x < 0.0f ? -x : x;
+    float_bits_t b;
+    b.u = (uint32_t)(e + 127) << 23;
+    return b.f;
 }
 
-static void copy_f(float *dst, const float *src, size_t n)
+/* v / 2^shift rounded to nearest, halves away from zero (symmetric, so -v gives -result). */
+static int32_t shift_round(int32_t v, uint32_t shift)
 {
-    size_t i;
-    for (i = 0; i < n; ++i) {
-        dst[i] = src[i];
+    const int32_t half = shift == 0u ? 0 : (int32_t)1 << (shift - 1u);
+    return v < 0 ? -((-v + half) >> shift) : (v + half) >> shift;
+}
+
+/* round(x * 2^e), halves away from zero, for |x * 2^e| < 2^24: from the float's bits, as the conversion
+ * would cost a soft-float multiply, add and fix. */
+static int32_t round_scaled(float x, int e)
+{
+    float_bits_t b;
+    int32_t shift, v;
+    b.f = x;
+    if ((b.u & 0x7F800000u) == 0u) {
+        return 0; /* zero or subnormal: below 2^-126, and e <= 122 */
     }
+    shift = 150 - (int32_t)((b.u >> 23) & 0xFFu) - e; /* |x| 2^e = mantissa / 2^shift, mantissa in [2^23, 2^24) */
+    v = shift > 24 ? 0 : shift_round((int32_t)((b.u & 0x7FFFFFu) | 0x800000u), (uint32_t)shift);
+    return (b.u >> 31) ? -v : v;
 }
 
-/* cos and sin of k x step for k = 0, 1, ...: one rotation per step. */
+static int32_t abs_i(int32_t v)
+{
+    return v < 0 ? -v : v;
+}
+
+static uint32_t next_index(uint32_t i, uint32_t n)
+{
+    return i + 1u == n ? 0u : i + 1u;
+}
+
+/* a * b / 2^30 rounded down (gcc, every compiler here, shifts signed values arithmetically). */
+static int32_t mul_q30(int32_t a, int32_t b)
+{
+    return (int32_t)(((int64_t)a * b) >> 30);
+}
+
+/* cos and sin of k x step for k = 0, 1, ..., in Q30: one rotation per step (over a window's 2000 steps at
+ * most the rounding moves them by about 1e-6). */
 typedef struct {
-    double c, s;
-    const double *step; /* cos, sin */
+    int32_t c, s, step_c, step_s;
 } rotation_t;
+
+static rotation_t rotation(const double *step)
+{
+    rotation_t r;
+    r.c = Q30_ONE;
+    r.s = 0;
+    r.step_c = (int32_t)(step[0] * (double)Q30_ONE + 0.5);
+    r.step_s = (int32_t)(step[1] * (double)Q30_ONE + 0.5);
+    return r;
+}
 
 static void rotate(rotation_t *r)
 {
-    const double c = r->c * r->step[0] - r->s * r->step[1];
-    r->s = r->s * r->step[0] + r->c * r->step[1];
+    const int32_t c = mul_q30(r->c, r->step_c) - mul_q30(r->s, r->step_s);
+    r->s = mul_q30(r->s, r->step_c) + mul_q30(r->c, r->step_s);
     r->c = c;
 }
-
-enum { F_TCSC, F_MAV, F_LEAKAGE, F_DOM, F_MEAN, F_BW, F_VF_SHARE, F_HIGH, F_KURT, F_ACF, F_RATE, F_PSR, F_SLOPE };
 
 cw_err_t cw_vf_init(cw_vf_t *d, const cw_vf_cfg_t *cfg)
 {
@@ -58,9 +115,9 @@ cw_err_t cw_vf_init(cw_vf_t *d, const cw_vf_cfg_t *cfg)
     m = cfg->model;
     if (r->window < 8u || r->hop == 0u || r->hop > r->window || r->acf_lo == 0u || r->acf_hi < r->acf_lo ||
         r->acf_hi >= r->window || r->psr_delay == 0u || r->psr_delay >= r->window || r->flat_min < 2u ||
-        r->bin_hi < r->bin_lo || r->bin_hi > r->window / 2u || r->bin_hi - r->bin_lo >= CW_VF_MAX_BINS ||
-        r->n_sections == 0u ||
-        r->n_sections > CW_VF_MAX_SECTIONS || r->sos == NULL || r->zi_unit == NULL) {
+        r->bin_lo == 0u || r->bin_hi < r->bin_lo || 4u * r->bin_hi >= r->window ||
+        (uint64_t)(3u * r->window + 1u) * r->window > (uint64_t)r->bin_lo << 31 || /* see spectrum_shift */
+        r->n_sections == 0u || r->n_sections > CW_VF_MAX_SECTIONS || r->sos == NULL || r->zi_unit == NULL) {
         return CW_ERR_ARG;
     }
     if (m->n_trees == 0u || m->depth > 15u || m->n_lags > CW_VF_MAX_LAGS || m->n_enter == 0u || m->n_exit == 0u ||
@@ -94,27 +151,22 @@ void cw_vf_reset(cw_vf_t *d)
     d->run = 0;
 }
 
-/* The window in time order (oldest first) from a ring whose next write index is `pos`. */
-static void ring_copy(const float *ring, uint32_t pos, uint32_t n, float *out)
+/* The window's raw samples from a ring whose oldest sample is at `pos`, in any order for the counts and the
+ * range, in time order for the runs. */
+static cw_vf_quality_t window_quality(const float *ring, uint32_t pos, uint32_t n, uint32_t flat_min)
 {
-    copy_f(out, ring + pos, (size_t)(n - pos));
-    copy_f(out + (n - pos), ring, (size_t)pos);
-}
-
-static cw_vf_quality_t window_quality(const float *x, uint32_t n, uint32_t flat_min)
-{
-    uint32_t i, missing = 0, run = 1;
+    uint32_t i, j, missing = 0, run = 1;
     float lo = 0.0f, hi = 0.0f;
     int any = 0, flat = 0, clipped = 0;
     for (i = 0; i < n; ++i) {
-        if (!finite_f(x[i])) {
+        if (!finite_f(ring[i])) {
             ++missing;
         } else if (!any) {
-            lo = hi = x[i];
+            lo = hi = ring[i];
             any = 1;
         } else {
-            lo = x[i] < lo ? x[i] : lo;
-            hi = x[i] > hi ? x[i] : hi;
+            lo = ring[i] < lo ? ring[i] : lo;
+            hi = ring[i] > hi ? ring[i] : hi;
         }
     }
     if ((float)missing / (float)n > MISSING_MAX_SHARE) {
@@ -123,11 +175,12 @@ static cw_vf_quality_t window_quality(const float *x, uint32_t n, uint32_t flat_
     if (!(hi > lo)) {
         return CW_VF_QUALITY_FLAT;
     }
-    for (i = 1; i < n; ++i) {
-        run = (x[i] == x[i - 1]) ? run + 1u : 1u; /* NaN never equals: it breaks a run */
+    for (i = 1, j = next_index(pos, n); i < n; ++i, j = next_index(j, n)) {
+        const float x = ring[j], before = ring[j == 0u ? n - 1u : j - 1u];
+        run = (x == before) ? run + 1u : 1u; /* NaN never equals: it breaks a run */
         if (run >= flat_min) {
             flat = 1;
-            if (x[i] == hi || x[i] == lo) {
+            if (x == hi || x == lo) {
                 clipped = 1;
             }
         }
@@ -135,111 +188,123 @@ static cw_vf_quality_t window_quality(const float *x, uint32_t n, uint32_t flat_
     return clipped ? CW_VF_QUALITY_CLIPPED : flat ? CW_VF_QUALITY_FLAT : CW_VF_QUALITY_OK;
 }
 
-static float leakage(const float *x, uint32_t n)
+/* A window of filtered samples as integers: q = (x - mean) * 2^exponent, rounded. */
+typedef struct {
+    int32_t *q;
+    uint32_t n;
+    int exponent;
+    int32_t peak; /* the largest |q| */
+} fixed_window_t;
+
+/* Python's 1e-12 guard in the window's units (of squares: `squared`), and as an integer for the integer
+ * compares (at most 2^30, where every compare it enters is already decided). */
+static double eps_of(const fixed_window_t *w, int squared)
 {
-    float sum_abs = 0.0f, sum_diff = VF_EPS, num = 0.0f, den = VF_EPS;
-    uint32_t i, half;
-    float h;
+    const double scale = (double)pow2_f(w->exponent);
+    return VF_EPS * scale * (squared ? scale : 1.0);
+}
+
+static int32_t eps_int(const fixed_window_t *w)
+{
+    const double eps = eps_of(w, 0);
+    return eps >= (double)Q30_ONE ? Q30_ONE : (int32_t)(eps + 0.5);
+}
+
+/* The filtered window from the ring `filt` (oldest sample at `pos`) on the fine scale: its largest magnitude
+ * in [2^22, 2^23), the mean taken off. Return 0 when a sample is not finite. */
+static int fixed_window(const float *filt, uint32_t pos, fixed_window_t *w)
+{
+    const uint32_t n = w->n;
+    uint32_t i, j, largest = 0;
+    int64_t sum = 0;
+    int32_t mean;
+    int top;
     for (i = 0; i < n; ++i) {
-        sum_abs += abs_f(x[i]);
+        float_bits_t b;
+        b.f = filt[i];
+        b.u &= 0x7FFFFFFFu; /* |x|: the bits of non-negative floats order like their values */
+        largest = b.u > largest ? b.u : largest;
+    }
+    if (largest >= 0x7F800000u) {
+        return 0;
+    }
+    top = (int)(largest >> 23) - 127; /* largest in [2^top, 2^(top + 1)) */
+    w->exponent = FINE_TOP_BIT - (top < -100 ? -100 : top); /* tiny windows (zero too): scale 2^122 */
+    for (i = 0, j = pos; i < n; ++i, j = next_index(j, n)) {
+        w->q[i] = round_scaled(filt[j], w->exponent);
+        sum += w->q[i];
+    }
+    mean = (int32_t)((double)sum / (double)n); /* within 1 (2^-23 of the window); double: no int64 division */
+    w->peak = 0;
+    for (i = 0; i < n; ++i) {
+        w->q[i] -= mean;
+        w->peak = abs_i(w->q[i]) > w->peak ? abs_i(w->q[i]) : w->peak;
+    }
+    return 1;
+}
+
+/* TCSC, mean magnitude and steep-sample share of the fine window. */
+static void amplitude_features(const fixed_window_t *w, float *f)
+{
+    const int32_t *q = w->q;
+    const int32_t eps = eps_int(w);
+    uint32_t i, above = 0, steep = 0;
+    int32_t slope_max = 0;
+    int64_t sum_abs = 0;
+    for (i = 1; i < w->n; ++i) {
+        slope_max = abs_i(q[i] - q[i - 1u]) > slope_max ? abs_i(q[i] - q[i - 1u]) : slope_max;
+    }
+    for (i = 0; i < w->n; ++i) {
+        sum_abs += abs_i(q[i]);
+        above += LEVEL_INVERSE * abs_i(q[i]) > w->peak + eps;
         if (i > 0u) {
-            sum_diff += abs_f(x[i] - x[i - 1u]);
+            steep += LEVEL_INVERSE * abs_i(q[i] - q[i - 1u]) > slope_max + eps;
         }
     }
-    h = (float)VF_PI * sum_abs / sum_diff + 0.5f; /* >= 0.5: truncation is floor */
-    half = h < 1.0f ? 1u : (h >= (float)n ? n - 1u : (uint32_t)h);
-    for (i = half; i < n; ++i) {
-        num += abs_f(x[i] + x[i - half]);
-        den += abs_f(x[i]) + abs_f(x[i - half]);
-    }
-    return num / den;
+    f[F_TCSC] = (float)above / (float)w->n;
+    f[F_MAV] = (float)((double)sum_abs / ((double)w->peak + eps_of(w, 0)) / (double)w->n);
+    f[F_SLOPE] = (float)steep / (float)(w->n - 1u);
 }
 
-/* Spectral features of a Hann-weighted window `xw` (Goertzel per rfft bin of 0.5-30 Hz). F_BW holds the
- * spectral variance (Hz^2): the exported trees compare it with their squared bandwidth splits. */
-static void spectrum_features(const cw_vf_rate_t *r, const float *xw, float *f)
+static float leakage(const fixed_window_t *w)
 {
-    double power[CW_VF_MAX_BINS];
-    uint32_t n = r->window, i, k;
-    double total = VF_EPS, moment = 0.0, best = -1.0, vf = 0.0, high = 0.0, mean_hz, spread = 0.0;
-    double dom = 0.0;
-    rotation_t bin = {1.0, 0.0, r->bin_step};
-    for (k = 0; k < r->bin_lo; ++k) {
-        rotate(&bin);
-    }
-    for (k = r->bin_lo; k <= r->bin_hi; ++k, rotate(&bin)) {
-        const float coeff = (float)(2.0 * bin.c); /* 2 cos(2 pi k / n) */
-        float s1 = 0.0f, s2 = 0.0f;
-        double hz = (double)k * (double)r->fs / (double)n, p;
-        for (i = 0; i < n; ++i) { /* float: the ESP32's FPU does it (double would be soft-float) */
-            const float s0 = xw[i] + coeff * s1 - s2;
-            s2 = s1;
-            s1 = s0;
-        }
-        p = (double)s1 * s1 + (double)s2 * s2 - (double)coeff * s1 * s2;
-        power[k - r->bin_lo] = p;
-        total += p;
-        moment += p * hz;
-        if (p > best) {
-            best = p;
-            dom = hz;
-        }
-        if (hz >= VF_BAND_LO_HZ && hz <= VF_BAND_HI_HZ) {
-            vf += p;
-        }
-        if (hz >= HIGH_BAND_HZ) {
-            high += p;
-        }
-    }
-    mean_hz = moment / total;
-    for (k = r->bin_lo; k <= r->bin_hi; ++k) {
-        double hz = (double)k * (double)r->fs / (double)n;
-        spread += power[k - r->bin_lo] * (hz - mean_hz) * (hz - mean_hz);
-    }
-    f[F_DOM] = (float)dom;
-    f[F_MEAN] = (float)mean_hz;
-    f[F_BW] = (float)(spread / total);
-    f[F_VF_SHARE] = (float)(vf / total);
-    f[F_HIGH] = (float)(high / total);
-}
-
-static void acf_features(const cw_vf_rate_t *r, const float *x, float *f)
-{
-    uint32_t n = r->window, i, lag;
-    double r0 = 0.0, best = -2.0; /* a normalised autocorrelation is >= -1 */
-    uint32_t best_lag = r->acf_lo;
+    const int32_t *q = w->q;
+    const uint32_t n = w->n;
+    int64_t sum_abs = 0, sum_diff = 0, num = 0, den = 0; /* signed: (double)int64 is the helper linked already */
+    uint32_t i, half;
+    double h;
     for (i = 0; i < n; ++i) {
-        r0 += (double)x[i] * (double)x[i];
-    }
-    for (lag = r->acf_lo; lag <= r->acf_hi; ++lag) {
-        float s = 0.0f;
-        double v;
-        for (i = 0; i + lag < n; ++i) {
-            s += x[i] * x[i + lag];
-        }
-        v = (double)s / (r0 + VF_EPS);
-        if (v > best) {
-            best = v;
-            best_lag = lag;
+        sum_abs += abs_i(q[i]);
+        if (i > 0u) {
+            sum_diff += abs_i(q[i] - q[i - 1u]);
         }
     }
-    f[F_ACF] = (float)best;
-    f[F_RATE] = r->fs / (float)best_lag;
+    h = VF_PI * (double)sum_abs / ((double)sum_diff + eps_of(w, 0)) + 0.5; /* >= 0.5: truncation is floor */
+    half = h < 1.0 ? 1u : (h >= (double)n ? n - 1u : (uint32_t)h);
+    for (i = half; i < n; ++i) {
+        num += abs_i(q[i] + q[i - half]);
+        den += abs_i(q[i]) + abs_i(q[i - half]);
+    }
+    return (float)((double)num / ((double)den + eps_of(w, 0)));
 }
 
-static float psr(const float *x, uint32_t n, uint32_t delay)
+static float psr(const fixed_window_t *w, uint32_t delay)
 {
     uint8_t visited[(CW_VF_PSR_BOXES * CW_VF_PSR_BOXES + 7u) / 8u] = {0};
-    float lo = x[0], hi = x[0], span;
-    uint32_t i, count = 0;
-    for (i = 1; i < n; ++i) {
-        lo = x[i] < lo ? x[i] : lo;
-        hi = x[i] > hi ? x[i] : hi;
+    const int32_t *q = w->q;
+    int32_t lo = q[0], hi = q[0];
+    uint32_t i, span, count = 0;
+    for (i = 1; i < w->n; ++i) {
+        lo = q[i] < lo ? q[i] : lo;
+        hi = q[i] > hi ? q[i] : hi;
     }
-    span = hi - lo + VF_EPS;
-    for (i = 0; i + delay < n; ++i) {
-        uint32_t a = (uint32_t)((float)CW_VF_PSR_BOXES * (x[i] - lo) / span);
-        uint32_t b = (uint32_t)((float)CW_VF_PSR_BOXES * (x[i + delay] - lo) / span);
+    span = (uint32_t)(hi - lo) + (uint32_t)eps_int(w);
+    if (span == 0u) {
+        return 1.0f / (float)(CW_VF_PSR_BOXES * CW_VF_PSR_BOXES); /* one box */
+    }
+    for (i = 0; i + delay < w->n; ++i) {
+        uint32_t a = CW_VF_PSR_BOXES * (uint32_t)(q[i] - lo) / span; /* 40 x 2^25 < 2^31 */
+        uint32_t b = CW_VF_PSR_BOXES * (uint32_t)(q[i + delay] - lo) / span;
         uint32_t cell;
         a = a > CW_VF_PSR_BOXES - 1u ? CW_VF_PSR_BOXES - 1u : a;
         b = b > CW_VF_PSR_BOXES - 1u ? CW_VF_PSR_BOXES - 1u : b;
@@ -252,45 +317,152 @@ static float psr(const float *x, uint32_t n, uint32_t delay)
     return (float)count / (float)(CW_VF_PSR_BOXES * CW_VF_PSR_BOXES);
 }
 
-void cw_vf_features(const cw_vf_rate_t *r, float *x, float *f)
+/* Move the window to the mid scale, largest magnitude below 2^15: a product of two samples is below 2^30, so
+ * the autocorrelation multiplies in int32 and sums in int64. Puts the kurtosis in `f`; returns sum |q| and, in
+ * `sum_sq`, sum q^2. */
+static int64_t mid_window(fixed_window_t *w, int64_t *sum_sq, float *f)
 {
-    uint32_t n = r->window, i, above = 0, steep = 0;
-    double mean = 0.0, m2 = 0.0, m4 = 0.0, var;
-    float peak = 0.0f, mav = 0.0f, slope_max = 0.0f;
-    rotation_t hann = {1.0, 0.0, r->hann_step};
-    for (i = 0; i < n; ++i) {
-        mean += (double)x[i];
+    uint32_t i, shift = 0;
+    int64_t sum_abs = 0, sum_4th = 0; /* of q^4 / 2^16: below n 2^44 */
+    double var;
+    while (shift_round(w->peak, shift) >= (int32_t)1 << 15) {
+        ++shift;
     }
-    mean /= (double)n;
-    for (i = 0; i < n; ++i) {
-        x[i] = (float)((double)x[i] - mean);
-        peak = abs_f(x[i]) > peak ? abs_f(x[i]) : peak;
-        m2 += (double)x[i] * (double)x[i];
-        m4 += (double)x[i] * (double)x[i] * (double)x[i] * (double)x[i];
-        if (i > 0u && abs_f(x[i] - x[i - 1u]) > slope_max) {
-            slope_max = abs_f(x[i] - x[i - 1u]);
+    *sum_sq = 0;
+    for (i = 0; i < w->n; ++i) {
+        uint32_t sq;
+        w->q[i] = shift_round(w->q[i], shift);
+        sq = (uint32_t)(w->q[i] * w->q[i]);
+        sum_abs += abs_i(w->q[i]);
+        *sum_sq += sq;
+        sum_4th += (int64_t)(((uint64_t)sq * sq) >> 16);
+    }
+    w->exponent -= (int)shift;
+    var = (double)*sum_sq / (double)w->n + eps_of(w, 1);
+    /* the trees compare it with exp(their log splits) */
+    f[F_KURT] = (float)((double)sum_4th * 65536.0 / (double)w->n / (var * var));
+    return sum_abs;
+}
+
+static void acf_features(const cw_vf_rate_t *r, const fixed_window_t *w, int64_t sum_sq, float *f)
+{
+    const int32_t *q = w->q;
+    uint32_t i, lag, best_lag = r->acf_lo;
+    int64_t best = 0;
+    for (lag = r->acf_lo; lag <= r->acf_hi; ++lag) {
+        int64_t s = 0;
+        for (i = 0; i + lag < w->n; ++i) {
+            s += q[i] * q[i + lag];
+        }
+        if (lag == r->acf_lo || s > best) { /* the first of equal peaks: the rhythm, not a multiple */
+            best = s;
+            best_lag = lag;
         }
     }
-    peak += VF_EPS;
-    for (i = 0; i < n; ++i) {
-        above += abs_f(x[i]) > TCSC_LEVEL * peak;
-        mav += abs_f(x[i]) / peak;
-        if (i > 0u) {
-            steep += abs_f(x[i] - x[i - 1u]) > SLOPE_LEVEL * (slope_max + VF_EPS);
+    f[F_ACF] = (float)((double)best / ((double)sum_sq + eps_of(w, 1)));
+    f[F_RATE] = r->fs / (float)best_lag;
+}
+
+/* The right shift of the mid window that keeps every Goertzel state within 2^29 (then coefficient x state and
+ * the recursion's sums fit int32): a state is at most (sum |input| + n) / sin(w), the n for the recursion's
+ * rounding; the input, rounded and Hann-weighted, has sum |input| <= sum |q| / 2^shift + 2n; and
+ * sin(w) >= 4 k / n below a quarter of the rate. cw_vf_init checks that some shift is enough. */
+static uint32_t spectrum_shift(const cw_vf_rate_t *r, int64_t sum_abs)
+{
+    uint32_t shift = 0;
+    while ((uint64_t)((sum_abs >> shift) + 3 * (int64_t)r->window + 1) * r->window > (uint64_t)r->bin_lo << 31) {
+        ++shift;
+    }
+    return shift;
+}
+
+/* |DFT of x at the bin whose 2 cos(2 pi k / n) is `coeff` (Q30)|^2 by the Goertzel recursion, in int32. */
+static double goertzel_power(const int32_t *x, uint32_t n, int32_t coeff)
+{
+    const int32_t *end = x + n;
+    int32_t s1 = 0, s2 = 0;
+    for (; x != end; ++x) {
+        const int32_t s0 = *x + mul_q30(coeff, s1) - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    return (double)s1 * s1 + (double)s2 * s2 - (double)coeff / (double)Q30_ONE * s1 * s2;
+}
+
+/* Spectral features of the mid window, which it overwrites with its Hann-weighted samples shifted right by
+ * `shift`: a Goertzel filter per rfft bin of 0.5-30 Hz on integers. F_BW holds the spectral variance (Hz^2):
+ * the exported trees compare it with their squared bandwidth splits. */
+static void spectrum_features(const cw_vf_rate_t *r, fixed_window_t *w, uint32_t shift, float *f)
+{
+    int32_t *q = w->q;
+    const uint32_t n = w->n;
+    uint32_t i, k;
+    double total, moment = 0.0, moment2 = 0.0, best = -1.0, vf = 0.0, high = 0.0, dom = 0.0;
+    double mean_hz;
+    rotation_t hann = rotation(r->hann_step), bin = rotation(r->bin_step);
+    w->exponent -= (int)shift;
+    total = eps_of(w, 1);
+    for (i = 0; i < n; ++i, rotate(&hann)) {
+        /* numpy.hanning(n)[i]; 2^30 - c could be 2^31 */
+        q[i] = mul_q30(shift_round(q[i], shift), Q30_ONE / 2 - hann.c / 2);
+    }
+    for (k = 0; k < r->bin_lo; ++k) {
+        rotate(&bin);
+    }
+    for (k = r->bin_lo; k <= r->bin_hi; ++k, rotate(&bin)) {
+        const int32_t coeff = 2 * bin.c; /* 2 cos(2 pi k / n) in Q30: below 2^31 since k < n / 4 */
+        const double hz = (double)k * (double)r->fs / (double)n;
+        const double p = goertzel_power(q, n, coeff);
+        total += p;
+        moment += p * hz;
+        moment2 += p * hz * hz;
+        if (p > best) {
+            best = p;
+            dom = hz;
+        }
+        if (hz >= VF_BAND_LO_HZ && hz <= VF_BAND_HI_HZ) {
+            vf += p;
+        }
+        if (hz >= HIGH_BAND_HZ) {
+            high += p;
         }
     }
-    f[F_TCSC] = (float)above / (float)n;
-    f[F_MAV] = mav / (float)n;
-    f[F_LEAKAGE] = leakage(x, n);
-    var = m2 / (double)n + (double)VF_EPS;
-    f[F_KURT] = (float)((m4 / (double)n) / (var * var)); /* the trees compare it with exp(their log splits) */
-    acf_features(r, x, f);
-    f[F_PSR] = psr(x, n, r->psr_delay);
-    f[F_SLOPE] = (float)steep / (float)(n - 1u);
-    for (i = 0; i < n; ++i, rotate(&hann)) { /* last: the spectrum reads the Hann-weighted window, in place */
-        x[i] *= (float)(0.5 - 0.5 * hann.c); /* numpy.hanning(n)[i] */
+    mean_hz = moment / total;
+    f[F_DOM] = (float)dom;
+    f[F_MEAN] = (float)mean_hz;
+    /* sum p (hz - mean)^2 / total, expanded: double keeps the cancellation far below the splits' spacing */
+    f[F_BW] = (float)((moment2 - 2.0 * mean_hz * moment + mean_hz * mean_hz * (total - eps_of(w, 1))) / total);
+    f[F_VF_SHARE] = (float)(vf / total);
+    f[F_HIGH] = (float)(high / total);
+}
+
+void cw_vf_features(const cw_vf_rate_t *r, const float *filt, uint32_t oldest, int32_t *work, float *f)
+{
+    fixed_window_t w;
+    int64_t sum_abs, sum_sq;
+    uint8_t i;
+    w.q = work;
+    w.n = r->window;
+    if (!fixed_window(filt, oldest, &w)) {
+        float_bits_t nan;
+        nan.u = 0x7FC00000u;
+        for (i = 0; i < CW_VF_N_FEATURES; ++i) {
+            f[i] = nan.f; /* the trees send NaN right, as numpy's comparisons do */
+        }
+        return;
     }
-    spectrum_features(r, x, f);
+    amplitude_features(&w, f);
+    MARK(CW_VF_STAGE_MOMENTS);
+    f[F_LEAKAGE] = leakage(&w);
+    MARK(CW_VF_STAGE_LEAKAGE);
+    f[F_PSR] = psr(&w, r->psr_delay);
+    MARK(CW_VF_STAGE_PSR);
+    sum_abs = mid_window(&w, &sum_sq, f);
+    MARK(CW_VF_STAGE_MOMENTS);
+    acf_features(r, &w, sum_sq, f);
+    MARK(CW_VF_STAGE_ACF);
+    spectrum_features(r, &w, spectrum_shift(r, sum_abs), f);
+    MARK(CW_VF_STAGE_SPECTRUM);
 }
 
 void cw_vf_model_bins(const cw_vf_model_t *m, const float *features, cw_vf_bin_t *bins)
@@ -346,10 +518,10 @@ static void judge(cw_vf_t *d, cw_vf_window_t *out)
     cw_vf_quality_t quality;
     float logit;
 
-    ring_copy(d->cfg.raw, d->pos, r->window, d->cfg.scratch);
-    quality = window_quality(d->cfg.scratch, r->window, r->flat_min);
-    ring_copy(d->cfg.filt, d->pos, r->window, d->cfg.scratch);
-    cw_vf_features(r, d->cfg.scratch, row);
+    MARK(CW_VF_STAGE_FILTER);
+    quality = window_quality(d->cfg.raw, d->pos, r->window, r->flat_min);
+    MARK(CW_VF_STAGE_QUALITY);
+    cw_vf_features(r, d->cfg.filt, d->pos, d->cfg.scratch, row);
     cw_vf_model_bins(m, row, bins);
     if (d->n_windows == 0) {
         for (i = 0; i < CW_VF_N_FEATURES; ++i) {
@@ -383,6 +555,7 @@ static void judge(cw_vf_t *d, cw_vf_window_t *out)
     out->in_vf = d->in_vf;
     out->quality = (uint8_t)quality;
     ++d->n_windows;
+    MARK(CW_VF_STAGE_MODEL);
 }
 
 int cw_vf_push(cw_vf_t *d, float x, cw_vf_window_t *out)

@@ -11,13 +11,20 @@
  * Sample counts that depend on the rate (window, hop, autocorrelation lags, phase-space delay, flat run,
  * spectrum bins) come from `cw_vf_model.h`, computed by Python for each supported rate, so both sides
  * round the same way; the Hann window and the Goertzel coefficients are rotations by an angle it gives
- * (double precision: within 1e-13 of numpy's after a window, and no 3 KB of tables per rate). The core
- * has no libc: two features are kept before their monotonic transform (kurtosis before the log, spectral
- * variance before the square root) and the exporter transforms the trees' splits instead; the decision compares log-odds, so no
- * exp() is needed. The caller owns the struct and three buffers of `window` floats; no malloc.
- * Per window the cost is O(window x (bins + lags)) float multiply-adds (0.46 M per second at 250 Hz): the
- * spectrum's and the autocorrelation's inner loops are float, which the ESP32's FPU does in hardware;
- * on the FPU-less ESP32-C3 they are soft-float (docs/benchmarks.md, Firmware: instructions measured).
+ * (no 3 KB of tables per rate). The core has no libc: two features are kept before their monotonic
+ * transform (kurtosis before the log, spectral variance before the square root) and the exporter
+ * transforms the trees' splits instead; the decision compares log-odds, so no exp() is needed. The caller
+ * owns the struct and three buffers of `window` samples (two of float, one of int32); no malloc.
+ *
+ * The features are computed on integers, so that the FPU-less ESP32-C3 can afford them (a soft-float
+ * multiply-add costs it about a hundred instructions). Each window is scaled by powers of two: on the fine
+ * scale (largest magnitude 2^22 to 2^23, float's precision) the counts, sums and ranges (TCSC, mean
+ * magnitude, steep samples, leakage, phase-space boxes) are exact integer sums and compares; rounded to the
+ * mid scale (largest magnitude below 2^15) the autocorrelation and the kurtosis multiply in int32 and sum in
+ * int64; shifted further until no state can overflow, the spectrum is a fixed-point Goertzel filter per bin
+ * (int32 states, Q30 coefficients). Python's 1e-12 guards are carried over in the window's units; the
+ * per-window ratios, a few dozen, are taken in double. Cost and agreement with Python: docs/benchmarks.md,
+ * Firmware.
  *
  * References: Kuo & Dillman 1978; Arafat et al. 2011; Amann et al. 2005, 2007; Barro et al. 1989.
  */
@@ -39,8 +46,6 @@ extern "C" {
 #define CW_VF_MAX_LAG 8u
 #define CW_VF_MAX_SECTIONS 4u
 #define CW_VF_PSR_BOXES 40u
-/** Most spectrum bins of 0.5-30 Hz a window may have (4 s windows: 119). */
-#define CW_VF_MAX_BINS 256u
 
 /** Why a window was not judged (cardiowatch.signal.quality_segment.QualityFlag). */
 typedef enum {
@@ -90,7 +95,7 @@ typedef struct {
     const cw_vf_model_t *model;
     float *raw;     /**< `window` floats, caller-owned: the last raw samples (ring) */
     float *filt;    /**< `window` floats, caller-owned: the last filtered samples (ring) */
-    float *scratch; /**< `window` floats, caller-owned: one window in order */
+    int32_t *scratch; /**< `window` int32, caller-owned: one window as integers */
 } cw_vf_cfg_t;
 
 /** One judged window: samples [start, end) from the input's start. */
@@ -117,6 +122,24 @@ typedef struct {
     uint8_t in_vf, run;
 } cw_vf_t;
 
+/** The parts of `cw_vf_push` the cost tool (tools/cw_vf_cost.c) counts instructions of.
+ * A build with CW_VF_PROFILE defined calls `cw_vf_profile_mark(stage)` as each part ends; others call nothing. */
+typedef enum {
+    CW_VF_STAGE_FILTER = 0, /**< band-pass and ring, every sample */
+    CW_VF_STAGE_QUALITY,    /**< the raw window's quality */
+    CW_VF_STAGE_MOMENTS,    /**< mean, peak, kurtosis, TCSC, mean magnitude, steep-sample share */
+    CW_VF_STAGE_LEAKAGE,
+    CW_VF_STAGE_ACF,        /**< autocorrelation peak and rate */
+    CW_VF_STAGE_PSR,
+    CW_VF_STAGE_SPECTRUM,   /**< Hann window and the five spectral features */
+    CW_VF_STAGE_MODEL,      /**< bins, trees, hysteresis */
+    CW_VF_N_STAGES
+} cw_vf_stage_t;
+
+#ifdef CW_VF_PROFILE
+void cw_vf_profile_mark(cw_vf_stage_t stage);
+#endif
+
 /** Check the configuration once. @return CW_ERR_ARG on NULL buffers or out-of-range constants. */
 cw_err_t cw_vf_init(cw_vf_t *d, const cw_vf_cfg_t *cfg);
 
@@ -126,8 +149,9 @@ void cw_vf_reset(cw_vf_t *d);
 /** Feed one sample (NaN = missing); return 1 and fill `out` when it completes a window, else 0. */
 int cw_vf_push(cw_vf_t *d, float x, cw_vf_window_t *out);
 
-/** The thirteen features of one window of filtered samples, which it overwrites (exposed for tests). */
-void cw_vf_features(const cw_vf_rate_t *rate, float *x, float *features);
+/** The thirteen features of the `rate->window` filtered samples in the ring `filt` whose oldest sample is at
+ * `oldest` (0 for a window in order); `work` holds `rate->window` int32 of scratch. */
+void cw_vf_features(const cw_vf_rate_t *rate, const float *filt, uint32_t oldest, int32_t *work, float *features);
 
 /** The bins of one window's features (see cw_vf_bin_t). */
 void cw_vf_model_bins(const cw_vf_model_t *m, const float *features, cw_vf_bin_t *bins);

@@ -271,7 +271,8 @@ void framer_task(void *) {
   static cw_alarm_t alarm;
   static cw_beat_t beats[kMaxFrameValues + CW_QRS_HELD];
   static cw_vf_t vf;
-  static float vf_raw[kVfWindow], vf_filt[kVfWindow], vf_scratch[kVfWindow];
+  static float vf_raw[kVfWindow], vf_filt[kVfWindow];
+  static int32_t vf_scratch[kVfWindow];
   bool in_vf = false;
   static int64_t events[kMaxFrameValues + CW_QRS_HELD];
   const uint8_t channels = g_sensor->channels();

@@ -244,8 +244,8 @@ def size_report() -> str:
                  f"{', '.join(c.kind for c in costs if c.kind not in fits_all)}.")]
     lines += ["", "Sample buffers (the ring, the offline queue) are sized in `firmware/src/config.h` and not counted; "
               "nor are the VF detector's three caller-owned windows (raw, filtered, scratch: "
-              f"{structs['cw_vf_buffers_250']} B at 250 Hz, a 4 s window of float each). "
-              "`cw_rhythm_features` uses about 2.2 KB of stack and `cw_vf_push` about 2.8 KB (rv32imc -Os, "
+              f"{structs['cw_vf_buffers_250']} B at 250 Hz, a 4 s window each: raw and filtered of float, scratch of "
+              "int32). `cw_rhythm_features` uses about 2.2 KB of stack and `cw_vf_push` about 0.6 KB (rv32imc -Os, "
               "`-fstack-usage`; the framer task has 8 KB)."]
     return "\n".join(lines) + "\n"
 
@@ -266,7 +266,7 @@ def vf_cost(arch: str) -> dict[str, int]:
     out = BUILD / "firmware-vf-cost" / f"cw_vf_cost_{arch}"
     out.parent.mkdir(parents=True, exist_ok=True)
     _run(["riscv64-unknown-elf-gcc", *VF_COST_ARCHES[arch], "--specs=picolibc.specs", "-Os", "-ffunction-sections",
-          "-fdata-sections", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{CORE}",
+          "-fdata-sections", "-std=c99", "-Wall", "-Wextra", "-Werror", "-DCW_VF_PROFILE", f"-I{CORE}",
           *(str(CORE / f) for f in ("cw_vf.c", "cw_iir.c", "cw_err.c", "tools/cw_vf_cost.c")),
           "--oslib=semihost", "--crt0=semihost", "-Wl,--gc-sections", "-Wl,--defsym=__flash=0x80000000",
           "-Wl,--defsym=__flash_size=0x400000", "-Wl,--defsym=__ram=0x80400000", "-Wl,--defsym=__ram_size=0x400000",
@@ -290,27 +290,46 @@ def vf_multiply_adds(fs: int = 250) -> tuple[int, int, int]:
     return bins, lags, bins * n + sum(n - lag for lag in range(acf_lo, acf_hi + 1))
 
 
+#: cw_vf_stage_t, in the order cw_vf_cost.c prints them, with what each covers
+VF_STAGES = (("filter", "band-pass and ring (every sample)"), ("quality", "raw window: missing, flat, clipped"),
+             ("moments", "mean, scale, TCSC, mean magnitude, steep samples, kurtosis"),
+             ("leakage", "VF-filter leakage"), ("acf", "autocorrelation peak and rate"), ("psr", "phase-space boxes"),
+             ("spectrum", "Hann window, Goertzel bins, spectral features"), ("model", "bins, trees, hysteresis"))
+
+
 def vf_cost_report() -> str:
-    """Markdown of vf_cost() on both builds."""
+    """Markdown of vf_cost() on both builds, in all and per stage of cw_vf_push."""
     soft, hard = vf_cost("rv32imc"), vf_cost("rv32imafc")
     bins, lags, macs = vf_multiply_adds()
+    stages = [f"| {name} | {what} | {soft['stage_' + name] / 1e6:.2f} M | "
+              f"{100 * soft['stage_' + name] / soft['per_second']:.0f} % | {hard['stage_' + name] / 1e6:.2f} M |"
+              for name, what in VF_STAGES]
     return "\n".join([
         f"VF detector (`cw_vf`, 250 Hz, one 4 s window a second), instructions per second of ECG counted by QEMU "
         f"(`-icount shift=0`, minstret; mean over {soft['seconds']} s of a generated sinus-like then VF-like "
         f"signal, {soft['windows']} windows). The spectrum (Goertzel, {bins} bins) and the autocorrelation ({lags} "
-        f"lags) are {macs / 1e6:.2f} M float multiply-adds a window.",
+        f"lags) are {macs / 1e6:.2f} M multiply-adds a window, on integers (int32 products; the autocorrelation sums "
+        "in int64), so the FPU-less ESP32-C3 runs them in hardware too.",
         "",
         "| build (-Os) | stands for | instructions per second of ECG | dearest window | share of the CPU at one "
-        "instruction a cycle |",
+        "instruction a cycle (target for the C3: <= 10 %) |",
         "|---|---|---:|---:|---:|",
         f"| rv32imc, soft-float | ESP32-C3 ({C3_HZ // 1_000_000} MHz, no FPU) | **{soft['per_second'] / 1e6:.1f} M** | "
-        f"{soft['dearest_window'] / 1e6:.1f} M | >= {100 * soft['per_second'] / C3_HZ:.0f} % |",
+        f"{soft['dearest_window'] / 1e6:.1f} M | >= {100 * soft['per_second'] / C3_HZ:.1f} % |",
         f"| rv32imafc, float in hardware | ESP32 ({ESP32_HZ // 1_000_000} MHz, single-precision FPU; another ISA) | "
         f"**{hard['per_second'] / 1e6:.1f} M** | {hard['dearest_window'] / 1e6:.1f} M | "
         f">= {100 * hard['per_second'] / ESP32_HZ:.1f} % |",
         "",
-        "The FPU build is a stand-in for the firmware's ESP32 board (Xtensa LX6, not emulated here): the same float "
-        "loops in hardware and double in software. Without an FPU (the ESP32-C3) the detector is too dear.",
+        "The FPU build is a stand-in for the firmware's ESP32 board (Xtensa LX6, not emulated here). The feature loops "
+        "are integer in both builds; what is left in floating point is the band-pass (double: soft-float in both) "
+        "and a few dozen ratios a window, so the two cost about the same.",
+        "",
+        "Per stage of `cw_vf_push` (instructions per second of ECG; `cw_vf.c` built with `CW_VF_PROFILE`, which marks "
+        "where each stage ends):",
+        "",
+        "| stage | what | rv32imc | share of the detector | rv32imafc |",
+        "|---|---|---:|---:|---:|",
+        *stages,
         "",
         "Made by `python firmware/tools/fwbuild.py --vf-cost --write` (`firmware/core/tools/cw_vf_cost.c`).",
     ]) + "\n"

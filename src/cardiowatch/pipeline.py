@@ -25,6 +25,7 @@ from typing import Literal
 
 import numpy as np
 
+from cardiowatch._reduce import median_1d
 from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.rhythm.hrv import HrvTime, hrv_time
 from cardiowatch.rhythm.tracker import RhythmChange, RhythmEvent, RhythmTracker
@@ -157,7 +158,7 @@ class Pipeline(StreamingStage):
             stage.reset()
         self.n_samples_ = 0
         self.recent_beats_: deque[int] = deque(maxlen=HR_BEATS + 1)
-        self.hrv_beats_: deque[tuple[int, str]] = deque()  # beats of the last HRV_WINDOW_S since a gap
+        self._clear_hrv()  # beats of the last HRV_WINDOW_S since a gap
         self.in_gap_ = False  # the last sample seen was NaN
         self.pending_gaps_: deque[int] = deque()  # first samples of NaN runs not yet told to the tracker
         self.held_: list[Beat] = []  # beats past the quality stage's horizon, not yet released
@@ -266,7 +267,7 @@ class Pipeline(StreamingStage):
             self.tracker_.mark_gap()
             self.pending_gaps_.popleft()
             self.recent_beats_.clear()  # the rate is not the interval across a gap
-            self.hrv_beats_.clear()
+            self._clear_hrv()
             start = stop
         found += self._place_vf(before=int(sample[start]) if start < len(sample) else None)
         found += self.tracker_.process(sample[start:], label[start:])
@@ -324,16 +325,18 @@ class Pipeline(StreamingStage):
         order = list(QualityFlag)
         return min(flags, key=lambda f: (not f.unusable, order.index(f)), default=None)
 
+    def _clear_hrv(self) -> None:
+        self.hrv_sample_ = np.empty(0, dtype=np.int64)
+        self.hrv_label_ = np.empty(0, dtype=object)
+
     def _hrv(self, sample: np.ndarray, label: np.ndarray) -> HrvTime | None:
         if len(sample) == 0:
             return None
-        self.hrv_beats_.extend((int(s), str(lab)) for s, lab in zip(sample, label))
-        horizon = self.hrv_beats_[-1][0] - HRV_WINDOW_S * self.config.fs
-        while self.hrv_beats_ and self.hrv_beats_[0][0] < horizon:
-            self.hrv_beats_.popleft()
-        samples = np.fromiter((b[0] for b in self.hrv_beats_), dtype=np.int64, count=len(self.hrv_beats_))
-        labels = np.array([b[1] for b in self.hrv_beats_], dtype=object)
-        return hrv_time(samples, fs=self.config.fs, label=labels)
+        samples = np.concatenate([self.hrv_sample_, sample])
+        labels = np.concatenate([self.hrv_label_, label])
+        first = int(np.searchsorted(samples, samples[-1] - HRV_WINDOW_S * self.config.fs, side="left"))
+        self.hrv_sample_, self.hrv_label_ = samples[first:], labels[first:]
+        return hrv_time(self.hrv_sample_, fs=self.config.fs, label=self.hrv_label_)
 
     def _add_gap(self, sample: int) -> None:
         if sample in self.gaps_known_:
@@ -369,7 +372,7 @@ class Pipeline(StreamingStage):
         since_last_s = (self.n_samples_ - self.recent_beats_[-1]) / self.config.fs
         if since_last_s > self.config.asystole_s + self.detector_.delay_s:
             return 0.0  # no beat for that long: the rate is not what the old intervals say
-        return float(60.0 / np.median(rr_s))
+        return 60.0 / median_1d(rr_s)
 
 
 class _Stretches:

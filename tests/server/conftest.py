@@ -31,6 +31,17 @@ def database(request, tmp_path):
 
 
 @pytest.fixture
+def postgres_database():
+    """(url, schema) of a fresh PostgreSQL schema, dropped afterwards (tests of PostgreSQL-only storage)."""
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    schema = f"cw_test_{uuid.uuid4().hex[:12]}"
+    try:
+        yield POSTGRES_URL, schema
+    finally:
+        drop_schema(POSTGRES_URL, schema)
+
+
+@pytest.fixture
 def sqlite_database(tmp_path):
     return f"sqlite:///{tmp_path / 'cw.db'}", None
 

@@ -44,7 +44,8 @@ static cw_spool_t spool;
 static cw_qrs_t detector;
 static cw_beat_t events[64 + CW_QRS_HELD];
 static cw_vf_t vf; /* the 250 Hz build: only that rate's tables are linked */
-static float vf_raw[CW_VF_WINDOW_250], vf_filt[CW_VF_WINDOW_250], vf_scratch[CW_VF_WINDOW_250];
+static float vf_raw[CW_VF_WINDOW_250], vf_filt[CW_VF_WINDOW_250];
+static int32_t vf_scratch[CW_VF_WINDOW_250];
 #else
 static cw_ppg_t detector;
 static int64_t events[64];

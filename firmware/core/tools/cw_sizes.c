@@ -29,6 +29,6 @@ int main(void)
     printf("cw_spool_t %u\n", (unsigned)sizeof(cw_spool_t));
     printf("cw_vf_t %u\n", (unsigned)sizeof(cw_vf_t));
     /* the VF detector's three caller-owned sample buffers (raw, filtered, scratch) at 250 Hz */
-    printf("cw_vf_buffers_250 %u\n", (unsigned)(3u * CW_VF_WINDOW_250 * sizeof(float)));
+    printf("cw_vf_buffers_250 %u\n", (unsigned)(CW_VF_WINDOW_250 * (2u * sizeof(float) + sizeof(int32_t))));
     return 0;
 }

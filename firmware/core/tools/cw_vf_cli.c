@@ -14,7 +14,8 @@
 
 int main(int argc, char **argv)
 {
-    static float raw[MAX_WINDOW], filt[MAX_WINDOW], scratch[MAX_WINDOW];
+    static float raw[MAX_WINDOW], filt[MAX_WINDOW];
+    static int32_t scratch[MAX_WINDOW];
     const cw_vf_rate_t *rate;
     cw_vf_cfg_t cfg;
     cw_vf_t det;

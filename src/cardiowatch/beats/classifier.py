@@ -266,8 +266,8 @@ class BeatClassifierStage(StreamingStage):
         prob = self.classifier.predict_proba(feats.features)
         labels = self.classifier.decide(prob, self.classifier.predict_sveb(feats.features))
         return [
-            ClassifiedBeat(int(s), str(lab), tuple(float(p) for p in row))
-            for s, lab, row in zip(feats.sample, labels, prob)
+            ClassifiedBeat(s, str(lab), tuple(row))
+            for s, lab, row in zip(feats.sample.tolist(), labels, prob.tolist())
         ]
 
 

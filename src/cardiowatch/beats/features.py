@@ -29,11 +29,13 @@ morphological information of ECGs via ensemble of classifiers. Biomed Signal Pro
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
+from cardiowatch._reduce import mean_1d, median_1d, median_rows
 from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.errors import SignalError
 from cardiowatch.stage import StreamingStage
@@ -161,8 +163,16 @@ class BeatFeatureExtractor(StreamingStage):
         self.rr_long_: deque[tuple[int, float]] = deque()
         self.rr_long_sum_ = 0.0
         self.ptp_recent_: deque[float] = deque(maxlen=N_SCALE_BEATS)
-        self.templates_: deque[np.ndarray] = deque(maxlen=N_TEMPLATE_BEATS)
+        # the last N_TEMPLATE_BEATS waveforms, as rows of a ring (the template is their point-wise
+        # median, which does not depend on the rows' order)
+        self.templates_ = np.zeros((N_TEMPLATE_BEATS, N_WAVE_POINTS))
+        self.n_templates_ = 0
+        self.next_template_ = 0  # the ring row the next waveform overwrites
         self.grid_ = np.linspace(-WINDOW_PRE_S, WINDOW_POST_S, N_WAVE_POINTS) * self.fs
+        t = self.grid_ / self.fs
+        self.qrs_points_ = (t >= QRS_SPAN_S[0]) & (t <= QRS_SPAN_S[1])
+        self.p_points_ = (t >= P_SPAN_S[0]) & (t <= P_SPAN_S[1])
+        self.width_points_ = np.abs(t) <= QRS_HALF_S
         self._open()
 
     @property
@@ -243,7 +253,7 @@ class BeatFeatureExtractor(StreamingStage):
         wave = np.interp(self.grid_, np.arange(-pre - 1, post + 2), seg)
         if np.any(np.isnan(wave)):
             return _WindowedBeat(beat, peak, np.full(N_WAVE_POINTS, np.nan), float("nan"))
-        wave = wave - np.median(wave)
+        wave = wave - median_1d(wave)
         return _WindowedBeat(beat, peak, wave, float(np.ptp(wave)))
 
     def _finish_ready(self, *, final: bool) -> BeatFeatures:
@@ -261,19 +271,20 @@ class BeatFeatureExtractor(StreamingStage):
     def _features(self, cur: _WindowedBeat, next_peak: int | None) -> np.ndarray:
         fs = self.fs
         # RR history before this beat defines "usual" for the patient.
-        local = float(np.mean(self.rr_recent_)) if self.rr_recent_ else float("nan")
+        recent = np.array(self.rr_recent_)
+        local = mean_1d(recent) if len(recent) else float("nan")
         long_run = self.rr_long_sum_ / len(self.rr_long_) if self.rr_long_ else float("nan")
         pre = (cur.peak - self.prev_peak_) / fs if self.prev_peak_ is not None else float("nan")
         post = (next_peak - cur.peak) / fs if next_peak is not None else float("nan")
-        if np.isnan(pre):
+        if math.isnan(pre):
             pre = post
-        if np.isnan(post):
+        if math.isnan(post):
             post = pre
-        if np.isnan(local):
+        if math.isnan(local):
             local = pre
-        if np.isnan(long_run):
+        if math.isnan(long_run):
             long_run = local
-        local_median = float(np.median(self.rr_recent_)) if self.rr_recent_ else pre
+        local_median = median_1d(recent) if len(recent) else pre
         rr = np.array([
             pre, post, local, long_run,
             _ratio(pre, local), _ratio(post, pre), _ratio(pre, long_run), _ratio(post, long_run),
@@ -282,23 +293,25 @@ class BeatFeatureExtractor(StreamingStage):
         # Morphology against the patient's own running scale and template.
         if np.isfinite(cur.ptp) and cur.ptp > 0:
             self.ptp_recent_.append(cur.ptp)
-        scale = float(np.median(self.ptp_recent_)) if self.ptp_recent_ else float("nan")
-        wave = cur.wave / scale if np.isfinite(scale) and scale > 0 else np.full(N_WAVE_POINTS, np.nan)
-        template = np.median(np.stack(self.templates_), axis=0) if self.templates_ else wave
+        scale = median_1d(np.array(self.ptp_recent_)) if self.ptp_recent_ else float("nan")
+        usable_scale = math.isfinite(scale) and scale > 0
+        wave = cur.wave / scale if usable_scale else np.full(N_WAVE_POINTS, np.nan)
+        template = median_rows(self.templates_[:self.n_templates_]) if self.n_templates_ else wave
         diff = wave - template
-        t = self.grid_ / self.fs
-        qrs = (t >= QRS_SPAN_S[0]) & (t <= QRS_SPAN_S[1])
-        p = (t >= P_SPAN_S[0]) & (t <= P_SPAN_S[1])
+        wave_finite = bool(np.isfinite(wave).all())
+        qrs, p = self.qrs_points_, self.p_points_
+        corr = _corr_finite if wave_finite and np.isfinite(template).all() else _corr  # checked once here
+        corrs = [corr(wave, template), corr(wave[qrs], template[qrs]), corr(wave[p], template[p])]
         shape = np.array([
-            _corr(wave, template),
-            _corr(wave[qrs], template[qrs]),
-            _corr(wave[p], template[p]),
-            float(np.sqrt(np.mean(diff**2))),
-            cur.ptp / scale if np.isfinite(scale) and scale > 0 else float("nan"),
-            self._qrs_width_s(wave),
+            *corrs,
+            math.sqrt(mean_1d(diff**2)),
+            cur.ptp / scale if usable_scale else float("nan"),
+            self._qrs_width_s(wave) if wave_finite else float("nan"),
         ])
-        if np.all(np.isfinite(wave)):
-            self.templates_.append(wave)
+        if wave_finite:
+            self.templates_[self.next_template_] = wave
+            self.next_template_ = (self.next_template_ + 1) % N_TEMPLATE_BEATS
+            self.n_templates_ = min(self.n_templates_ + 1, N_TEMPLATE_BEATS)
         # Update the RR history with this beat.
         if self.prev_peak_ is not None:
             rr_now = (cur.peak - self.prev_peak_) / fs
@@ -317,15 +330,13 @@ class BeatFeatureExtractor(StreamingStage):
         if len(self.rr_irregular_) < 2:
             return 0.0
         rr = np.asarray(self.rr_irregular_)
-        return float(np.median(np.abs(np.diff(rr))) / np.mean(rr))
+        return median_1d(np.abs(np.diff(rr))) / mean_1d(rr)
 
     def _qrs_width_s(self, wave: np.ndarray) -> float:
         """Time the waveform stays above half its peak |amplitude| within +-QRS_HALF_S of the peak."""
         if not np.all(np.isfinite(wave)):
             return float("nan")
-        t = self.grid_ / self.fs
-        near = np.abs(t) <= QRS_HALF_S
-        mag = np.abs(wave[near])
+        mag = np.abs(wave[self.width_points_])
         if mag.max() <= 0:
             return 0.0
         step = (WINDOW_PRE_S + WINDOW_POST_S) / (N_WAVE_POINTS - 1)
@@ -342,13 +353,17 @@ class BeatFeatureExtractor(StreamingStage):
 
 
 def _ratio(a: float, b: float) -> float:
-    return a / b if np.isfinite(a) and np.isfinite(b) and b > 0 else float("nan")
+    return a / b if math.isfinite(a) and math.isfinite(b) and b > 0 else float("nan")
 
 
 def _corr(a: np.ndarray, b: np.ndarray) -> float:
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return float("nan")
-    a0, b0 = a - a.mean(), b - b.mean()
+    return _corr_finite(a, b)
+
+
+def _corr_finite(a: np.ndarray, b: np.ndarray) -> float:
+    a0, b0 = a - mean_1d(a), b - mean_1d(b)
     den = float(np.sqrt(np.dot(a0, a0) * np.dot(b0, b0)))
     return float(np.dot(a0, b0) / den) if den > 0 else 1.0
 

@@ -123,8 +123,17 @@ def ectopic_intervals(label: np.ndarray | list[str], *, previous_ectopic: bool =
     >>> ectopic_intervals(["N", "N", "V", "N", "N"]).tolist()
     [False, False, True, True, False]
     """
-    ectopic = np.isin(np.asarray(label, dtype=object), classes)
-    return ectopic | np.r_[previous_ectopic, ectopic[:-1]]
+    ectopic = labels_in(np.asarray(label, dtype=object), classes)
+    return ectopic | np.concatenate([[previous_ectopic], ectopic[:-1]])
+
+
+def labels_in(labels: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
+    """``np.isin(labels, classes)`` for an object array of labels and a few classes, many times faster
+    (the streaming tracker asks it for every chunk)."""
+    out = np.zeros(labels.shape, dtype=bool)
+    for cls in classes:
+        out |= labels == cls
+    return out
 
 
 def rr_window_features(rr_s: np.ndarray, *, window: int) -> np.ndarray:

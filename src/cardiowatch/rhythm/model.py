@@ -103,18 +103,20 @@ class AfModel:
         x = np.asarray(features, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != len(self.feature_names):
             raise ValueError(f"features must have shape (n, {len(self.feature_names)}), got {x.shape}")
-        rows = np.arange(len(x))
-        total = np.zeros(len(x), dtype=np.float32)
-        leaf = self.leaf_af.astype(np.float32) / np.float32(255.0)
-        for root in self.roots:
-            node = np.full(len(x), root, dtype=np.int64)
+        # every tree walked at once (one step per level, not per tree and level); the leaves are then
+        # added tree by tree, in order, as the C port adds them
+        rows = np.broadcast_to(np.arange(len(x)), (self.n_trees, len(x)))
+        node = np.repeat(np.asarray(self.roots, dtype=np.int64)[:, None], len(x), axis=1)
+        active = node >= 0
+        while active.any():
+            idx = node[active]
+            go_left = x[rows[active], self.feature[idx]] < self.threshold[idx]
+            node[active] = np.where(go_left, self.left[idx], self.right[idx])
             active = node >= 0
-            while active.any():
-                idx = node[active]
-                go_left = x[rows[active], self.feature[idx]] < self.threshold[idx]
-                node[active] = np.where(go_left, self.left[idx], self.right[idx])
-                active = node >= 0
-            total += leaf[-node - 1]
+        leaf = self.leaf_af.astype(np.float32) / np.float32(255.0)
+        total = np.zeros(len(x), dtype=np.float32)
+        for tree_leaf in leaf[-node - 1]:
+            total += tree_leaf
         return total / np.float32(self.n_trees)
 
     def to_json(self) -> dict:

@@ -48,6 +48,7 @@ from cardiowatch.rhythm.intervals import (
     MAX_RR_S,
     UNCLASSIFIABLE_CLASSES,
     ectopic_intervals,
+    labels_in,
     local_rate_bpm,
     rr_intervals,
     rr_window_features,
@@ -296,7 +297,7 @@ class RhythmTracker(StreamingStage):
         with np.errstate(invalid="ignore"):
             keep = (values >= 0) & (values < _MAX_SAMPLE)  # NaN, inf, negative and absurd times are dropped
         prev = -np.inf if self.last_sample_ is None else float(self.last_sample_)
-        before = np.maximum.accumulate(np.r_[prev, np.where(keep, values, -np.inf)])[:-1]
+        before = np.maximum.accumulate(np.concatenate([[prev], np.where(keep, values, -np.inf)]))[:-1]
         keep &= values > before
         s = np.where(keep, values, 0).astype(np.int64)
         dropped = int((~keep).sum())
@@ -334,10 +335,10 @@ class RhythmTracker(StreamingStage):
         w, h = self.model_.window, self.model_.lookahead
         end = window_end(plausible, window=w, lookahead=h, n_valid_before=self.n_plausible_)
         self._add_windows(rr[plausible], valid[plausible], s[plausible])
-        self.p_sample_ = np.r_[self.p_sample_, s]
-        self.p_label_ = np.r_[self.p_label_, lab]
-        self.p_end_ = np.r_[self.p_end_, end]
-        self.p_rr_ = np.r_[self.p_rr_, np.where(plausible, rr, np.nan)]
+        self.p_sample_ = np.concatenate([self.p_sample_, s])
+        self.p_label_ = np.concatenate([self.p_label_, lab])
+        self.p_end_ = np.concatenate([self.p_end_, end])
+        self.p_rr_ = np.concatenate([self.p_rr_, np.where(plausible, rr, np.nan)])
         self.last_sample_ = int(s[-1])
         self.n_beats_ += len(s)
         n_ready = int(np.searchsorted(self.p_end_, self.n_plausible_, side="left")) if len(self.q_score_) else 0
@@ -427,7 +428,7 @@ class RhythmTracker(StreamingStage):
     def _ventricular_events(self, s: np.ndarray, lab: np.ndarray, rr: np.ndarray) -> list[RhythmEvent]:
         """Couplets and runs of V beats; ``rr`` is the plausible interval ending at each beat (else NaN)."""
         is_v = lab == "V"
-        prev_v = np.r_[self.vrun_len_ > 0, is_v[:-1]]
+        prev_v = np.concatenate([[self.vrun_len_ > 0], is_v[:-1]])
         out = []
         for i in np.flatnonzero(is_v | prev_v):  # only beats in or right after a V run
             if not is_v[i]:
@@ -467,7 +468,7 @@ class RhythmTracker(StreamingStage):
         if not len(rr):
             return
         n_old, v_old = self.n_plausible_, self.n_valid_
-        arr = np.r_[self.rr_tail_, rr[use]]
+        arr = np.concatenate([self.rr_tail_, rr[use]])
         self.n_plausible_ += len(rr)
         self.n_valid_ += int(use.sum())
         self.rr_tail_ = arr[-(w - 1):]
@@ -492,9 +493,9 @@ class RhythmTracker(StreamingStage):
         old_first = self.q_first_end_ if len(self.q_score_) else first_end
         need = int(self.p_end_[0]) if len(self.p_end_) else first_end
         keep_from = min(max(need - old_first, 0), len(self.q_score_))
-        self.q_score_ = np.r_[self.q_score_[keep_from:], score.astype(np.float32)]
-        self.q_rate_ = np.r_[self.q_rate_[keep_from:], rate]
-        self.q_avail_ = np.r_[self.q_avail_[keep_from:], s[has]]
+        self.q_score_ = np.concatenate([self.q_score_[keep_from:], score.astype(np.float32)])
+        self.q_rate_ = np.concatenate([self.q_rate_[keep_from:], rate])
+        self.q_avail_ = np.concatenate([self.q_avail_[keep_from:], s[has]])
         self.q_first_end_ = old_first + keep_from
 
     def _decide(self, n: int, *, final: bool) -> list[RhythmChange]:
@@ -511,14 +512,14 @@ class RhythmTracker(StreamingStage):
             rate = np.full(n, np.nan)
             avail = np.full(n, self.last_sample_)
         is_v = np.asarray(self.p_label_ == "V", dtype=bool)
-        ctx = np.r_[np.zeros(_CONTEXT - len(self.hist_v_), dtype=bool), self.hist_v_, is_v,
-                    np.zeros(_CONTEXT, dtype=bool)]
-        rr_ctx = np.r_[np.full(_CONTEXT - len(self.hist_rr_), np.nan), self.hist_rr_, self.p_rr_,
-                       np.full(_CONTEXT, np.nan)]
+        ctx = np.concatenate([np.zeros(_CONTEXT - len(self.hist_v_), dtype=bool), self.hist_v_, is_v,
+                              np.zeros(_CONTEXT, dtype=bool)])
+        rr_ctx = np.concatenate([np.full(_CONTEXT - len(self.hist_rr_), np.nan), self.hist_rr_, self.p_rr_,
+                                 np.full(_CONTEXT, np.nan)])
         enter, stay = self.candidate_policy(*self._candidates(ctx, rr_ctx, n, score, rate))
         out = self._smooth(enter, stay, self.p_sample_[:n], avail)
-        self.hist_v_ = np.r_[self.hist_v_, is_v[:n]][-_CONTEXT:]
-        self.hist_rr_ = np.r_[self.hist_rr_, self.p_rr_[:n]][-_CONTEXT:]
+        self.hist_v_ = np.concatenate([self.hist_v_, is_v[:n]])[-_CONTEXT:]
+        self.hist_rr_ = np.concatenate([self.hist_rr_, self.p_rr_[:n]])[-_CONTEXT:]
         self.p_rr_ = self.p_rr_[n:]
         self.p_sample_ = self.p_sample_[n:]
         self.p_label_ = self.p_label_[n:]
@@ -539,10 +540,13 @@ class RhythmTracker(StreamingStage):
             return ctx[p + offset]
 
         vrun = (v(-2) & v(-1) & v(0)) | (v(-1) & v(0) & v(1)) | (v(0) & v(1) & v(2))
-        near_v_rr = np.column_stack([np.where(v(k), rr_ctx[p + k], np.nan) for k in range(-2, 3)])
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: beats outside any run
-            vrun_fast = 60.0 / np.nanmedian(near_v_rr, axis=1) > self.tachy_bpm
+        vrun_fast = np.zeros(n, dtype=bool)
+        if vrun.any():  # a median per beat is costly, and only beats in a run need one
+            q = p[vrun]
+            near_v_rr = np.column_stack([np.where(ctx[q + k], rr_ctx[q + k], np.nan) for k in range(-2, 3)])
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no plausible interval
+                vrun_fast[vrun] = 60.0 / np.nanmedian(near_v_rr, axis=1) > self.tachy_bpm
         bigeminy = np.ones(n, dtype=bool)
         for k in range(-3, 3):
             bigeminy &= v(k) != v(k + 1)
@@ -564,7 +568,7 @@ class RhythmTracker(StreamingStage):
         enter = codes(m.enter_score)
         stay = enter.copy() if m.exit_threshold == m.threshold_af else codes(m.stay_score)
         # in AF, AF or not comes first: every supraventricular non-AF beat counts towards leaving it
-        stay[np.isin(stay, SUPRAVENTRICULAR)] = "N"
+        stay[labels_in(stay, SUPRAVENTRICULAR)] = "N"
         return enter, stay
 
     def _need(self, code: str) -> int:
@@ -586,7 +590,7 @@ class RhythmTracker(StreamingStage):
         ``enter`` code of the beat that confirmed it (its rate decides N, SBR or SVTA).
         """
         n = len(enter)
-        bounds = {id(a): np.r_[np.flatnonzero(a[1:] != a[:-1]) + 1, n] for a in (enter, stay)}
+        bounds = {id(a): np.append(np.flatnonzero(a[1:] != a[:-1]) + 1, n) for a in (enter, stay)}
         out = []
         j0 = 0
         while j0 < n:

@@ -69,11 +69,11 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
         app.state.ingestor = ingestor
         app.state.mqtt = None
         await runtime.start()
-        tasks = [asyncio.create_task(every(settings.alert_tick_s, runtime.tick, name="alert tick"))]
-        if settings.retention_days > 0:
-            retention_s = settings.retention_days * 86400.0
-            tasks.append(asyncio.create_task(every(3600.0, lambda: runtime.purge(retention_s=retention_s),
-                                                   name="retention")))
+        retention_s = settings.retention_days * 86400.0 if settings.retention_days > 0 else None
+        await runtime.maintain_storage(retention_s=None)  # today's raw-chunk partitions before any frame
+        tasks = [asyncio.create_task(every(settings.alert_tick_s, runtime.tick, name="alert tick")),
+                 asyncio.create_task(every(3600.0, lambda: runtime.maintain_storage(retention_s=retention_s),
+                                           name="storage upkeep"))]
         if settings.mqtt_host and settings.cluster_amqp_url is None:  # a cluster's devices use the broker's MQTT
             from cardiowatch.server.mqtt import MqttIngest
 

@@ -131,14 +131,19 @@ class Runtime:
         self.publish([AlertMessage(transition)], [transition])
         return transition
 
-    async def purge(self, *, retention_s: float) -> int:
-        def purge() -> int:
+    async def maintain_storage(self, *, retention_s: float | None) -> crud.Purged | None:
+        """Make the raw-chunk partitions of the coming days, then (with ``retention_s``) remove what is older."""
+        def maintain() -> crud.Purged | None:
             with self.ingestor.session_factory() as session:
-                deleted = crud.purge_before(session=session, received_before=self.clock() - retention_s)
+                crud.prepare_chunk_partitions(session=session, now=self.clock())
                 session.commit()
-            return deleted
+                if retention_s is None:
+                    return None
+                purged = crud.purge_before(session=session, received_before=self.clock() - retention_s)
+                session.commit()
+            return purged
 
-        return await self.run(purge)
+        return await self.run(maintain)
 
 
 async def every(period_s: float, action: Callable[[], Any], *, name: str) -> None:

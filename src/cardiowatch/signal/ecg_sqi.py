@@ -34,8 +34,6 @@ alarm reduction. IEEE Trans Biomed Eng 60(6):1660-1666 (2013).
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 
 from cardiowatch._checks import check_fs
@@ -127,7 +125,11 @@ class EcgNoiseIndex:
         self.window_ = self.hop_ * int(round(SQI_WINDOW_S / SQI_HOP_S))
         self.n_seen_ = 0
         self.tail_ = np.empty(0)
-        self.levels_: deque[np.ndarray] = deque(maxlen=int(round(SQI_REFERENCE_S / SQI_HOP_S)))
+        # the level indices of the last windows, as rows of a ring (a percentile does not depend on
+        # the rows' order)
+        self.levels_ = np.zeros((int(round(SQI_REFERENCE_S / SQI_HOP_S)), len(SQI_NAMES) - 5))
+        self.n_levels_ = 0
+        self.next_level_ = 0  # the ring row the next window's levels overwrite
 
     def process_indices(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Advance over ``chunk``; return the end sample of each completed block and its `SQI_NAMES`
@@ -150,11 +152,13 @@ class EcgNoiseIndex:
         for i in range(ends.size):
             if not finite[i]:
                 continue
-            if len(self.levels_) >= SQI_MIN_HISTORY:
-                ref = np.percentile(np.asarray(self.levels_), SQI_REFERENCE_QUANTILE, axis=0)
+            if self.n_levels_ >= SQI_MIN_HISTORY:
+                ref = np.percentile(self.levels_[:self.n_levels_], SQI_REFERENCE_QUANTILE, axis=0)
                 out[i, :5] = raw[i, :5]
                 out[i, 5:] = raw[i, 5:] - ref
-            self.levels_.append(raw[i, 5:])
+            self.levels_[self.next_level_] = raw[i, 5:]
+            self.next_level_ = (self.next_level_ + 1) % len(self.levels_)
+            self.n_levels_ = min(self.n_levels_ + 1, len(self.levels_))
         return ends, out
 
     def process(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -45,9 +45,9 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal as sps
 from scipy.ndimage import maximum_filter1d
 
+from cardiowatch._reduce import mean_1d, median_1d
 from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.signal.filters import DELAY_REFERENCE_HZ, EcgFilter, SosStream, design_bandpass
 from cardiowatch.signal.filters import group_delay_samples
@@ -126,6 +126,7 @@ class QrsDetector(StreamingStage):
         self._sos = design_bandpass(fs=fs, low_hz=DETECT_BAND_HZ[0], high_hz=DETECT_BAND_HZ[1], order=2)
         self._k = self._samples(SLOPE_SPAN_S)
         self._w = self._samples(INTEGRATION_S)
+        self._mwi_taps = np.full(self._w, 1.0 / self._w)
         self._half = self._samples(PEAK_HALF_WINDOW_S)
         self._r_half = self._samples(R_SEARCH_S)
         self._margin = self._samples(QUALITY_MARGIN_S)
@@ -223,7 +224,11 @@ class QrsDetector(StreamingStage):
         d = b_all[self._k :] - b_all[: -self._k]  # slope over k samples (the band output starts at 0)
         self.b_tail_ = b_all[-self._k :]
         e = np.abs(d)
-        v, self.mwi_zi_ = sps.lfilter(np.full(self._w, 1.0 / self._w), [1.0], e, zi=self.mwi_zi_)
+        # the moving-window integral, computed as scipy's lfilter computes an FIR with state (the full
+        # convolution, the carried tail added to its start) without lfilter's per-call overhead
+        full = np.convolve(self._mwi_taps, e)
+        full[: self._w - 1] += self.mwi_zi_
+        v, self.mwi_zi_ = full[: e.size], full[e.size :]
         self.e_buf_ = np.concatenate([self.e_buf_, e])
         self.v_buf_ = np.concatenate([self.v_buf_, v])
         self.w_buf_ = np.concatenate([self.w_buf_, w])
@@ -233,6 +238,11 @@ class QrsDetector(StreamingStage):
 
     def _note_long_bad_runs(self, bad: np.ndarray) -> None:
         """Queue a relearn point where a flagged run of at least ``RELEARN_AFTER_BAD_S`` ends."""
+        if not bad.any():  # the usual chunk: only a run carried from before can end, at its first sample
+            if self.bad_run_ >= self._relearn_run:
+                self.relearn_.append(self.n_seen_ + self._lag)
+            self.bad_run_ = 0
+            return
         idx = np.arange(bad.size)
         last_good = np.where(~bad, idx, -1)
         np.maximum.accumulate(last_good, out=last_good)
@@ -298,18 +308,18 @@ class QrsDetector(StreamingStage):
             # the baseline under the QRS: a line between the window's ends, each averaged over 20 ms
             # (one mains period at 50 Hz) so hum does not tilt it
             ends = self._ends
-            base = np.linspace(win[:ends].mean(), win[-ends:].mean(), win.size)
+            base = np.linspace(mean_1d(win[:ends]), mean_1d(win[-ends:]), win.size)
             r = max(r_lo + int(np.argmax(np.abs(win - base))) - self._wide_delay, 0)
         return _Candidate(m=m, height=height, slope=slope, r=r)
 
     # ------------------------------------------------------------------ decision logic
     def _threshold(self) -> float:
-        q = float(np.median(self.qrs_levels_))
-        n = float(np.median(self.noise_levels_)) if self.noise_levels_ else 0.0
+        q = median_1d(np.array(self.qrs_levels_))
+        n = median_1d(np.array(self.noise_levels_)) if self.noise_levels_ else 0.0
         return n + THRESHOLD_COEF * (q - n)
 
     def _rr(self) -> float:
-        return float(np.median(self.rr_)) if self.rr_ else INITIAL_RR_S * self.fs
+        return median_1d(np.array(self.rr_, dtype=np.float64)) if self.rr_ else INITIAL_RR_S * self.fs
 
     def _on_candidate(self, cand: _Candidate, beats: list[int]) -> None:
         self._advance(cand.m, beats)
@@ -409,7 +419,7 @@ class QrsDetector(StreamingStage):
         top = max(c.height for c in held)
         low = [c.height for c in held if c.height < 0.5 * top]
         self.qrs_levels_.append(top)
-        self.noise_levels_.append(float(np.median(low)) if low else 0.0)
+        self.noise_levels_.append(median_1d(np.array(low)) if low else 0.0)
         for cand in held:
             self._advance(cand.m, beats)
             self._classify(cand, beats)

@@ -147,8 +147,9 @@ class EcgQuality(StreamingStage):
             hi = np.fmax.accumulate(np.concatenate([[self.hi_], xf]))[1:]
             lo = np.fmin.accumulate(np.concatenate([[self.lo_], xf]))[1:]
             self.hi_, self.lo_ = float(hi[-1]), float(lo[-1])
-            warm = np.arange(self.n_seen_, self.n_seen_ + n) >= self._warmup
-            at_limit = finite & warm & ((x >= hi) | (x <= lo))
+            at_limit = finite & ((x >= hi) | (x <= lo))
+            if self.n_seen_ < self._warmup:
+                at_limit &= np.arange(self.n_seen_, self.n_seen_ + n) >= self._warmup
         bits[at_limit & (run >= self._clip_min)] |= _BIT[QualityFlag.CLIPPED]
 
         if self.check_noise:

@@ -67,6 +67,7 @@ external defibrillators. PLoS One 11(7):e0159654 (2016).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -340,8 +341,8 @@ def window_features(x: np.ndarray, *, fs: float) -> np.ndarray:
     out[:, 1] = (mag / peak).mean(axis=1)
     out[:, 2] = _leakage(x)
 
-    spec = np.abs(np.fft.rfft(x * np.hanning(n), axis=1)) ** 2
-    freqs = np.fft.rfftfreq(n, 1.0 / fs)
+    taper, freqs = _spectrum_grid(n, fs)
+    spec = np.abs(np.fft.rfft(x * taper, axis=1)) ** 2
     band = (freqs >= SPECTRUM_HZ[0]) & (freqs <= SPECTRUM_HZ[1])
     p, f = spec[:, band], freqs[band]
     total = p.sum(axis=1) + _EPS
@@ -367,6 +368,15 @@ def window_features(x: np.ndarray, *, fs: float) -> np.ndarray:
     slope = np.abs(np.diff(x, axis=1))
     out[:, 12] = (slope > SLOPE_LEVEL * (slope.max(axis=1, keepdims=True) + _EPS)).mean(axis=1)
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _spectrum_grid(n: int, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Hann taper and the frequencies of an ``n``-sample window: the same for every window of a
+    detector, and costly to remake for each one-second hop."""
+    taper, freqs = np.hanning(n), np.fft.rfftfreq(n, 1.0 / fs)
+    taper.flags.writeable = freqs.flags.writeable = False  # shared between calls
+    return taper, freqs
 
 
 def _psr(x: np.ndarray, *, delay: int) -> np.ndarray:

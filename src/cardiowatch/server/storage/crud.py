@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cardiowatch.protocol import Frame, Status
+from cardiowatch.server.storage import chunk_partitions
 from cardiowatch.server.storage.models import (
     AlertActionRow,
     AlertRow,
@@ -190,16 +191,20 @@ def chunk_row(*, device_id: int, frame: Frame, raw: bytes, t_us: int, now: float
 def insert_chunks(*, session: Session, rows: list[dict]) -> set[tuple[int, int]]:
     """Insert the chunks whose ``(device_id, seq)`` is not stored yet; return the pairs this call inserted.
 
-    One statement (``INSERT ... ON CONFLICT DO NOTHING``): a pair another server process stores at the same
-    moment is skipped here, never an error, and the caller compares the bytes that won.
+    One statement (``INSERT ... ON CONFLICT DO NOTHING``; on PostgreSQL's partitioned table a trigger
+    skips a stored pair instead): a pair another server process stores at the same moment is skipped
+    here, never an error, and the caller compares the bytes that won. The day's partition is made first
+    when the server has not made it ahead.
     """
     if not rows:
         return set()
     dialect = session.get_bind().dialect.name
     if dialect not in _DIALECT_INSERT:
         raise RuntimeError(f"insert_chunks: expected a database of {sorted(_DIALECT_INSERT)}, got {dialect}")
-    statement = (_DIALECT_INSERT[dialect](SampleChunk)
-                 .on_conflict_do_nothing(index_elements=["device_id", "seq"])
+    # writers lock their devices in one order (the PostgreSQL trigger locks each row's device): no deadlock
+    rows = sorted(rows, key=lambda row: (row["device_id"], row["seq"]))
+    chunk_partitions.ensure_chunk_partitions(session.connection(), received_at={row["received_at"] for row in rows})
+    statement = (_DIALECT_INSERT[dialect](SampleChunk).on_conflict_do_nothing()
                  .returning(SampleChunk.device_id, SampleChunk.seq))
     return {(device_id, seq) for device_id, seq in session.execute(statement, rows)}
 
@@ -384,16 +389,36 @@ def put_engine_state(*, session: Session, name: str, data: str, now: float) -> N
 
 
 # ---------------------------------------------------------------------------------------- retention
-def purge_before(*, session: Session, received_before: float) -> int:
-    """Delete raw sample chunks and status reports received before ``received_before`` (Unix s).
+@dataclass(frozen=True)
+class Purged:
+    """What a retention round removed: rows deleted, and (PostgreSQL) raw-chunk partitions dropped whole."""
 
-    Beats, episodes, alerts and summaries are small and kept. Returns the number of rows deleted.
+    rows_deleted: int
+    partitions_dropped: list[str]
+
+
+def prepare_chunk_partitions(*, session: Session, now: float) -> list[str]:
+    """Make the raw-chunk partitions of today and the next `chunk_partitions.DAYS_AHEAD` days (PostgreSQL;
+    nothing on SQLite); return the names made."""
+    days = range(chunk_partitions.DAYS_AHEAD + 1)
+    return chunk_partitions.ensure_chunk_partitions(
+        session.connection(), received_at=[now + day * chunk_partitions.DAY_S for day in days])
+
+
+def purge_before(*, session: Session, received_before: float) -> Purged:
+    """Remove raw sample chunks and status reports received before ``received_before`` (Unix s).
+
+    On PostgreSQL raw chunks go a whole day's partition at a time (a DROP, not a DELETE of every row), so
+    they are kept until the day they arrived on has ended before ``received_before``. Beats, episodes,
+    alerts and summaries are small and kept.
     """
+    dropped = chunk_partitions.drop_chunk_partitions_before(session.connection(), before_s=received_before)
+    models = (StatusReport,) if dropped is not None else (SampleChunk, StatusReport)
     deleted = 0
-    for model in (SampleChunk, StatusReport):
+    for model in models:
         result = session.execute(delete(model).where(model.received_at < received_before))
         deleted += result.rowcount or 0
-    return deleted
+    return Purged(rows_deleted=deleted, partitions_dropped=dropped or [])
 
 
 def _time_range(query, column, start, end):  # noqa: ANN001, ANN202 - SQLAlchemy generics

@@ -6,6 +6,9 @@ migrations build exactly these tables.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -23,6 +26,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from cardiowatch.server.storage.chunk_partitions import partition_day
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -52,11 +57,17 @@ class Device(Base):
 
 
 class SampleChunk(Base):
-    """One frame's samples, kept as the frame's own wire bytes (compact, and resends compare exactly)."""
+    """One frame's samples, kept as the frame's own wire bytes (compact, and resends compare exactly).
+
+    On PostgreSQL the table is partitioned by day of ``received_at`` (migration 0006; its primary key is
+    ``(id, received_at)``) and a trigger, not an index, keeps ``(device_id, seq)`` unique: see
+    `cardiowatch.server.storage.chunk_partitions`.
+    """
 
     __tablename__ = "sample_chunks"
     __table_args__ = (
-        UniqueConstraint("device_id", "seq", name="uq_sample_chunks_device_seq"),
+        UniqueConstraint("device_id", "seq", name="uq_sample_chunks_device_seq").ddl_if(dialect="sqlite"),
+        Index("ix_sample_chunks_device_seq", "device_id", "seq").ddl_if(dialect="postgresql"),
         Index("ix_sample_chunks_device_t", "device_id", "t_us"),
     )
 
@@ -69,6 +80,20 @@ class SampleChunk(Base):
     flags: Mapped[int] = mapped_column(Integer)
     frame: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[float] = mapped_column(Float)
+
+
+def in_schema_of(dialect: str) -> Callable[..., bool]:
+    """An Alembic ``include_object`` hook for comparing these models with a database of ``dialect``: it
+    leaves out what ``ddl_if`` keeps off that database and the raw-chunk table's daily partitions."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if type_ == "table" and name is not None and partition_day(name) is not None:
+            return False
+        declared = compare_to if reflected else obj
+        condition = getattr(declared, "_ddl_if", None)  # set by ddl_if(); None on everything else
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include
 
 
 class Beat(Base):

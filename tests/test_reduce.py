@@ -1,0 +1,42 @@
+"""The fast small reductions equal numpy's bit for bit."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from cardiowatch._reduce import mean_1d, median_1d, median_rows
+
+finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays(np.float64, st.integers(1, 70), elements=finite))
+def test_mean_and_median_equal_numpy_bit_for_bit(a):
+    assert mean_1d(a).hex() == float(np.mean(a)).hex()
+    assert median_1d(a).hex() == float(np.median(a)).hex()
+
+
+def test_median_of_an_array_with_nan_is_nan_as_numpy_says():
+    a = np.array([1.0, np.nan, 3.0])
+    assert np.isnan(median_1d(a)) and np.isnan(np.median(a))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40).flatmap(lambda n: arrays(np.float64, (n, 7), elements=finite)))
+def test_median_rows_equals_numpy_bit_for_bit(a):
+    assert median_rows(a).tobytes() == np.median(a, axis=0).tobytes()
+
+
+def test_signed_zeros_come_out_as_numpy_gives_them():
+    for values in ([-0.0], [-0.0, -0.0], [1.0, -0.0, -0.0], [-0.0, 2.0]):
+        a = np.array(values)
+        assert median_1d(a).hex() == float(np.median(a)).hex()
+        assert mean_1d(a).hex() == float(np.mean(a)).hex()
+    rows = np.array([[-0.0, 1.0, -0.0], [-0.0, -0.0, 2.0], [-0.0, -0.0, -0.0]])
+    for n in (1, 2, 3):
+        assert median_rows(rows[:n]).tobytes() == np.median(rows[:n], axis=0).tobytes()
+
+
+def test_empty_arrays_give_nan_as_numpy_does():
+    assert np.isnan(mean_1d(np.zeros(0))) and np.isnan(median_1d(np.zeros(0)))
