@@ -3,8 +3,10 @@ registered devices, frame builders."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,17 +24,19 @@ def database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'cw.db'}", None
         return
-    require_service("PostgreSQL", "127.0.0.1", 5432)
-    schema = f"cw_test_{uuid.uuid4().hex[:12]}"
-    try:
-        yield POSTGRES_URL, schema
-    finally:
-        drop_schema(POSTGRES_URL, schema)
+    with _fresh_postgres_schema() as database:
+        yield database
 
 
 @pytest.fixture
 def postgres_database():
     """(url, schema) of a fresh PostgreSQL schema, dropped afterwards (tests of PostgreSQL-only storage)."""
+    with _fresh_postgres_schema() as database:
+        yield database
+
+
+@contextlib.contextmanager
+def _fresh_postgres_schema() -> Iterator[tuple[str, str]]:
     require_service("PostgreSQL", "127.0.0.1", 5432)
     schema = f"cw_test_{uuid.uuid4().hex[:12]}"
     try:

@@ -48,16 +48,10 @@ END $$
 """
 
 
-def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.execute("ALTER TABLE sample_chunks RENAME TO sample_chunks_plain")
-    op.execute("ALTER TABLE sample_chunks_plain RENAME CONSTRAINT pk_sample_chunks TO pk_sample_chunks_plain")
-    op.execute("ALTER TABLE sample_chunks_plain RENAME CONSTRAINT uq_sample_chunks_device_seq "
-               "TO uq_sample_chunks_plain_device_seq")
-    op.execute("ALTER INDEX ix_sample_chunks_device_t RENAME TO ix_sample_chunks_plain_device_t")
-    op.execute("ALTER SEQUENCE sample_chunks_id_seq OWNED BY NONE")  # the new table takes the ids on
-    op.execute("""
+def _create_chunks(*constraints: str, partition_by: str = "") -> None:
+    """``sample_chunks`` with the columns both layouts share (ids from the existing sequence) and ``constraints``."""
+    extra = "".join(f",\n            {c}" for c in constraints)
+    op.execute(f"""
         CREATE TABLE sample_chunks (
             id BIGINT NOT NULL DEFAULT nextval('sample_chunks_id_seq'),
             device_id BIGINT NOT NULL,
@@ -68,10 +62,22 @@ def upgrade() -> None:
             flags INTEGER NOT NULL,
             frame BYTEA NOT NULL,
             received_at DOUBLE PRECISION NOT NULL,
-            CONSTRAINT pk_sample_chunks PRIMARY KEY (id, received_at),
             CONSTRAINT fk_sample_chunks_device_id_devices FOREIGN KEY (device_id)
-                REFERENCES devices (id) ON DELETE CASCADE
-        ) PARTITION BY RANGE (received_at)""")
+                REFERENCES devices (id) ON DELETE CASCADE{extra}
+        ) {partition_by}""")
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("ALTER TABLE sample_chunks RENAME TO sample_chunks_plain")
+    op.execute("ALTER TABLE sample_chunks_plain RENAME CONSTRAINT pk_sample_chunks TO pk_sample_chunks_plain")
+    op.execute("ALTER TABLE sample_chunks_plain RENAME CONSTRAINT uq_sample_chunks_device_seq "
+               "TO uq_sample_chunks_plain_device_seq")
+    op.execute("ALTER INDEX ix_sample_chunks_device_t RENAME TO ix_sample_chunks_plain_device_t")
+    op.execute("ALTER SEQUENCE sample_chunks_id_seq OWNED BY NONE")  # the new table takes the ids on
+    _create_chunks("CONSTRAINT pk_sample_chunks PRIMARY KEY (id, received_at)",
+                   partition_by="PARTITION BY RANGE (received_at)")
     op.execute("CREATE INDEX ix_sample_chunks_device_seq ON sample_chunks (device_id, seq)")
     op.execute("CREATE INDEX ix_sample_chunks_device_t ON sample_chunks (device_id, t_us)")
     days = op.get_bind().scalars(text(f"SELECT DISTINCT floor(received_at / {DAY_S})::bigint "
@@ -99,22 +105,8 @@ def downgrade() -> None:
                "TO pk_sample_chunks_partitioned")
     op.execute("ALTER INDEX ix_sample_chunks_device_t RENAME TO ix_sample_chunks_partitioned_device_t")
     op.execute("ALTER SEQUENCE sample_chunks_id_seq OWNED BY NONE")
-    op.execute("""
-        CREATE TABLE sample_chunks (
-            id BIGINT NOT NULL DEFAULT nextval('sample_chunks_id_seq'),
-            device_id BIGINT NOT NULL,
-            seq BIGINT NOT NULL,
-            t_us BIGINT NOT NULL,
-            fs_millihz BIGINT NOT NULL,
-            n_samples INTEGER NOT NULL,
-            flags INTEGER NOT NULL,
-            frame BYTEA NOT NULL,
-            received_at DOUBLE PRECISION NOT NULL,
-            CONSTRAINT pk_sample_chunks PRIMARY KEY (id),
-            CONSTRAINT fk_sample_chunks_device_id_devices FOREIGN KEY (device_id)
-                REFERENCES devices (id) ON DELETE CASCADE,
-            CONSTRAINT uq_sample_chunks_device_seq UNIQUE (device_id, seq)
-        )""")
+    _create_chunks("CONSTRAINT pk_sample_chunks PRIMARY KEY (id)",
+                   "CONSTRAINT uq_sample_chunks_device_seq UNIQUE (device_id, seq)")
     op.execute("CREATE INDEX ix_sample_chunks_device_t ON sample_chunks (device_id, t_us)")
     op.execute(f"INSERT INTO sample_chunks ({_COLUMNS}) SELECT {_COLUMNS} FROM sample_chunks_partitioned")
     op.execute("DROP TABLE sample_chunks_partitioned")  # its partitions and trigger go with it
