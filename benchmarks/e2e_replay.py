@@ -54,7 +54,7 @@ def section(report: dict) -> str:
     hours = len(report["false_alerts"]) / report["false_alerts_per_hour"] if report["false_alerts"] else 0.0
     system = report.get("system_missed", [])
     lines += ["", "VT and lasting AF that the offline pipeline detected but the server did not alert on within 5 s "
-              "of record time (the first 60 s excepted: see the test's `WARMUP_S`): "
+              "of record time: "
               f"{len(system)}" + (f" ({system})" if system else "") + "."]
     delays = [d for d in report.get("system_delay_s", []) if d != float("inf")]
     if delays:
