@@ -25,7 +25,8 @@ How the CPUs are shared (``--share``): ``shared``, everything at the same priori
 attack processes also take CPU the server needs); ``nice``, the attack processes ``--attacker-nice`` steps
 below the server and the devices (default 5), so they get only the CPU those leave and the figure
 shows what the refused bodies cost the server itself;
-``pin``, the server alone on the first CPU, the devices and the attackers on the others. Each phase
+``pin``, the server alone on the first CPU, the devices and the attackers on the others, the attackers
+``--attacker-nice`` steps below the devices there (so the device client is not starved by them). Each phase
 reports the CPU its parts used in its windows (server, device client, attackers, and the rest of the
 machine), and the attack the server CPU each refused body cost.
 
@@ -88,7 +89,8 @@ ATTACKS = tuple((path, chunked, hostile) for hostile in (False, True) for path i
 SHARES = {"shared": "Server, devices and attackers shared the machine's CPUs at the same priority.",
           "nice": "The attack processes ran {attacker_nice} nice steps below the server and the devices (the "
                   "CPU those left), all on every CPU.",
-          "pin": "The server was pinned to one CPU, the devices and attackers to the other(s)."}
+          "pin": "The server was pinned to one CPU, the devices and attackers to the other(s), the attackers "
+                 "{attacker_nice} nice steps below the devices."}
 #: Longest an attacker waits for the server's answer to one body.
 ATTACK_ANSWER_TIMEOUT_S = 30.0
 TARGET_RATIO = 1.2
@@ -467,7 +469,7 @@ def main() -> None:
     parser.add_argument("--share", choices=sorted(SHARES), default="nice",
                         help="how the CPUs are shared between the server, the devices and the attackers")
     parser.add_argument("--attacker-nice", type=int, default=5,
-                        help="with --share nice: how many nice steps below this process the attackers run")
+                        help="with --share nice or pin: how many nice steps below this process the attackers run")
     parser.add_argument("--no-write", action="store_true", help="print the section instead of writing it")
     args = parser.parse_args()
     if not 1 <= args.attackers <= 8 or not 1 <= args.devices <= 200 or not 1 <= args.seconds <= 600:
@@ -486,11 +488,11 @@ def main() -> None:
     base, attack, stored, costs = asyncio.run(run_windows(
         source=ecg_source(), n_devices=args.devices, seconds=args.seconds, window_s=args.window_s,
         warmup_s=args.warmup_s, n_attackers=args.attackers, server_cpus=server_cpus,
-        attacker_niceness=args.attacker_nice if args.share == "nice" else 0))
+        attacker_niceness=args.attacker_nice if args.share in ("nice", "pin") else 0))
     command = ("PYTHONPATH=src CARDIOWATCH_DATA=../shared/physionet .venv/bin/python "
                f"benchmarks/ingest_under_attack.py --devices {args.devices} --seconds {args.seconds:g} "
                f"--window-s {args.window_s:g} --attackers {args.attackers} --share {args.share}"
-               + (f" --attacker-nice {args.attacker_nice}" if args.share == "nice" else ""))
+               + (f" --attacker-nice {args.attacker_nice}" if args.share in ("nice", "pin") else ""))
     text = report(base, attack, stored, costs, n_devices=args.devices, seconds=args.seconds, window_s=args.window_s,
                   warmup_s=args.warmup_s, n_attackers=args.attackers, command=command, share=args.share,
                   attacker_nice=args.attacker_nice)
