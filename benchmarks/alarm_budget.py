@@ -10,8 +10,12 @@ through the device's pipeline, the server's analysis-to-observation mapping and 
 Sources: every mitdb record from its signal (MLII lead as the device sends it, 1-s frames); nsr2db (held
 out) and nsrdb (the AF model's training data: in-sample) from their reference beats and classes; nsr2db's
 beats as a pulse sensor would time them (`cardiowatch.evaluate.rhythm.perturb_beats` with the rhythm
-training's PPG timing error and missed pulses, no classes); and the DS2 replay through the running server,
-read from the report ``benchmarks/e2e_replay.py`` stored (VT and AF only, as that test counts them).
+training's PPG timing error and missed pulses, no classes, through the PPG pipeline's tracker: a pause there
+is an interval over 3 s, `cardiowatch.pipeline.PAUSE_S`); and the DS2 replay through the running server,
+read from the report ``benchmarks/e2e_replay.py`` stored (VT and AF only, as that test counts them). Not in
+the default run, for developing the pulse rules: ``--sources pulse-nsrdb,pulse-ds1`` (nsrdb's and mitdb
+DS1's beats timed as a pulse sensor times them; DS1 has real pauses) and ``--pulse-pause-s`` to compare
+another pulse pause threshold (never written to the docs).
 
 What counts as false, per alert kind (record time; the reference is the record's own annotations):
 
@@ -24,8 +28,9 @@ What counts as false, per alert kind (record time; the reference is the record's
   the pipeline's rate) never < 50 bpm / > 100 bpm from 10 s before the condition began to the alert.
 
 Episodes (where references exist): VT = (VT/(VFL, alerted (VT or VF) within 10 s of onset; AF = AF
-episodes >= 60 s, within 120 s; pause = reference intervals > 2 s (mitdb only: on the interval sources
-the input is the reference), a pause or asystole alert within 10 s of its end; brady / tachy = (SBR /
+episodes >= 60 s, within 120 s; pause = reference intervals > 2 s (mitdb only: on the other interval sources
+the input is the reference; from pulses only those over 3 s can be alerted), a pause or asystole alert
+within 10 s of its end; brady / tachy = (SBR /
 (SVTA episodes >= 60 s, alerted by their end + 30 s.
 """
 
@@ -173,8 +178,12 @@ def _factory(make):
     return _FACTORY
 
 
-def interval_record(database: str, name: str, *, pulse: bool, frame_s: float = 1.0) -> RecordResult:
+def interval_record(database: str, name: str, *, pulse: bool, frame_s: float = 1.0,
+                    pulse_pause_s: float | None = None, make_tracker=None) -> RecordResult:
+    """Alerts from a record's reference beats (``pulse``: timed as a pulse sensor times them, no classes).
+    ``make_tracker(config)`` replaces `PipelineConfig.tracker` (rule studies)."""
     from cardiowatch.evaluate.rhythm import load_beat_record, perturb_beats
+    from cardiowatch.pipeline import PipelineConfig
     from cardiowatch.server.alert_replay import AlertReplay, interval_analyses
     from cardiowatch.evaluate.rhythm import PERTURB_SEED
 
@@ -188,10 +197,22 @@ def interval_record(database: str, name: str, *, pulse: bool, frame_s: float = 1
         label = None
     replay = AlertReplay()
     now = 0.0
-    for now, analysis in interval_analyses(sample, label, fs=beats.fs, step_s=frame_s):
+    # the tracker the device's pipeline runs for this sensor (the pulse rules among its settings)
+    sensor = "ppg" if pulse else "ecg"
+    config = PipelineConfig(fs=beats.fs, sensor=sensor, pause_s=pulse_pause_s if pulse else None)
+    tracker = config.tracker() if make_tracker is None else make_tracker(config)
+    for now, analysis in interval_analyses(sample, label, fs=beats.fs, step_s=frame_s, tracker=tracker):
         replay.analysis(analysis, now=now)
     alerts = replay.finish(now=now)
     ref = Reference(**beat_reference(beats.sample, beats.label, fs=beats.fs))
+    if database == "mitdb":  # as `mitdb_record`: no beats are annotated in ventricular flutter
+        from cardiowatch.data import MITDB_DS1, MITDB_DS2, read_record
+
+        record = read_record(database, name)
+        episodes = rhythm_episodes(record.annotations.rhythm_changes(), fs=record.fs, end_sample=record.n_samples)
+        ref.vt, ref.af, ref.brady, ref.tachy = (episodes[k] for k in ("vt", "af", "brady", "tachy"))
+        ref.pauses = [p for p in ref.pauses if not _near(p[0], ref.vt, 0.0, 0.0) and not _near(p[1], ref.vt, 0.0, 0.0)]
+        database = "mitdb DS1" if name in MITDB_DS1 else "mitdb DS2" if name in MITDB_DS2 else "mitdb paced"
     source = f"{database} pulse intervals" if pulse else database
     return RecordResult(source, name, beats.hours,
                         [(a.kind, a.raised_s, a.condition_since_s, a.resolved_s) for a in alerts], ref)
@@ -310,10 +331,13 @@ def fmt_episodes(hits: list) -> str:
     return f"{len(found)}/{len(hits)}{med}"
 
 
-SOURCE_ORDER = ("mitdb DS1", "mitdb DS2", "mitdb paced", "nsr2db", "nsrdb", "nsr2db pulse intervals")
+SOURCE_ORDER = ("mitdb DS1", "mitdb DS2", "mitdb paced", "nsr2db", "nsrdb", "nsr2db pulse intervals",
+                "nsrdb pulse intervals", "mitdb DS1 pulse intervals")
 SOURCE_NOTE = {"mitdb DS1": "signal, development", "mitdb DS2": "signal, test", "mitdb paced": "signal",
                "nsr2db": "beats, held out", "nsrdb": "beats, **in-sample** (AF training data)",
-               "nsr2db pulse intervals": "perturbed pulse timing, held out"}
+               "nsr2db pulse intervals": "perturbed pulse timing, held out",
+               "nsrdb pulse intervals": "perturbed pulse timing, development",
+               "mitdb DS1 pulse intervals": "perturbed pulse timing, development"}
 
 
 def section(summary: dict, e2e: dict | None) -> str:
@@ -369,8 +393,10 @@ def section(summary: dict, e2e: dict | None) -> str:
               "beat annotations, so the beats read as silence there: the asystole alerts match reference "
               "intervals (not counted false), and the extreme-bradycardia alerts that follow them (the "
               "pipeline's rate is 0 after 4 s without a beat) are counted false, most of the brady/tachy column. "
-              "From pulse intervals, each missed pulse (2 %) doubles an interval: at night that is a pause over "
-              "2 s, most of that row's false pauses. Neither is a VT or AF alarm."]
+              "From pulse intervals a pause is an interval over 3 s (`cardiowatch.pipeline.PAUSE_S`, 2 s from ECG "
+              "beats): each missed pulse (2 %) doubles an interval, over 2 s at night, which intervals alone do not "
+              "tell from a real 2-3 s pause; that row's false pauses are doubled intervals below 40 bpm and "
+              "two or more pulses lost in a row (`models/rhythm_af.md`). Neither is a VT or AF alarm."]
     missed = [(n, k, rec, round(s, 1)) for n in SOURCE_ORDER if n in summary
               for k in ("VT", "AF") for rec, s, d in summary[n]["episodes"].get(k, []) if d is None]
     lines += ["", "Missed VT/AF episodes offline (source, kind, record, onset s): "
@@ -380,7 +406,7 @@ def section(summary: dict, e2e: dict | None) -> str:
 
 # ------------------------------------------------------------------------------------------------ main
 def jobs_for(sources: list[str]) -> list[tuple]:
-    from cardiowatch.data import MITDB_ALL, list_records
+    from cardiowatch.data import MITDB_ALL, MITDB_DS1, list_records
 
     jobs: list[tuple] = []
     if "mitdb" in sources:
@@ -388,17 +414,23 @@ def jobs_for(sources: list[str]) -> list[tuple]:
     for db in ("nsr2db", "nsrdb"):
         if db in sources:
             jobs += [(db, name) for name in list_records(db)]
-    if "pulse" in sources:
-        jobs += [("pulse", name) for name in list_records("nsr2db")]
+    for source, db in PULSE_SOURCES.items():
+        if source in sources:
+            jobs += [(source, name) for name in (MITDB_DS1 if db == "mitdb" else list_records(db))]
     return jobs
 
 
+#: Pulse-interval sources (--sources name -> database): nsrdb and mitdb DS1 are development data for the pulse
+#: rules (DS1 has real pauses: what a rule costs); nsr2db is held out.
+PULSE_SOURCES = {"pulse": "nsr2db", "pulse-nsrdb": "nsrdb", "pulse-ds1": "mitdb"}
+
+
 def run_job(job: tuple) -> RecordResult:
-    kind, name, frame_s = job
+    kind, name, frame_s, pulse_pause_s = job
     if kind == "mitdb":
         return mitdb_record(name)
-    if kind == "pulse":
-        return interval_record("nsr2db", name, pulse=True, frame_s=frame_s)
+    if kind in PULSE_SOURCES:
+        return interval_record(PULSE_SOURCES[kind], name, pulse=True, frame_s=frame_s, pulse_pause_s=pulse_pause_s)
     return interval_record(kind, name, pulse=False, frame_s=frame_s)
 
 
@@ -409,6 +441,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--interval-frame-s", type=float, default=5.0,
                         help="frame length for the beat-interval sources (longer: faster, alert times coarser)")
+    parser.add_argument("--pulse-pause-s", type=float,
+                        help="pause threshold of the pulse sources (default: the PPG pipeline's, "
+                             "cardiowatch.pipeline.PAUSE_S); other values are for comparison only, never written")
     parser.add_argument("--save", type=Path, help="store every record's alerts and references here (JSON)")
     parser.add_argument("--from", dest="load", type=Path, nargs="+", help="format results saved with --save")
     parser.add_argument("--e2e-report", type=Path, default=E2E_REPORT)
@@ -424,7 +459,7 @@ def main() -> None:
         jobs = jobs_for(args.sources.split(","))
         if args.records:
             jobs = [j for j in jobs if j[1] in args.records.split(",")]
-        jobs = [(*j, args.interval_frame_s) for j in jobs]
+        jobs = [(*j, args.interval_frame_s, args.pulse_pause_s) for j in jobs]
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             results = []
             for result in pool.map(run_job, jobs):
@@ -436,7 +471,7 @@ def main() -> None:
     e2e = e2e_row(json.loads(args.e2e_report.read_text())) if args.e2e_report.exists() else None
     text = section(summarise(results), e2e)
     log.info("%s", text)
-    if not args.no_write and not args.records:
+    if not args.no_write and not args.records and args.pulse_pause_s is None:
         from docs_section import write_section  # benchmarks/ is sys.path[0] when run
         write_section("alarm-budget", text)
 

@@ -48,6 +48,12 @@ HRV_WINDOW_S = 300.0
 #: Beats over which the displayed heart rate is the median interval (about 8 s at rest, as monitors do).
 HR_BEATS = 8
 
+#: An interval longer than this (s) is a pause, per sensor. A pulse sensor loses pulses (motion, weak
+#: perfusion), and at night (< 60 bpm) one lost pulse makes an interval over 2 s; holding back intervals that
+#: are whole multiples of the rhythm also held back real 2-3 s pauses and still alerted lost pulses, so from
+#: pulses only a significant pause (> 3 s, the usual Holter criterion) is one (`models/rhythm_af.md`).
+PAUSE_S: dict[str, float] = {"ecg": 2.0, "ppg": 3.0}
+
 
 @dataclass(frozen=True)
 class PipelineConfig:
@@ -57,8 +63,16 @@ class PipelineConfig:
     sensor: Sensor
     brady_bpm: float = 50.0
     tachy_bpm: float = 100.0
-    pause_s: float = 2.0
+    pause_s: float | None = None  #: None: the sensor's `PAUSE_S`
     asystole_s: float = 4.0
+
+    def tracker(self) -> RhythmTracker:
+        """The rhythm tracker this sensor's pipeline runs (the offline interval replays build it here too)."""
+        if self.sensor not in PAUSE_S:
+            raise ValueError(f"unknown sensor {self.sensor!r}; valid: {', '.join(map(repr, PAUSE_S))}")
+        pause_s = self.pause_s if self.pause_s is not None else PAUSE_S[self.sensor]
+        return RhythmTracker(fs=self.fs, brady_bpm=self.brady_bpm, tachy_bpm=self.tachy_bpm, pause_s=pause_s,
+                             asystole_s=self.asystole_s)
 
 
 @dataclass(frozen=True)
@@ -152,8 +166,7 @@ class Pipeline(StreamingStage):
             self.vf_ = None  # a pulse wave shows no fibrillation: during VF it simply has no pulses
         else:
             raise ValueError(f"unknown sensor {cfg.sensor!r}; valid: 'ecg', 'ppg'")
-        self.tracker_ = RhythmTracker(fs=fs, brady_bpm=cfg.brady_bpm, tachy_bpm=cfg.tachy_bpm,
-                                      pause_s=cfg.pause_s, asystole_s=cfg.asystole_s)
+        self.tracker_ = cfg.tracker()
         for stage in self._stages():
             stage.reset()
         self.n_samples_ = 0
