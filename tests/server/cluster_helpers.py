@@ -4,6 +4,7 @@ processes) on a RabbitMQ virtual host and a PostgreSQL schema of its own; loopba
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import socket
@@ -48,9 +49,13 @@ class Cluster:
     logs: Path
     vhost: str
 
+    @functools.cached_property
+    def sessions(self):  # noqa: ANN201 - a SQLAlchemy sessionmaker
+        """One engine for the test's reads (the PostgreSQL connections are shared with others)."""
+        return make_session_factory(make_engine(self.database_url, schema=self.schema))
+
     def session(self):  # noqa: ANN201 - a SQLAlchemy session
-        engine = make_engine(self.database_url, schema=self.schema)
-        return make_session_factory(engine)()
+        return self.sessions()
 
 
 @contextlib.contextmanager
@@ -83,7 +88,12 @@ def running_cluster(logs: Path, *, speed: float, env: dict[str, str] | None = No
                               speed=speed, env=env, logs=logs) as processes:
             for name in ("worker-1", "worker-2"):
                 wait_subscribed(logs / f"{name}.log")
-            yield Cluster(processes, amqp_url, POSTGRES_URL, schema, logs, vhost)
+            cluster = Cluster(processes, amqp_url, POSTGRES_URL, schema, logs, vhost)
+            try:
+                yield cluster
+            finally:
+                if "sessions" in cluster.__dict__:
+                    cluster.sessions.kw["bind"].dispose()
     finally:
         drop_schema(POSTGRES_URL, schema)
         rabbitmqctl("delete_vhost", vhost)

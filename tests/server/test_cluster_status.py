@@ -116,7 +116,7 @@ def _logs(cluster: Cluster) -> dict[str, str]:
 
 
 def _owner(cluster: Cluster, device_id: int) -> str | None:
-    """The worker that took the device's frames (the last one, if several did)."""
+    """The worker that took the device's frames (the last by name, if several did)."""
     owners = [name for name, text in _logs(cluster).items() if re.search(rf"device {device_id} taken over", text)]
     return owners[-1] if owners else None
 
@@ -199,7 +199,13 @@ def test_mqtt_status_reaches_the_frames_owner_and_alerts_as_one_process(cluster,
     assert "extreme_tachycardia" in expected[False] and "lead_off" not in expected[False]
 
     time.sleep(max(0.0, sent_at + UNTIL_S - _clock(cluster)) / SPEED)
-    kinds = {device: {a.kind for a in _alerts(cluster, device)} for device in (device_id, control_id)}
+    deadline = time.monotonic() + 10.0  # a worker behind on a loaded machine catches up
+    while True:
+        kinds = {device: {a.kind for a in _alerts(cluster, device)} for device in (device_id, control_id)}
+        if (kinds[device_id] >= expected[True] and kinds[control_id] >= expected[False]) or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
     assert kinds == {device_id: expected[True], control_id: expected[False]}
     # the worker that owns the device's frames raised what its status caused, and no other worker did
     assert _raised_by(cluster, device_id, "lead_off") == [owner]
