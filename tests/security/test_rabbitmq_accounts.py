@@ -1,6 +1,6 @@
 """Device accounts on RabbitMQ, the cluster's broker (issue 20, broker decision; docs/deployment.md): against
-the real broker's MQTT plugin, a device logs in with its token, publishes only its own frames topic, and
-revocation and rotation take effect on the broker. Each test has a virtual host of its own."""
+the real broker's MQTT plugin, a device logs in with its token, publishes only its own frames and status
+topics, and revocation and rotation take effect on the broker. Each test has a virtual host of its own."""
 
 from __future__ import annotations
 
@@ -100,16 +100,17 @@ async def routed(vhost: str, action) -> list[str]:  # noqa: ANN001 - a coroutine
         await connection.close()
 
 
-def test_a_device_publishes_only_its_own_frames_topic(vhost):
+@pytest.mark.parametrize("topic", ["frames", "status"])
+def test_a_device_publishes_only_its_own_topics(vhost, topic):
     broker = accounts(vhost)
     mine, other = device_id(), device_id()
     broker.add_device(mine, "token-of-mine")
     own = asyncio.run(routed(vhost, lambda: publish_as(vhost, f"device-{mine}", "token-of-mine",
-                                                       f"cardiowatch/{mine}/frames")))
+                                                       f"cardiowatch/{mine}/{topic}")))
     foreign = asyncio.run(routed(vhost, lambda: publish_as(vhost, f"device-{mine}", "token-of-mine",
-                                                           f"cardiowatch/{other}/frames")))
-    assert own == [f"cardiowatch.{mine}.frames"]
-    assert f"cardiowatch.{other}.frames" not in foreign
+                                                           f"cardiowatch/{other}/{topic}")))
+    assert own == [f"cardiowatch.{mine}.{topic}"]
+    assert f"cardiowatch.{other}.{topic}" not in foreign
 
 
 def test_revoking_and_rotating_reach_the_broker(vhost):

@@ -8,32 +8,24 @@ as processes) on a RabbitMQ virtual host and a PostgreSQL schema of its own; loo
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
 import re
-import shutil
 import signal
-import socket
-import subprocess
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
 
+from cluster_helpers import Cluster, running_cluster, wait_subscribed
+from cluster_helpers import register as _register
+
 from cardiowatch.protocol import Frame, FrameFlags, SensorKind, frame_encode
 from cardiowatch.server.storage import crud
-from cardiowatch.server.storage.db import drop_schema, make_engine, make_session_factory
 
-POSTGRES_URL = os.environ.get("CARDIOWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PARTITIONS = 8
 SPEED = 5.0  #: record seconds per wall-clock second, for the devices and the workers' alert clock
 RECORD, SECONDS = "203", 100  # mitdb 203: AF from the start, ventricular runs at 47 s and 92 s
 FRAME_SAMPLES = 180  # 500 ms at 360 Hz
@@ -42,88 +34,17 @@ N_DEVICES = 4
 ALERTS_CHECKED = ("ventricular_tachycardia", "atrial_fibrillation")
 
 
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
-
-
-@dataclass
-class Cluster:
-    processes: object  # ClusterProcesses
-    amqp_url: str
-    database_url: str
-    schema: str
-    logs: Path
-
-    def session(self):  # noqa: ANN201 - a SQLAlchemy session
-        engine = make_engine(self.database_url, schema=self.schema)
-        return make_session_factory(engine)()
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory) -> Iterator[Cluster]:
-    from cardiowatch.server.cluster_run import ClusterProcesses, check_broker
-
-    needed = {"PostgreSQL (5432)": _listening(5432), "RabbitMQ (5672)": _listening(5672),
-              "rabbitmqctl": shutil.which("rabbitmqctl") is not None}
-    missing = [name for name, ok in needed.items() if not ok]
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs {', '.join(missing)}")
-        pytest.skip(f"not available here: {', '.join(missing)}")
-    vhost, schema = f"cw-test-{uuid.uuid4().hex[:8]}", f"cw_test_{uuid.uuid4().hex[:12]}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    amqp_url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    problem = check_broker(amqp_url, partitions=PARTITIONS)
-    if problem:
-        pytest.fail(problem)
-    logs = tmp_path_factory.mktemp("cluster-logs")
-    env = {"CARDIOWATCH_DATABASE_SCHEMA": schema, "CARDIOWATCH_CLUSTER_PARTITIONS": str(PARTITIONS),
-           "CARDIOWATCH_RETENTION_DAYS": "0", "CARDIOWATCH_SUMMARY_PERIOD_S": "5"}
-    try:
-        with ClusterProcesses(database_url=POSTGRES_URL, amqp_url=amqp_url, workers=2, port=_free_port(),
-                              speed=SPEED, env=env, logs=logs) as processes:
-            for name in ("worker-1", "worker-2"):
-                _wait_subscribed(logs / f"{name}.log")
-            yield Cluster(processes, amqp_url, POSTGRES_URL, schema, logs)
-    finally:
-        drop_schema(POSTGRES_URL, schema)
-        _rabbitmqctl("delete_vhost", vhost)
-
-
-def _wait_subscribed(log: Path, timeout_s: float = 60.0) -> None:
-    """Until the worker writing ``log`` has subscribed to every partition."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if log.exists() and "subscribed to" in log.read_text(errors="replace"):
-            return
-        time.sleep(0.2)
-    pytest.fail(f"worker {log.stem} did not subscribe: {log.read_text(errors='replace')[-2000:]}")
-
-
-def _register(base_url: str, name: str) -> tuple[int, str]:
-    response = httpx.post(f"{base_url}/api/v1/devices", json={"name": name})
-    assert response.status_code == 201, response.text
-    return response.json()["id"], response.json()["token"]
-
-
 def _record_counts() -> np.ndarray:
     from cardiowatch.data import read_record
 
     record = read_record("mitdb", RECORD)
     return np.round(record.signals["MLII"][: SECONDS * 360] * 1e6 / 8000).astype(np.int64)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory) -> Iterator[Cluster]:
+    with running_cluster(tmp_path_factory.mktemp("cluster-logs"), speed=SPEED) as running:
+        yield running
 
 
 def _frames(device_id: int, counts: np.ndarray) -> list[bytes]:
@@ -220,7 +141,7 @@ def test_a_killed_worker_and_a_joining_one_lose_and_repeat_nothing(cluster, mitd
     time.sleep(0.2 * SECONDS / SPEED)
     joiner_log = cluster.logs / "worker-3.log"
     cluster.processes.start_worker("worker-3", log=joiner_log)
-    _wait_subscribed(joiner_log)
+    wait_subscribed(joiner_log)
     for device in devices:
         device.join(timeout=3 * SECONDS / SPEED)
     assert all(d.acked == len(d.frames) for d in devices), [d.failures for d in devices]

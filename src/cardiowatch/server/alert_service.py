@@ -70,6 +70,14 @@ class AlertService:
         self.persist(session=session, now=now)
         return out
 
+    def watch(self, *, session: Session, device_id: int, since: float, now: float) -> list[AlertTransition]:
+        """`AlertEngine.watch`, stored and snapshotted (the next owner of the device restores what it raised)."""
+        now = self._clock(now)
+        out = self.engine.watch(str(device_id), since=since, now=now)
+        self._store(session, out, now)
+        self.persist(session=session, now=now)
+        return out
+
     def acknowledge(self, *, session: Session, alert_id: int, user: str, now: float) -> AlertTransition:
         now = self._clock(now)
         transition = self.engine.acknowledge(alert_id, user=user, now=now)
@@ -133,6 +141,11 @@ class AlertService:
         self.recent_evidence_.move_to_end(alert_id)
         while len(self.recent_evidence_) > EVIDENCE_KEPT:
             self.recent_evidence_.popitem(last=False)
+
+    def keep(self) -> None:
+        """Store the snapshot at the next `persist` even if no transition happened (the engine took in
+        something nothing stored could rebuild, e.g. a status report, and the next owner needs it)."""
+        self.dirty_ = True
 
     def persist(self, *, session: Session, now: float) -> None:
         """Store the engine's snapshot if anything changed since the last one (once per batch, not per

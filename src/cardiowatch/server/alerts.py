@@ -47,7 +47,7 @@ an alert is raised once the condition has been present without a break for the k
 exists per (device, kind); a condition that persists updates nothing. The delays per kind and the
 escalation intervals per severity are `DEFAULT_TIMING` and `DEFAULT_ESCALATE_AFTER_S` (in
 `cardiowatch.server.alert_types`), overridable through `AlertConfig`. ``no_data`` is watched only for
-devices the engine has seen: observe `DataSeen()` when a device registers.
+devices the engine has seen or been told to `watch` (with when data last came, e.g. as stored).
 
 Alert states and the transitions between them (anything else raises `RuntimeError`)::
 
@@ -210,6 +210,16 @@ class AlertEngine:
         for device_id, device in self.devices_.items():
             out += self._evaluate(device_id, device, now)
         return out
+
+    def watch(self, device_id: str, *, since: float, now: float) -> list[AlertTransition]:
+        """Watch ``device_id`` for no data, its data last seen at ``since`` unless the engine saw some later;
+        return the transitions (``no_data`` when it has been silent for ``no_data_s``)."""
+        self._advance(now)
+        device = self.devices_.get(device_id)
+        if device is None:
+            device = self.devices_[device_id] = _Device(last_seen=since)
+        device.last_seen = max(device.last_seen, since)
+        return self._evaluate(device_id, device, now)
 
     def acknowledge(self, alert_id: int, *, user: str, now: float) -> AlertTransition:
         """Acknowledge an active or snoozed alert: it stays open until its condition clears, never escalates."""

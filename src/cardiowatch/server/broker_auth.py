@@ -268,9 +268,10 @@ class RabbitMqAccounts:
 
     A device is the user ``device-<id>`` (its token as password, no tags) with permissions on the virtual
     host that reach only ``amq.topic`` and its own MQTT subscription queues, and topic permissions on
-    ``amq.topic``: write ``<prefix>.<id>.frames`` (RabbitMQ's form of ``<prefix>/<id>/frames``), read
-    ``<prefix>.<id>.ack``. Every call is an idempotent PUT or DELETE, so running it again repairs a
-    half-done change. Rotating and revoking close the device's open connections."""
+    ``amq.topic``: write ``<prefix>.<id>.frames`` and ``<prefix>.<id>.status`` (RabbitMQ's form of
+    ``<prefix>/<id>/frames`` and ``.../status``), read ``<prefix>.<id>.ack``. Every call is an idempotent
+    PUT or DELETE, so running it again repairs a half-done change. Rotating and revoking close the
+    device's open connections."""
 
     def __init__(self, *, url: str, admin_username: str, admin_password: str, vhost: str = "/",
                  prefix: str = "cardiowatch", timeout_s: float = 5.0) -> None:
@@ -289,7 +290,8 @@ class RabbitMqAccounts:
                    {"configure": f"^{own_queues}$", "write": rf"^(amq\.topic|{own_queues})$",
                     "read": rf"^(amq\.topic|{own_queues})$"})
         self._call("PUT", f"/api/topic-permissions/{_quoted(self.vhost)}/{_quoted(user)}",
-                   {"exchange": "amq.topic", "write": rf"^{key}\.frames$", "read": rf"^{key}\.ack$"})
+                   {"exchange": "amq.topic", "write": rf"^{key}\.(frames|status)$",
+                    "read": rf"^{key}\.ack$"})
 
     def rotate_device(self, device_id: int, password: str) -> None:
         self.add_device(device_id, password)

@@ -9,8 +9,15 @@ worker subscribes to every partition, RabbitMQ delivers each one to a single wor
 and hands it to another subscriber as soon as that worker's connection dies.
 
 What a message carries beside the frames is said by its ``cw-kind`` header (absent: frames): ``status``
-(a status report), ``action`` (acknowledge or snooze an alert, from an API node). Only a publisher that
-RabbitMQ authenticated as a trusted user (the message's validated ``user_id``) may send an action.
+(a status report), ``action`` (acknowledge or snooze an alert, from an API node), ``watch`` (watch the
+device for no data, from the workers' no-data sweeper). Only a publisher that RabbitMQ authenticated as a
+trusted user (the message's validated ``user_id``) may send an action or a watch.
+
+A device's MQTT status topic ``<prefix>/<id>/status`` cannot be hashed with its frames (the consistent-hash
+exchange hashes the whole routing key, and MQTT 3.1.1 carries no headers to hash on instead), so it is
+bound to the durable single-active-consumer queue ``cardiowatch.status``: one worker at a time relays
+each status, in order, into the device's partition under the frames' key with ``cw-kind: status``, as
+an API node publishes a status posted over HTTP.
 """
 
 from __future__ import annotations
@@ -32,6 +39,9 @@ DEVICE_EXCHANGE = "amq.topic"
 PARTITION_EXCHANGE = "cardiowatch.partitions"
 LIVE_EXCHANGE = "cardiowatch.live"
 KIND_HEADER = "cw-kind"
+#: Devices' MQTT status reports wait here for a worker to relay them into their device's partition.
+STATUS_QUEUE = "cardiowatch.status"
+STATUS_QUEUE_ARGUMENTS = {"x-single-active-consumer": True}
 #: Partition queues made by `declare_topology` unless told otherwise. The count is fixed for the life of
 #: the queues: changing it moves devices between partitions (drain the queues first).
 DEFAULT_PARTITIONS = 16
@@ -51,18 +61,19 @@ def device_key(prefix: str, device_id: int) -> str:
     return f"{prefix}.{device_id}.frames"
 
 
-def key_device_id(prefix: str, routing_key: str) -> int | None:
-    """The device id in a routing key made by `device_key`, else None."""
+def key_device_id(prefix: str, routing_key: str, *, topic: str = "frames") -> int | None:
+    """The device id in a routing key ``<prefix>.<id>.<topic>`` (by default one made by `device_key`), else
+    None."""
     head, _, rest = routing_key.partition(f"{prefix}.")
     device, _, tail = rest.partition(".")
-    if head or tail != "frames" or not device.isdigit() or device != str(int(device)):
+    if head or tail != topic or not device.isdigit() or device != str(int(device)):
         return None
     return int(device)
 
 
 async def declare_topology(channel: AbstractChannel, *, prefix: str, partitions: int) -> None:
-    """Declare (idempotently) the partition exchange, its binding from ``amq.topic``, the partition queues
-    and the live fan-out exchange."""
+    """Declare (idempotently) the partition exchange, its binding from ``amq.topic``, the partition queues,
+    the status queue and its binding, and the live fan-out exchange."""
     hashing = await channel.declare_exchange(PARTITION_EXCHANGE, type="x-consistent-hash", durable=True)
     devices = await channel.get_exchange(DEVICE_EXCHANGE, ensure=False)
     await hashing.bind(devices, routing_key=f"{prefix}.*.frames")
@@ -70,6 +81,8 @@ async def declare_topology(channel: AbstractChannel, *, prefix: str, partitions:
         queue = await channel.declare_queue(partition_queue(index), durable=True,
                                             arguments={"x-single-active-consumer": True})
         await queue.bind(hashing, routing_key="1")  # the binding's weight: every partition alike
+    status = await channel.declare_queue(STATUS_QUEUE, durable=True, arguments=STATUS_QUEUE_ARGUMENTS)
+    await status.bind(devices, routing_key=f"{prefix}.*.status")
     await channel.declare_exchange(LIVE_EXCHANGE, type="fanout", durable=False)
 
 
@@ -98,13 +111,16 @@ class PartitionPublisher:
         self.prefix = prefix
         self.partitions = partitions
         self.connection_: AbstractConnection | None = None
+        self.owns_connection_ = True
         self.exchange_: AbstractExchange | None = None
         self.user_: str = ""
         self.reply_queue_: AbstractQueue | None = None
         self._replies: dict[str, asyncio.Future] = {}
 
-    async def start(self) -> None:
-        self.connection_ = await aio_pika.connect_robust(self.url)
+    async def start(self, connection: AbstractConnection | None = None) -> None:
+        """Connect, or publish on ``connection`` (the caller's: it closes it)."""
+        self.owns_connection_ = connection is None
+        self.connection_ = await aio_pika.connect_robust(self.url) if connection is None else connection
         self.user_ = URL(self.url).user or "guest"
         channel = await self.connection_.channel(publisher_confirms=True)
         await declare_topology(channel, prefix=self.prefix, partitions=self.partitions)
@@ -113,9 +129,9 @@ class PartitionPublisher:
         await self.reply_queue_.consume(self._on_reply, no_ack=True)
 
     async def stop(self) -> None:
-        if self.connection_ is not None:
+        if self.connection_ is not None and self.owns_connection_:
             await self.connection_.close()
-            self.connection_ = None
+        self.connection_ = None
 
     async def publish(self, device_id: int, payload: bytes, *, kind: str = "frames") -> None:
         """Publish ``payload`` into ``device_id``'s partition and wait for the broker's confirm."""

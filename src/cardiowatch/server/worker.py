@@ -19,6 +19,19 @@ Sharing partitions: workers announce themselves every `HEARTBEAT_S` on a fan-out
 belongs, by rendezvous hashing over the workers heard lately, to one of them; a worker that is delivered a
 partition it does not belong to hands it over by closing that partition's channel (RabbitMQ puts its
 unacknowledged messages back and activates the next subscriber) and subscribes again a moment later.
+
+Status reports devices publish over MQTT arrive on the status queue, not in a partition (see
+`server/partitions.py`): the one worker RabbitMQ makes its active consumer relays each, in order, into
+the device's partition, so the device's owner handles it as one an API node published.
+
+No data: a device is watched by the alert engine of the worker that owns it, as long as that worker holds
+it in memory. One worker, chosen by rendezvous hashing like a partition, sweeps the devices table every
+`SWEEP_S` for devices silent (by their stored last frame, else their registration) for the no-data
+delay with no open ``no_data`` alert (every `REWATCH_S` those with one too), and sends each a ``watch``
+message into its partition: its owner loads the device's engine if it does not hold it and raises
+``no_data`` there, once; the same engine, or the next owner's restored from its snapshot, resolves it
+when data comes. The sweeper only finds devices; a second sweeper for a moment (workers coming and
+going) sends a second watch, which changes nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import socket
 import time
@@ -54,7 +68,10 @@ from cardiowatch.server.notify import WebhookNotifier, notifier_from_settings
 from cardiowatch.server.partitions import (
     KIND_HEADER,
     LIVE_EXCHANGE,
+    STATUS_QUEUE,
+    STATUS_QUEUE_ARGUMENTS,
     ActionReply,
+    PartitionPublisher,
     declare_topology,
     key_device_id,
     partition_queue,
@@ -77,6 +94,14 @@ HEARTBEAT_S = 0.5
 WORKER_TIMEOUT_S = 3.0
 #: How long a worker waits before subscribing again to a partition it handed over.
 RESUBSCRIBE_AFTER_S = 2.0
+#: Seconds (real time) between two sweeps for silent devices; the sweeper is the rendezvous owner of this key.
+SWEEP_S = 2.0
+SWEEPER_KEY = "no-data-sweeper"
+#: Every this many seconds a sweep also watches silent devices whose ``no_data`` alert is open, so one whose
+#: worker died is held by a worker again, which escalates its open alerts.
+REWATCH_S = 60.0
+#: Status reports a worker relaying the status queue holds unacknowledged at once.
+STATUS_PREFETCH = 64
 
 
 def snapshot_name(device_id: int) -> str:
@@ -111,6 +136,9 @@ class DeviceAlerts:
         return self.service(session, device_id).observe(session=session, device_id=device_id,
                                                         observations=observations, now=now)
 
+    def watch(self, *, session: Session, device_id: int, since: float, now: float) -> list[AlertTransition]:
+        return self.service(session, device_id).watch(session=session, device_id=device_id, since=since, now=now)
+
     def rhythm_changed(self, *, session: Session, device_id: int, rhythm: str | None, t_us: int) -> None:
         self.service(session, device_id).rhythm_changed(session=session, device_id=device_id, rhythm=rhythm,
                                                         t_us=t_us)
@@ -118,6 +146,12 @@ class DeviceAlerts:
     def webhook_body(self, transition: AlertTransition) -> dict[str, Any]:
         service = self.services_.get(int(transition.alert.device_id))
         return transition.to_dict() if service is None else service.webhook_body(transition)
+
+    def keep(self, device_id: int) -> None:
+        """Snapshot the device's engine at the next `persist` (see `AlertService.keep`)."""
+        service = self.services_.get(device_id)
+        if service is not None:
+            service.keep()
 
     def level(self, device_id: int) -> int:
         service = self.services_.get(device_id)
@@ -228,6 +262,16 @@ class PartitionIngestor(Ingestor):
                 self.handled_[device_id] = top if previous is None else max(previous, top)
         return results  # type: ignore[return-value] - every slot is filled above
 
+    def _analyse_in(self, session: Session, admitted: list, *, now: float) -> None:
+        super()._analyse_in(session, admitted, now=now)
+        # A status report's lead-off and battery reach the engine only, and no replay of stored frames
+        # brings them back: snapshot the engine with them, for this worker's take-over at the device's next
+        # frame and for the next worker that gets the device.
+        for message in admitted:
+            if message.status is not None:
+                self.device_alerts.keep(message.device.device_id)
+        self.device_alerts.persist(session=session, now=now)
+
     def forget(self, device_id: int) -> None:
         """Drop everything held about a device (its partition went to another worker)."""
         self.registry.drop(device_id)
@@ -281,8 +325,9 @@ class _Partition:
     resubscribe_at: float | None = None
 
 
-def rendezvous_owner(partition: int, workers: list[str]) -> str:
-    """The worker a partition belongs to: the highest hash of (worker, partition), the same on every worker."""
+def rendezvous_owner(partition: int | str, workers: list[str]) -> str:
+    """The worker a partition (or another job, by name) belongs to: the highest hash of (worker, partition),
+    the same on every worker."""
     return max(workers, key=lambda name: hashlib.sha256(f"{name}/{partition}".encode()).digest())
 
 
@@ -312,6 +357,9 @@ class PartitionWorker:
         self.connection_: AbstractConnection | None = None
         self.control_: AbstractChannel | None = None
         self.live_: AbstractExchange | None = None
+        #: Publishes into the partitions: relayed status reports, the sweeper's watch messages.
+        self.publisher_ = PartitionPublisher(url=url, prefix=prefix, partitions=partitions)
+        self.relayed = 0  #: status reports relayed into their partition since start-up
         self.ready = asyncio.Event()
         self.handovers = 0
 
@@ -328,6 +376,7 @@ class PartitionWorker:
             await presence.bind(workers)
             await presence.consume(self._on_presence, no_ack=True)
             self.peers_[self.name] = time.monotonic()
+            await self.publisher_.start(self.connection_)
             for index in range(self.partitions):
                 await self._subscribe(index)
             self.ready.set()
@@ -336,10 +385,13 @@ class PartitionWorker:
                 group.create_task(self._batches())
                 group.create_task(self._ticks())
                 group.create_task(self._presence(workers))
+                group.create_task(self._relay_statuses())
+                group.create_task(self._sweeps())
         finally:
             if self.webhook is not None:   # queued transitions get their chance
                 await self.webhook.aclose()
             with contextlib.suppress(Exception):
+                await self.publisher_.stop()
                 await self.connection_.close()
 
     async def _subscribe(self, index: int) -> None:
@@ -393,6 +445,7 @@ class PartitionWorker:
         """Store and analyse one batch (on the worker thread); what to publish once it is committed."""
         items: list[IngestItem] = []
         actions: list[tuple[AbstractIncomingMessage, int]] = []
+        watches: list[tuple[int, float]] = []
         for delivery in batch:
             message = delivery.message
             device_id = key_device_id(self.prefix, message.routing_key or "")
@@ -401,11 +454,15 @@ class PartitionWorker:
                 continue
             self.partitions_[delivery.partition].devices.add(device_id)
             kind = (message.headers or {}).get(KIND_HEADER, "frames")
-            if kind == "action":
-                if message.user_id in self.trusted_users:
+            if kind in ("action", "watch"):
+                if message.user_id not in self.trusted_users:
+                    logger.warning("%s message from untrusted user %r dropped", kind, message.user_id)
+                elif kind == "action":
                     actions.append((message, device_id))
+                elif (since := _watch_since(message.body)) is not None:
+                    watches.append((device_id, since))
                 else:
-                    logger.warning("alert action from untrusted user %r dropped", message.user_id)
+                    logger.warning("watch message of device %d dropped: no valid 'since'", device_id)
                 continue
             items.append(IngestItem(message.body, kind=PayloadKind.STATUS if kind == "status" else PayloadKind.FRAMES,
                                     token=None, transport="broker", topic_device_id=device_id,
@@ -417,6 +474,15 @@ class PartitionWorker:
             if isinstance(result, IngestAnswer):
                 live += result.live
                 transitions += result.transitions
+        if watches:
+            # after the batch's frames: a device whose data came meanwhile is not silent
+            with self.ingestor.session_factory() as session:
+                for device_id, since in watches:
+                    raised = self.ingestor.device_alerts.watch(session=session, device_id=device_id,
+                                                               since=since, now=now)
+                    live += [AlertMessage(t) for t in raised]
+                    transitions += raised
+                session.commit()
         replies = []
         for message, device_id in actions:
             reply, transition = self._act(message, device_id, now=now)
@@ -457,6 +523,57 @@ class PartitionWorker:
             # Each device's alerts are raised by the one worker that owns it, so each transition is posted
             # once; a worker killed with transitions still queued loses those posts (the alerts are stored).
             self.webhook([self.ingestor.alerts.webhook_body(t) for t in transitions])
+
+    # --------------------------------------------------------------------------- status relay, no data
+    async def _relay_statuses(self) -> None:
+        """Relay the status queue into the partitions while RabbitMQ makes this worker its active consumer."""
+        channel = await self.connection_.channel()
+        await channel.set_qos(prefetch_count=STATUS_PREFETCH)
+        queue = await channel.declare_queue(STATUS_QUEUE, durable=True, arguments=STATUS_QUEUE_ARGUMENTS)
+        async with queue.iterator() as messages:
+            async for message in messages:  # one at a time: a device's reports stay in order
+                await self._relay(message)
+
+    async def _relay(self, message: AbstractIncomingMessage) -> None:
+        device_id = key_device_id(self.prefix, message.routing_key or "", topic="status")
+        if device_id is None:
+            logger.warning("status with routing key %r dropped: no device id", message.routing_key)
+            await message.reject()
+            return
+        try:
+            # the device's owner checks it as it checks one from an API node (known, unrevoked, valid)
+            await self.publisher_.publish(device_id, message.body, kind="status")
+        except Exception:  # noqa: BLE001 - e.g. the broker refused it: keep it for the next try
+            logger.exception("status of device %d not relayed; handed back to the broker", device_id)
+            await asyncio.sleep(1.0)
+            await message.nack(requeue=True)
+            return
+        await message.ack()  # after the confirm: a worker killed in between relays it twice, which is harmless
+        self.relayed += 1
+
+    async def _sweeps(self) -> None:
+        """While this worker is the sweeper, send a watch message to each silent device (see the module
+        docstring)."""
+        no_data_s = (self.ingestor.device_alerts.config or AlertConfig()).no_data_s
+        rewatch_at = time.monotonic() + REWATCH_S
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            if rendezvous_owner(SWEEPER_KEY, self._alive()) != self.name:
+                continue
+            every = time.monotonic() >= rewatch_at
+            if every:
+                rewatch_at = time.monotonic() + REWATCH_S
+            try:
+                silent = await anyio.to_thread.run_sync(partial(self._silent, self.clock() - no_data_s,
+                                                                with_open_alert=every))
+                for device_id, since in silent:
+                    await self.publisher_.publish(device_id, json.dumps({"since": since}).encode(), kind="watch")
+            except Exception:  # noqa: BLE001 - e.g. the database is down: the next sweep tries again
+                logger.exception("no-data sweep failed")
+
+    def _silent(self, before: float, *, with_open_alert: bool) -> list[tuple[int, float]]:
+        with self.ingestor.session_factory() as session:
+            return crud.silent_devices(session=session, before=before, with_open_alert=with_open_alert)
 
     async def _ticks(self) -> None:
         while True:
@@ -502,6 +619,15 @@ class PartitionWorker:
         part.resubscribe_at = time.monotonic() + RESUBSCRIBE_AFTER_S
         self.handovers += 1
         logger.info("worker %s handed partition %d over", self.name, index)
+
+
+def _watch_since(body: bytes) -> float | None:
+    """The ``since`` of a watch message's body, or None when it has none that is a finite time."""
+    try:
+        since = float(json.loads(body)["since"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return since if math.isfinite(since) else None
 
 
 def make_worker(settings: Any, *, url: str, partitions: int, pipeline_factory: Any = None,

@@ -341,6 +341,20 @@ def save_alert(*, session: Session, device_id: int, alert_id: int, kind: str, se
     return row
 
 
+def silent_devices(*, session: Session, before: float, with_open_alert: bool = False,
+                   limit: int = MAX_ROWS) -> list[tuple[int, float]]:
+    """``(id, last seen)`` of the unrevoked devices last seen (their last stored frame, else their
+    registration) at or before ``before``, by id; only those without an open ``no_data`` alert unless
+    ``with_open_alert``."""
+    seen = func.coalesce(Device.last_seen_at, Device.created_at)
+    query = select(Device.id, seen).where(Device.revoked_at.is_(None), seen <= before)
+    if not with_open_alert:
+        query = query.where(~select(AlertRow.id).where(AlertRow.device_id == Device.id, AlertRow.kind == "no_data",
+                                                       AlertRow.state != "resolved").exists())
+    rows = session.execute(query.order_by(Device.id).limit(min(limit, MAX_ROWS)))
+    return [(device_id, float(last)) for device_id, last in rows]
+
+
 def open_alert_severities(*, session: Session, device_id: int) -> list[str]:
     """Severities (stored names, e.g. ``critical``) of the device's alerts not resolved."""
     return list(session.scalars(select(AlertRow.severity).where(AlertRow.device_id == device_id,
