@@ -8,7 +8,7 @@ from server_helpers import ecg_bytes, make_settings, register
 
 from cardiowatch.pipeline import PipelineOutput
 from cardiowatch.protocol import Status, status_encode
-from cardiowatch.rhythm.tracker import RhythmEvent
+from cardiowatch.rhythm.tracker import RhythmChange, RhythmEvent
 from cardiowatch.app import create_app
 from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
 
@@ -90,6 +90,34 @@ def test_alert_engine_state_survives_a_restart(database):
         assert response.status_code == 200
         client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [1]), headers=device.auth)
         assert len(client.get("/api/v1/alerts").json()) == 1  # the open alert continues, no second one
+
+
+class AfPipeline:
+    """Stands in for the real pipeline: atrial fibrillation from the first beat of the stream."""
+
+    def process(self, x):
+        return PipelineOutput(rhythm_changes=(RhythmChange(sample=0, rhythm="AFIB", detected_sample=0),),
+                              heart_rate_bpm=110.0)
+
+    def flush(self):
+        return None
+
+
+def test_an_alert_delay_under_way_survives_a_restart(database):
+    """AF for 20 s, the server restarts (killed: nothing stored at shutdown), AF goes on: the alert is raised
+    30 s after AF began, not 30 s after the restart (a cluster device moving to another worker is the same)."""
+    now = [1_800_000_000.0]
+    factory = lambda fs, modality: AfPipeline()  # noqa: E731
+    with TestClient(create_app(make_settings(database), pipeline_factory=factory, clock=lambda: now[0])) as client:
+        device = register(client, "patient-1")
+        client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [0]), headers=device.auth)
+        now[0] += 20.0
+    with TestClient(create_app(make_settings(database), pipeline_factory=factory, clock=lambda: now[0])) as client:
+        client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [1]), headers=device.auth)
+        now[0] += 11.0
+        client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [2]), headers=device.auth)
+        kinds = [a["kind"] for a in client.get("/api/v1/alerts").json()]
+    assert kinds == ["atrial_fibrillation"]
 
 
 def test_every_quality_flag_and_alerting_event_is_mapped():

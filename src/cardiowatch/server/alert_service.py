@@ -33,7 +33,7 @@ class AlertService:
         self.engine = engine
         self.snapshot_name = snapshot_name
         self.last_now_ = engine.last_now_ or 0.0
-        self.dirty_ = False  # transitions not yet in the stored snapshot
+        self.dirty_ = False  # transitions or condition changes not yet in the stored snapshot
         #: Where raised and resolved alerts get their evidence (the analysis sets it); None: none recorded.
         self.evidence: EvidenceTracker | None = None
         self.recent_evidence_: OrderedDict[int, AlertEvidence] = OrderedDict()
@@ -134,7 +134,10 @@ class AlertService:
                 crud.end_alert_evidence(session=session, row=row,
                                         end_t_us=self.evidence.at_end(a, row.onset_t_us))
             self._remember(a.alert_id, AlertEvidence.of(row))
-        self.dirty_ = self.dirty_ or bool(transitions)
+        # a condition that began and has not raised yet is stored too: a restored engine (restart, or another
+        # cluster worker taking the device) would start its delay again, and a device moved twice within
+        # the AF alert's 30 s would not alert at all
+        self.dirty_ = self.engine.take_condition_changes() or self.dirty_ or bool(transitions)
 
     def _remember(self, alert_id: int, evidence: AlertEvidence) -> None:
         self.recent_evidence_[alert_id] = evidence

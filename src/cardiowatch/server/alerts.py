@@ -99,12 +99,13 @@ class _Condition:
     def present_at(self, now: float) -> bool:
         return any(self.sources.values()) or (self.event_until is not None and now <= self.event_until)
 
-    def refresh(self, now: float) -> None:
-        """Bring ``present_since``/``absent_since`` up to ``now``.
+    def refresh(self, now: float) -> bool:
+        """Bring ``present_since``/``absent_since`` up to ``now``; True when either changed.
 
         Sources change only in `AlertEngine.observe`, which refreshes at once; an event hold runs out
         between refreshes, so a condition held only by an event ended when its hold did.
         """
+        before = (self.present_since, self.absent_since)
         if self.present_at(now):
             if self.present_since is None:
                 self.present_since, self.absent_since = now, None
@@ -114,6 +115,7 @@ class _Condition:
                 ended = max(self.present_since, min(now, self.event_until))
             self.present_since, self.absent_since = None, ended
         self.held_by_sources = any(self.sources.values())
+        return (self.present_since, self.absent_since) != before
 
 
 @dataclass
@@ -163,6 +165,7 @@ class AlertEngine:
         self.closed_: deque[int] = deque()  # ids of the closed alerts kept, oldest first
         self.next_id_ = self.first_alert_id
         self.last_now_: float | None = None
+        self.conditions_changed_ = False  # a condition began or ended since `take_condition_changes`
 
     # ------------------------------------------------------------------------------------ public API
     def observe(self, device_id: str, observation: Observation, *, now: float) -> list[AlertTransition]:
@@ -232,6 +235,12 @@ class AlertEngine:
         self._advance(now)
         return self._apply(self._get(alert_id).snoozed(user=user, until=until, now=now), AlertAction.SNOOZED,
                            now=now, by=user)
+
+    def take_condition_changes(self) -> bool:
+        """Whether a condition began or ended since the last call (its hysteresis runs from then, and only a
+        snapshot keeps that: a restored engine would otherwise start every delay again)."""
+        changed, self.conditions_changed_ = self.conditions_changed_, False
+        return changed
 
     def get(self, alert_id: int) -> Alert:
         """The alert with this id (open, or among the last ``max_closed_kept`` closed ones)."""
@@ -333,11 +342,11 @@ class AlertEngine:
             if lead_off and alert_id is None and kind in RHYTHM_GOVERNED_KINDS:
                 # Analysis of a lead-off signal is no evidence: drop its events, restart the hysteresis.
                 cond.event_until = None
-                cond.refresh(now)
+                self.conditions_changed_ |= cond.refresh(now)
                 if cond.present_since is not None:
                     cond.present_since = now
                 continue
-            cond.refresh(now)
+            self.conditions_changed_ |= cond.refresh(now)
             timing = cfg.timing[kind]
             if alert_id is None:
                 if cond.present_since is not None and now - cond.present_since >= timing.raise_after_s:
