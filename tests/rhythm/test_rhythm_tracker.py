@@ -433,3 +433,25 @@ def test_shapes_must_have_one_row_per_beat() -> None:
     tracker = RhythmTracker(fs=FS)
     with pytest.raises(SignalError):
         tracker.process(np.array([10, 200]), np.array(["V", "V"], dtype=object), np.zeros((3, 8)))
+
+
+@pytest.mark.parametrize("alike", [True, False])
+def test_the_near_noise_run_rule_gives_the_same_output_in_any_chunking(rng, alike: bool) -> None:
+    beats, labels, shapes = _noise_then_run(rng, alike=alike)
+    shapes[104] = rng.normal(0, 1, 32)  # alike only from the run's fifth beat on (when alike)
+
+    def run(cuts):
+        tracker = RhythmTracker(fs=FS)
+        edges = np.r_[0, np.cumsum(cuts)]
+        out = []
+        for a, b in zip(edges[:-1], edges[1:]):
+            out += tracker.process(beats[a:b], labels[a:b], shapes[a:b])
+        out += tracker.flush()
+        return out, [(e.rhythm, e.start_sample) for e in tracker.episodes()]
+
+    whole = run([len(beats)])
+    for _ in range(5):
+        cuts = rng.integers(0, 9, 200)
+        cuts = np.r_[cuts[np.cumsum(cuts) < len(beats)], len(beats)]
+        cuts[-1] = len(beats) - cuts[:-1].sum()
+        assert run(cuts) == whole
