@@ -86,11 +86,11 @@ MIN_BEATS: dict[str, int] = {"N": 8, "SBR": 8, "SVTA": 8, "VT": 1, "IVR": 1, "B"
 #: 90-100 bpm is annotated VT on the development records (mitdb 205), idioventricular runs are slower.
 VT_ONSET_MIN_BPM = 90.0
 #: A ventricular run starting within this many seconds after an unclassifiable (Q) beat is "near noise": its
-#: VT_ONSET needs alike beats. Chosen on the development records (mitdb DS1, cudb, em-noised 118/119):
-#: the noise-built runs there start 0.3-4.2 s after noise, real VT near noise 0.1-1.0 s.
+#: VT_ONSET needs alike beats. Chosen on the development records (``training/scripts/vt_run_shapes.py``):
+#: the em-noise-built runs there start 0.5-4.5 s after noise, mitdb's real VT near noise 0.4-1.2 s.
 VT_NOISE_NEAR_S = 5.0
 #: Least `shape_similarity` of each pair of a near-noise run's last three V beats for VT_ONSET. On the
-#: development records noise-built runs reach at most 0.56, real VT near noise at least 0.82.
+#: development records em-noise-built runs reach at most 0.56, mitdb's real VT near noise at least 0.91.
 VT_ALIKE_MIN_CORR = 0.7
 #: Beat shapes are compared at shifts of up to this many points (misaligned peaks of the same beat).
 SHAPE_MAX_SHIFT = 3
