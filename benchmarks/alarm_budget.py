@@ -388,7 +388,13 @@ def section(summary: dict, e2e: dict | None) -> str:
               "included) above 90 bpm, which keeps the slow VT of 205; (3) left: V beats the QRS detector "
               "misses inside a fast run (203 at 510.8 and 1496.8 s), VT that the signal-quality stage flags as "
               "noise (its beats become Q, 205 at 1460.5 s: a run read into noise must not alert), and a fusion "
-              "beat splitting a run (217; joining V-F-V into runs was tried and added false VT, 215 at 1654 s)."]
+              "beat splitting a run (217; joining V-F-V into runs was tried and added false VT, 215 at 1654 s); "
+              "(4) false VT from runs the QRS detector built of extra detections in electrode-motion noise "
+              "(mitdb 119 with nstdb em noise at 0 and -6 dB): a run that starts within 5 s after a Q beat "
+              "alerts only once its last three V beats look alike (monomorphic), which kept every VT episode "
+              "and its delay (`python -m training.scripts.vt_episodes --jobs 2`, its false-alert classes); "
+              "left: N or S beats called V (DS1 109, 203, 207, 208) and noise-built runs with no noise flagged "
+              "before them."]
     lines += ["", "Reading the interval rows: nsr2db and nsrdb are Holter recordings whose noisy stretches carry no "
               "beat annotations, so the beats read as silence there: the asystole alerts match reference "
               "intervals (not counted false), and the extreme-bradycardia alerts that follow them (the "

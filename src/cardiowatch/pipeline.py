@@ -28,7 +28,7 @@ import numpy as np
 from cardiowatch._reduce import median_1d
 from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.rhythm.hrv import HrvTime, hrv_time
-from cardiowatch.rhythm.tracker import RhythmChange, RhythmEvent, RhythmTracker
+from cardiowatch.rhythm.tracker import SHAPE_MAX_SHIFT, RhythmChange, RhythmEvent, RhythmTracker
 from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
 from cardiowatch.stage import StreamingStage
 
@@ -53,6 +53,19 @@ HR_BEATS = 8
 #: are whole multiples of the rhythm also held back real 2-3 s pauses and still alerted lost pulses, so from
 #: pulses only a significant pause (> 3 s, the usual Holter criterion) is one (`models/rhythm_af.md`).
 PAUSE_S: dict[str, float] = {"ecg": 2.0, "ppg": 3.0}
+
+#: Part of a V beat's waveform (s around its peak) the tracker compares between the beats of a run: the
+#: QRS and the start of the T wave, which a fast run's next beat does not reach yet.
+SHAPE_SPAN_S = (-0.1, 0.25)
+
+
+def _shape_points() -> slice:
+    """Points of the classifier's beat waveform in `SHAPE_SPAN_S`, widened by the tracker's shift."""
+    from cardiowatch.beats.features import N_WAVE_POINTS, WINDOW_POST_S, WINDOW_PRE_S
+
+    t = np.linspace(-WINDOW_PRE_S, WINDOW_POST_S, N_WAVE_POINTS)
+    inside = np.flatnonzero((t >= SHAPE_SPAN_S[0] - 1e-9) & (t <= SHAPE_SPAN_S[1] + 1e-9))
+    return slice(max(int(inside[0]) - SHAPE_MAX_SHIFT, 0), min(int(inside[-1]) + 1 + SHAPE_MAX_SHIFT, N_WAVE_POINTS))
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,8 @@ class Pipeline(StreamingStage):
         self.in_gap_ = False  # the last sample seen was NaN
         self.pending_gaps_: deque[int] = deque()  # first samples of NaN runs not yet told to the tracker
         self.held_: list[Beat] = []  # beats past the quality stage's horizon, not yet released
+        self.shapes_: dict[int, np.ndarray] = {}  # waveform part of each V beat not yet released, by sample
+        self.shape_points_ = _shape_points()
         self.gaps_known_: set[int] = set()  # every gap start added, so a still-open span is added once
         self.unclassifiable_ = _Stretches()  # where beats are reported as Q and kept from the tracker
         self.in_vf_ = _Stretches()  # where the VF detector held a shockable rhythm: no beats there
@@ -203,7 +218,7 @@ class Pipeline(StreamingStage):
         if len(detected):
             self.last_detected_ = int(detected[-1])
         if self.classifier_ is not None:
-            beats = [Beat(b.sample, b.aami) for b in self.classifier_.process(x, detected)]
+            beats = self._classified(self.classifier_.process(x, detected))
         else:
             beats = [Beat(int(s), "") for s in detected]
         vf = self.vf_.process(x) if self.vf_ is not None else []
@@ -214,14 +229,21 @@ class Pipeline(StreamingStage):
         self._check_open("flush")
         detected = self.detector_.flush()
         if self.classifier_ is not None:
-            beats = [Beat(b.sample, b.aami) for b in self.classifier_.process(np.empty(0), detected)]
-            beats += [Beat(b.sample, b.aami) for b in self.classifier_.flush()]
+            beats = self._classified(self.classifier_.process(np.empty(0), detected))
+            beats += self._classified(self.classifier_.flush())
         else:
             beats = [Beat(int(s), "") for s in detected]
         vf = self.vf_.flush() if self.vf_ is not None else []
         out = self._rhythm(beats, self.quality_.flush(), vf, final=True)
         self._close()
         return out
+
+    def _classified(self, classified: list) -> list[Beat]:
+        """Beats from the classifier; V beats' waveforms are kept for the tracker's run check."""
+        for b in classified:
+            if b.aami == "V" and b.wave is not None:
+                self.shapes_[b.sample] = b.wave[self.shape_points_]
+        return [Beat(b.sample, b.aami) for b in classified]
 
     def _note_gaps(self, x: np.ndarray) -> None:
         """Remember where runs of unusable (NaN) samples start: the interval across one is unknown."""
@@ -266,6 +288,7 @@ class Pipeline(StreamingStage):
                     for b in released]
         sample = np.fromiter((b.sample for b in released), dtype=np.int64, count=len(released))
         label = np.array([b.label for b in released], dtype=object)
+        shape = self._shapes(released)
         # Feed beats up to each gap, then tell the tracker about it, so no pause or asystole is read into
         # a stretch with no signal and it stays out of the AF features. A gap is applied once a beat after
         # it has arrived (beats come out of the detectors late), so beats and gaps reach it in order.
@@ -275,7 +298,8 @@ class Pipeline(StreamingStage):
             stop = start + int(np.searchsorted(sample[start:], gap))
             if stop == len(sample) and not final:
                 break
-            found += self.tracker_.process(sample[start:stop], label[start:stop])
+            found += self.tracker_.process(sample[start:stop], label[start:stop],
+                                           None if shape is None else shape[start:stop])
             found += self._place_vf(before=gap)
             self.tracker_.mark_gap()
             self.pending_gaps_.popleft()
@@ -283,7 +307,7 @@ class Pipeline(StreamingStage):
             self._clear_hrv()
             start = stop
         found += self._place_vf(before=int(sample[start]) if start < len(sample) else None)
-        found += self.tracker_.process(sample[start:], label[start:])
+        found += self.tracker_.process(sample[start:], label[start:], None if shape is None else shape[start:])
         if final:
             found += self.tracker_.flush()
         elif (not self.pending_gaps_ and not self.in_gap_ and not self.in_vf_.open_now()
@@ -301,6 +325,21 @@ class Pipeline(StreamingStage):
                 self.recent_beats_.append(int(beat))
         return PipelineOutput(tuple(released), changes, events, tuple(quality), self._quality_now(final),
                               self._heart_rate(), self._hrv(sample[start:], label[start:]))
+
+    def _shapes(self, released: list[Beat]) -> np.ndarray | None:
+        """The tracker's shape row of each released beat (NaN but for V beats); None without a classifier."""
+        if self.classifier_ is None:
+            return None
+        width = self.shape_points_.stop - self.shape_points_.start
+        out = np.full((len(released), width), np.nan)
+        for i, b in enumerate(released):
+            wave = self.shapes_.pop(b.sample, None)
+            if wave is not None and b.label == "V":
+                out[i] = wave
+        if released:  # beats dropped before release (in VF) leave their shapes behind
+            for stale in [k for k in self.shapes_ if k <= released[-1].sample]:
+                del self.shapes_[stale]
+        return out
 
     def _note_vf(self, vf: list) -> list[RhythmChange]:
         """Take the VF detector's state changes. Into VF: ``VFL`` at once, dated to its estimated onset;

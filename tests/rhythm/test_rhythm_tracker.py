@@ -349,3 +349,109 @@ def test_asystole_after_an_unclassifiable_beat_is_still_raised(rng) -> None:
     tracker, _ = _run(beats, labels)
 
     assert [e.kind for e in tracker.events()] == ["ASYSTOLE"]
+
+
+def _vt_shapes(rng, n: int, *, alike: bool) -> np.ndarray:
+    """Beat shape rows: one wide monophasic complex (slightly jittered and shifted) or unlike noise."""
+    t = np.arange(32, dtype=np.float64)
+    rows = np.empty((n, len(t)))
+    for i in range(n):
+        if alike:
+            shift = rng.integers(-2, 3)
+            rows[i] = np.exp(-0.5 * ((t - 16 - shift) / 4.0) ** 2) + rng.normal(0, 0.03, len(t))
+        else:
+            rows[i] = rng.normal(0, 1, len(t))
+    return rows
+
+
+def _noise_then_run(rng, *, alike: bool):
+    """Noise (Q beats), then 2 s later a fast 6-beat V run whose beats are alike or not."""
+    rr = sinus_rr(rng, 300)
+    labels = np.full(300, "N", dtype=object)
+    labels[90:100] = "Q"
+    rr[101:103] = 1.0  # the run starts 2 s after the last Q beat
+    labels[102:108] = "V"
+    rr[103:108] = 0.45  # 133 bpm
+    shapes = np.full((300, 32), np.nan)
+    shapes[102:108] = _vt_shapes(rng, 6, alike=alike)
+    return beats_from_rr(rr), labels, shapes
+
+
+def test_a_noise_built_run_of_unlike_beats_raises_no_vt_onset(rng) -> None:
+    beats, labels, shapes = _noise_then_run(rng, alike=False)
+    tracker = RhythmTracker(fs=FS)
+    tracker.process(beats, labels, shapes)
+    tracker.flush()
+    kinds = [e.kind for e in tracker.events()]
+    assert "VT_ONSET" not in kinds
+    assert ("VRUN", 6) in [(e.kind, e.n_beats) for e in tracker.events()]  # the run itself is still told
+    assert "VT" not in [e.rhythm for e in tracker.episodes()]  # nor is a VT rhythm built of its beats
+
+
+def test_a_monomorphic_fast_run_near_noise_raises_vt_onset_at_its_third_beat(rng) -> None:
+    beats, labels, shapes = _noise_then_run(rng, alike=True)
+    tracker = RhythmTracker(fs=FS)
+    for a in range(0, len(beats), 7):  # in chunks: the same result
+        tracker.process(beats[a:a + 7], labels[a:a + 7], shapes[a:a + 7])
+    tracker.flush()
+    onsets = [e for e in tracker.events() if e.kind == "VT_ONSET"]
+    assert [(e.sample, e.detected_sample) for e in onsets] == [(beats[102], beats[104])]
+    assert [(e.rhythm, e.start_sample) for e in tracker.episodes() if e.rhythm == "VT"] == [("VT", beats[102])]
+
+
+def test_a_run_of_unlike_beats_away_from_noise_still_raises_vt_onset(rng) -> None:
+    # polymorphic VT: only runs that start near noise need alike beats
+    beats, labels, shapes = _noise_then_run(rng, alike=False)
+    labels[90:100] = "N"
+    tracker = RhythmTracker(fs=FS)
+    tracker.process(beats, labels, shapes)
+    tracker.flush()
+    assert [e.detected_sample for e in tracker.events() if e.kind == "VT_ONSET"] == [beats[104]]
+
+
+def test_a_near_noise_run_alerts_once_its_last_three_beats_look_alike(rng) -> None:
+    beats, labels, shapes = _noise_then_run(rng, alike=True)
+    shapes[102] = rng.normal(0, 1, 32)  # the first beat is an extra detection in noise
+    tracker = RhythmTracker(fs=FS)
+    tracker.process(beats, labels, shapes)
+    tracker.flush()
+    assert [e.detected_sample for e in tracker.events() if e.kind == "VT_ONSET"] == [beats[105]]
+
+
+def test_shape_similarity_tolerates_a_shift_and_rejects_unknown_shapes(rng) -> None:
+    from cardiowatch.rhythm.tracker import shape_similarity
+
+    t = np.arange(32, dtype=np.float64)
+    beat = np.exp(-0.5 * ((t - 16) / 3.0) ** 2)
+    assert shape_similarity(beat, np.roll(beat, 2)) > 0.99
+    assert shape_similarity(beat, rng.normal(0, 1, 32)) < 0.7
+    assert shape_similarity(beat, np.full(32, np.nan)) == -1.0
+    assert shape_similarity(beat, beat[:10]) == -1.0
+
+
+def test_shapes_must_have_one_row_per_beat() -> None:
+    tracker = RhythmTracker(fs=FS)
+    with pytest.raises(SignalError):
+        tracker.process(np.array([10, 200]), np.array(["V", "V"], dtype=object), np.zeros((3, 8)))
+
+
+@pytest.mark.parametrize("alike", [True, False])
+def test_the_near_noise_run_rule_gives_the_same_output_in_any_chunking(rng, alike: bool) -> None:
+    beats, labels, shapes = _noise_then_run(rng, alike=alike)
+    shapes[104] = rng.normal(0, 1, 32)  # alike only from the run's fifth beat on (when alike)
+
+    def run(cuts):
+        tracker = RhythmTracker(fs=FS)
+        edges = np.r_[0, np.cumsum(cuts)]
+        out = []
+        for a, b in zip(edges[:-1], edges[1:]):
+            out += tracker.process(beats[a:b], labels[a:b], shapes[a:b])
+        out += tracker.flush()
+        return out, [(e.rhythm, e.start_sample) for e in tracker.episodes()]
+
+    whole = run([len(beats)])
+    for _ in range(5):
+        cuts = rng.integers(0, 9, 200)
+        cuts = np.r_[cuts[np.cumsum(cuts) < len(beats)], len(beats)]
+        cuts[-1] = len(beats) - cuts[:-1].sum()
+        assert run(cuts) == whole

@@ -22,6 +22,14 @@ pipeline reported at each (matched within 150 ms): the most frequent thing that 
 ``missed`` (the QRS detector found no beat), ``Q`` (the beat was reported unclassifiable: the
 signal-quality stage flagged noise), ``F`` / ``N`` / ``S`` (classified as such), or ``slow`` (three V beats
 in a row were reported but the run was not faster than 90 bpm).
+
+Class of a false VT alert, read from the reported V beats of the run whose ``VT_ONSET`` raised it (its
+first beat up to the beat that told it), each matched to a reference beat within 150 ms: ``extra
+detections`` (a beat of the run matches no reference beat: the QRS detector read noise as beats), ``real
+V run`` (every beat is a reference V beat: a run the annotators did not call VT), else ``N called V`` /
+``S called V`` / ... (the most frequent reference class among the run's beats that are not V). ``near
+noise`` is added when the run starts within `NOISE_NEAR_S` of a noise-flagged (unclassifiable) stretch.
+cudb has no beat classes: its false alerts get only the noise part.
 """
 
 from __future__ import annotations
@@ -47,6 +55,8 @@ VT_NOTES = ("(VT", "(VFL", "(VF")
 NOISE = "em"
 NOISE_SNRS_DB = (24, 18, 12, 6, 0, -6)
 NOISE_RECORDS = ("118", "119")
+#: A false VT run is "near noise" when it starts within this of a noise-flagged stretch.
+NOISE_NEAR_S = 2.0
 
 
 @dataclass
@@ -68,34 +78,46 @@ class RecordResult:
     alerts: list[tuple]  #: (kind, raised s, resolved s or None)
     false_alerts: list[tuple]  #: (kind, raised s)
     episodes: list[EpisodeResult]
+    false_classes: list[str] = field(default_factory=list)  #: class of each false VT alert (see the docstring)
+
+
+@dataclass
+class Trace:
+    """What the pipeline reported, for the diagnosis: beats, VT_ONSET runs and noise-flagged stretches."""
+
+    beats: list[tuple[int, str]] = field(default_factory=list)  #: (sample, label)
+    onsets: list[tuple[int, int]] = field(default_factory=list)  #: (run's first beat, beat that told it)
+    noise: list[tuple[int, int]] = field(default_factory=list)  #: unclassifiable stretches [start, end)
 
 
 class _RecordingPipeline:
-    """Wraps a `Pipeline` and keeps every beat it reported (sample, label) for the diagnosis."""
+    """Wraps a `Pipeline` and keeps what it reported in a `Trace`."""
 
-    def __init__(self, pipeline, sink: list) -> None:
+    def __init__(self, pipeline, trace: Trace) -> None:
         self.pipeline = pipeline
-        self.sink = sink
+        self.trace = trace
 
     def __getattr__(self, name):
         return getattr(self.pipeline, name)
 
-    def process(self, samples):
-        out = self.pipeline.process(samples)
-        self.sink.extend((b.sample, b.label) for b in out.beats)
+    def _keep(self, out):
+        self.trace.beats.extend((b.sample, b.label) for b in out.beats)
+        self.trace.onsets.extend((e.sample, e.detected_sample) for e in out.events if e.kind == "VT_ONSET")
+        self.trace.noise.extend((q.start, q.end) for q in out.quality if q.flag.unclassifiable)
         return out
 
+    def process(self, samples):
+        return self._keep(self.pipeline.process(samples))
+
     def flush(self):
-        out = self.pipeline.flush()
-        self.sink.extend((b.sample, b.label) for b in out.beats)
-        return out
+        return self._keep(self.pipeline.flush())
 
 
 _CLASSIFIER = None
 
 
-def _replay(record) -> tuple[list, list[tuple[int, str]], float]:
-    """The server's alerts for ``record`` (its ECG lead in 1-s frames) and the beats its pipeline reported."""
+def _replay(record) -> tuple[list, Trace, float]:
+    """The server's alerts for ``record`` (its ECG lead in 1-s frames) and what its pipeline reported."""
     global _CLASSIFIER
     from cardiowatch.beats.classifier import BeatClassifier
     from cardiowatch.pipeline import Pipeline, PipelineConfig
@@ -106,11 +128,11 @@ def _replay(record) -> tuple[list, list[tuple[int, str]], float]:
 
     if _CLASSIFIER is None:
         _CLASSIFIER = BeatClassifier()
-    beats: list[tuple[int, str]] = []
+    trace = Trace()
 
     def factory(fs: float, modality: str):
         return _RecordingPipeline(Pipeline(PipelineConfig(fs=fs, sensor=modality), beat_classifier=_CLASSIFIER),
-                                  beats)
+                                  trace)
 
     source = source_from_record(record)
     replay = AlertReplay(factory)
@@ -120,7 +142,7 @@ def _replay(record) -> tuple[list, list[tuple[int, str]], float]:
         replay.frame(frame, t0_s=out.t_end_s - len(frame.samples) / record.fs)
     duration_s = len(source.counts) / record.fs
     alerts = [(a.kind, a.raised_s, a.resolved_s) for a in replay.finish(now=duration_s)]
-    return alerts, beats, duration_s
+    return alerts, trace, duration_s
 
 
 def vt_stretches(annotations, *, fs: float, end_sample: int) -> tuple[list, list]:
@@ -171,11 +193,39 @@ def diagnose(ref_sample: np.ndarray, ref_label: np.ndarray, beats: list[tuple[in
     return int(inside.sum()), outcome, failure
 
 
+def false_vt_class(raised_s: float, trace: Trace, *, fs: float, ref_sample: np.ndarray | None = None,
+                   ref_label: np.ndarray | None = None) -> str:
+    """Class of the false VT alert raised at ``raised_s`` (see the module docstring)."""
+    before = [o for o in trace.onsets if o[1] / fs <= raised_s + 1.0]  # told with its beat, raised later
+    if not before:
+        return "no VT_ONSET found"
+    start, told = max(before, key=lambda o: o[1])
+    near = NOISE_NEAR_S * fs
+    noisy = any(a - near <= told and start <= b + near for a, b in trace.noise)
+    where = ", near noise" if noisy else ""
+    if ref_sample is None or ref_label is None:
+        return "no beat reference" + where
+    got = []
+    for s, label in trace.beats:
+        if not start <= s <= told or label != "V":
+            continue
+        i = int(np.searchsorted(ref_sample, s))
+        match = [j for j in (i - 1, i) if 0 <= j < len(ref_sample) and abs(ref_sample[j] - s) <= MATCH_S * fs]
+        got.append(ref_label[min(match, key=lambda j: abs(ref_sample[j] - s))] if match else "extra")
+    if "extra" in got:
+        kind = "extra detections"
+    elif got and all(g == "V" for g in got):
+        kind = "real V run"
+    else:
+        kind = collections.Counter(g for g in got if g != "V").most_common(1)[0][0] + " called V" if got else "?"
+    return kind + where
+
+
 def mitdb_result(name: str, group: str, record=None) -> RecordResult:
     from cardiowatch.data import AAMI_CLASSES, read_record
 
     record = record if record is not None else read_record("mitdb", name)
-    alerts, beats, duration_s = _replay(record)
+    alerts, trace, duration_s = _replay(record)
     ann = record.annotations
     n = record.n_samples
     episodes, vt_any = vt_stretches(ann, fs=record.fs, end_sample=n)
@@ -185,21 +235,26 @@ def mitdb_result(name: str, group: str, record=None) -> RecordResult:
     for onset, end in episodes:
         delay = episode_delay(alerts, onset)
         ep = EpisodeResult(record.name, round(onset, 1), round(end, 1), delay)
-        ep.n_ref_v, ep.outcome, failure = diagnose(ref.sample, ref_label, beats, fs=record.fs, onset_s=onset,
-                                                    end_s=end)
+        ep.n_ref_v, ep.outcome, failure = diagnose(ref.sample, ref_label, trace.beats, fs=record.fs,
+                                                    onset_s=onset, end_s=end)
         ep.failure = failure if delay is None else None
         results.append(ep)
-    return RecordResult(group, record.name, duration_s / 3600, alerts, _false(alerts, vt_any), results)
+    false = _false(alerts, vt_any)
+    classes = [false_vt_class(t, trace, fs=record.fs, ref_sample=ref.sample, ref_label=ref_label)
+               for kind, t in false if kind == VT_KINDS[0]]
+    return RecordResult(group, record.name, duration_s / 3600, alerts, false, results, classes)
 
 
 def cudb_result(name: str) -> RecordResult:
     from cardiowatch.data import read_record
 
     record = read_record("cudb", name)
-    alerts, _, duration_s = _replay(record)
+    alerts, trace, duration_s = _replay(record)
     episodes, vt_any = vt_stretches(record.annotations, fs=record.fs, end_sample=record.n_samples)
     results = [EpisodeResult(name, round(s, 1), round(e, 1), episode_delay(alerts, s)) for s, e in episodes]
-    return RecordResult("cudb", name, duration_s / 3600, alerts, _false(alerts, vt_any), results)
+    false = _false(alerts, vt_any)
+    classes = [false_vt_class(t, trace, fs=record.fs) for kind, t in false if kind == VT_KINDS[0]]
+    return RecordResult("cudb", name, duration_s / 3600, alerts, false, results, classes)
 
 
 def noisy_result(name: str, snr_db: int) -> RecordResult:
@@ -268,6 +323,14 @@ def report(results: list[RecordResult]) -> str:
     false = [(r.record, f) for r in results for f in r.false_alerts]
     lines += ["", "False VT/VF alerts (record, kind, raised s): "
               + ("; ".join(f"{rec} {k.split('_')[-1]} {t}" for rec, (k, t) in false) or "none")]
+    lines += ["", "Classes of false VT alerts (group: class count):"]
+    for group, rs in groups.items():
+        counts = collections.Counter(c for r in rs for c in r.false_classes)
+        if counts:
+            lines.append(f"- {group}: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+    lines += ["", "False VT alerts by class (record, raised s, class): " + ("; ".join(
+        f"{r.record} {t} {c}" for r in results
+        for (_, t), c in zip([f for f in r.false_alerts if f[0] == VT_KINDS[0]], r.false_classes)) or "none")]
     return "\n".join(lines)
 
 

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from cardiowatch._checks import check_fs, check_signal
-from cardiowatch.beats.features import FEATURE_NAMES, BeatFeatures, EcgBeatFeatureStage
+from cardiowatch.beats.features import FEATURE_NAMES, N_WAVE_POINTS, BeatFeatures, EcgBeatFeatureStage
 from cardiowatch.data.aami import AAMI_CLASSES
 from cardiowatch.errors import ModelError
 from cardiowatch.models import shipped_model_path
@@ -50,6 +50,8 @@ SVEB_RATIO_CLIP: tuple[float, float] = (0.05, 20.0)
 DEFAULT_MODEL_PATH = shipped_model_path("beat_classifier.onnx")
 #: Label of a beat whose window could not be read (NaN samples): AAMI Q, unclassifiable.
 UNCLASSIFIABLE = "Q"
+#: Columns of the beat's scaled waveform (``wave_00`` ..) in the feature row.
+_WAVE_COLUMNS = slice(FEATURE_NAMES.index("wave_00"), FEATURE_NAMES.index("wave_00") + N_WAVE_POINTS)
 
 
 def sidecar_path(model_path: Path) -> Path:
@@ -77,6 +79,8 @@ class ClassifiedBeat:
     sample: int
     aami: str  #: one of `AAMI_CLASSES`
     prob: tuple[float, ...]  #: probability per class of `BeatClassifier.classes` (NaN when unclassifiable)
+    #: the beat's waveform (feature columns ``wave_*``; NaN when unreadable), for comparing beats' shapes
+    wave: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 class BeatClassifier:
@@ -265,9 +269,10 @@ class BeatClassifierStage(StreamingStage):
             return []
         prob = self.classifier.predict_proba(feats.features)
         labels = self.classifier.decide(prob, self.classifier.predict_sveb(feats.features))
+        waves = feats.features[:, _WAVE_COLUMNS]
         return [
-            ClassifiedBeat(s, str(lab), tuple(row))
-            for s, lab, row in zip(feats.sample.tolist(), labels, prob.tolist())
+            ClassifiedBeat(s, str(lab), tuple(row), wave)
+            for s, lab, row, wave in zip(feats.sample.tolist(), labels, prob.tolist(), waves)
         ]
 
 

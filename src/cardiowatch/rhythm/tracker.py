@@ -20,7 +20,10 @@ Events (`RhythmEvent`): ``PAUSE`` (interval > ``pause_s``), ``ASYSTOLE`` (> ``as
 `RhythmTracker.advance_to` while no beat arrives), ``COUPLET`` (2 consecutive V), ``VRUN`` (>= 3 V, reported
 when the run ends) and ``VT_ONSET`` (a run reached 3 beats faster than `VT_ONSET_MIN_BPM`: reported with that
 beat, so a sustained run is known while it lasts). Only V beats make a run: an unclassifiable (Q) beat
-ends it, so a run read into noise raises nothing.
+ends it, so a run read into noise raises nothing. A run that starts within `VT_NOISE_NEAR_S` after a Q beat
+needs stronger evidence when beat shapes are given: VT_ONSET waits until its last three V beats look alike
+(`shape_similarity` >= `VT_ALIKE_MIN_CORR` for each pair), as the beats of a monomorphic VT do, while the
+QRS detector's extra detections in electrode-motion noise (and the PVCs between them) do not.
 
 References
 ----------
@@ -82,6 +85,15 @@ MIN_BEATS: dict[str, int] = {"N": 8, "SBR": 8, "SVTA": 8, "VT": 1, "IVR": 1, "B"
 #: A ventricular run faster than this is VT for `VT_ONSET` (the alarm). Below the usual 100 bpm: slow VT of
 #: 90-100 bpm is annotated VT on the development records (mitdb 205), idioventricular runs are slower.
 VT_ONSET_MIN_BPM = 90.0
+#: A ventricular run starting within this many seconds after an unclassifiable (Q) beat is "near noise": its
+#: VT_ONSET needs alike beats. Chosen on the development records (``training/scripts/vt_run_shapes.py``):
+#: the em-noise-built runs there start 0.5-4.5 s after noise, mitdb's real VT near noise 0.4-1.2 s.
+VT_NOISE_NEAR_S = 5.0
+#: Least `shape_similarity` of each pair of a near-noise run's last three V beats for VT_ONSET. On the
+#: development records em-noise-built runs reach at most 0.56, mitdb's real VT near noise at least 0.91.
+VT_ALIKE_MIN_CORR = 0.7
+#: Beat shapes are compared at shifts of up to this many points (misaligned peaks of the same beat).
+SHAPE_MAX_SHIFT = 3
 #: Beat times at or past this are not sample indices of any real record (and would overflow int64).
 _MAX_SAMPLE = 2.0**62
 #: Labels of beats kept from before the undecided ones, for the bigeminy/trigeminy patterns.
@@ -94,6 +106,24 @@ _NO_SCORE = np.float32(-np.inf)
 
 #: Maps each beat's candidate rhythm codes (outside AF, once in AF) to those the episode rule reads.
 CandidatePolicy = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def shape_similarity(a: np.ndarray, b: np.ndarray, max_shift: int = SHAPE_MAX_SHIFT) -> float:
+    """Correlation of two beat shapes (equal-length rows): ``a``'s middle part against ``b``'s, shifted
+    by up to ``max_shift`` points either way, the best shift's. NaN anywhere gives -1 (not alike)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    n = len(a)
+    if n != len(b) or n <= 2 * max_shift + 2 or not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return -1.0
+    core = a[max_shift:n - max_shift] - a[max_shift:n - max_shift].mean()
+    best = -1.0
+    for k in range(-max_shift, max_shift + 1):
+        other = b[max_shift + k:n - max_shift + k]
+        other = other - other.mean()
+        denom = math.sqrt(float(core @ core) * float(other @ other))
+        if denom > 0:
+            best = max(best, float(core @ other) / denom)
+    return best
 
 
 def candidates_as_computed(enter: np.ndarray, stay: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -239,6 +269,7 @@ class RhythmTracker(StreamingStage):
         self.q_avail_ = np.empty(0, dtype=np.int64)  # sample of the valid beat closing each window
         self.p_sample_ = np.empty(0, dtype=np.int64)  # beats not decided yet
         self.p_label_ = np.empty(0, dtype=object)
+        self.p_doubt_ = np.zeros(0, dtype=bool)  # a V beat of a near-noise run not (yet) seen alike
         self.p_end_ = np.empty(0, dtype=np.int64)
         self.p_rr_ = np.empty(0)  # interval ending at each undecided beat (s; NaN: unknown or implausible)
         self.hist_v_ = np.zeros(0, dtype=bool)  # is-V of the last decided beats (context)
@@ -253,6 +284,11 @@ class RhythmTracker(StreamingStage):
         self.vrun_len_ = 0
         self.vrun_rr_: list[float] = []  # intervals ending at the open run's last three V beats
         self.vrun_onset_ = False  # VT_ONSET already reported for the open run
+        self.vrun_shapes_: list[np.ndarray | None] = []  # shapes of the open run's last three V beats
+        self.vrun_near_noise_ = False  # the open run started within VT_NOISE_NEAR_S after a Q beat
+        self.vrun_alike_ = False  # its last three V beats looked alike at some beat
+        self.vrun_samples_: list[int] = []  # its last three V beats
+        self.last_q_: int | None = None  # newest unclassifiable beat
         self.asystole_reported_: int | None = None
         self.gap_ = False  # the signal was missing since the last beat: the next interval is unknown
         self.changes_: list[RhythmChange] = []
@@ -279,7 +315,8 @@ class RhythmTracker(StreamingStage):
         self._check_open(call)
 
     # -- input ---------------------------------------------------------------------------------------
-    def _clean(self, sample: np.ndarray, label: np.ndarray | list[str] | None) -> tuple[np.ndarray, np.ndarray]:
+    def _clean(self, sample: np.ndarray, label: np.ndarray | list[str] | None,
+               shapes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         s = np.asarray(sample)
         if s.ndim != 1:
             raise SignalError(f"beat samples must be 1-D, got shape {s.shape}")
@@ -290,7 +327,7 @@ class RhythmTracker(StreamingStage):
             if lab.shape != s.shape:
                 raise SignalError(f"label has shape {lab.shape}, beats have {s.shape}")
         if not len(s):
-            return np.empty(0, dtype=np.int64), lab
+            return np.empty(0, dtype=np.int64), lab, shapes
         if s.dtype.kind not in "iuf":
             raise SignalError(f"beat samples must be numbers, got dtype {s.dtype}")
         values = s.astype(np.float64)
@@ -304,16 +341,25 @@ class RhythmTracker(StreamingStage):
         if dropped:
             self.n_dropped_ += dropped
             logger.warning("dropped %d beat times that were NaN or not after the previous beat", dropped)
-        return s[keep], lab[keep]
+        return s[keep], lab[keep], None if shapes is None else shapes[keep]
 
     # -- public API ----------------------------------------------------------------------------------
-    def process(self, sample: np.ndarray, label: np.ndarray | list[str] | None = None) -> list:
+    def process(self, sample: np.ndarray, label: np.ndarray | list[str] | None = None,
+                shape: np.ndarray | None = None) -> list:
         """Add beats (sample indices from the record's start, ascending) and their AAMI classes if known.
 
-        Returns the `RhythmChange` and `RhythmEvent` objects decided by these beats, in order of detection.
+        ``shape`` (optional, one row per beat, e.g. its waveform; NaN rows unknown) lets a ventricular run
+        that starts near noise be checked for alike beats (see the module docstring); without it that
+        check is skipped. Returns the `RhythmChange` and `RhythmEvent` objects decided by these beats, in
+        order of detection.
         """
         self._check_ready("process")
-        s, lab = self._clean(sample, label)
+        shapes = None
+        if shape is not None:
+            shapes = np.asarray(shape, dtype=np.float64)
+            if shapes.ndim != 2 or len(shapes) != len(np.asarray(sample)):
+                raise SignalError(f"shape must have one row per beat, got shape {shapes.shape}")
+        s, lab, shapes = self._clean(sample, label, shapes)
         if not len(s):
             return []
         if self.first_sample_ is None:
@@ -331,12 +377,14 @@ class RhythmTracker(StreamingStage):
         self.last_ectopic_ = lab[-1] in self.ectopic_classes
         self.last_untrusted_ = lab[-1] in UNCLASSIFIABLE_CLASSES
         out += self._pause_events(s, rr, untrusted)
-        out += self._ventricular_events(s, lab, np.where(plausible, rr, np.nan))
+        doubt = np.zeros(len(s), dtype=bool)
+        out += self._ventricular_events(s, lab, np.where(plausible, rr, np.nan), shapes, doubt)
         w, h = self.model_.window, self.model_.lookahead
         end = window_end(plausible, window=w, lookahead=h, n_valid_before=self.n_plausible_)
         self._add_windows(rr[plausible], valid[plausible], s[plausible])
         self.p_sample_ = np.concatenate([self.p_sample_, s])
         self.p_label_ = np.concatenate([self.p_label_, lab])
+        self.p_doubt_ = np.concatenate([self.p_doubt_, doubt])
         self.p_end_ = np.concatenate([self.p_end_, end])
         self.p_rr_ = np.concatenate([self.p_rr_, np.where(plausible, rr, np.nan)])
         self.last_sample_ = int(s[-1])
@@ -415,7 +463,8 @@ class RhythmTracker(StreamingStage):
 
     def _close_vrun(self, *, detected: int | None) -> list[RhythmEvent]:
         length = self.vrun_len_
-        self.vrun_len_, self.vrun_rr_, self.vrun_onset_ = 0, [], False
+        self.vrun_len_, self.vrun_rr_, self.vrun_onset_, self.vrun_shapes_ = 0, [], False, []
+        self.vrun_alike_, self.vrun_samples_ = False, []
         if length < 2 or detected is None:
             return []
         kind = "COUPLET" if length == 2 else "VRUN"
@@ -425,10 +474,20 @@ class RhythmTracker(StreamingStage):
         self.events_.append(event)
         return [event]
 
-    def _ventricular_events(self, s: np.ndarray, lab: np.ndarray, rr: np.ndarray) -> list[RhythmEvent]:
-        """Couplets and runs of V beats; ``rr`` is the plausible interval ending at each beat (else NaN)."""
+    def _ventricular_events(self, s: np.ndarray, lab: np.ndarray, rr: np.ndarray, shapes: np.ndarray | None,
+                            doubt: np.ndarray) -> list[RhythmEvent]:
+        """Couplets and runs of V beats; ``rr`` is the plausible interval ending at each beat (else NaN).
+
+        Sets ``doubt`` for the V beats from the third on of a near-noise run whose last three V beats do
+        not look alike (yet): the rhythm reads them as not ventricular, so no VT rhythm is built of them.
+        Once they look alike, the three are cleared (still undecided: the look-ahead is longer)."""
         is_v = lab == "V"
         prev_v = np.concatenate([[self.vrun_len_ > 0], is_v[:-1]])
+        # newest Q beat at or before each beat
+        q_at = np.where(labels_in(lab, UNCLASSIFIABLE_CLASSES), s, -1)
+        last_q = np.maximum.accumulate(np.concatenate([[-1 if self.last_q_ is None else self.last_q_], q_at]))[1:]
+        if last_q[-1] >= 0:
+            self.last_q_ = int(last_q[-1])
         out = []
         for i in np.flatnonzero(is_v | prev_v):  # only beats in or right after a V run
             if not is_v[i]:
@@ -436,11 +495,29 @@ class RhythmTracker(StreamingStage):
                 continue
             if self.vrun_len_ == 0:
                 self.vrun_start_ = int(s[i])
+                self.vrun_near_noise_ = bool(shapes is not None and last_q[i] >= 0
+                                             and (s[i] - last_q[i]) / self.fs_ <= VT_NOISE_NEAR_S)
             self.vrun_len_ += 1
             self.vrun_last_ = int(s[i])
             self.vrun_rr_ = (self.vrun_rr_ + [float(rr[i])])[-3:]
+            self.vrun_shapes_ = (self.vrun_shapes_ + [None if shapes is None else shapes[i]])[-3:]
+            self.vrun_samples_ = (self.vrun_samples_ + [int(s[i])])[-3:]
+            if self.vrun_near_noise_ and self.vrun_len_ >= 3 and not self.vrun_alike_:
+                self.vrun_alike_ = self._run_alike()
+                if self.vrun_alike_:
+                    doubt[np.isin(s, self.vrun_samples_)] = False
+                    self.p_doubt_[np.isin(self.p_sample_, self.vrun_samples_)] = False
+                else:
+                    doubt[i] = True
             out += self._vt_onset(int(s[i]))
         return out
+
+    def _run_alike(self) -> bool:
+        """Whether each pair of the open run's last three V beats looks alike (True when shapes are not given)."""
+        if any(shape is None for shape in self.vrun_shapes_):
+            return True
+        a, b, c = self.vrun_shapes_
+        return all(shape_similarity(x, y) >= VT_ALIKE_MIN_CORR for x, y in ((a, b), (a, c), (b, c)))
 
     def _vt_onset(self, sample: int) -> list[RhythmEvent]:
         """VT_ONSET once the open run has 3 beats faster than `VT_ONSET_MIN_BPM`. Its rate, as the VT rhythm's, is
@@ -452,6 +529,8 @@ class RhythmTracker(StreamingStage):
         rate = 60.0 / float(np.median(known)) if known else math.nan
         if not rate > VT_ONSET_MIN_BPM:
             return []
+        if self.vrun_near_noise_ and not self.vrun_alike_:
+            return []  # the next V beat of the run may make its last three alike
         self.vrun_onset_ = True
         event = RhythmEvent("VT_ONSET", self.vrun_start_, sample, sample, self.vrun_len_, rate)
         self.events_.append(event)
@@ -511,7 +590,7 @@ class RhythmTracker(StreamingStage):
             score = np.full(n, _NO_SCORE)
             rate = np.full(n, np.nan)
             avail = np.full(n, self.last_sample_)
-        is_v = np.asarray(self.p_label_ == "V", dtype=bool)
+        is_v = np.asarray(self.p_label_ == "V", dtype=bool) & ~self.p_doubt_
         ctx = np.concatenate([np.zeros(_CONTEXT - len(self.hist_v_), dtype=bool), self.hist_v_, is_v,
                               np.zeros(_CONTEXT, dtype=bool)])
         rr_ctx = np.concatenate([np.full(_CONTEXT - len(self.hist_rr_), np.nan), self.hist_rr_, self.p_rr_,
@@ -523,6 +602,7 @@ class RhythmTracker(StreamingStage):
         self.p_rr_ = self.p_rr_[n:]
         self.p_sample_ = self.p_sample_[n:]
         self.p_label_ = self.p_label_[n:]
+        self.p_doubt_ = self.p_doubt_[n:]
         self.p_end_ = self.p_end_[n:]
         return out
 
