@@ -13,7 +13,6 @@ import contextlib
 import re
 import signal
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,53 +20,31 @@ import aiomqtt
 import httpx
 import numpy as np
 import pytest
-from cluster_helpers import Cluster, register, running_cluster, wait_subscribed
+from cluster_helpers import (
+    MQTT_PORT,
+    T0_US,
+    Cluster,
+    device_owner,
+    ecg_frames,
+    register,
+    running_mqtt_cluster,
+    wait_subscribed,
+    worker_logs,
+)
 
 from cardiowatch.protocol import Frame, FrameFlags, SensorKind, Status, frame_encode, status_encode
 from cardiowatch.server.storage import crud
-from cardiowatch.server.storage.models import Device
 
 SPEED = 5.0  #: the workers' alert clock runs this many times real time
-MQTT_PORT = 1884
-MANAGEMENT = "http://127.0.0.1:15672"
-FS, FRAME_SAMPLES = 360, 180  # ECG in 500 ms frames
 PPG_FS, PPG_SAMPLES, PPG_SECONDS, PPG_BPM = 100, 50, 30, 200  # a pulse too fast: extreme tachycardia
-T0_US = 1_764_000_000_000_000
 NO_DATA_S = 30.0  #: `AlertConfig.no_data_s`, on the alert clock
 UNTIL_S = 75.0  #: alert-clock seconds after the data that the alerts are compared at: past every delay it starts
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory) -> Iterator[Cluster]:
-    env = {"CARDIOWATCH_MQTT_ACCOUNTS": "rabbitmq", "CARDIOWATCH_MQTT_ADMIN_USERNAME": "guest",
-           "CARDIOWATCH_MQTT_ADMIN_PASSWORD": "guest", "CARDIOWATCH_RABBITMQ_MANAGEMENT_URL": MANAGEMENT,
-           "CARDIOWATCH_RABBITMQ_VHOST": "{vhost}"}
-    with running_cluster(tmp_path_factory.mktemp("cluster-logs"), speed=SPEED, env=env,
-                         ports={"RabbitMQ MQTT": MQTT_PORT, "RabbitMQ management": 15672}) as running:
-        # RabbitMQ's logins are broker-wide: device ids above a random base keep runs beside this one apart
-        base = 800_000 + uuid.uuid4().int % 100_000
-        with running.session() as session:
-            session.add(Device(id=base, name="id-base", token_hash="-" * 64, created_at=0.0, revoked_at=0.0))
-            session.commit()
-        try:
-            yield running
-        finally:
-            with httpx.Client(base_url=MANAGEMENT, auth=("guest", "guest"), timeout=10) as api:
-                for user in api.get("/api/users").json():
-                    number = user["name"].removeprefix("device-")
-                    if number.isdigit() and base < int(number) < base + 1000:
-                        api.delete(f"/api/users/{user['name']}")
-
-
-def _frames(device_id: int, n: int, first_seq: int = 0) -> list[bytes]:
-    """``n`` ECG frames (synthetic, 72 bpm) from seq ``first_seq`` on."""
-    from cardiowatch.dashboard.harness import synthetic_ecg
-
-    counts = np.round(synthetic_ecg(fs=FS, seconds=(first_seq + n) * FRAME_SAMPLES / FS) * 1e6 / 8000).astype(np.int64)
-    return [frame_encode(Frame(device_id=device_id, seq=seq, t_us=T0_US + seq * FRAME_SAMPLES * 10**6 // FS,
-                               fs_millihz=FS * 1000, sensor=SensorKind.ECG, flags=FrameFlags.CLOCK_SYNCED,
-                               samples=counts[seq * FRAME_SAMPLES: (seq + 1) * FRAME_SAMPLES], scale_nv=8000))
-            for seq in range(first_seq, first_seq + n)]
+    with running_mqtt_cluster(tmp_path_factory.mktemp("cluster-logs"), speed=SPEED) as running:
+        yield running
 
 
 def _ppg_frames(device_id: int) -> list[bytes]:
@@ -111,18 +88,8 @@ def _clock(cluster: Cluster) -> float:
     return start + (time.time() - start) * SPEED
 
 
-def _logs(cluster: Cluster) -> dict[str, str]:
-    return {log.stem: log.read_text(errors="replace") for log in sorted(cluster.logs.glob("worker-*.log"))}
-
-
-def _owner(cluster: Cluster, device_id: int) -> str | None:
-    """The worker that took the device's frames (the last by name, if several did)."""
-    owners = [name for name, text in _logs(cluster).items() if re.search(rf"device {device_id} taken over", text)]
-    return owners[-1] if owners else None
-
-
 def _raised_by(cluster: Cluster, device_id: int, kind: str) -> list[str]:
-    return [name for name, text in _logs(cluster).items() if re.search(rf"raised: {device_id} {kind} ", text)]
+    return [name for name, text in worker_logs(cluster).items() if re.search(rf"raised: {device_id} {kind} ", text)]
 
 
 async def _publish(cluster: Cluster, login_id: int, token: str, topic: str, payload: bytes) -> None:
@@ -190,7 +157,7 @@ def test_mqtt_status_reaches_the_frames_owner_and_alerts_as_one_process(cluster,
     sent_at = _clock(cluster)
     foreign = status_encode(Status(device_id=other_id, lead_off=True))
     asyncio.run(_publish(cluster, device_id, token, f"cardiowatch/{other_id}/status", foreign))
-    owner = _wait("the frames' owner", lambda: _owner(cluster, device_id))
+    owner = _wait("the frames' owner", lambda: device_owner(cluster, device_id))
     expected = {True: _single_process_kinds(tmp_path, status=True),
                 False: _single_process_kinds(tmp_path, status=False)}
     # what the status changes on one process: lead-off and battery alerts, and no tachycardia alarm
@@ -227,10 +194,10 @@ def test_a_silent_device_gets_one_no_data_alert_across_workers(cluster):
     streamed, sent_at = [], {silent_id: 0.0}
     for index in range(12):
         device_id, token = register(base_url, f"goes-silent-{index}")
-        _post_frames(cluster, device_id, token, _frames(device_id, 2))
+        _post_frames(cluster, device_id, token, ecg_frames(device_id, 2))
         streamed.append((device_id, token))
         sent_at[device_id] = _clock(cluster)
-        if _wait("its owner", lambda: _owner(cluster, device_id)) == raiser[0]:
+        if _wait("its owner", lambda: device_owner(cluster, device_id)) == raiser[0]:
             break
     victim = workers[raiser[0]]
     victim.send_signal(signal.SIGKILL)  # within the no-data delay of the last frame: nothing raised for it yet
@@ -253,7 +220,7 @@ def test_a_silent_device_gets_one_no_data_alert_across_workers(cluster):
         _wait(f"device {device_id}'s no_data alert", lambda: no_data(device_id))
     before = {device_id: no_data(device_id) for device_id, _ in devices}
     for device_id, token in devices:
-        _post_frames(cluster, device_id, token, _frames(device_id, 2, first_seq=10))
+        _post_frames(cluster, device_id, token, ecg_frames(device_id, 2, first_seq=10))
     for device_id, _ in devices:
         _wait(f"device {device_id}'s no_data alert resolved",
               lambda: all(a.resolved_at is not None for a in no_data(device_id)))

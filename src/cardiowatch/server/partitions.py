@@ -17,7 +17,13 @@ A device's MQTT status topic ``<prefix>/<id>/status`` cannot be hashed with its 
 exchange hashes the whole routing key, and MQTT 3.1.1 carries no headers to hash on instead), so it is
 bound to the durable single-active-consumer queue ``cardiowatch.status``: one worker at a time relays
 each status, in order, into the device's partition under the frames' key with ``cw-kind: status``, as
-an API node publishes a status posted over HTTP.
+an API node publishes a status posted over HTTP, marked ``cw-origin: mqtt``.
+
+A device that publishes over MQTT waits for each message's answer on ``<prefix>/<id>/ack``, routing key
+``<prefix>.<id>.ack`` on ``amq.topic`` (`ack_key`), which the worker that stored the message publishes.
+A message came from the device over MQTT when no trusted user published it (the MQTT plugin sets no
+``user_id``; API nodes and workers set theirs, which RabbitMQ validates), or when a trusted worker relayed
+it with ``cw-origin: mqtt``; the API nodes answer their own devices.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ DEVICE_EXCHANGE = "amq.topic"
 PARTITION_EXCHANGE = "cardiowatch.partitions"
 LIVE_EXCHANGE = "cardiowatch.live"
 KIND_HEADER = "cw-kind"
+#: ``mqtt`` on a status the status relay republished: the device waits for its answer on its ack topic.
+ORIGIN_HEADER = "cw-origin"
 #: Devices' MQTT status reports wait here for a worker to relay them into their device's partition.
 STATUS_QUEUE = "cardiowatch.status"
 STATUS_QUEUE_ARGUMENTS = {"x-single-active-consumer": True}
@@ -59,6 +67,11 @@ def routing_prefix(topic_prefix: str) -> str:
 def device_key(prefix: str, device_id: int) -> str:
     """The routing key of everything about ``device_id`` (its frames topic, as RabbitMQ's MQTT plugin maps it)."""
     return f"{prefix}.{device_id}.frames"
+
+
+def ack_key(prefix: str, device_id: int | str) -> str:
+    """The routing key of ``device_id``'s MQTT ack topic ``<prefix>/<id>/ack``."""
+    return f"{prefix}.{device_id}.ack"
 
 
 def key_device_id(prefix: str, routing_key: str, *, topic: str = "frames") -> int | None:
@@ -133,10 +146,12 @@ class PartitionPublisher:
             await self.connection_.close()
         self.connection_ = None
 
-    async def publish(self, device_id: int, payload: bytes, *, kind: str = "frames") -> None:
-        """Publish ``payload`` into ``device_id``'s partition and wait for the broker's confirm."""
-        await self._exchange().publish(self._message(payload, kind), routing_key=device_key(self.prefix, device_id),
-                                       mandatory=True)
+    async def publish(self, device_id: int, payload: bytes, *, kind: str = "frames",
+                      origin: str | None = None) -> None:
+        """Publish ``payload`` into ``device_id``'s partition and wait for the broker's confirm; ``origin``
+        goes in the ``cw-origin`` header."""
+        await self._exchange().publish(self._message(payload, kind, origin),
+                                       routing_key=device_key(self.prefix, device_id), mandatory=True)
 
     async def request(self, device_id: int, action: dict[str, Any], *, timeout_s: float) -> ActionReply:
         """Send an alert action to the worker that owns ``device_id`` and wait for its reply."""
@@ -151,8 +166,10 @@ class PartitionPublisher:
         finally:
             self._replies.pop(correlation_id, None)
 
-    def _message(self, payload: bytes, kind: str) -> aio_pika.Message:
+    def _message(self, payload: bytes, kind: str, origin: str | None = None) -> aio_pika.Message:
         headers = {} if kind == "frames" else {KIND_HEADER: kind}
+        if origin is not None:
+            headers[ORIGIN_HEADER] = origin
         return aio_pika.Message(payload, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, headers=headers,
                                 user_id=self.user_)
 

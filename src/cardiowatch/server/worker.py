@@ -24,6 +24,13 @@ Status reports devices publish over MQTT arrive on the status queue, not in a pa
 `server/partitions.py`): the one worker RabbitMQ makes its active consumer relays each, in order, into
 the device's partition, so the device's owner handles it as one an API node published.
 
+MQTT acks: a device that publishes over MQTT waits for each message's answer on its ack topic, as from
+the single-process server. After a batch is committed and its messages acknowledged, the worker queues
+the answer of each message that came over MQTT (see `server/partitions.py`), duplicates included, and a
+task of its own publishes them on ``amq.topic`` under the device's ack key, without publisher confirms
+(QoS 0, as the single process) and on a connection of its own: a lost ack only makes the device resend,
+which stores nothing twice.
+
 No data: a device is watched by the alert engine of the worker that owns it, as long as that worker holds
 it in memory. One worker, chosen by rendezvous hashing like a partition, sweeps the devices table every
 `SWEEP_S` for devices silent (by their stored last frame, else their registration) for the no-data
@@ -66,12 +73,15 @@ from cardiowatch.server.ingest import IngestAnswer, IngestItem, Ingestor, Ingest
 from cardiowatch.server.live import AlertMessage, LiveMessage, live_json
 from cardiowatch.server.notify import WebhookNotifier, notifier_from_settings
 from cardiowatch.server.partitions import (
+    DEVICE_EXCHANGE,
     KIND_HEADER,
     LIVE_EXCHANGE,
+    ORIGIN_HEADER,
     STATUS_QUEUE,
     STATUS_QUEUE_ARGUMENTS,
     ActionReply,
     PartitionPublisher,
+    ack_key,
     declare_topology,
     key_device_id,
     partition_queue,
@@ -102,6 +112,9 @@ SWEEPER_KEY = "no-data-sweeper"
 REWATCH_S = 60.0
 #: Status reports a worker relaying the status queue holds unacknowledged at once.
 STATUS_PREFETCH = 64
+#: MQTT acks waiting to be published; past this many new ones are dropped (their devices resend), so a
+#: slow broker never holds up storing.
+ACK_BACKLOG = 10_000
 
 
 def snapshot_name(device_id: int) -> str:
@@ -360,6 +373,10 @@ class PartitionWorker:
         #: Publishes into the partitions: relayed status reports, the sweeper's watch messages.
         self.publisher_ = PartitionPublisher(url=url, prefix=prefix, partitions=partitions)
         self.relayed = 0  #: status reports relayed into their partition since start-up
+        #: (device id, answer JSON) of stored MQTT messages, for `_send_acks`
+        self.acks_: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue(maxsize=ACK_BACKLOG)
+        self.acks_sent = 0
+        self.acks_dropped = 0
         self.ready = asyncio.Event()
         self.handovers = 0
 
@@ -387,6 +404,7 @@ class PartitionWorker:
                 group.create_task(self._presence(workers))
                 group.create_task(self._relay_statuses())
                 group.create_task(self._sweeps())
+                group.create_task(self._send_acks())
         finally:
             if self.webhook is not None:   # queued transitions get their chance
                 await self.webhook.aclose()
@@ -425,7 +443,7 @@ class PartitionWorker:
                 if not batch:
                     continue
                 try:
-                    live, transitions, replies = await anyio.to_thread.run_sync(self._handle, batch)
+                    live, transitions, replies, acks = await anyio.to_thread.run_sync(self._handle, batch)
                 except Exception:  # noqa: BLE001 - e.g. the database is down: the broker keeps the messages
                     logger.exception("batch of %d messages failed; handed back to the broker", len(batch))
                     for delivery in batch:
@@ -435,15 +453,22 @@ class PartitionWorker:
                     continue
                 for delivery in batch:
                     await delivery.message.ack()
+            for ack in acks:
+                try:
+                    self.acks_.put_nowait(ack)
+                except asyncio.QueueFull:
+                    self.acks_dropped += 1
             for reply_to, correlation_id, reply in replies:
                 await self.control_.default_exchange.publish(
                     aio_pika.Message(reply.body(), correlation_id=correlation_id), routing_key=reply_to)
             await self._publish(live, transitions)
 
     def _handle(self, batch: list[_Delivery]) -> tuple[list[LiveMessage], list[AlertTransition],
-                                                       list[tuple[str, str, ActionReply]]]:
-        """Store and analyse one batch (on the worker thread); what to publish once it is committed."""
+                                                       list[tuple[str, str, ActionReply]], list[tuple[int, bytes]]]:
+        """Store and analyse one batch (on the worker thread); what to publish once it is committed: live
+        messages, transitions, action replies and MQTT acks."""
         items: list[IngestItem] = []
+        over_mqtt: list[bool] = []  #: per item: its answer goes to the device's MQTT ack topic
         actions: list[tuple[AbstractIncomingMessage, int]] = []
         watches: list[tuple[int, float]] = []
         for delivery in batch:
@@ -467,13 +492,18 @@ class PartitionWorker:
             items.append(IngestItem(message.body, kind=PayloadKind.STATUS if kind == "status" else PayloadKind.FRAMES,
                                     token=None, transport="broker", topic_device_id=device_id,
                                     broker_device_id=device_id))
+            over_mqtt.append(self._came_over_mqtt(message))
         live: list[LiveMessage] = []
         transitions: list[AlertTransition] = []
+        acks: list[tuple[int, bytes]] = []
         now = self.clock()
-        for result in self.ingestor.ingest_many(items, now=now) if items else []:
+        results = self.ingestor.ingest_many(items, now=now) if items else []
+        for item, mqtt, result in zip(items, over_mqtt, results, strict=True):
             if isinstance(result, IngestAnswer):
                 live += result.live
                 transitions += result.transitions
+                if mqtt:  # a message refused as a whole gets no answer, as on the single process
+                    acks.append((item.broker_device_id, json.dumps(result.body()).encode()))
         if watches:
             # after the batch's frames: a device whose data came meanwhile is not silent
             with self.ingestor.session_factory() as session:
@@ -491,7 +521,15 @@ class PartitionWorker:
                 transitions.append(transition)
             if message.reply_to:
                 replies.append((message.reply_to, message.correlation_id or "", reply))
-        return live, transitions, replies
+        return live, transitions, replies, acks
+
+    def _came_over_mqtt(self, message: AbstractIncomingMessage) -> bool:
+        """Whether the device sent ``message`` over MQTT and waits for its answer on its ack topic: no trusted
+        user published it (RabbitMQ's MQTT plugin sets no user id; API nodes and workers set theirs, which
+        RabbitMQ validates), or a trusted worker relayed it from the status queue."""
+        if message.user_id not in self.trusted_users:
+            return True
+        return (message.headers or {}).get(ORIGIN_HEADER) == "mqtt"
 
     def _act(self, message: AbstractIncomingMessage, device_id: int, *,
              now: float) -> tuple[ActionReply, AlertTransition | None]:
@@ -514,6 +552,40 @@ class PartitionWorker:
         except (RuntimeError, ValueError, KeyError, TypeError) as exc:
             return ActionReply("conflict", str(exc)), None
         return ActionReply(None), transition
+
+    async def _send_acks(self) -> None:
+        """Publish the queued MQTT acks, in order, without publisher confirms, on a connection of their own: a
+        publish the broker refuses closes its channel, and aiormq may then lose the whole connection, which
+        must not be the partitions'. A failure loses an ack (the device resends) and touches nothing stored."""
+        connection: AbstractConnection | None = None
+        exchange: AbstractExchange | None = None
+        try:
+            while True:
+                device_id, body = await self.acks_.get()
+                try:
+                    if exchange is None or exchange.channel.is_closed:
+                        if exchange is not None:
+                            logger.warning("MQTT ack channel closed by the broker: may this login write %s?",
+                                           ack_key(self.prefix, "<id>"))
+                        if connection is not None:
+                            with contextlib.suppress(Exception):
+                                await connection.close()
+                        connection = await aio_pika.connect(self.url)
+                        channel = await connection.channel(publisher_confirms=False)
+                        exchange = await channel.get_exchange(DEVICE_EXCHANGE, ensure=False)
+                    # not mandatory: an ack for a device that is not subscribed now is dropped by the broker
+                    await exchange.publish(aio_pika.Message(body, content_type="application/json"),
+                                           routing_key=ack_key(self.prefix, device_id), mandatory=False)
+                    self.acks_sent += 1
+                except Exception:  # noqa: BLE001 - the store is done; the device will resend and get its ack then
+                    logger.warning("MQTT ack for device %d not published", device_id, exc_info=True)
+                    self.acks_dropped += 1
+                    exchange = None
+                    await asyncio.sleep(0.5)
+        finally:
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    await connection.close()
 
     async def _publish(self, live: list[LiveMessage], transitions: list[AlertTransition]) -> None:
         if live:
@@ -542,7 +614,7 @@ class PartitionWorker:
             return
         try:
             # the device's owner checks it as it checks one from an API node (known, unrevoked, valid)
-            await self.publisher_.publish(device_id, message.body, kind="status")
+            await self.publisher_.publish(device_id, message.body, kind="status", origin="mqtt")
         except Exception:  # noqa: BLE001 - e.g. the broker refused it: keep it for the next try
             logger.exception("status of device %d not relayed; handed back to the broker", device_id)
             await asyncio.sleep(1.0)
