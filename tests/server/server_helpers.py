@@ -59,8 +59,8 @@ def stored_seqs(app, device_id: int) -> list[int]:
 
 def make_settings(database, **overrides) -> Settings:
     url, schema = database
-    return Settings(database_url=url, database_schema=schema, summary_period_s=1.0, alert_tick_s=3600.0,
-                    retention_days=0, **overrides)
+    return Settings(**{"database_url": url, "database_schema": schema, "summary_period_s": 1.0,
+                       "alert_tick_s": 3600.0, "retention_days": 0, **overrides})
 
 
 MQTT_HOST, MQTT_PORT = "127.0.0.1", 1883

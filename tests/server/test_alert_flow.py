@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 from server_helpers import ecg_bytes, make_settings, register
@@ -108,11 +110,13 @@ def test_an_alert_delay_under_way_survives_a_restart(database):
     30 s after AF began, not 30 s after the restart (a cluster device moving to another worker is the same)."""
     now = [1_800_000_000.0]
     factory = lambda fs, modality: AfPipeline()  # noqa: E731
-    with TestClient(create_app(make_settings(database), pipeline_factory=factory, clock=lambda: now[0])) as client:
+    settings = make_settings(database, alert_tick_s=0.05)
+    with TestClient(create_app(settings, pipeline_factory=factory, clock=lambda: now[0])) as client:
         device = register(client, "patient-1")
         client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [0]), headers=device.auth)
         now[0] += 20.0
-    with TestClient(create_app(make_settings(database), pipeline_factory=factory, clock=lambda: now[0])) as client:
+        time.sleep(0.5)  # ticks (the engine's snapshot of a condition under way is stored at a tick)
+    with TestClient(create_app(settings, pipeline_factory=factory, clock=lambda: now[0])) as client:
         client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [1]), headers=device.auth)
         now[0] += 11.0
         client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [2]), headers=device.auth)

@@ -33,7 +33,11 @@ class AlertService:
         self.engine = engine
         self.snapshot_name = snapshot_name
         self.last_now_ = engine.last_now_ or 0.0
-        self.dirty_ = False  # transitions or condition changes not yet in the stored snapshot
+        self.dirty_ = False  # transitions not yet in the stored snapshot
+        # A condition under way (AF for 20 of its 30 s) is in no alert: a restored engine (a restart, or
+        # another cluster worker taking the device) needs the snapshot to keep its delay running. Stored at
+        # the next tick, not with every batch: the snapshot holds every device of the engine.
+        self.conditions_changed_ = False
         #: Where raised and resolved alerts get their evidence (the analysis sets it); None: none recorded.
         self.evidence: EvidenceTracker | None = None
         self.recent_evidence_: OrderedDict[int, AlertEvidence] = OrderedDict()
@@ -67,6 +71,7 @@ class AlertService:
         now = self._clock(now)
         out = self.engine.tick(now=now)
         self._store(session, out, now)
+        self.dirty_ = self.dirty_ or self.conditions_changed_
         self.persist(session=session, now=now)
         return out
 
@@ -134,10 +139,8 @@ class AlertService:
                 crud.end_alert_evidence(session=session, row=row,
                                         end_t_us=self.evidence.at_end(a, row.onset_t_us))
             self._remember(a.alert_id, AlertEvidence.of(row))
-        # a condition that began and has not raised yet is stored too: a restored engine (restart, or another
-        # cluster worker taking the device) would start its delay again, and a device moved twice within
-        # the AF alert's 30 s would not alert at all
-        self.dirty_ = self.engine.take_condition_changes() or self.dirty_ or bool(transitions)
+        self.dirty_ = self.dirty_ or bool(transitions)
+        self.conditions_changed_ = self.engine.take_condition_changes() or self.conditions_changed_
 
     def _remember(self, alert_id: int, evidence: AlertEvidence) -> None:
         self.recent_evidence_[alert_id] = evidence
@@ -156,4 +159,4 @@ class AlertService:
         if self.dirty_:
             crud.put_engine_state(session=session, name=self.snapshot_name,
                                   data=json.dumps(self.engine.snapshot()), now=now)
-            self.dirty_ = False
+            self.dirty_ = self.conditions_changed_ = False
