@@ -49,9 +49,9 @@ HRV_WINDOW_S = 300.0
 HR_BEATS = 8
 
 #: An interval longer than this (s) is a pause, per sensor. A pulse sensor loses pulses (motion, weak
-#: perfusion), and at night (< 60 bpm) one lost pulse makes an interval over 2 s; holding back intervals that
-#: are whole multiples of the rhythm also held back real 2-3 s pauses and still alerted lost pulses, so from
-#: pulses only a significant pause (> 3 s, the usual Holter criterion) is one (`models/rhythm_af.md`).
+#: perfusion), and at night (< 60 bpm) one lost pulse makes an interval over 2 s, so from pulses only a
+#: significant pause (> 3 s, the usual Holter criterion) is one; the rules compared are in
+#: `models/rhythm_af.md`.
 PAUSE_S: dict[str, float] = {"ecg": 2.0, "ppg": 3.0}
 
 #: Part of a V beat's waveform (s around its peak) the tracker compares between the beats of a run: the
@@ -242,7 +242,7 @@ class Pipeline(StreamingStage):
         """Beats from the classifier; V beats' waveforms are kept for the tracker's run check."""
         for b in classified:
             if b.aami == "V" and b.wave is not None:
-                self.shapes_[b.sample] = b.wave[self.shape_points_]
+                self.shapes_[b.sample] = b.wave[self.shape_points_].copy()  # not a view of the chunk's features
         return [Beat(b.sample, b.aami) for b in classified]
 
     def _note_gaps(self, x: np.ndarray) -> None:
@@ -336,9 +336,9 @@ class Pipeline(StreamingStage):
             wave = self.shapes_.pop(b.sample, None)
             if wave is not None and b.label == "V":
                 out[i] = wave
-        if released:  # beats dropped before release (in VF) leave their shapes behind
-            for stale in [k for k in self.shapes_ if k <= released[-1].sample]:
-                del self.shapes_[stale]
+        # only held beats still need theirs (those dropped in VF leave theirs behind, however long VF lasts)
+        held = {b.sample for b in self.held_}
+        self.shapes_ = {k: v for k, v in self.shapes_.items() if k in held}
         return out
 
     def _note_vf(self, vf: list) -> list[RhythmChange]:

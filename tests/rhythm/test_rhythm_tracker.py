@@ -438,7 +438,7 @@ def test_shapes_must_have_one_row_per_beat() -> None:
 @pytest.mark.parametrize("alike", [True, False])
 def test_the_near_noise_run_rule_gives_the_same_output_in_any_chunking(rng, alike: bool) -> None:
     beats, labels, shapes = _noise_then_run(rng, alike=alike)
-    shapes[104] = rng.normal(0, 1, 32)  # alike only from the run's fifth beat on (when alike)
+    shapes[104] = rng.normal(0, 1, 32)  # when alike: the last three look alike from the run's sixth beat on
 
     def run(cuts):
         tracker = RhythmTracker(fs=FS)
@@ -450,6 +450,8 @@ def test_the_near_noise_run_rule_gives_the_same_output_in_any_chunking(rng, alik
         return out, [(e.rhythm, e.start_sample) for e in tracker.episodes()]
 
     whole = run([len(beats)])
+    onsets = [e.detected_sample for e in whole[0] if getattr(e, "kind", None) == "VT_ONSET"]
+    assert onsets == ([beats[107]] if alike else [])
     for _ in range(5):
         cuts = rng.integers(0, 9, 200)
         cuts = np.r_[cuts[np.cumsum(cuts) < len(beats)], len(beats)]

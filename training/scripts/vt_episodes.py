@@ -55,7 +55,8 @@ VT_NOTES = ("(VT", "(VFL", "(VF")
 NOISE = "em"
 NOISE_SNRS_DB = (24, 18, 12, 6, 0, -6)
 NOISE_RECORDS = ("118", "119")
-#: A false VT run is "near noise" when it starts within this of a noise-flagged stretch.
+#: A false VT run is "near noise" (the report's class) when it starts within this of a noise-flagged
+#: stretch; the tracker's own rule (`VT_NOISE_NEAR_S`, 5 s after a Q beat) is wider on purpose.
 NOISE_NEAR_S = 2.0
 
 

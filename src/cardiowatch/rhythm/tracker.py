@@ -348,9 +348,9 @@ class RhythmTracker(StreamingStage):
                 shape: np.ndarray | None = None) -> list:
         """Add beats (sample indices from the record's start, ascending) and their AAMI classes if known.
 
-        ``shape`` (optional, one row per beat, e.g. its waveform; NaN rows unknown) lets a ventricular run
-        that starts near noise be checked for alike beats (see the module docstring); without it that
-        check is skipped. Returns the `RhythmChange` and `RhythmEvent` objects decided by these beats, in
+        ``shape`` (optional, one row per beat, e.g. its waveform) lets a ventricular run that starts near
+        noise be checked for alike beats (see the module docstring); without it that check is skipped. A
+        V beat's NaN row is alike to nothing, so such a run waits for three readable, alike beats. Returns the `RhythmChange` and `RhythmEvent` objects decided by these beats, in
         order of detection.
         """
         self._check_ready("process")

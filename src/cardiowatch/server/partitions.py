@@ -29,6 +29,7 @@ it with ``cw-origin: mqtt``; the API nodes answer their own devices.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -128,6 +129,7 @@ class PartitionPublisher:
         self.exchange_: AbstractExchange | None = None
         self.user_: str = ""
         self.reply_queue_: AbstractQueue | None = None
+        self.channel_: AbstractChannel | None = None
         self._replies: dict[str, asyncio.Future] = {}
 
     async def start(self, connection: AbstractConnection | None = None) -> None:
@@ -135,11 +137,21 @@ class PartitionPublisher:
         self.owns_connection_ = connection is None
         self.connection_ = await aio_pika.connect_robust(self.url) if connection is None else connection
         self.user_ = URL(self.url).user or "guest"
-        channel = await self.connection_.channel(publisher_confirms=True)
+        await self._open_channel()
+
+    async def _open_channel(self) -> None:
+        channel = self.channel_ = await self.connection_.channel(publisher_confirms=True)
         await declare_topology(channel, prefix=self.prefix, partitions=self.partitions)
         self.exchange_ = await channel.get_exchange(DEVICE_EXCHANGE, ensure=False)
         self.reply_queue_ = await channel.declare_queue(exclusive=True, auto_delete=True)
         await self.reply_queue_.consume(self._on_reply, no_ack=True)
+
+    async def reopen(self) -> None:
+        """Publish on a new channel of the same connection (the old one closed, if it was not already)."""
+        if self.channel_ is not None:
+            with contextlib.suppress(Exception):
+                await self.channel_.close()
+        await self._open_channel()
 
     async def stop(self) -> None:
         if self.connection_ is not None and self.owns_connection_:

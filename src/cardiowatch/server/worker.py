@@ -506,13 +506,20 @@ class PartitionWorker:
                     acks.append((item.broker_device_id, json.dumps(result.body()).encode()))
         if watches:
             # after the batch's frames: a device whose data came meanwhile is not silent
-            with self.ingestor.session_factory() as session:
-                for device_id, since in watches:
-                    raised = self.ingestor.device_alerts.watch(session=session, device_id=device_id,
-                                                               since=since, now=now)
-                    live += [AlertMessage(t) for t in raised]
-                    transitions += raised
-                session.commit()
+            try:
+                with self.ingestor.session_factory() as session:
+                    for device_id, since in watches:
+                        raised = self.ingestor.device_alerts.watch(session=session, device_id=device_id,
+                                                                   since=since, now=now)
+                        live += [AlertMessage(t) for t in raised]
+                        transitions += raised
+                    session.commit()
+            except Exception:
+                # the engines raised in memory what was not stored: forget them, so the redelivered watch
+                # raises it again from the stored snapshot
+                for device_id, _ in watches:
+                    self.ingestor.forget(device_id)
+                raise
         replies = []
         for message, device_id in actions:
             reply, transition = self._act(message, device_id, now=now)
@@ -599,29 +606,45 @@ class PartitionWorker:
     # --------------------------------------------------------------------------- status relay, no data
     async def _relay_statuses(self) -> None:
         """Relay the status queue into the partitions while RabbitMQ makes this worker its active consumer."""
-        channel = await self.connection_.channel()
-        await channel.set_qos(prefetch_count=STATUS_PREFETCH)
-        queue = await channel.declare_queue(STATUS_QUEUE, durable=True, arguments=STATUS_QUEUE_ARGUMENTS)
-        async with queue.iterator() as messages:
-            async for message in messages:  # one at a time: a device's reports stay in order
-                await self._relay(message)
+        while True:
+            channel = await self.connection_.channel()
+            try:
+                await channel.set_qos(prefetch_count=STATUS_PREFETCH)
+                queue = await channel.declare_queue(STATUS_QUEUE, durable=True, arguments=STATUS_QUEUE_ARGUMENTS)
+                async with queue.iterator() as messages:
+                    async for message in messages:  # one at a time: a device's reports stay in order
+                        if not await self._relay(message):
+                            break
+            finally:
+                # closing hands the unrelayed report and every later one back to the queue, in their order
+                # (a single nack would put it behind the later ones: lead-off on, off would arrive off, on)
+                with contextlib.suppress(Exception):
+                    await channel.close()
+            await asyncio.sleep(1.0)
+            await self._reopen_publisher()
 
-    async def _relay(self, message: AbstractIncomingMessage) -> None:
+    async def _relay(self, message: AbstractIncomingMessage) -> bool:
+        """Relay one status report; False when it could not be (it stays unacknowledged)."""
         device_id = key_device_id(self.prefix, message.routing_key or "", topic="status")
         if device_id is None:
             logger.warning("status with routing key %r dropped: no device id", message.routing_key)
             await message.reject()
-            return
+            return True
         try:
             # the device's owner checks it as it checks one from an API node (known, unrevoked, valid)
             await self.publisher_.publish(device_id, message.body, kind="status", origin="mqtt")
-        except Exception:  # noqa: BLE001 - e.g. the broker refused it: keep it for the next try
+        except Exception:  # noqa: BLE001 - e.g. the broker refused it: it goes back for the next try
             logger.exception("status of device %d not relayed; handed back to the broker", device_id)
-            await asyncio.sleep(1.0)
-            await message.nack(requeue=True)
-            return
+            return False
         await message.ack()  # after the confirm: a worker killed in between relays it twice, which is harmless
         self.relayed += 1
+        return True
+
+    async def _reopen_publisher(self) -> None:
+        """A new publishing channel: a refused publish may have closed the old one (and with it every relay
+        and sweep after it)."""
+        with contextlib.suppress(Exception):
+            await self.publisher_.reopen()
 
     async def _sweeps(self) -> None:
         """While this worker is the sweeper, send a watch message to each silent device (see the module
@@ -642,6 +665,7 @@ class PartitionWorker:
                     await self.publisher_.publish(device_id, json.dumps({"since": since}).encode(), kind="watch")
             except Exception:  # noqa: BLE001 - e.g. the database is down: the next sweep tries again
                 logger.exception("no-data sweep failed")
+                await self._reopen_publisher()
 
     def _silent(self, before: float, *, with_open_alert: bool) -> list[tuple[int, float]]:
         with self.ingestor.session_factory() as session:
