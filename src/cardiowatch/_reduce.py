@@ -1,4 +1,4 @@
-"""Median and mean of the small arrays the streaming stages reduce for every beat and chunk.
+"""Median, mean and correlation of the small arrays the streaming stages reduce for every beat and chunk.
 
 `numpy.median` and `numpy.mean` spend tens of microseconds on argument handling for an array of ten
 values; a live pipeline asks for thousands of them per record. These give the same numbers bit for bit
@@ -39,3 +39,11 @@ def median_rows(a: np.ndarray) -> np.ndarray:
     if s.shape[0] % 2:
         return 0.0 + s[mid]
     return ((0.0 + s[mid - 1]) + s[mid]) / 2.0
+
+
+def corr_1d(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of two finite 1-D float64 arrays of one length; 1.0 when either is constant
+    (no shape to tell them apart)."""
+    a0, b0 = a - mean_1d(a), b - mean_1d(b)
+    den = float(np.sqrt(np.dot(a0, a0) * np.dot(b0, b0)))
+    return float(np.dot(a0, b0) / den) if den > 0 else 1.0

@@ -94,6 +94,8 @@ class Beat:
 
     sample: int
     label: str
+    #: a V beat's QRS part of the classifier's waveform, for the tracker's alike-beats check of a run
+    shape: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,6 @@ class Pipeline(StreamingStage):
         self.in_gap_ = False  # the last sample seen was NaN
         self.pending_gaps_: deque[int] = deque()  # first samples of NaN runs not yet told to the tracker
         self.held_: list[Beat] = []  # beats past the quality stage's horizon, not yet released
-        self.shapes_: dict[int, np.ndarray] = {}  # waveform part of each V beat not yet released, by sample
         self.shape_points_ = _shape_points()
         self.gaps_known_: set[int] = set()  # every gap start added, so a still-open span is added once
         self.unclassifiable_ = _Stretches()  # where beats are reported as Q and kept from the tracker
@@ -239,11 +240,9 @@ class Pipeline(StreamingStage):
         return out
 
     def _classified(self, classified: list) -> list[Beat]:
-        """Beats from the classifier; V beats' waveforms are kept for the tracker's run check."""
-        for b in classified:
-            if b.aami == "V" and b.wave is not None:
-                self.shapes_[b.sample] = b.wave[self.shape_points_].copy()  # not a view of the chunk's features
-        return [Beat(b.sample, b.aami) for b in classified]
+        """Beats from the classifier, V beats with their shape for the tracker's run check."""
+        return [Beat(b.sample, b.aami, b.wave[self.shape_points_].copy()  # not a view of the chunk's features
+                     if b.aami == "V" and b.wave is not None else None) for b in classified]
 
     def _note_gaps(self, x: np.ndarray) -> None:
         """Remember where runs of unusable (NaN) samples start: the interval across one is unknown."""
@@ -333,12 +332,8 @@ class Pipeline(StreamingStage):
         width = self.shape_points_.stop - self.shape_points_.start
         out = np.full((len(released), width), np.nan)
         for i, b in enumerate(released):
-            wave = self.shapes_.pop(b.sample, None)
-            if wave is not None and b.label == "V":
-                out[i] = wave
-        # only held beats still need theirs (those dropped in VF leave theirs behind, however long VF lasts)
-        held = {b.sample for b in self.held_}
-        self.shapes_ = {k: v for k, v in self.shapes_.items() if k in held}
+            if b.shape is not None:
+                out[i] = b.shape
         return out
 
     def _note_vf(self, vf: list) -> list[RhythmChange]:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cardiowatch._reduce import mean_1d, median_1d, median_rows
+from cardiowatch._reduce import corr_1d, mean_1d, median_1d, median_rows
 from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.errors import SignalError
 from cardiowatch.stage import StreamingStage
@@ -300,7 +300,7 @@ class BeatFeatureExtractor(StreamingStage):
         diff = wave - template
         wave_finite = bool(np.isfinite(wave).all())
         qrs, p = self.qrs_points_, self.p_points_
-        corr = _corr_finite if wave_finite and np.isfinite(template).all() else _corr  # checked once here
+        corr = corr_1d if wave_finite and np.isfinite(template).all() else _corr  # checked once here
         corrs = [corr(wave, template), corr(wave[qrs], template[qrs]), corr(wave[p], template[p])]
         shape = np.array([
             *corrs,
@@ -359,13 +359,7 @@ def _ratio(a: float, b: float) -> float:
 def _corr(a: np.ndarray, b: np.ndarray) -> float:
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return float("nan")
-    return _corr_finite(a, b)
-
-
-def _corr_finite(a: np.ndarray, b: np.ndarray) -> float:
-    a0, b0 = a - mean_1d(a), b - mean_1d(b)
-    den = float(np.sqrt(np.dot(a0, a0) * np.dot(b0, b0)))
-    return float(np.dot(a0, b0) / den) if den > 0 else 1.0
+    return corr_1d(a, b)
 
 
 def beat_features(x: np.ndarray, beats: np.ndarray, *, fs: float, delay_samples: int = 0) -> BeatFeatures:

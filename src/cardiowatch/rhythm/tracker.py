@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cardiowatch._checks import check_fs
+from cardiowatch._reduce import corr_1d
 from cardiowatch.errors import SignalError
 from cardiowatch.rhythm.af import window_end
 from cardiowatch.rhythm.intervals import (
@@ -115,15 +116,8 @@ def shape_similarity(a: np.ndarray, b: np.ndarray, max_shift: int = SHAPE_MAX_SH
     n = len(a)
     if n != len(b) or n <= 2 * max_shift + 2 or not (np.isfinite(a).all() and np.isfinite(b).all()):
         return -1.0
-    core = a[max_shift:n - max_shift] - a[max_shift:n - max_shift].mean()
-    best = -1.0
-    for k in range(-max_shift, max_shift + 1):
-        other = b[max_shift + k:n - max_shift + k]
-        other = other - other.mean()
-        denom = math.sqrt(float(core @ core) * float(other @ other))
-        if denom > 0:
-            best = max(best, float(core @ other) / denom)
-    return best
+    core = a[max_shift:n - max_shift]
+    return max(corr_1d(core, b[max_shift + k:n - max_shift + k]) for k in range(-max_shift, max_shift + 1))
 
 
 def candidates_as_computed(enter: np.ndarray, stay: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -350,8 +344,8 @@ class RhythmTracker(StreamingStage):
 
         ``shape`` (optional, one row per beat, e.g. its waveform) lets a ventricular run that starts near
         noise be checked for alike beats (see the module docstring); without it that check is skipped. A
-        V beat's NaN row is alike to nothing, so such a run waits for three readable, alike beats. Returns the `RhythmChange` and `RhythmEvent` objects decided by these beats, in
-        order of detection.
+        V beat's NaN row is alike to nothing, so such a run waits for three readable, alike beats.
+        Returns the `RhythmChange` and `RhythmEvent` objects decided by these beats, in order of detection.
         """
         self._check_ready("process")
         shapes = None
