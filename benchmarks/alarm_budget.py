@@ -140,7 +140,7 @@ def beat_reference(sample: np.ndarray, label: np.ndarray, *, fs: float) -> dict:
 
 # ------------------------------------------------------------------------------------------- sources
 def mitdb_record(name: str) -> RecordResult:
-    from cardiowatch.data import MITDB_DS1, MITDB_DS2, read_record
+    from cardiowatch.data import read_record
     from cardiowatch.evaluate.rhythm import load_beat_record
     from cardiowatch.protocol import frame_decode
     from cardiowatch.server.alert_replay import AlertReplay
@@ -157,14 +157,21 @@ def mitdb_record(name: str) -> RecordResult:
         replay.frame(frame, t0_s=out.t_end_s - len(frame.samples) / record.fs)
     n = len(source.counts)
     alerts = replay.finish(now=n / record.fs)
-    beats = load_beat_record("mitdb", name)
-    episodes = rhythm_episodes(record.annotations.rhythm_changes(), fs=record.fs, end_sample=n)
+    ref, source_name = mitdb_reference(record, load_beat_record("mitdb", name))
+    return RecordResult(source_name, name, n / record.fs / 3600,
+                        [(a.kind, a.raised_s, a.condition_since_s, a.resolved_s) for a in alerts], ref)
+
+
+def mitdb_reference(record, beats) -> tuple[Reference, str]:
+    """A mitdb record's reference (rhythm episodes, beats, pauses) and its source (``mitdb DS1`` ...)."""
+    from cardiowatch.data import MITDB_DS1, MITDB_DS2
+
+    episodes = rhythm_episodes(record.annotations.rhythm_changes(), fs=record.fs, end_sample=record.n_samples)
     ref = Reference(**episodes, **beat_reference(beats.sample, beats.label, fs=record.fs))
     # no beats are annotated in ventricular flutter: its silence is no pause
     ref.pauses = [p for p in ref.pauses if not _near(p[0], ref.vt, 0.0, 0.0) and not _near(p[1], ref.vt, 0.0, 0.0)]
-    group = "DS1" if name in MITDB_DS1 else "DS2" if name in MITDB_DS2 else "paced"
-    return RecordResult(f"mitdb {group}", name, n / record.fs / 3600,
-                        [(a.kind, a.raised_s, a.condition_since_s, a.resolved_s) for a in alerts], ref)
+    name = record.name
+    return ref, "mitdb " + ("DS1" if name in MITDB_DS1 else "DS2" if name in MITDB_DS2 else "paced")
 
 
 _FACTORY = None
@@ -204,15 +211,12 @@ def interval_record(database: str, name: str, *, pulse: bool, frame_s: float = 1
     for now, analysis in interval_analyses(sample, label, fs=beats.fs, step_s=frame_s, tracker=tracker):
         replay.analysis(analysis, now=now)
     alerts = replay.finish(now=now)
-    ref = Reference(**beat_reference(beats.sample, beats.label, fs=beats.fs))
-    if database == "mitdb":  # as `mitdb_record`: no beats are annotated in ventricular flutter
-        from cardiowatch.data import MITDB_DS1, MITDB_DS2, read_record
+    if database == "mitdb":
+        from cardiowatch.data import read_record
 
-        record = read_record(database, name)
-        episodes = rhythm_episodes(record.annotations.rhythm_changes(), fs=record.fs, end_sample=record.n_samples)
-        ref.vt, ref.af, ref.brady, ref.tachy = (episodes[k] for k in ("vt", "af", "brady", "tachy"))
-        ref.pauses = [p for p in ref.pauses if not _near(p[0], ref.vt, 0.0, 0.0) and not _near(p[1], ref.vt, 0.0, 0.0)]
-        database = "mitdb DS1" if name in MITDB_DS1 else "mitdb DS2" if name in MITDB_DS2 else "mitdb paced"
+        ref, database = mitdb_reference(read_record(database, name), beats)
+    else:
+        ref = Reference(**beat_reference(beats.sample, beats.label, fs=beats.fs))
     source = f"{database} pulse intervals" if pulse else database
     return RecordResult(source, name, beats.hours,
                         [(a.kind, a.raised_s, a.condition_since_s, a.resolved_s) for a in alerts], ref)
