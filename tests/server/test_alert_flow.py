@@ -12,6 +12,7 @@ from cardiowatch.pipeline import PipelineOutput
 from cardiowatch.protocol import Status, status_encode
 from cardiowatch.rhythm.tracker import RhythmChange, RhythmEvent
 from cardiowatch.app import create_app
+from cardiowatch.server.alerts import AlertKind
 from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
 
 
@@ -122,6 +123,19 @@ def test_an_alert_delay_under_way_survives_a_restart(database):
         client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [2]), headers=device.auth)
         kinds = [a["kind"] for a in client.get("/api/v1/alerts").json()]
     assert kinds == ["atrial_fibrillation"]
+
+
+def test_a_reported_lead_off_survives_a_restart(database):
+    """A lead-off the device reported (no frame says it again) is in the snapshot stored with its batch."""
+    now = [1_800_000_000.0]
+    settings = make_settings(database)
+    with TestClient(create_app(settings, pipeline_factory=None, clock=lambda: now[0])) as client:
+        device = register(client, "patient-1")
+        client.post("/api/v1/ingest/status", content=status_encode(Status(device_id=device.id, lead_off=True)),
+                    headers=device.auth)
+    with TestClient(create_app(settings, pipeline_factory=None, clock=lambda: now[0])) as client:
+        engine = client.app.state.runtime.ingestor.alerts.engine
+        assert engine.devices_[str(device.id)].conditions[AlertKind.LEAD_OFF].sources == {"status": True}
 
 
 def test_every_quality_flag_and_alerting_event_is_mapped():

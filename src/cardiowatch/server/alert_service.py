@@ -148,9 +148,10 @@ class AlertService:
         while len(self.recent_evidence_) > EVIDENCE_KEPT:
             self.recent_evidence_.popitem(last=False)
 
-    def keep(self) -> None:
-        """Store the snapshot at the next `persist` even if no transition happened (the engine took in
-        something nothing stored could rebuild, e.g. a status report, and the next owner needs it)."""
+    def keep(self, device_id: int) -> None:
+        """Store the snapshot at the next `persist` even if no transition happened: the engine took in
+        something about ``device_id`` that nothing stored could rebuild (a status report). The snapshot
+        holds every device, so the id only matters to `DeviceAlerts`, which keeps one engine per device."""
         self.dirty_ = True
 
     def persist(self, *, session: Session, now: float) -> None:

@@ -184,6 +184,10 @@ class Analysis:
         transitions = self.alerts.observe(
             session=session, device_id=status.device_id, now=now,
             observations=[StatusObserved(battery_pct=status.battery_pct, lead_off=status.lead_off)])
+        # a reported lead-off or battery reaches the engine only, and no replay of stored frames brings it
+        # back: the engine is snapshotted with the batch (a restart, or a cluster worker's take-over at the
+        # device's next frame, restores it from there)
+        self.alerts.keep(status.device_id)
         return AnalysisResult(live=[StatusMessage(status, received_at=now), *(AlertMessage(t) for t in transitions)],
                               transitions=transitions)
 

@@ -164,7 +164,7 @@ class DeviceAlerts:
         """Snapshot the device's engine at the next `persist` (see `AlertService.keep`)."""
         service = self.services_.get(device_id)
         if service is not None:
-            service.keep()
+            service.keep(device_id)
 
     def level(self, device_id: int) -> int:
         service = self.services_.get(device_id)
@@ -274,16 +274,6 @@ class PartitionIngestor(Ingestor):
                 previous = self.handled_.get(device_id)
                 self.handled_[device_id] = top if previous is None else max(previous, top)
         return results  # type: ignore[return-value] - every slot is filled above
-
-    def _analyse_in(self, session: Session, admitted: list, *, now: float) -> None:
-        super()._analyse_in(session, admitted, now=now)
-        # A status report's lead-off and battery reach the engine only, and no replay of stored frames
-        # brings them back: snapshot the engine with them, for this worker's take-over at the device's next
-        # frame and for the next worker that gets the device.
-        for message in admitted:
-            if message.status is not None:
-                self.device_alerts.keep(message.device.device_id)
-        self.device_alerts.persist(session=session, now=now)
 
     def forget(self, device_id: int) -> None:
         """Drop everything held about a device (its partition went to another worker)."""
