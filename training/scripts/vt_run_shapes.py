@@ -41,17 +41,8 @@ def runs_of(job: tuple) -> list[tuple]:
         noisy, _ = noise_stress_copy(record.signals[lead], record.annotations.beats().sample, fs=record.fs,
                                      noise=ve.NOISE, snr_db=rest[0], part=NoisePart.TRAIN)
         record = replace(record, name=f"{name}{ve.NOISE}{rest[0]}", signals={lead: noisy})
-    shapes: dict[int, np.ndarray] = {}
-
-    class Keeping(Pipeline):
-        def _classified(self, classified):
-            for b in classified:
-                if b.wave is not None:
-                    shapes[b.sample] = b.wave[self.shape_points_]
-            return super()._classified(classified)
-
     x = record.signals[record.ecg_lead()]
-    pipe = Keeping(PipelineConfig(fs=record.fs, sensor="ecg"))
+    pipe = Pipeline(PipelineConfig(fs=record.fs, sensor="ecg"))
     step = int(round(record.fs))
     beats = [b for i in range(0, len(x), step) for b in pipe.process(x[i:i + step]).beats] + list(pipe.flush().beats)
     _, vt_any = ve.vt_stretches(record.annotations, fs=record.fs, end_sample=record.n_samples)
@@ -62,17 +53,17 @@ def runs_of(job: tuple) -> list[tuple]:
         if b.label != "V":
             run, told = [], False
             continue
-        run.append((b.sample, (b.sample - prev.sample) / record.fs if prev is not None else np.nan))
+        run.append((b.sample, (b.sample - prev.sample) / record.fs if prev is not None else np.nan, b.shape))
         if len(run) < 3 or told:
             continue  # one row per run: at the beat it first turned fast
-        rate = 60.0 / np.nanmedian([r for _, r in run[-3:]])
+        rate = 60.0 / np.nanmedian([r for _, r, _ in run[-3:]])
         if not rate > VT_ONSET_MIN_BPM:
             continue
         told = True
         t = b.sample / record.fs
         true = any(s - ve.BEFORE_S <= t <= e + ve.AFTER_S for s, e in vt_any)
         after = None if last_q is None else (run[0][0] - last_q) / record.fs
-        last3 = [shapes.get(s) for s, _ in run[-3:]]
+        last3 = [shape for _, _, shape in run[-3:]]
         sim = min(-1.0 if a is None or c is None else shape_similarity(a, c)
                   for a, c in itertools.combinations(last3, 2))
         out.append((record.name, round(t, 1), true, after, round(sim, 2)))
