@@ -31,7 +31,7 @@ from cluster_helpers import (
     worker_logs,
 )
 
-from cardiowatch.protocol import Status, status_encode
+from cardiowatch.protocol import Status, envelope_encode, status_encode
 from cardiowatch.server.storage import crud
 
 ACK_TIMEOUT_S = 30.0  #: a loaded machine's worker may take a while; the device waits this long for its acks
@@ -127,6 +127,26 @@ def test_mqtt_device_gets_an_ack_per_message_and_no_other_device_reads_them(clus
     # connection), and none reached it
     assert own == [1] and refused
     assert overheard == []
+
+
+def test_a_token_in_an_mqtt_payload_is_dropped_unanswered(cluster):
+    """Firmware built for token-in-payload MQTT shows its token to whoever may read the topic: the worker
+    drops such a message (no ack, nothing stored) and says why, as the single process does."""
+    base_url = cluster.processes.base_url
+    device_id, token = register(base_url, "mqtt-token-inside")
+    wrapped, plain = ecg_frames(device_id, 2)
+
+    async def scenario() -> list[dict]:
+        async with _client(cluster, device_id, token) as client:
+            await client.subscribe(f"cardiowatch/{device_id}/ack", qos=1)
+            await client.publish(f"cardiowatch/{device_id}/frames", envelope_encode(token, wrapped), qos=1)
+            await client.publish(f"cardiowatch/{device_id}/frames", plain, qos=1)
+            return await _acks(client, 2, timeout_s=10.0)
+
+    acks = asyncio.run(scenario())
+    assert [(ack["stored"], ack["rejected"]) for ack in acks] == [([1], [])]
+    assert _stored_seqs(cluster, device_id) == [1]
+    assert re.search(rf"device {device_id} put its token in an MQTT payload", "".join(worker_logs(cluster).values()))
 
 
 def _codes(granted: object) -> list[int]:

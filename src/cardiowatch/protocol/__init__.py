@@ -27,6 +27,7 @@ from cardiowatch.protocol.status import (
     MAX_TOKEN_BYTES,
     STATUS_VERSION,
     Status,
+    carries_token,
     envelope_decode,
     envelope_encode,
     status_decode,
@@ -36,6 +37,6 @@ from cardiowatch.protocol.status import (
 __all__ = [
     "CRC_BYTES", "HEADER_BYTES", "MAGIC", "MAX_FRAME_BYTES", "MAX_STATUS_BYTES", "MAX_TOKEN_BYTES",
     "STATUS_VERSION", "VERSION", "Frame", "FrameFlags", "SampleEncoding", "SensorKind", "Status",
-    "crc16_ccitt_false", "envelope_decode", "envelope_encode", "frame_decode", "frame_encode",
+    "carries_token", "crc16_ccitt_false", "envelope_decode", "envelope_encode", "frame_decode", "frame_encode",
     "frame_iter", "frame_length", "frame_seq", "frame_split", "max_samples", "status_decode", "status_encode",
 ]

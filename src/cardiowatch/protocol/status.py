@@ -21,6 +21,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 
 from cardiowatch.errors import BadStatus
+from cardiowatch.protocol.frame import MAGIC
 
 STATUS_VERSION = 1
 MAX_STATUS_BYTES = 256
@@ -145,3 +146,16 @@ def envelope_decode(data: bytes) -> tuple[str, bytes]:
     if not token.isprintable():
         raise BadStatus("envelope token holds control characters")
     return token, data[1 + n:]
+
+
+def carries_token(payload: bytes) -> bool:
+    """Whether ``payload`` is a frame or status wrapped with a device token (``token_length | token | ...``),
+    as firmware built for token-in-payload MQTT sends it. Frames start with ``CW`` and status with ``{``,
+    so a wrapped one cannot be mistaken for either."""
+    if payload[:2] == MAGIC or payload.lstrip()[:1] == b"{":
+        return False
+    try:
+        _token, inner = envelope_decode(payload)
+    except BadStatus:
+        return False
+    return inner[:2] == MAGIC or inner.lstrip()[:1] == b"{"

@@ -20,8 +20,7 @@ from typing import Any
 
 import aiomqtt
 
-from cardiowatch.errors import FrameError
-from cardiowatch.protocol import MAGIC, envelope_decode
+from cardiowatch.protocol import carries_token
 from cardiowatch.server.broker_auth import BrokerAccountError, BrokerAccounts, NullBrokerAccounts
 from cardiowatch.server.ids import parse_device_id
 from cardiowatch.server.ingest import IngestRejected, PayloadKind
@@ -115,7 +114,7 @@ class MqttIngest:
         except ValueError:
             self._drop("BadTopic", f"topic {topic!r}")
             return
-        if _carries_token(payload):
+        if carries_token(payload):
             self._drop("TokenInPayload", f"device {device_id} put its token in the payload, where whoever "
                                          "may read the topic sees it: update its firmware and rotate its token",
                        level=logging.WARNING)
@@ -135,15 +134,3 @@ class MqttIngest:
         self.runtime.ingestor.counters.rejected[reason] += 1
         logger.log(level, "MQTT: dropped (%s) %s", reason, detail)
 
-
-def _carries_token(payload: bytes) -> bool:
-    """Whether ``payload`` is a frame or status wrapped with a device token (``token_length | token | ...``),
-    as firmware built for token-in-payload MQTT sends it. Frames start with ``CW`` and status with ``{``,
-    so a wrapped one cannot be mistaken for either."""
-    if payload[:2] == MAGIC or payload.lstrip()[:1] == b"{":
-        return False
-    try:
-        _token, inner = envelope_decode(payload)
-    except FrameError:
-        return False
-    return inner[:2] == MAGIC or inner.lstrip()[:1] == b"{"

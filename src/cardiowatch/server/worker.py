@@ -65,7 +65,7 @@ from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, 
 from sqlalchemy.orm import Session
 
 from cardiowatch.errors import FrameError
-from cardiowatch.protocol import frame_decode
+from cardiowatch.protocol import carries_token, frame_decode
 from cardiowatch.server.alert_service import AlertService
 from cardiowatch.server.alerts import AlertConfig, AlertTransition, Observation, UnknownAlert
 from cardiowatch.server.evidence import EvidenceTracker
@@ -479,10 +479,16 @@ class PartitionWorker:
                 else:
                     logger.warning("watch message of device %d dropped: no valid 'since'", device_id)
                 continue
+            mqtt = self._came_over_mqtt(message)
+            if mqtt and carries_token(message.body):  # as the single process does: dropped, counted, no ack
+                self.ingestor.counters.rejected["TokenInPayload"] += 1
+                logger.warning("device %d put its token in an MQTT payload, where whoever may read the topic "
+                               "sees it: dropped; update its firmware and rotate its token", device_id)
+                continue
             items.append(IngestItem(message.body, kind=PayloadKind.STATUS if kind == "status" else PayloadKind.FRAMES,
                                     token=None, transport="broker", topic_device_id=device_id,
                                     broker_device_id=device_id))
-            over_mqtt.append(self._came_over_mqtt(message))
+            over_mqtt.append(mqtt)
         live: list[LiveMessage] = []
         transitions: list[AlertTransition] = []
         acks: list[tuple[int, bytes]] = []
