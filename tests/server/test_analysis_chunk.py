@@ -255,3 +255,14 @@ def test_a_quiet_device_and_a_shutdown_get_their_held_samples_analysed(mitdb, tm
     # shutting down analyses every device's held samples, each once
     assert beats(closing.id) == after_tick
     assert beats(quiet.id) == after_tick
+
+
+def test_a_held_frame_reports_no_signal_quality_until_its_chunk_is_analysed():
+    from cardiowatch.server.alerts import QualityObserved, SignalQuality
+    from cardiowatch.server.analysis import DeviceLive, analysis_observations
+
+    def quality(result: DeviceAnalysis) -> list:
+        return [o.flag for o in analysis_observations(DeviceLive(), result) if isinstance(o, QualityObserved)]
+
+    assert quality(DeviceAnalysis(device_id=1, live_samples=(0.1, 0.2), held=True)) == []
+    assert quality(DeviceAnalysis(device_id=1, live_samples=(0.1, 0.2))) == [SignalQuality.GOOD]
