@@ -16,10 +16,20 @@ over 4 MQTT connections, QoS 1. Measured:
 - **sample-to-alert**: each device's lead comes off (``LEAD_OFF`` frames) at a staggered time; first
   lead-off sample -> the ``lead_off`` alert on the live feed (``/ws/live?types=alert``), less the alert's
   designed 5 s hysteresis (``AlertConfig.timing``);
+- **sample-to-beat**: a beat's sample taken -> the beat on the live feed (``/ws/live?types=beats``, the
+  first `BEAT_WATCHED` devices only, so watching costs the server little): the pipeline's look-ahead plus
+  the wait for the analysis chunk, the delay that rhythm alerts (VT, AF) add to their own hysteresis. The
+  lead-off alert above comes from the frame's flag, analysed or not;
 - **loss**: frames published but not stored once the run has drained (checked in the database);
 - server CPU, % of one core (``/proc/<pid>/stat``).
 
 A step "holds" when p99 sample-to-ack and p99 sample-to-alert are <= 2 s and nothing is lost.
+
+``--analysis-chunk-s 0 1.0`` runs each step once per value of the server's ``analysis_chunk_s`` (seconds of a
+device's samples per pipeline call; 0: every frame), side by side in one run::
+
+    nice -n 10 .venv/bin/python benchmarks/server_load.py --frame-samples 125 50 --analysis-chunk-s 0 1.0 \
+        --seconds 30 --devices 50 --ramp 100 200 300 400 --no-write
 
 ``--modes single cluster-1 cluster-2`` runs each step also through the cluster (docs/deployment.md §3):
 RabbitMQ (its MQTT plugin on 127.0.0.1:1884, a fresh virtual host per step), 1 or 2 `cardiowatch worker`
@@ -57,6 +67,7 @@ from scipy.signal import resample_poly
 
 from cardiowatch.protocol import Frame, FrameFlags, SensorKind, frame_encode
 from cardiowatch.server.alerts import AlertConfig, AlertKind
+from cardiowatch.server.config import Settings
 from local_process import cpu_seconds, free_port  # benchmarks/ is sys.path[0] when run
 
 logger = logging.getLogger("server_load")
@@ -71,6 +82,7 @@ MQTT = ("127.0.0.1", 1883)
 CLUSTER_MQTT = ("127.0.0.1", 1884)  #: RabbitMQ's MQTT plugin (Mosquitto has 1883)
 POSTGRES_URL = os.environ.get("CARDIOWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 GENERATOR_CONNECTIONS = 4
+BEAT_WATCHED = 4  #: devices whose beats the benchmark watches on the live feed
 LEAD_OFF_HYSTERESIS_S = AlertConfig().timing[AlertKind.LEAD_OFF].raise_after_s
 
 
@@ -79,11 +91,13 @@ class StepResult:
     devices: int
     frame_samples: int
     mode: str = "single"  #: ``single`` (one serve process) or ``cluster-<workers>``
+    analysis_chunk_s: float = Settings.model_fields["analysis_chunk_s"].default
     frames_sent: int = 0
     frames_stored: int = 0
     ack_latency_s: list[float] = field(default_factory=list)
     alert_latency_s: list[float] = field(default_factory=list)
     alerts_expected: int = 0
+    beat_latency_s: list[float] = field(default_factory=list)  #: beat sample taken -> on the live feed
     cpu_pct: float = 0.0
     beats_stored: int = 0
     cpu_ms_per_device_s: float = float("nan")  #: server CPU per second of one device's signal stored
@@ -116,11 +130,12 @@ def ecg_counts() -> np.ndarray:
     return np.clip(np.round(y * 1e6 / SCALE_NV), -32768, 32767).astype(np.int64)
 
 
-def start_server(workdir: Path, prefix: str) -> tuple[subprocess.Popen, str]:
+def start_server(workdir: Path, prefix: str, analysis_chunk_s: float) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "CARDIOWATCH_DATABASE_URL": f"sqlite:///{workdir / 'load.db'}",
            "CARDIOWATCH_MQTT_HOST": MQTT[0], "CARDIOWATCH_MQTT_PORT": str(MQTT[1]),
-           "CARDIOWATCH_MQTT_TOPIC_PREFIX": prefix, "CARDIOWATCH_RETENTION_DAYS": "0"}
+           "CARDIOWATCH_MQTT_TOPIC_PREFIX": prefix, "CARDIOWATCH_RETENTION_DAYS": "0",
+           "CARDIOWATCH_ANALYSIS_CHUNK_S": str(analysis_chunk_s)}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "cardiowatch.app:create_app",
                              "--http", "cardiowatch.server.http_protocol:BoundedHeadProtocol",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
@@ -139,7 +154,7 @@ def start_server(workdir: Path, prefix: str) -> tuple[subprocess.Popen, str]:
 
 
 @contextlib.contextmanager
-def start_cluster(workers: int, prefix: str):  # noqa: ANN201 - yields (base URL, pids, MQTT login)
+def start_cluster(workers: int, prefix: str, analysis_chunk_s: float):  # noqa: ANN201 - (base URL, pids, login)
     """A cluster on a fresh RabbitMQ virtual host and PostgreSQL schema; removed afterwards."""
     from cardiowatch.server.cluster_run import ClusterProcesses
     from cardiowatch.server.storage.db import drop_schema
@@ -150,7 +165,7 @@ def start_cluster(workers: int, prefix: str):  # noqa: ANN201 - yields (base URL
                    capture_output=True)
     amqp_url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
     env = {"CARDIOWATCH_DATABASE_SCHEMA": schema, "CARDIOWATCH_MQTT_TOPIC_PREFIX": prefix,
-           "CARDIOWATCH_RETENTION_DAYS": "0"}
+           "CARDIOWATCH_RETENTION_DAYS": "0", "CARDIOWATCH_ANALYSIS_CHUNK_S": str(analysis_chunk_s)}
     try:
         with ClusterProcesses(database_url=POSTGRES_URL, amqp_url=amqp_url, workers=workers, port=free_port(),
                               env=env, logs=Path(tempfile.mkdtemp(prefix="cwload-logs-"))) as cluster:
@@ -168,17 +183,17 @@ def broker_pid() -> int | None:
 
 
 async def run_step(n_devices: int, seconds: float, counts: np.ndarray, frame_samples: int,
-                   mode: str = "single") -> StepResult:
+                   mode: str = "single", analysis_chunk_s: float = StepResult.analysis_chunk_s) -> StepResult:
     prefix = f"cwload/{uuid.uuid4().hex[:8]}"
-    result = StepResult(devices=n_devices, frame_samples=frame_samples, mode=mode)
+    result = StepResult(devices=n_devices, frame_samples=frame_samples, mode=mode, analysis_chunk_s=analysis_chunk_s)
     with contextlib.ExitStack() as stack:
         if mode == "single":
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            proc, base = start_server(tmp, prefix)
+            proc, base = start_server(tmp, prefix, analysis_chunk_s)
             stack.callback(lambda: (proc.terminate(), proc.wait(timeout=30)))
             pids, mqtt, login = [proc.pid], MQTT, None
         else:
-            base, pids, login = stack.enter_context(start_cluster(int(mode.split("-")[1]), prefix))
+            base, pids, login = stack.enter_context(start_cluster(int(mode.split("-")[1]), prefix, analysis_chunk_s))
             mqtt = CLUSTER_MQTT
         broker = broker_pid() if mode != "single" else None
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
@@ -251,6 +266,14 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
                 if message.get("action") == "raised" and message["alert"]["kind"] == "lead_off":
                     alert_at.setdefault(int(message["alert"]["device_id"]), time.time())
 
+    async def beats(device_id: int) -> None:
+        url = base.replace("http://", "ws://") + f"/ws/live?device_id={device_id}&types=beats"
+        async with websockets.connect(url, max_size=None) as ws:
+            async for raw in ws:
+                now = time.time()
+                message = json.loads(raw)
+                result.beat_latency_s += [now - b["t_us"] / 1e6 for b in message.get("beats", [])]
+
     async def device(d: dict, index: int, client: aiomqtt.Client) -> None:
         offset = (index * 7919 * frame_samples) % (len(counts) - frame_samples * 1000)
         seq = 0
@@ -276,6 +299,7 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
     ready = asyncio.Event()
     ack_task = asyncio.create_task(acks())
     alert_task = asyncio.create_task(alerts())
+    beat_tasks = [asyncio.create_task(beats(d["id"])) for d in devices[:BEAT_WATCHED]]
     await ready.wait()
     cpu0, wall0 = sum(cpu_seconds(pid) for pid in pids), time.monotonic()
     async with contextlib.AsyncExitStack() as stack:
@@ -296,6 +320,8 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
         ack_task.cancel()
     await asyncio.sleep(LEAD_OFF_HYSTERESIS_S)  # let the last alerts out
     alert_task.cancel()
+    for task in beat_tasks:
+        task.cancel()
     result.frames_sent = len(sent)
     result.ack_latency_s = [acked[k] - sent[k] for k in sent if k in acked]
     result.server_latency_s = [acked[k] - published[k] for k in sent if k in acked]
@@ -306,24 +332,26 @@ async def _load(devices: list[dict], seconds: float, counts: np.ndarray, prefix:
 
 
 def render(results: list[StepResult], seconds: float, knees: list[str]) -> str:
-    rows = ["| frame samples | devices | samples/s | frames sent | lost | sample-to-ack p50 / p99 s | publish-to-ack p50 / p99 s | "
+    rows = ["| frame samples | analysis chunk s | devices | samples/s | frames sent | lost | sample-to-ack p50 / p99 s | publish-to-ack p50 / p99 s | "
             "generator lag p99 s | "
-            "sample-to-alert p50 / p99 s (alerts) | server CPU % of a core | server CPU ms per device-second | "
+            "sample-to-alert p50 / p99 s (alerts) | sample-to-beat p50 / p99 s | server CPU % of a core | server CPU ms per device-second | "
             "machine load avg | beats stored | holds |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        rows.append(f"| {r.frame_samples} | {r.devices} | {r.devices * FS_MILLIHZ // 1000} | {r.frames_sent} | {r.lost} | "
+        rows.append(f"| {r.frame_samples} | {r.analysis_chunk_s:g} | {r.devices} | {r.devices * FS_MILLIHZ // 1000} | {r.frames_sent} | {r.lost} | "
                     f"{r.pct(r.ack_latency_s, 50):.3f} / {r.pct(r.ack_latency_s, 99):.3f} | "
                     f"{r.pct(r.server_latency_s, 50):.3f} / {r.pct(r.server_latency_s, 99):.3f} | "
                     f"{r.pct(r.generator_lag_s, 99):.3f} | "
                     f"{r.pct(r.alert_latency_s, 50):.3f} / {r.pct(r.alert_latency_s, 99):.3f} "
-                    f"({len(r.alert_latency_s)}/{r.alerts_expected}) | {r.cpu_pct:.0f} | {r.cpu_ms_per_device_s:.1f} | "
+                    f"({len(r.alert_latency_s)}/{r.alerts_expected}) | "
+                    f"{r.pct(r.beat_latency_s, 50):.3f} / {r.pct(r.beat_latency_s, 99):.3f} | "
+                    f"{r.cpu_pct:.0f} | {r.cpu_ms_per_device_s:.2f} | "
                     f"{r.load_avg:.1f} | {r.beats_stored} | "
                     f"{'yes' if r.holds else '**no**'} |")
     return "\n".join([
         BEGIN, "## Server", "",
-        "Produced by `.venv/bin/python benchmarks/server_load.py` (writes this section; method in its "
-        f"docstring). One machine, 2 cores shared by the server, Mosquitto and the load generator; "
+        f"Produced by `.venv/bin/python benchmarks/server_load.py {' '.join(sys.argv[1:])}` (writes this section; "
+        f"method in its docstring). One machine, 2 cores shared by the server, Mosquitto and the load generator; "
         f"{seconds:.0f} s per step, fresh server and SQLite (WAL) database per step, 250 Hz ECG over MQTT QoS 1 "
         f"in 50-sample (200 ms) and 125-sample (500 ms) frames. Target: p99 sample-to-alert <= {TARGET_S:.0f} s and no loss at 100 devices.",
         "Sample-to-alert excludes the lead-off alert's designed "
@@ -334,18 +362,20 @@ def render(results: list[StepResult], seconds: float, knees: list[str]) -> str:
         "generator itself published (a real device sends on time): sample-to-ack = generator lag + "
         "publish-to-ack. \"server CPU ms per device-second\" is all the CPU the server spent (storage, "
         "analysis, alerts, MQTT, backlog included) per second of one device's signal it stored: it does not "
-        "depend on how much CPU the other work left, so it is the figure to size a machine by.", "", *rows, "", *(f"Knee, {k}" for k in knees), END])
+        "depend on how much CPU the other work left, so it is the figure to size a machine by. \"analysis chunk "
+        "s\" is the server's `analysis_chunk_s`: seconds of a device's samples analysed per pipeline call (0: "
+        "each frame on arrival); beats and rhythm alerts come up to that much later.", "", *rows, "", *(f"Knee, {k}" for k in knees), END])
 
 
 def render_cluster(results: list[StepResult], seconds: float, knees: list[str]) -> str:
     """The ``server-cluster`` section: every mode's rows side by side, from one run."""
-    rows = ["| mode | frame samples | devices | frames sent | lost | sample-to-ack p50 / p99 s | "
+    rows = ["| mode | frame samples | analysis chunk s | devices | frames sent | lost | sample-to-ack p50 / p99 s | "
             "sample-to-alert p50 / p99 s (alerts) | "
             "CPU % of a core | CPU ms per device-second | RabbitMQ CPU ms per device-second | machine load avg | "
             "beats stored | holds |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in sorted(results, key=lambda r: (r.frame_samples, r.devices, r.mode)):
-        rows.append(f"| {r.mode} | {r.frame_samples} | {r.devices} | {r.frames_sent} | {r.lost} | "
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(results, key=lambda r: (r.frame_samples, r.analysis_chunk_s, r.devices, r.mode)):
+        rows.append(f"| {r.mode} | {r.frame_samples} | {r.analysis_chunk_s:g} | {r.devices} | {r.frames_sent} | {r.lost} | "
                     f"{r.pct(r.ack_latency_s, 50):.3f} / {r.pct(r.ack_latency_s, 99):.3f} | "
                     f"{r.pct(r.alert_latency_s, 50):.3f} / {r.pct(r.alert_latency_s, 99):.3f} "
                     f"({len(r.alert_latency_s)}/{r.alerts_expected}) | {r.cpu_pct:.0f} | {r.cpu_ms_per_device_s:.1f} | "
@@ -375,22 +405,26 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--modes", nargs="+", default=["single"], choices=["single", "cluster-1", "cluster-2"],
                         help="single process and/or the cluster with 1 or 2 workers (each gets its own ramp)")
+    parser.add_argument("--analysis-chunk-s", type=float, nargs="+", default=[StepResult.analysis_chunk_s],
+                        help="the server's analysis_chunk_s, one ramp per value (0: analyse every frame)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     counts = ecg_counts()
     results: list[StepResult] = []
     knees = []
-    for frame_samples, mode in [(f, m) for f in args.frame_samples for m in args.modes]:
+    for frame_samples, chunk_s, mode in [(f, c, m) for f in args.frame_samples for c in args.analysis_chunk_s
+                                         for m in args.modes]:
         mine: list[StepResult] = []
 
         def step(n: int) -> StepResult:
-            result = asyncio.run(run_step(n, args.seconds, counts, frame_samples, mode))
+            result = asyncio.run(run_step(n, args.seconds, counts, frame_samples, mode, chunk_s))
             mine.append(result)
-            logger.info("%s, %d-sample frames, %d devices: lost %d, ack p99 %.3f s, alert p99 %.3f s, cpu %.0f %% "
-                        "(%.1f ms per device-second), load %.1f, holds %s", mode, frame_samples, n, result.lost,
-                        result.pct(result.ack_latency_s, 99), result.pct(result.alert_latency_s, 99), result.cpu_pct,
-                        result.cpu_ms_per_device_s, result.load_avg, result.holds)
+            logger.info("%s, %d-sample frames, analysis chunk %g s, %d devices: lost %d, ack p99 %.3f s, alert p99 %.3f s, cpu %.0f %% "
+                        "(%.2f ms per device-second), beat p50/p99 %.2f/%.2f s, load %.1f, holds %s", mode, frame_samples, chunk_s, n,
+                        result.lost, result.pct(result.ack_latency_s, 99), result.pct(result.alert_latency_s, 99),
+                        result.cpu_pct, result.cpu_ms_per_device_s, result.pct(result.beat_latency_s, 50),
+                        result.pct(result.beat_latency_s, 99), result.load_avg, result.holds)
             return result
 
         # up from --devices while it holds; down (halving) while it does not, to bracket the knee
@@ -404,7 +438,7 @@ def main() -> None:
                 n //= 2
         held = [r.devices for r in mine if r.holds]
         broke = [r.devices for r in mine if not r.holds]
-        knees.append(f"{mode}, {frame_samples}-sample frames: " + (
+        knees.append(f"{mode}, {frame_samples}-sample frames, analysis chunk {chunk_s:g} s: " + (
             f"holds up to {max(held)} devices" if held else f"does not hold down to {min(broke)} devices") + (
             f", breaks at {min(d for d in broke if not held or d > max(held))}." if broke else
             f"; not broken up to {max(held)} (end of the ramp)."))

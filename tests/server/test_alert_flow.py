@@ -31,9 +31,12 @@ class AsystolePipeline:
         return None
 
 
+# The stand-in pipelines answer each call: every frame is analysed as it comes (analysis_chunk_s=0), so a
+# test posts one frame and sees its alert; test_analysis_chunk.py covers frames held for a chunk.
 @pytest.fixture
 def alert_client(database):
-    app = create_app(make_settings(database), pipeline_factory=lambda fs, modality: AsystolePipeline())
+    app = create_app(make_settings(database, analysis_chunk_s=0.0),
+                     pipeline_factory=lambda fs, modality: AsystolePipeline())
     with TestClient(app) as client:
         yield client
 
@@ -84,11 +87,11 @@ def test_low_battery_status_reaches_the_engine(alert_client):
 
 def test_alert_engine_state_survives_a_restart(database):
     factory = lambda fs, modality: AsystolePipeline()  # noqa: E731
-    with TestClient(create_app(make_settings(database), pipeline_factory=factory)) as client:
+    with TestClient(create_app(make_settings(database, analysis_chunk_s=0.0), pipeline_factory=factory)) as client:
         device = register(client, "patient-1")
         client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [0]), headers=device.auth)
         alert_id = client.get("/api/v1/alerts").json()[0]["id"]
-    with TestClient(create_app(make_settings(database), pipeline_factory=factory)) as client:
+    with TestClient(create_app(make_settings(database, analysis_chunk_s=0.0), pipeline_factory=factory)) as client:
         response = client.post(f"/api/v1/alerts/{alert_id}/ack", json={"user": "nurse-c"})
         assert response.status_code == 200
         client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [1]), headers=device.auth)
@@ -111,7 +114,7 @@ def test_an_alert_delay_under_way_survives_a_restart(database):
     30 s after AF began, not 30 s after the restart (a cluster device moving to another worker is the same)."""
     now = [1_800_000_000.0]
     factory = lambda fs, modality: AfPipeline()  # noqa: E731
-    settings = make_settings(database, alert_tick_s=0.05)
+    settings = make_settings(database, alert_tick_s=0.05, analysis_chunk_s=0.0)
     with TestClient(create_app(settings, pipeline_factory=factory, clock=lambda: now[0])) as client:
         device = register(client, "patient-1")
         client.post("/api/v1/ingest/frames", content=ecg_bytes(device.id, [0]), headers=device.auth)
@@ -128,7 +131,7 @@ def test_an_alert_delay_under_way_survives_a_restart(database):
 def test_a_reported_lead_off_survives_a_restart(database):
     """A lead-off the device reported (no frame says it again) is in the snapshot stored with its batch."""
     now = [1_800_000_000.0]
-    settings = make_settings(database)
+    settings = make_settings(database, analysis_chunk_s=0.0)
     with TestClient(create_app(settings, pipeline_factory=None, clock=lambda: now[0])) as client:
         device = register(client, "patient-1")
         client.post("/api/v1/ingest/status", content=status_encode(Status(device_id=device.id, lead_off=True)),
@@ -155,7 +158,8 @@ class BrokenPipeline:
 
 
 def test_a_failing_pipeline_never_costs_the_acknowledgement(database):
-    app = create_app(make_settings(database), pipeline_factory=lambda fs, modality: BrokenPipeline())
+    app = create_app(make_settings(database, analysis_chunk_s=0.0),
+                     pipeline_factory=lambda fs, modality: BrokenPipeline())
     with TestClient(app) as client:
         device = register(client, "patient-1")
         for seqs in ([0, 1], [2]):

@@ -48,7 +48,7 @@ def test_alert_transitions_are_posted_to_the_webhook(sqlite_database):
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{receiver.server_address[1]}/hook/secret-token"
     try:
-        app = create_app(make_settings(sqlite_database, webhook_url=url),
+        app = create_app(make_settings(sqlite_database, webhook_url=url, analysis_chunk_s=0.0),
                          pipeline_factory=lambda fs, modality: AsystolePipeline())
         with TestClient(app) as client:
             device = register(client, "hooked")
@@ -66,7 +66,8 @@ def test_summaries_are_mirrored_to_thingspeak(sqlite_database, monkeypatch):
     with serve(fake) as base_url:
         monkeypatch.setenv("CARDIOWATCH_THINGSPEAK_CHANNELS", "ts-dev=4242:WRITEKEY")
         monkeypatch.setenv("CARDIOWATCH_THINGSPEAK_URL", base_url)
-        app = create_app(make_settings(sqlite_database), pipeline_factory=lambda fs, modality: AsystolePipeline())
+        app = create_app(make_settings(sqlite_database, analysis_chunk_s=0.0),
+                         pipeline_factory=lambda fs, modality: AsystolePipeline())
         with TestClient(app) as client:
             device = register(client, "ts-dev")
             client.post("/api/v1/ingest/status", content=status_encode(Status(device_id=device.id, battery_pct=64)),

@@ -117,9 +117,9 @@ def analysis_observations(state: DeviceLive, result: DeviceAnalysis) -> list[Obs
     if result.quality_now is not None:
         state.quality = result.quality_now.value
         observations.append(QualityObserved(QUALITY_ALERTS[result.quality_now]))
-    elif not result.quality and result.live_samples:
-        # quality stages report only stretches that are not good: a frame without one, and none going
-        # on, is good signal
+    elif not result.quality and result.live_samples and not result.held:
+        # quality stages report only stretches that are not good: a frame analysed without one, and none
+        # going on, is good signal (a held frame is judged when its chunk is analysed)
         state.quality = SignalQuality.GOOD.value
         observations.append(QualityObserved(SignalQuality.GOOD))
     if result.hrv is not None:
@@ -170,6 +170,29 @@ class Analysis:
                                               now=now)
         out.live += [AlertMessage(t) for t in out.transitions]
         out.summary = self._summarise(session, device, state, now)
+        return out
+
+    def held(self, *, session: Session, now: float, everything: bool = False) -> AnalysisResult:
+        """Analyse the samples held for devices that went quiet (`PipelineRegistry.due`; every device's
+        with ``everything``, at shutdown), recording the results as `frames` does."""
+        out = AnalysisResult()
+        for device_id in self.registry.due(now, everything=everything):
+            try:
+                result = self.registry.drain(device_id)
+            except Exception:  # noqa: BLE001 - as in `frames`: the stored frames stay, the stream restarts
+                self.errors += 1
+                logger.exception("device %d: analysis of held samples failed; stream reset", device_id)
+                self.registry.drop(device_id)
+                continue
+            if result is None:
+                continue
+            state = self._live.setdefault(device_id, DeviceLive())
+            observations = self._record(session, state, result, out.live)
+            if observations:
+                transitions = self.alerts.observe(session=session, device_id=device_id,
+                                                  observations=observations, now=now)
+                out.transitions += transitions
+                out.live += [AlertMessage(t) for t in transitions]
         return out
 
     def seed(self, device_id: int, *, rhythm: str | None, hr_bpm: float | None) -> None:

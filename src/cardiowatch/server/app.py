@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
         with session_factory() as session:
             alert_service = AlertService.load(session=session)
         ingestor = Ingestor(session_factory=session_factory,
-                            registry=PipelineRegistry(factory, live_max_sample_rate_hz=settings.live_max_sample_rate_hz),
+                            registry=PipelineRegistry(factory, live_max_sample_rate_hz=settings.live_max_sample_rate_hz,
+                                                      analysis_chunk_s=settings.analysis_chunk_s),
                             alerts=alert_service, max_bytes=settings.max_ingest_bytes,
                             max_frames=settings.max_batch_frames, summary_period_s=settings.summary_period_s)
         notifier, bridge = notifier_from_settings(settings), _make_bridge(settings)
@@ -95,6 +96,10 @@ def create_app(settings: Settings | None = None, *, pipeline_factory: PipelineFa
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            try:
+                await runtime.analyse_all_held()
+            except Exception:  # noqa: BLE001 - e.g. the database is gone: the frames are stored, shut down anyway
+                logger.exception("held samples not analysed at shutdown")
             await runtime.stop()
             if notifier is not None:
                 await notifier.aclose()

@@ -94,6 +94,9 @@ class ClusterRuntime(Runtime):
     async def tick(self) -> None:
         """Nothing: each worker ticks the alert engines of its devices."""
 
+    async def analyse_all_held(self) -> None:
+        """Nothing: the workers analyse (and a device's next owner analyses what a stopped one held)."""
+
     async def alert_action(self, method: str, **kwargs: Any) -> AlertTransition | None:
         alert_id = int(kwargs["alert_id"])
         action = {"method": method, **kwargs}

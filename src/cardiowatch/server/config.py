@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     summary_period_s: float = Field(15.0, gt=0)
     #: Live feed: at most this many waveform samples per second per device (decimated above it).
     live_max_sample_rate_hz: float = Field(125.0, gt=0)
+    #: Seconds of a device's samples analysed in one call of its pipeline (the cost is mostly per call):
+    #: beats and alerts come up to this much later; a device gone quiet has what is held analysed at the
+    #: first alert tick after this long. 0 analyses every frame on arrival.
+    analysis_chunk_s: float = Field(1.0, ge=0, le=10)
     #: Seconds between alert-engine ticks (no-data detection, escalation, snooze expiry).
     alert_tick_s: float = Field(1.0, gt=0)
     #: Webhook that receives alert transitions (see server/notify.py); None = none. Treated as a secret.

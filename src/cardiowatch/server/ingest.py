@@ -189,6 +189,17 @@ class Ingestor:
         self._analyse(admitted, now=now)
         return results  # type: ignore[return-value] - every slot is filled above
 
+    def analyse_held(self, *, now: float, everything: bool = False) -> AnalysisResult:
+        """Analyse and store what the pipelines hold for devices that went quiet (every device with
+        ``everything``: at shutdown), so a chunk's last samples are not left waiting for a next frame."""
+        errors_before = self.analysis.errors
+        with self.session_factory() as session:
+            result = self.analysis.held(session=session, now=now, everything=everything)
+            self.alerts.persist(session=session, now=now)
+            session.commit()
+        self.counters.analysis_errors += self.analysis.errors - errors_before
+        return result
+
     def tick(self, *, now: float) -> list[AlertTransition]:
         """Advance the alert engine's timers (no data, escalation, snooze expiry) and store the result."""
         with self.session_factory() as session:

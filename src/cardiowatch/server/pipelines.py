@@ -7,6 +7,13 @@ numbers, a new sampling rate or a new sensor kind resets the device's pipeline, 
 contract asks; a frame behind the stream (a late resend) is stored but not analysed live, unless the
 stream has had no frame in order for `RESYNC_AFTER_S`: then the stream restarts from it, so one frame
 far ahead can never silence the frames that follow it.
+
+The pipeline's cost is per call, not per sample, so a device's in-order samples are held until
+``analysis_chunk_s`` of them have arrived and then analysed in one call; the live waveform still goes out
+per frame. The pipeline is chunk-invariant (tests/test_streaming_contract.py), so the beats, rhythm and
+events are those of per-frame analysis, up to ``analysis_chunk_s`` later. Whatever ends a stream (a reset,
+`flush`) analyses what is held first, and `due` names the streams whose held samples have waited
+``analysis_chunk_s`` (a device gone quiet) for `drain`.
 """
 
 from __future__ import annotations
@@ -81,6 +88,8 @@ class TimedRhythm:
 class TimedEvent:
     t_us: int
     kind: str  #: a `cardiowatch.rhythm.tracker.EVENTS` kind
+    #: Where the signal was when the event was found (its beat, for beat-triggered events).
+    detected_t_us: int = 0
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,8 @@ class DeviceAnalysis:
     live_t0_us: int = 0
     live_fs: float = 0.0
     live_samples: tuple[float | None, ...] = ()
+    #: The frame's samples are held for a later call of the pipeline: no quality was judged on them yet.
+    held: bool = False
 
 
 @dataclass
@@ -126,6 +137,10 @@ class _Stream:
     pipeline: PipelineLike | None
     fed_at: float  #: server time of the last frame fed in order
     n_fed: int = 0
+    #: In-order samples not analysed yet, and the server time the oldest of them arrived.
+    held: list[np.ndarray] = field(default_factory=list)
+    n_held: int = 0
+    held_since: float | None = None
 
 
 class PipelineRegistry:
@@ -137,11 +152,17 @@ class PipelineRegistry:
         Makes a fresh pipeline; None stores frames without analysis.
     live_max_sample_rate_hz : float
         Waveform samples per second per device on the live feed (decimated for display above it).
+    analysis_chunk_s : float
+        Seconds of a device's samples held before one call of its pipeline; 0 analyses every frame.
     """
 
-    def __init__(self, factory: PipelineFactory | None, *, live_max_sample_rate_hz: float) -> None:
+    def __init__(self, factory: PipelineFactory | None, *, live_max_sample_rate_hz: float,
+                 analysis_chunk_s: float = 0.0) -> None:
+        if not analysis_chunk_s >= 0:
+            raise ValueError(f"analysis_chunk_s: expected >= 0 seconds, got {analysis_chunk_s}")
         self.factory = factory
         self.live_max_sample_rate_hz = live_max_sample_rate_hz
+        self.analysis_chunk_s = analysis_chunk_s
         self.reset()
 
     def reset(self) -> None:
@@ -158,6 +179,7 @@ class PipelineRegistry:
         if (stream is None or frame.seq != stream.next_seq or frame.sensor is not stream.sensor
                 or frame.fs_millihz != stream.fs_millihz):
             if stream is not None:
+                self._analyse_held(out, stream)
                 self._collect(out, stream, _flush(stream.pipeline))
                 out.reset = True
                 logger.info("device %d: stream reset at seq %d (expected %d)", device_id, frame.seq,
@@ -171,13 +193,31 @@ class PipelineRegistry:
         stream.n_fed += len(signal)
         stream.next_seq = frame.seq + 1
         stream.fed_at = now
-        try:
-            if stream.pipeline is not None:
-                self._collect(out, stream, stream.pipeline.process(signal))
-        except ModelError as exc:  # a model the pipeline loads lazily is missing: store, don't analyse
-            logger.warning("device %d: frames are stored but not analysed: %s", device_id, exc)
-            stream.pipeline = None
+        if stream.pipeline is not None:
+            stream.held.append(signal)
+            stream.n_held += len(signal)
+            if stream.held_since is None:
+                stream.held_since = now
+            if stream.n_held * 1000 >= self.analysis_chunk_s * stream.fs_millihz:
+                self._analyse_held(out, stream)
+            else:
+                out.held = True
         self._decimate(out, stream, signal, start)
+        return out
+
+    def due(self, now: float, *, everything: bool = False) -> list[int]:
+        """Devices whose held samples have waited ``analysis_chunk_s`` or more at server time ``now`` (the
+        device went quiet or late; every device holding samples with ``everything``), for `drain`."""
+        return [device_id for device_id, stream in self.streams_.items() if stream.held_since is not None
+                and (everything or now - stream.held_since >= self.analysis_chunk_s)]
+
+    def drain(self, device_id: int) -> DeviceAnalysis | None:
+        """Analyse a device's held samples now, keeping its stream open; None when none are held."""
+        stream = self.streams_.get(device_id)
+        if stream is None or not stream.held:
+            return None
+        out = DeviceAnalysis(device_id=device_id)
+        self._analyse_held(out, stream)
         return out
 
     def drop(self, device_id: int) -> None:
@@ -190,8 +230,19 @@ class PipelineRegistry:
         if stream is None:
             return None
         out = DeviceAnalysis(device_id=device_id, reset=True)
+        self._analyse_held(out, stream)
         self._collect(out, stream, _flush(stream.pipeline))
         return out
+
+    def _analyse_held(self, out: DeviceAnalysis, stream: _Stream) -> None:
+        held, stream.held, stream.n_held, stream.held_since = stream.held, [], 0, None
+        if stream.pipeline is None or not held:
+            return
+        try:
+            self._collect(out, stream, stream.pipeline.process(held[0] if len(held) == 1 else np.concatenate(held)))
+        except ModelError as exc:  # a model the pipeline loads lazily is missing: store, don't analyse
+            logger.warning("device %d: frames are stored but not analysed: %s", out.device_id, exc)
+            stream.pipeline = None
 
     def _decimate(self, out: DeviceAnalysis, stream: _Stream, signal: np.ndarray, start: int) -> None:
         fs = stream.fs_millihz / 1000.0
@@ -209,7 +260,9 @@ class PipelineRegistry:
             return
         out.beats += [TimedBeat(_sample_t_us(stream, b.sample), b.label) for b in result.beats]
         out.rhythm_changes += [TimedRhythm(_sample_t_us(stream, c.sample), c.rhythm) for c in result.rhythm_changes]
-        out.events += [TimedEvent(_sample_t_us(stream, e.sample), e.kind) for e in result.events]
+        out.events += [TimedEvent(_sample_t_us(stream, e.sample), e.kind,
+                                  _sample_t_us(stream, getattr(e, "detected_sample", e.sample)))
+                       for e in result.events]
         out.quality += [TimedQuality(_sample_t_us(stream, q.start), q.flag) for q in result.quality]
         out.quality_now = result.quality_now
         if result.heart_rate_bpm is not None and math.isfinite(result.heart_rate_bpm):

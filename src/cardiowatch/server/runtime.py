@@ -114,8 +114,15 @@ class Runtime:
         return self.ingestor.alerts.level(device_id)
 
     async def tick(self) -> None:
+        held = await self.run(self.ingestor.analyse_held, now=self.clock())
+        self.publish(held.live, held.transitions)
         transitions = await self.run(self.ingestor.tick, now=self.clock())
         self.publish([AlertMessage(t) for t in transitions], transitions)
+
+    async def analyse_all_held(self) -> None:
+        """Analyse every sample the pipelines hold (at shutdown: nothing stored stays unanalysed)."""
+        held = await self.run(self.ingestor.analyse_held, now=self.clock(), everything=True)
+        self.publish(held.live, held.transitions)
 
     async def alert_action(self, method: str, **kwargs: Any) -> AlertTransition:
         """Acknowledge or snooze an alert through the engine (``method`` is ``acknowledge``/``snooze``)."""

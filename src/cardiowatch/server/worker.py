@@ -68,6 +68,7 @@ from cardiowatch.errors import FrameError
 from cardiowatch.protocol import carries_token, frame_decode
 from cardiowatch.server.alert_service import AlertService
 from cardiowatch.server.alerts import AlertConfig, AlertTransition, Observation, UnknownAlert
+from cardiowatch.server.analysis import AnalysisResult
 from cardiowatch.server.evidence import EvidenceTracker
 from cardiowatch.server.ingest import IngestAnswer, IngestItem, Ingestor, IngestRejected, PayloadKind
 from cardiowatch.server.live import AlertMessage, LiveMessage, live_json
@@ -202,25 +203,56 @@ class _Floor:
 class TakeoverRegistry(PipelineRegistry):
     """Pipelines whose beats and rhythm changes at or before a device's `_Floor` (set when the device is
     taken over) are dropped: the earlier owner stored them. The replay makes the same pipeline state
-    when it starts where the stream did; the floor covers a replay window that starts later."""
+    when it starts where the stream did; the floor covers a replay window that starts later.
+
+    The earlier owner may have stored frames it held unanalysed (``analysis_chunk_s``): what the replay
+    finds past the floor is theirs, so it is kept (`carry`) and handed out with the device's next analysis."""
 
     def reset(self) -> None:
         super().reset()
         self.floors_: dict[int, _Floor] = {}
+        self.carried_: dict[int, DeviceAnalysis] = {}
 
     def feed(self, device_id: int, *args: Any, **kwargs: Any) -> DeviceAnalysis | None:
-        out = super().feed(device_id, *args, **kwargs)
-        floor = self.floors_.get(device_id)
-        if out is not None and floor is not None:
-            # both come out in time order, so the earlier owner stored exactly those up to its last one;
-            # events are not stored, and one told twice to the alert engine finds its alert still open
+        return self._floored(super().feed(device_id, *args, **kwargs))
+
+    def drain(self, device_id: int) -> DeviceAnalysis | None:
+        return self._floored(super().drain(device_id))
+
+    def carry(self, device_id: int, replayed: list[DeviceAnalysis]) -> None:
+        """Keep what the replay of a taken-over device found past its floor (set first) for its next output."""
+        carried = DeviceAnalysis(device_id=device_id)
+        for out in replayed:
+            carried.beats += out.beats
+            carried.rhythm_changes += out.rhythm_changes
+            carried.events += out.events
+        carried = self._floored(carried)
+        if carried.beats or carried.rhythm_changes or carried.events:
+            self.carried_[device_id] = carried
+
+    def _floored(self, out: DeviceAnalysis | None) -> DeviceAnalysis | None:
+        if out is None:
+            return None
+        carried = self.carried_.pop(out.device_id, None)
+        if carried is not None:
+            out.beats = carried.beats + out.beats
+            out.rhythm_changes = carried.rhythm_changes + out.rhythm_changes
+            out.events = carried.events + out.events
+        floor = self.floors_.get(out.device_id)
+        if floor is not None:
+            # both come out in time order, so the earlier owner stored exactly those up to its last one
             out.beats = [b for b in out.beats if b.t_us > floor.beat_t_us]
             out.rhythm_changes = [c for c in out.rhythm_changes if c.t_us > floor.episode_t_us]
+            # an event comes out with the beat that found it: one found at a stored beat was told already
+            # (events are not stored; one found without a beat, an asystole, may be told twice, and then
+            # finds its alert still open)
+            out.events = [e for e in out.events if e.detected_t_us > floor.beat_t_us]
         return out
 
     def drop(self, device_id: int) -> None:
         super().drop(device_id)
         self.floors_.pop(device_id, None)
+        self.carried_.pop(device_id, None)
 
 
 class PartitionIngestor(Ingestor):
@@ -275,6 +307,16 @@ class PartitionIngestor(Ingestor):
                 self.handled_[device_id] = top if previous is None else max(previous, top)
         return results  # type: ignore[return-value] - every slot is filled above
 
+    def analyse_held(self, *, now: float, everything: bool = False) -> AnalysisResult:
+        due = self.registry.due(now, everything=everything)
+        try:
+            return super().analyse_held(now=now, everything=everything)
+        except Exception:
+            # the pipelines analysed what was not stored: these devices start over from storage
+            for device_id in due:
+                self.forget(device_id)
+            raise
+
     def forget(self, device_id: int) -> None:
         """Drop everything held about a device (its partition went to another worker)."""
         self.registry.drop(device_id)
@@ -294,6 +336,7 @@ class PartitionIngestor(Ingestor):
         replayed = crud.chunks_before(session=session, device_id=device_id, seq=upto_seq,
                                       since_t_us=latest.t_us - int(self.warm_s * 1e6))
         hr_bpm = None
+        outputs: list[DeviceAnalysis] = []
         for chunk in replayed:
             try:
                 out = self.registry.feed(device_id, frame_decode(chunk.frame), t_us=chunk.t_us, now=now)
@@ -301,12 +344,16 @@ class PartitionIngestor(Ingestor):
                 logger.exception("device %d seq %d: stored frame not replayable", device_id, chunk.seq)
                 self.registry.drop(device_id)
                 continue
-            if out is not None and out.hr_bpm is not None:
-                hr_bpm = out.hr_bpm
+            if out is not None:
+                outputs.append(out)
+                if out.hr_bpm is not None:
+                    hr_bpm = out.hr_bpm
         episode = crud.last_episode(session=session, device_id=device_id)
         last_beat = crud.last_beat_t_us(session=session, device_id=device_id)
         self.registry.floors_[device_id] = _Floor(beat_t_us=-1 if last_beat is None else last_beat,
                                                   episode_t_us=-1 if episode is None else episode.start_t_us)
+        # what the earlier owner stored but held unanalysed (analysis_chunk_s) is analysed by the replay
+        self.registry.carry(device_id, outputs)
         self.analysis.seed(device_id, rhythm=None if episode is None or episode.end_t_us is not None
                            else episode.rhythm, hr_bpm=hr_bpm)
         logger.info("device %d: %d stored frames replayed to warm its pipeline", device_id, len(replayed))
@@ -671,8 +718,9 @@ class PartitionWorker:
         while True:
             await asyncio.sleep(self.tick_s)
             async with self.limiter:
+                held = await anyio.to_thread.run_sync(partial(self.ingestor.analyse_held, now=self.clock()))
                 transitions = await anyio.to_thread.run_sync(partial(self.ingestor.tick, now=self.clock()))
-            await self._publish([AlertMessage(t) for t in transitions], transitions)
+            await self._publish(held.live + [AlertMessage(t) for t in transitions], held.transitions + transitions)
 
     # ------------------------------------------------------------------------------ sharing partitions
     async def _on_presence(self, message: AbstractIncomingMessage) -> None:
@@ -738,7 +786,8 @@ def make_worker(settings: Any, *, url: str, partitions: int, pipeline_factory: A
     factory = default_pipeline_factory() if pipeline_factory is None else pipeline_factory
     ingestor = PartitionIngestor(
         session_factory=make_session_factory(engine), alerts=DeviceAlerts(),
-        registry=TakeoverRegistry(factory, live_max_sample_rate_hz=settings.live_max_sample_rate_hz),
+        registry=TakeoverRegistry(factory, live_max_sample_rate_hz=settings.live_max_sample_rate_hz,
+                                  analysis_chunk_s=settings.analysis_chunk_s),
         max_bytes=settings.max_ingest_bytes, max_frames=settings.max_batch_frames,
         summary_period_s=settings.summary_period_s)
     trusted = trusted_users if trusted_users is not None else frozenset({URL(url).user or "guest"})
