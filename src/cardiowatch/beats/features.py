@@ -170,9 +170,10 @@ class BeatFeatureExtractor(StreamingStage):
         self.next_template_ = 0  # the ring row the next waveform overwrites
         self.grid_ = np.linspace(-WINDOW_PRE_S, WINDOW_POST_S, N_WAVE_POINTS) * self.fs
         t = self.grid_ / self.fs
-        self.qrs_points_ = (t >= QRS_SPAN_S[0]) & (t <= QRS_SPAN_S[1])
-        self.p_points_ = (t >= P_SPAN_S[0]) & (t <= P_SPAN_S[1])
-        self.width_points_ = np.abs(t) <= QRS_HALF_S
+        # each a run of points, kept as a slice (a view, not a copy, for every beat)
+        self.qrs_points_ = _points((t >= QRS_SPAN_S[0]) & (t <= QRS_SPAN_S[1]))
+        self.p_points_ = _points((t >= P_SPAN_S[0]) & (t <= P_SPAN_S[1]))
+        self.width_points_ = _points(np.abs(t) <= QRS_HALF_S)
         self._open()
 
     @property
@@ -243,11 +244,12 @@ class BeatFeatureExtractor(StreamingStage):
 
     def _window(self, beat: int, centre: int) -> _WindowedBeat:
         a = self._align_n
-        near = self._segment(centre - a, centre + a + 1)
-        if np.all(np.isnan(near)):
+        near = np.abs(self._segment(centre - a, centre + a + 1))
+        nan = np.isnan(near)
+        if nan.all():
             peak = centre
-        else:
-            peak = centre - a + int(np.nanargmax(np.abs(near)))
+        else:  # the first largest, NaN skipped, as np.nanargmax gives it
+            peak = centre - a + int(np.argmax(np.where(nan, -np.inf, near) if nan.any() else near))
         pre, post = self._pre_n, self._post_n
         seg = self._segment(peak - pre - 1, peak + post + 2)
         wave = np.interp(self.grid_, np.arange(-pre - 1, post + 2), seg)
@@ -350,6 +352,12 @@ class BeatFeatureExtractor(StreamingStage):
         if drop > 0 and 2 * drop >= len(self.buffer_):  # copy only once half the buffer is stale
             self.buffer_ = self.buffer_[drop:].copy()
             self.buffer_start_ += drop
+
+
+def _points(mask: np.ndarray) -> slice:
+    """A run of waveform points given as a mask, as a slice."""
+    idx = np.flatnonzero(mask)
+    return slice(int(idx[0]), int(idx[-1]) + 1)
 
 
 def _ratio(a: float, b: float) -> float:
