@@ -332,7 +332,7 @@ class BeatFeatureExtractor(StreamingStage):
         if len(self.rr_irregular_) < 2:
             return 0.0
         rr = np.asarray(self.rr_irregular_)
-        return median_1d(np.abs(np.diff(rr))) / mean_1d(rr)
+        return median_1d(np.abs(rr[1:] - rr[:-1])) / mean_1d(rr)
 
     def _qrs_width_s(self, wave: np.ndarray) -> float:
         """Time the waveform stays above half its peak |amplitude| within +-QRS_HALF_S of the peak."""

@@ -256,7 +256,7 @@ class VfDetector(StreamingStage):
             return []
         scores = self.model.score(vf_context(self.history_, feats, self.model.lags))
         keep = self.model.max_lag
-        self.history_ = np.vstack([self.history_, feats])[-keep:] if keep else self.history_
+        self.history_ = np.concatenate([self.history_, feats])[-keep:] if keep else self.history_
         return vf_events(ends, scores, quality, threshold=self.model.threshold, window=self.window,
                          hop=self.hop, state=self.hyst_)
 
@@ -304,6 +304,8 @@ class VfDetector(StreamingStage):
 
 def _windows(buf: np.ndarray, first: int, rows: int, window: int, hop: int) -> np.ndarray:
     """Read-only view of ``rows`` windows of a contiguous buffer, the first at ``first``, one every ``hop``."""
+    if rows == 1:  # the live case: a plain slice, without as_strided's cost
+        return buf[first:first + window][None, :]
     step = buf.strides[0]
     return as_strided(buf[first:], shape=(rows, window), strides=(hop * step, step), writeable=False)
 
@@ -329,13 +331,13 @@ def _row_quality(raw: np.ndarray, flat_min: int) -> QualityFlag | None:
         lo, hi = np.inf, -np.inf
     if hi <= lo:
         return QualityFlag.FLAT
-    same = np.diff(raw) == 0  # NaN never equals anything: it breaks a run
+    same = (raw[1:] - raw[:-1]) == 0  # np.diff without its overhead; NaN never equals anything: it breaks a run
     if np.count_nonzero(same) < flat_min - 1:
         return None  # too few repeats in all for any run of flat_min identical samples
     # runs of identical samples lie between the breaks; a run of k repeats holds k + 1 samples
     edges = np.flatnonzero(~same)
     edges = np.concatenate([[-1], edges, [n - 1]])
-    first = edges[:-1][np.diff(edges) - 1 >= flat_min - 1] + 1  # first sample of each long run
+    first = edges[:-1][edges[1:] - edges[:-1] - 1 >= flat_min - 1] + 1  # first sample of each long run
     if first.size == 0:
         return None
     value = raw[first]
@@ -356,7 +358,7 @@ def window_features(x: np.ndarray, *, fs: float) -> np.ndarray:
     peak = mag.max(axis=1, keepdims=True) + _EPS
     out[:, 0] = np.count_nonzero(mag > TCSC_LEVEL * peak, axis=1) / n
     out[:, 1] = add(mag / peak, axis=1) / n
-    slope = np.abs(np.diff(x, axis=1))
+    slope = np.abs(x[:, 1:] - x[:, :-1])  # np.diff without its overhead
     out[:, 2] = _leakage(x, mag, slope)
 
     grid = _spectrum_grid(n, fs)
@@ -436,12 +438,12 @@ def _leakage(x: np.ndarray, mag: np.ndarray, slope: np.ndarray) -> np.ndarray:
     add = np.add.reduce
     d = add(slope, axis=1) + _EPS
     half = np.floor(np.pi * add(mag, axis=1) / d + 0.5).astype(np.int64)
-    half = np.clip(half, 1, n - 1)
     out = np.empty(n_win)
     # the sums run over the whole row with zeros where the shifted window has no sample yet, so they
     # add in the same order whatever the shift
     num, den = np.zeros(n), np.zeros(n)
     for i, h in enumerate(half.tolist()):
+        h = min(max(h, 1), n - 1)
         np.abs(np.add(x[i, h:], x[i, :-h], out=num[h:]), out=num[h:])
         np.add(mag[i, h:], mag[i, :-h], out=den[h:])
         num[:h] = den[:h] = 0.0

@@ -35,9 +35,9 @@ def vf_context(history: np.ndarray, features: np.ndarray, lags: tuple[int, ...])
     holds the rows before ``features`` (empty at the input's start, when the first row stands in)."""
     if not lags:
         return features
-    full = np.vstack([history, features]) if history.size else features
+    full = np.concatenate([history, features]) if history.size else features
     idx = np.arange(history.shape[0], full.shape[0])
-    return np.hstack([features] + [full[np.maximum(idx - lag, 0)] for lag in lags])
+    return np.concatenate([features] + [full[np.maximum(idx - lag, 0)] for lag in lags], axis=1)
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,8 @@ class VfModel:
         """Probability of a shockable rhythm for each row of ``inputs`` (features with context)."""
         rows, n_inputs = inputs.shape
         flat = np.ascontiguousarray(inputs).ravel()
-        node = np.broadcast_to(self._roots, (rows, self._roots.size)).copy()  # type: ignore[attr-defined]
-        at = (np.arange(rows) * n_inputs)[:, None]  # the row's first input in ``flat``
+        node = self._roots + np.zeros((rows, 1), dtype=np.int64)  # type: ignore[attr-defined]
+        at = (np.arange(rows) * n_inputs)[:, None] if rows > 1 else 0  # the row's first input in ``flat``
         for _ in range(self.depth):
             go_left = flat[at + self._walk_feature[node]] <= self._split[node]  # type: ignore[attr-defined]
             node = self._walk_child[2 * node + go_left]  # type: ignore[attr-defined]
