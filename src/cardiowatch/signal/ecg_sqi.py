@@ -182,11 +182,16 @@ class EcgNoiseIndex:
         ends = np.arange(k0, self.n_seen_ + 1, self.hop_, dtype=np.int64)
         if ends.size == 0:
             return ends, np.empty((0, len(SQI_NAMES)))
-        idx = (ends - first - self.window_)[:, None] + np.arange(self.window_)[None, :]
-        windows = full[idx]
-        finite = np.all(np.isfinite(windows), axis=1)
+        if ends.size == 1:  # the live case: one block per chunk, a plain slice
+            start = int(ends[0]) - first - self.window_
+            windows = full[start:start + self.window_][None, :]
+        else:
+            windows = full[(ends - first - self.window_)[:, None] + np.arange(self.window_)[None, :]]
+        finite = np.isfinite(windows).all(axis=1)
         raw = np.full((ends.size, len(SQI_NAMES)), np.nan)
-        if finite.any():
+        if finite.all():
+            raw[:] = _sqi_windows(windows, _bands(self.window_, self.fs))
+        elif finite.any():
             raw[finite] = _sqi_windows(windows[finite], _bands(self.window_, self.fs))
         out = np.full_like(raw, np.nan)
         for i in range(ends.size):
