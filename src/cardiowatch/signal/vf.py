@@ -335,8 +335,9 @@ def _row_quality(raw: np.ndarray, flat_min: int) -> QualityFlag | None:
     if np.count_nonzero(same) < flat_min - 1:
         return None  # too few repeats in all for any run of flat_min identical samples
     # runs of identical samples lie between the breaks; a run of k repeats holds k + 1 samples
-    edges = np.flatnonzero(~same)
-    edges = np.concatenate([[-1], edges, [n - 1]])
+    breaks = np.flatnonzero(~same)
+    edges = np.empty(breaks.size + 2, dtype=np.int64)
+    edges[0], edges[1:-1], edges[-1] = -1, breaks, n - 1
     first = edges[:-1][edges[1:] - edges[:-1] - 1 >= flat_min - 1] + 1  # first sample of each long run
     if first.size == 0:
         return None
@@ -425,7 +426,9 @@ def _psr(x: np.ndarray, *, delay: int) -> np.ndarray:
     lo = x.min(axis=1, keepdims=True)
     span = x.max(axis=1, keepdims=True) - lo + _EPS
     box = np.minimum((PSR_BOXES * (x - lo) / span).astype(np.int64), PSR_BOXES - 1)
-    cell = box[:, :-delay] * PSR_BOXES + box[:, delay:] + (np.arange(n_win) * PSR_BOXES**2)[:, None]
+    cell = box[:, :-delay] * PSR_BOXES + box[:, delay:]
+    if n_win > 1:
+        cell += (np.arange(n_win) * PSR_BOXES**2)[:, None]  # each row its own grid
     visited = np.zeros(n_win * PSR_BOXES**2, dtype=bool)
     visited[cell.ravel()] = True
     return np.count_nonzero(visited.reshape(n_win, -1), axis=1) / PSR_BOXES**2
