@@ -146,7 +146,8 @@ class EcgQuality(StreamingStage):
         self.prev_ = float(x[-1])
         # the longest run ending in the chunk: the one carried in, one between breaks, or the last one
         if breaks.size:
-            longest = max(self.run_ + int(breaks[0]), int((breaks[1:] - breaks[:-1]).max(initial=0)), n - int(breaks[-1]))
+            between = int((breaks[1:] - breaks[:-1]).max(initial=0))
+            longest = max(self.run_ + int(breaks[0]), between, n - int(breaks[-1]))
         else:
             longest = self.run_ + n
         if longest < min(self._flat_min, self._clip_min):  # the usual chunk: no run long enough to flag
