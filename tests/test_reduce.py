@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from cardiowatch._reduce import corr_1d, mean_1d, median_1d, median_rows
+from cardiowatch._reduce import corr_1d, mean_1d, median_1d, median_axis, median_rows, percentile_axis
 
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 
@@ -48,3 +48,20 @@ def test_correlation_equals_numpy_and_calls_constant_rows_alike():
     assert np.isclose(corr_1d(a, b), np.corrcoef(a, b)[0, 1], rtol=0, atol=1e-12)
     assert np.isclose(corr_1d(a, 3 * a + 1), 1.0) and np.isclose(corr_1d(a, -a), -1.0)
     assert corr_1d(np.ones(5), b[:5]) == 1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 40).flatmap(lambda n: arrays(np.float64, (n, 3), elements=finite)),
+       st.sampled_from([0.0, 1.0, 20.0, 50.0, 99.0, 100.0, 37.5]))
+def test_median_and_percentile_along_an_axis_equal_numpy_bit_for_bit(a, q):
+    for axis in (0, 1):
+        assert median_axis(a, axis=axis).tobytes() == np.median(a, axis=axis).tobytes()
+        assert percentile_axis(a, q, axis=axis).tobytes() == np.percentile(a, q, axis=axis).tobytes()
+
+
+def test_percentile_of_long_rows_equals_numpy_bit_for_bit():
+    rng = np.random.default_rng(3)
+    for n in (1079, 1080, 1081):
+        a = np.abs(rng.normal(size=(3, n))).round(3)  # ties, as in a quantised signal
+        assert percentile_axis(a, 99, axis=1).tobytes() == np.percentile(a, 99, axis=1).tobytes()
+        assert median_axis(a, axis=1).tobytes() == np.median(a, axis=1).tobytes()

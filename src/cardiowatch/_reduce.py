@@ -47,3 +47,36 @@ def corr_1d(a: np.ndarray, b: np.ndarray) -> float:
     a0, b0 = a - mean_1d(a), b - mean_1d(b)
     den = float(np.sqrt(np.dot(a0, a0) * np.dot(b0, b0)))
     return float(np.dot(a0, b0) / den) if den > 0 else 1.0
+
+
+def median_axis(a: np.ndarray, *, axis: int) -> np.ndarray:
+    """``np.median(a, axis=axis)`` for a finite float64 array with at least one element along ``axis``,
+    bit for bit: the middle value, or the two middle ones added to +0.0 and halved, found by a partial
+    sort instead of numpy's general path."""
+    n = a.shape[axis]
+    mid = n // 2
+    if n % 2:
+        return 0.0 + np.take(np.partition(a, mid, axis=axis), mid, axis=axis)
+    part = np.partition(a, (mid - 1, mid), axis=axis)
+    return ((0.0 + np.take(part, mid - 1, axis=axis)) + np.take(part, mid, axis=axis)) / 2.0
+
+
+def percentile_axis(a: np.ndarray, q: float, *, axis: int) -> np.ndarray:
+    """``np.percentile(a, q, axis=axis)`` (the default linear method) for a finite float64 array with at
+    least one element along ``axis``, bit for bit: numpy's index, weight and interpolation formulas on
+    the two order statistics it interpolates, found by a partial sort."""
+    n = a.shape[axis]
+    virtual = (n - 1) * (q / 100)
+    below = math.floor(virtual)
+    if virtual >= n - 1:
+        below = above = n - 1
+    elif virtual < 0:
+        below = above = 0
+    else:
+        above = below + 1
+    gamma = virtual - below
+    part = np.partition(a, (below, above), axis=axis)
+    lo, hi = np.take(part, below, axis=axis), np.take(part, above, axis=axis)
+    step = hi - lo
+    # numpy's lerp: from the lower value below the midpoint, back from the upper one above it
+    return hi - step * (1 - gamma) if gamma >= 0.5 else lo + step * gamma

@@ -171,3 +171,14 @@ def test_qrs_detector_rejects_bad_fs_and_2d_input() -> None:
         QrsDetector(fs=float("nan"))
     with pytest.raises(SignalError):
         QrsDetector(fs=250.0).process(np.zeros((3, 3)))
+
+
+def test_baseline_line_equals_numpy_linspace_bit_for_bit() -> None:
+    from cardiowatch.signal.qrs import _line
+
+    rng = np.random.default_rng(11)
+    cases = [(0.0, 0.0, 5), (1.0, 1.0, 1), (2.5, -3.0, 1), (1e-310, 2e-310, 7), (-0.0, 0.0, 3)]
+    cases += [(float(a), float(b), int(n)) for a, b, n in zip(rng.normal(size=200), rng.normal(size=200),
+                                                               rng.integers(1, 120, size=200))]
+    for first, last, n in cases:
+        assert _line(first, last, n).tobytes() == np.linspace(first, last, n).tobytes()

@@ -115,13 +115,15 @@ class BeatClassifier:
         if tuple(meta.get("feature_names", ())) != FEATURE_NAMES:
             raise ModelError(f"{meta_path}: model was trained on other features than this code computes")
         try:
-            self._main_columns = [FEATURE_NAMES.index(n) for n in meta.get("main_features", FEATURE_NAMES)]
+            self._main_columns = np.array([FEATURE_NAMES.index(n) for n in meta.get("main_features", FEATURE_NAMES)],
+                                          dtype=np.intp)
         except ValueError as exc:
             raise ModelError(f"{meta_path}: bad main_features: {exc}") from exc
         self.classes: tuple[str, ...] = tuple(meta["classes"])
         if not set(self.classes) <= set(AAMI_CLASSES):
             raise ModelError(f"{meta_path}: classes {self.classes} are not AAMI classes {AAMI_CLASSES}")
         self.class_weights = np.asarray(meta["class_weights"], dtype=np.float64)
+        self._class_labels = np.asarray(self.classes, dtype=object)
         if self.class_weights.shape != (len(self.classes),):
             raise ModelError(f"{meta_path}: {len(self.class_weights)} class weights for {len(self.classes)} classes")
         self.meta = meta
@@ -133,8 +135,9 @@ class BeatClassifier:
         stage = meta.get("sveb_stage")
         if stage is not None:
             try:
-                self._sveb_columns = [FEATURE_NAMES.index(n) for n in stage["features"]]
-                self._sveb_plain_columns = [FEATURE_NAMES.index(n) for n in stage.get("plain_features", ())]
+                self._sveb_columns = np.array([FEATURE_NAMES.index(n) for n in stage["features"]], dtype=np.int64)
+                self._sveb_plain_columns = np.array(
+                    [FEATURE_NAMES.index(n) for n in stage.get("plain_features", ())], dtype=np.int64)
                 self.sveb_threshold = float(stage["threshold"])
                 sveb_path = self.path.parent / stage["model"]
             except (KeyError, TypeError, ValueError) as exc:
@@ -152,8 +155,11 @@ class BeatClassifier:
         x = np.asarray(features, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != len(FEATURE_NAMES):
             raise ValueError(f"features must have shape (n, {len(FEATURE_NAMES)}), got {x.shape}")
+        ok = np.isfinite(x).all(axis=1)
+        if ok.all() and len(x):  # the usual call: every row readable
+            main = x[:, self._main_columns].astype(np.float32)
+            return np.array(self._session.run([self._prob_output], {self._input: main})[0], dtype=np.float64)
         out = np.full((len(x), len(self.classes)), np.nan)
-        ok = np.all(np.isfinite(x), axis=1)
         if ok.any():
             main = x[ok][:, self._main_columns].astype(np.float32)
             prob = self._session.run([self._prob_output], {self._input: main})[0]
@@ -178,9 +184,9 @@ class BeatClassifier:
         ``sveb_prob`` exceeds the stage's threshold, else N.
         """
         labels = np.full(len(prob), UNCLASSIFIABLE, dtype=object)
-        ok = np.all(np.isfinite(prob), axis=1)
+        ok = np.isfinite(prob).all(axis=1)
         if ok.any():
-            labels[ok] = np.asarray(self.classes, dtype=object)[np.argmax(prob[ok] * self.class_weights, axis=1)]
+            labels[ok] = self._class_labels[np.argmax(prob[ok] * self.class_weights, axis=1)]
         if sveb_prob is not None and self.sveb_threshold is not None:
             n_or_s = ok & ((labels == "N") | (labels == "S"))
             labels[n_or_s] = np.where(np.asarray(sveb_prob)[n_or_s] > self.sveb_threshold, "S", "N")

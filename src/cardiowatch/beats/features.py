@@ -169,10 +169,12 @@ class BeatFeatureExtractor(StreamingStage):
         self.n_templates_ = 0
         self.next_template_ = 0  # the ring row the next waveform overwrites
         self.grid_ = np.linspace(-WINDOW_PRE_S, WINDOW_POST_S, N_WAVE_POINTS) * self.fs
+        self.window_points_ = np.arange(-self._pre_n - 1, self._post_n + 2)  # sample offsets of a beat's window
         t = self.grid_ / self.fs
-        self.qrs_points_ = (t >= QRS_SPAN_S[0]) & (t <= QRS_SPAN_S[1])
-        self.p_points_ = (t >= P_SPAN_S[0]) & (t <= P_SPAN_S[1])
-        self.width_points_ = np.abs(t) <= QRS_HALF_S
+        # each a run of points, kept as a slice (a view, not a copy, for every beat)
+        self.qrs_points_ = _points((t >= QRS_SPAN_S[0]) & (t <= QRS_SPAN_S[1]))
+        self.p_points_ = _points((t >= P_SPAN_S[0]) & (t <= P_SPAN_S[1]))
+        self.width_points_ = _points(np.abs(t) <= QRS_HALF_S)
         self._open()
 
     @property
@@ -208,7 +210,7 @@ class BeatFeatureExtractor(StreamingStage):
         b = np.asarray(beats, dtype=np.int64).ravel()
         if len(b) == 0:
             return
-        if np.any(np.diff(b) <= 0) or b[0] <= self.last_given_:
+        if np.any(b[1:] <= b[:-1]) or b[0] <= self.last_given_:
             raise SignalError(f"beats must be strictly increasing across calls; got {b[:5].tolist()}... "
                               f"after {self.last_given_}")
         if b[-1] >= self.n_seen_ or b[0] < 0:
@@ -243,14 +245,15 @@ class BeatFeatureExtractor(StreamingStage):
 
     def _window(self, beat: int, centre: int) -> _WindowedBeat:
         a = self._align_n
-        near = self._segment(centre - a, centre + a + 1)
-        if np.all(np.isnan(near)):
+        near = np.abs(self._segment(centre - a, centre + a + 1))
+        nan = np.isnan(near)
+        if nan.all():
             peak = centre
-        else:
-            peak = centre - a + int(np.nanargmax(np.abs(near)))
+        else:  # the first largest, NaN skipped, as np.nanargmax gives it
+            peak = centre - a + int(np.argmax(np.where(nan, -np.inf, near) if nan.any() else near))
         pre, post = self._pre_n, self._post_n
         seg = self._segment(peak - pre - 1, peak + post + 2)
-        wave = np.interp(self.grid_, np.arange(-pre - 1, post + 2), seg)
+        wave = np.interp(self.grid_, self.window_points_, seg)
         if np.any(np.isnan(wave)):
             return _WindowedBeat(beat, peak, np.full(N_WAVE_POINTS, np.nan), float("nan"))
         wave = wave - median_1d(wave)
@@ -291,7 +294,7 @@ class BeatFeatureExtractor(StreamingStage):
             _ratio(local, long_run), _ratio(pre, local_median), self._rr_irregularity(),
         ])
         # Morphology against the patient's own running scale and template.
-        if np.isfinite(cur.ptp) and cur.ptp > 0:
+        if math.isfinite(cur.ptp) and cur.ptp > 0:
             self.ptp_recent_.append(cur.ptp)
         scale = median_1d(np.array(self.ptp_recent_)) if self.ptp_recent_ else float("nan")
         usable_scale = math.isfinite(scale) and scale > 0
@@ -330,17 +333,16 @@ class BeatFeatureExtractor(StreamingStage):
         if len(self.rr_irregular_) < 2:
             return 0.0
         rr = np.asarray(self.rr_irregular_)
-        return median_1d(np.abs(np.diff(rr))) / mean_1d(rr)
+        return median_1d(np.abs(rr[1:] - rr[:-1])) / mean_1d(rr)
 
     def _qrs_width_s(self, wave: np.ndarray) -> float:
-        """Time the waveform stays above half its peak |amplitude| within +-QRS_HALF_S of the peak."""
-        if not np.all(np.isfinite(wave)):
-            return float("nan")
+        """Time a finite waveform stays above half its peak |amplitude| within +-QRS_HALF_S of the peak."""
         mag = np.abs(wave[self.width_points_])
-        if mag.max() <= 0:
+        top = float(mag.max())
+        if top <= 0:
             return 0.0
         step = (WINDOW_PRE_S + WINDOW_POST_S) / (N_WAVE_POINTS - 1)
-        return float(np.count_nonzero(mag >= 0.5 * mag.max()) * step)
+        return float(np.count_nonzero(mag >= 0.5 * top) * step)
 
     def _trim(self) -> None:
         keep_from = self.n_seen_ - int(round(RING_S * self.fs))
@@ -350,6 +352,12 @@ class BeatFeatureExtractor(StreamingStage):
         if drop > 0 and 2 * drop >= len(self.buffer_):  # copy only once half the buffer is stale
             self.buffer_ = self.buffer_[drop:].copy()
             self.buffer_start_ += drop
+
+
+def _points(mask: np.ndarray) -> slice:
+    """A run of waveform points given as a mask, as a slice."""
+    idx = np.flatnonzero(mask)
+    return slice(int(idx[0]), int(idx[-1]) + 1)
 
 
 def _ratio(a: float, b: float) -> float:

@@ -34,9 +34,13 @@ alarm reduction. IEEE Trans Biomed Eng 60(6):1660-1666 (2013).
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 import numpy as np
 
 from cardiowatch._checks import check_fs
+from cardiowatch._reduce import median_axis, percentile_axis
 
 SQI_WINDOW_S = 3.0
 SQI_HOP_S = 1.0
@@ -65,30 +69,66 @@ def ecg_sqi_windows(windows: np.ndarray, *, fs: float) -> np.ndarray:
     Returns an array of shape ``(n_windows, 8)``: the five shape indices of `SQI_NAMES`, then the log
     1-40 Hz power, log median and log 99th percentile of the 1-40 Hz band's magnitude.
     """
-    fs = check_fs(fs)
-    w = windows - windows.mean(axis=1, keepdims=True)
-    n = w.shape[1]
+    return _sqi_windows(windows, _bands(windows.shape[1], check_fs(fs)))
+
+
+@dataclass(frozen=True)
+class _Bands:
+    """The rfft bins of each band for one window length and rate (the same for every window)."""
+
+    fs: float
+    all_40: np.ndarray  #: 0-40 Hz
+    above_5: np.ndarray  #: 5-40 Hz
+    high: np.ndarray  #: 40 Hz up to 0.45 fs or 100 Hz
+    below_1: np.ndarray  #: 0-1 Hz
+    qrs: np.ndarray  #: 1-40 Hz
+    outside: np.ndarray  #: bins the 1-40 Hz band drops
+
+
+@functools.lru_cache(maxsize=8)
+def _bands(n: int, fs: float) -> _Bands:
     freq = np.fft.rfftfreq(n, 1.0 / fs)
+
+    def band(lo: float, hi: float) -> np.ndarray:
+        return (freq >= lo) & (freq < hi)
+
+    out = _Bands(fs, band(0.0, 40.0), band(5.0, 40.0), band(40.0, min(0.45 * fs, 100.0)), band(0.0, 1.0),
+                 band(1.0, 40.0), (freq < 1.0) | (freq > 40.0))
+    for mask in (out.all_40, out.above_5, out.high, out.below_1, out.qrs, out.outside):
+        mask.flags.writeable = False  # shared between calls
+    return out
+
+
+def _sqi_windows(windows: np.ndarray, bands: _Bands) -> np.ndarray:
+    # numpy's own reductions (a pairwise sum per row, then a division by the count, as `mean` does it)
+    # without `mean`'s, `median`'s and `percentile`'s argument handling: a live stage has one row per call
+    add = np.add.reduce
+    fs = bands.fs
+    n = windows.shape[1]
+    w = windows - add(windows, axis=1, keepdims=True) / n
     spec = np.fft.rfft(w, axis=1)
     power = np.abs(spec) ** 2
 
-    def band(lo: float, hi: float) -> np.ndarray:
-        return power[:, (freq >= lo) & (freq < hi)].sum(axis=1) + _EPS
+    def band(mask: np.ndarray) -> np.ndarray:
+        return add(power[:, mask], axis=1) + _EPS
 
-    p_0_40, p_5_40 = band(0.0, 40.0), band(5.0, 40.0)
-    p_hf = band(40.0, min(0.45 * fs, 100.0))
-    spec[:, (freq < 1.0) | (freq > 40.0)] = 0.0
+    p_0_40, p_5_40 = band(bands.all_40), band(bands.above_5)
+    p_hf = band(bands.high)
+    spec[:, bands.outside] = 0.0
     y = np.fft.irfft(spec, n, axis=1)
-    m2 = np.mean(y**2, axis=1) + _EPS
+    m2 = add(y**2, axis=1) / n + _EPS
     mag = np.abs(y)
-    kurt = np.mean(y**4, axis=1) / m2**2
+    kurt = add(y**4, axis=1) / n / m2**2
     # curvature of the band in units/s^2 against its range: the same for any sampling rate
-    d2 = np.mean(np.abs(np.diff(y, 2, axis=1)), axis=1) * fs**2
-    span = np.ptp(y, axis=1) + _EPS
+    first = y[:, 1:] - y[:, :-1]  # np.diff twice, without its overhead
+    second = np.abs(first[:, 1:] - first[:, :-1])
+    d2 = add(second, axis=1) / second.shape[1] * fs**2
+    span = (y.max(axis=1) - y.min(axis=1)) + _EPS
     return np.column_stack([
-        np.log(kurt + _EPS), np.log(band(0.0, 1.0) / p_0_40), np.log(p_hf / p_5_40), np.log(d2 / span + _EPS),
+        np.log(kurt + _EPS), np.log(band(bands.below_1) / p_0_40), np.log(p_hf / p_5_40), np.log(d2 / span + _EPS),
         np.log(mag.max(axis=1) / np.sqrt(m2) + _EPS),
-        np.log(band(1.0, 40.0)), np.log(np.median(mag, axis=1) + _EPS), np.log(np.percentile(mag, 99, axis=1) + _EPS),
+        np.log(band(bands.qrs)), np.log(median_axis(mag, axis=1) + _EPS),
+        np.log(percentile_axis(mag, 99, axis=1) + _EPS),
     ])
 
 
@@ -142,18 +182,23 @@ class EcgNoiseIndex:
         ends = np.arange(k0, self.n_seen_ + 1, self.hop_, dtype=np.int64)
         if ends.size == 0:
             return ends, np.empty((0, len(SQI_NAMES)))
-        idx = (ends - first - self.window_)[:, None] + np.arange(self.window_)[None, :]
-        windows = full[idx]
-        finite = np.all(np.isfinite(windows), axis=1)
+        if ends.size == 1:  # the live case: one block per chunk, a plain slice
+            start = int(ends[0]) - first - self.window_
+            windows = full[start:start + self.window_][None, :]
+        else:
+            windows = full[(ends - first - self.window_)[:, None] + np.arange(self.window_)[None, :]]
+        finite = np.isfinite(windows).all(axis=1)
         raw = np.full((ends.size, len(SQI_NAMES)), np.nan)
-        if finite.any():
-            raw[finite] = ecg_sqi_windows(windows[finite], fs=self.fs)
+        if finite.all():
+            raw[:] = _sqi_windows(windows, _bands(self.window_, self.fs))
+        elif finite.any():
+            raw[finite] = _sqi_windows(windows[finite], _bands(self.window_, self.fs))
         out = np.full_like(raw, np.nan)
         for i in range(ends.size):
             if not finite[i]:
                 continue
             if self.n_levels_ >= SQI_MIN_HISTORY:
-                ref = np.percentile(self.levels_[:self.n_levels_], SQI_REFERENCE_QUANTILE, axis=0)
+                ref = percentile_axis(self.levels_[:self.n_levels_], SQI_REFERENCE_QUANTILE, axis=0)
                 out[i, :5] = raw[i, :5]
                 out[i, 5:] = raw[i, 5:] - ref
             self.levels_[self.next_level_] = raw[i, 5:]

@@ -308,7 +308,7 @@ class QrsDetector(StreamingStage):
             # the baseline under the QRS: a line between the window's ends, each averaged over 20 ms
             # (one mains period at 50 Hz) so hum does not tilt it
             ends = self._ends
-            base = np.linspace(mean_1d(win[:ends]), mean_1d(win[-ends:]), win.size)
+            base = _line(mean_1d(win[:ends]), mean_1d(win[-ends:]), win.size)
             r = max(r_lo + int(np.argmax(np.abs(win - base))) - self._wide_delay, 0)
         return _Candidate(m=m, height=height, slope=slope, r=r)
 
@@ -423,6 +423,26 @@ class QrsDetector(StreamingStage):
         for cand in held:
             self._advance(cand.m, beats)
             self._classify(cand, beats)
+
+
+def _line(first: float, last: float, n: int) -> np.ndarray:
+    """``np.linspace(first, last, n)`` for ``n >= 1``: numpy's own steps, without its argument handling
+    (it costs more than the line, once per candidate)."""
+    y = np.arange(n, dtype=np.float64)
+    delta = last - first
+    if n > 1:
+        step = delta / (n - 1)
+        if step == 0:  # numpy's route for a step too small to represent
+            y /= n - 1
+            y *= delta
+        else:
+            y *= step
+    else:
+        y = y * delta
+    y += first
+    if n > 1:
+        y[-1] = last
+    return y
 
 
 def ecg_find_beats(x: np.ndarray, *, fs: float) -> np.ndarray:

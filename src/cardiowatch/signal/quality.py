@@ -43,6 +43,9 @@ NOISE_LAG_BLOCKS = 1
 #: The flags `EcgQuality` decides, each with its bit in the per-sample `EcgQuality.flags` output.
 FLAGS: tuple[QualityFlag, ...] = (QualityFlag.MISSING, QualityFlag.FLAT, QualityFlag.CLIPPED, QualityFlag.NOISY)
 _BIT = {flag: 1 << i for i, flag in enumerate(FLAGS)}
+#: The flags `EcgQuality._segments` reports from runs of per-sample bits (``noisy`` comes in blocks).
+_RUN_FLAGS = (QualityFlag.MISSING, QualityFlag.FLAT, QualityFlag.CLIPPED)
+_RUN_BITS = _BIT[QualityFlag.MISSING] | _BIT[QualityFlag.FLAT] | _BIT[QualityFlag.CLIPPED]
 
 
 def flag_mask(flags: tuple[QualityFlag, ...]) -> int:
@@ -130,18 +133,35 @@ class EcgQuality(StreamingStage):
         if n == 0:
             return bits
         finite = np.isfinite(x)
-        bits[~finite] |= _BIT[QualityFlag.MISSING]
+        all_finite = bool(finite.all())
+        if not all_finite:
+            bits[~finite] |= _BIT[QualityFlag.MISSING]
 
         # identical-sample runs (NaN never equals anything, so NaN breaks a run)
-        prev = np.concatenate([[self.prev_], x[:-1]])
+        prev = np.empty(n)
+        prev[0] = self.prev_
+        prev[1:] = x[:-1]
         same = x == prev
-        run = _run_lengths(same, self.run_)  # run[i] = identical samples ending at i (1 = none)
-        self.run_ = int(run[-1])
+        breaks = np.flatnonzero(~same)
         self.prev_ = float(x[-1])
-        bits[run >= self._flat_min] |= _BIT[QualityFlag.FLAT]
+        # the longest run ending in the chunk: the one carried in, one between breaks, or the last one
+        if breaks.size:
+            between = int((breaks[1:] - breaks[:-1]).max(initial=0))
+            longest = max(self.run_ + int(breaks[0]), between, n - int(breaks[-1]))
+        else:
+            longest = self.run_ + n
+        if longest < min(self._flat_min, self._clip_min):  # the usual chunk: no run long enough to flag
+            self.run_ = n - int(breaks[-1]) if breaks.size else self.run_ + n
+            run = None
+        else:
+            run = _run_lengths(same, self.run_)  # run[i] = identical samples ending at i (1 = none)
+            self.run_ = int(run[-1])
+            bits[run >= self._flat_min] |= _BIT[QualityFlag.FLAT]
 
         if self.limits is not None:
             at_limit = (x <= self.limits[0]) | (x >= self.limits[1])
+        elif all_finite and self.n_seen_ >= self._warmup and x.max() < self.hi_ and x.min() > self.lo_:
+            at_limit = None  # inside the extremes seen so far, which stay as they are
         else:
             xf = np.where(finite, x, np.nan)
             hi = np.fmax.accumulate(np.concatenate([[self.hi_], xf]))[1:]
@@ -150,7 +170,8 @@ class EcgQuality(StreamingStage):
             at_limit = finite & ((x >= hi) | (x <= lo))
             if self.n_seen_ < self._warmup:
                 at_limit &= np.arange(self.n_seen_, self.n_seen_ + n) >= self._warmup
-        bits[at_limit & (run >= self._clip_min)] |= _BIT[QualityFlag.CLIPPED]
+        if run is not None and at_limit is not None:
+            bits[at_limit & (run >= self._clip_min)] |= _BIT[QualityFlag.CLIPPED]
 
         if self.check_noise:
             bits |= self._noise_bits(x)
@@ -207,7 +228,9 @@ class EcgQuality(StreamingStage):
 
     def _segments(self, bits: np.ndarray, offset: int) -> list[QualitySegment]:
         out, self.noisy_closed_ = self.noisy_closed_, []
-        for flag in (QualityFlag.MISSING, QualityFlag.FLAT, QualityFlag.CLIPPED):
+        if not (bits & _RUN_BITS).any() and not any(flag in self.open_ for flag in _RUN_FLAGS):
+            return sorted(out, key=_order)  # the usual chunk: no run of these flags starts, goes on or ends
+        for flag in _RUN_FLAGS:
             on = (bits & _BIT[flag]) != 0
             edges = np.diff(np.concatenate([[flag in self.open_], on, [False]]).astype(np.int8))
             starts = np.flatnonzero(edges == 1)

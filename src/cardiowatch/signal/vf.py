@@ -71,7 +71,7 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from cardiowatch._checks import check_fs, check_signal
 from cardiowatch.errors import ModelError, SignalError
@@ -256,7 +256,7 @@ class VfDetector(StreamingStage):
             return []
         scores = self.model.score(vf_context(self.history_, feats, self.model.lags))
         keep = self.model.max_lag
-        self.history_ = np.vstack([self.history_, feats])[-keep:] if keep else self.history_
+        self.history_ = np.concatenate([self.history_, feats])[-keep:] if keep else self.history_
         return vf_events(ends, scores, quality, threshold=self.model.threshold, window=self.window,
                          hop=self.hop, state=self.hyst_)
 
@@ -290,9 +290,8 @@ class VfDetector(StreamingStage):
             return np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURE_NAMES))), ()
         ends = np.arange(self.next_end_, self.n_seen_ + 1, self.hop, dtype=np.int64)
         first = int(ends[0]) - self.window - self.buf_start_
-        rows = slice(first, first + (ends.size - 1) * self.hop + 1, self.hop)
-        raw = sliding_window_view(self.buf_raw_, self.window)[rows]
-        filt_w = sliding_window_view(self.buf_filt_, self.window)[rows]
+        raw = _windows(self.buf_raw_, first, ends.size, self.window, self.hop)
+        filt_w = _windows(self.buf_filt_, first, ends.size, self.window, self.hop)
         quality = window_quality(raw, flat_min=self._flat_min)
         feats = window_features(filt_w, fs=self.fs)
         self.next_end_ = int(ends[-1]) + self.hop
@@ -303,80 +302,121 @@ class VfDetector(StreamingStage):
         return ends, feats, quality
 
 
+def _windows(buf: np.ndarray, first: int, rows: int, window: int, hop: int) -> np.ndarray:
+    """Read-only view of ``rows`` windows of a contiguous buffer, the first at ``first``, one every ``hop``."""
+    if rows == 1:  # the live case: a plain slice, without as_strided's cost
+        return buf[first:first + window][None, :]
+    step = buf.strides[0]
+    return as_strided(buf[first:], shape=(rows, window), strides=(hop * step, step), writeable=False)
+
+
 def window_quality(raw: np.ndarray, *, flat_min: int) -> tuple[QualityFlag | None, ...]:
     """Per row of raw samples: MISSING (more than `MISSING_MAX_SHARE` non-finite), CLIPPED (a run of
     ``flat_min`` identical samples at the window's extreme), FLAT (such a run elsewhere, or no variation
     at all), else None (usable)."""
-    if raw.shape[0] == 0:
-        return ()
+    return tuple(_row_quality(row, flat_min) for row in raw)
+
+
+def _row_quality(raw: np.ndarray, flat_min: int) -> QualityFlag | None:
+    n = raw.size
     finite = np.isfinite(raw)
-    missing = (~finite).mean(axis=1) > MISSING_MAX_SHARE
-    same = np.diff(raw, axis=1) == 0  # NaN never equals anything: it breaks a run
-    counts = np.cumsum(same, axis=1)
-    reset = np.maximum.accumulate(np.where(~same, counts, 0), axis=1)
-    long_run = (counts - reset + 1) >= flat_min  # identical samples in a row ending at each position
-    lo = np.where(finite, raw, np.inf).min(axis=1, keepdims=True)
-    hi = np.where(finite, raw, -np.inf).max(axis=1, keepdims=True)
-    at_rail = (raw[:, 1:] == hi) | (raw[:, 1:] == lo)
-    clipped = (long_run & at_rail).any(axis=1)
-    constant = hi[:, 0] <= lo[:, 0]
-    flat = long_run.any(axis=1)
-    out: list[QualityFlag | None] = []
-    for m, k, c, f in zip(missing.tolist(), constant.tolist(), clipped.tolist(), flat.tolist()):
-        out.append(QualityFlag.MISSING if m else QualityFlag.FLAT if k else QualityFlag.CLIPPED if c
-                   else QualityFlag.FLAT if f else None)
-    return tuple(out)
+    n_finite = int(np.count_nonzero(finite))
+    if (n - n_finite) / n > MISSING_MAX_SHARE:
+        return QualityFlag.MISSING
+    if n_finite == n:
+        lo, hi = float(raw.min()), float(raw.max())
+    elif n_finite:
+        lo, hi = float(raw[finite].min()), float(raw[finite].max())
+    else:
+        lo, hi = np.inf, -np.inf
+    if hi <= lo:
+        return QualityFlag.FLAT
+    same = (raw[1:] - raw[:-1]) == 0  # np.diff without its overhead; NaN never equals anything: it breaks a run
+    if np.count_nonzero(same) < flat_min - 1:
+        return None  # too few repeats in all for any run of flat_min identical samples
+    # runs of identical samples lie between the breaks; a run of k repeats holds k + 1 samples
+    breaks = np.flatnonzero(~same)
+    edges = np.empty(breaks.size + 2, dtype=np.int64)
+    edges[0], edges[1:-1], edges[-1] = -1, breaks, n - 1
+    first = edges[:-1][edges[1:] - edges[:-1] - 1 >= flat_min - 1] + 1  # first sample of each long run
+    if first.size == 0:
+        return None
+    value = raw[first]
+    return QualityFlag.CLIPPED if bool(np.any((value == hi) | (value == lo))) else QualityFlag.FLAT
 
 
 def window_features(x: np.ndarray, *, fs: float) -> np.ndarray:
     """`FEATURE_NAMES` for every row of ``x`` (filtered windows), vectorised; shape (rows, features)."""
+    # Every reduction is numpy's own (a pairwise sum along each row, then a division by the count), as
+    # `mean` would do it, without `mean`'s argument handling: a live detector has one row per call.
     n_win, n = x.shape
     out = np.zeros((n_win, len(FEATURE_NAMES)))
     if n_win == 0:
         return out
-    x = x - x.mean(axis=1, keepdims=True)
+    add = np.add.reduce
+    x = x - add(x, axis=1, keepdims=True) / n
     mag = np.abs(x)
     peak = mag.max(axis=1, keepdims=True) + _EPS
-    out[:, 0] = (mag > TCSC_LEVEL * peak).mean(axis=1)
-    out[:, 1] = (mag / peak).mean(axis=1)
-    out[:, 2] = _leakage(x)
+    out[:, 0] = np.count_nonzero(mag > TCSC_LEVEL * peak, axis=1) / n
+    out[:, 1] = add(mag / peak, axis=1) / n
+    slope = np.abs(x[:, 1:] - x[:, :-1])  # np.diff without its overhead
+    out[:, 2] = _leakage(x, mag, slope)
 
-    taper, freqs = _spectrum_grid(n, fs)
-    spec = np.abs(np.fft.rfft(x * taper, axis=1)) ** 2
-    band = (freqs >= SPECTRUM_HZ[0]) & (freqs <= SPECTRUM_HZ[1])
-    p, f = spec[:, band], freqs[band]
-    total = p.sum(axis=1) + _EPS
+    grid = _spectrum_grid(n, fs)
+    spec = np.abs(np.fft.rfft(x * grid.taper, axis=1)) ** 2
+    # boolean masks, not slices: numpy sums the rows of the arrays they give in another order than those
+    # of a view, and the features of many windows at once must stay what they were
+    p, f = spec[:, grid.band], grid.freqs[grid.band]
+    total = add(p, axis=1) + _EPS
     out[:, 3] = f[np.argmax(p, axis=1)]
-    mean_hz = (p * f).sum(axis=1) / total
+    mean_hz = add(p * f, axis=1) / total
     out[:, 4] = mean_hz
-    out[:, 5] = np.sqrt((p * (f - mean_hz[:, None]) ** 2).sum(axis=1) / total)
-    out[:, 6] = p[:, (f >= VF_BAND_HZ[0]) & (f <= VF_BAND_HZ[1])].sum(axis=1) / total
-    out[:, 7] = p[:, f >= HIGH_BAND_HZ].sum(axis=1) / total
+    out[:, 5] = np.sqrt(add(p * (f - mean_hz[:, None]) ** 2, axis=1) / total)
+    out[:, 6] = add(p[:, grid.vf_band], axis=1) / total
+    out[:, 7] = add(p[:, grid.high_band], axis=1) / total
 
-    var = (x**2).mean(axis=1) + _EPS
-    out[:, 8] = np.log((x**4).mean(axis=1) / var**2 + _EPS)
+    var = add(x**2, axis=1) / n + _EPS
+    out[:, 8] = np.log(add(x**4, axis=1) / n / var**2 + _EPS)
 
-    nfft = 1 << int(np.ceil(np.log2(2 * n)))
-    acf = np.fft.irfft(np.abs(np.fft.rfft(x, nfft, axis=1)) ** 2, nfft, axis=1)
-    lo, hi = int(round(ACF_LAG_S[0] * fs)), min(n - 1, int(round(ACF_LAG_S[1] * fs)))
+    acf = np.fft.irfft(np.abs(np.fft.rfft(x, grid.nfft, axis=1)) ** 2, grid.nfft, axis=1)
+    lo, hi = grid.acf_lags
     # the biased estimate shrinks with the lag, so the first of equal peaks (the rhythm, not a multiple) wins
     norm = acf[:, lo : hi + 1] / (acf[:, :1] + _EPS)
     best = np.argmax(norm, axis=1)
     out[:, 9] = norm[np.arange(n_win), best]
     out[:, 10] = fs / (lo + best)
-    out[:, 11] = _psr(x, delay=min(n - 1, int(round(PSR_DELAY_S * fs))))
-    slope = np.abs(np.diff(x, axis=1))
-    out[:, 12] = (slope > SLOPE_LEVEL * (slope.max(axis=1, keepdims=True) + _EPS)).mean(axis=1)
+    out[:, 11] = _psr(x, delay=grid.psr_delay)
+    out[:, 12] = np.count_nonzero(slope > SLOPE_LEVEL * (slope.max(axis=1, keepdims=True) + _EPS), axis=1) / (n - 1)
     return out
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """What the features of an ``n``-sample window at one rate need beyond its samples: the same for
+    every window of a detector, and costly to remake for each one-second hop."""
+
+    taper: np.ndarray  #: Hann taper of the spectrum
+    freqs: np.ndarray  #: frequencies of the rfft bins
+    band: np.ndarray  #: bins in `SPECTRUM_HZ`
+    vf_band: np.ndarray  #: bins of the band in `VF_BAND_HZ`
+    high_band: np.ndarray  #: bins of the band from `HIGH_BAND_HZ`
+    nfft: int  #: FFT length of the autocorrelation (no circular wrap)
+    acf_lags: tuple[int, int]  #: autocorrelation lags searched, first and last
+    psr_delay: int  #: phase-space delay in samples
+
+
 @functools.lru_cache(maxsize=8)
-def _spectrum_grid(n: int, fs: float) -> tuple[np.ndarray, np.ndarray]:
-    """The Hann taper and the frequencies of an ``n``-sample window: the same for every window of a
-    detector, and costly to remake for each one-second hop."""
+def _spectrum_grid(n: int, fs: float) -> _Grid:
     taper, freqs = np.hanning(n), np.fft.rfftfreq(n, 1.0 / fs)
-    taper.flags.writeable = freqs.flags.writeable = False  # shared between calls
-    return taper, freqs
+    band = (freqs >= SPECTRUM_HZ[0]) & (freqs <= SPECTRUM_HZ[1])
+    f = freqs[band]
+    grid = _Grid(taper, freqs, band, (f >= VF_BAND_HZ[0]) & (f <= VF_BAND_HZ[1]), f >= HIGH_BAND_HZ,
+                 nfft=1 << int(np.ceil(np.log2(2 * n))),
+                 acf_lags=(int(round(ACF_LAG_S[0] * fs)), min(n - 1, int(round(ACF_LAG_S[1] * fs)))),
+                 psr_delay=min(n - 1, int(round(PSR_DELAY_S * fs))))
+    for arr in (grid.taper, grid.freqs, grid.band, grid.vf_band, grid.high_band):
+        arr.flags.writeable = False  # shared between calls
+    return grid
 
 
 def _psr(x: np.ndarray, *, delay: int) -> np.ndarray:
@@ -386,23 +426,32 @@ def _psr(x: np.ndarray, *, delay: int) -> np.ndarray:
     lo = x.min(axis=1, keepdims=True)
     span = x.max(axis=1, keepdims=True) - lo + _EPS
     box = np.minimum((PSR_BOXES * (x - lo) / span).astype(np.int64), PSR_BOXES - 1)
-    cell = box[:, :-delay] * PSR_BOXES + box[:, delay:] + (np.arange(n_win) * PSR_BOXES**2)[:, None]
-    visited = np.bincount(cell.ravel(), minlength=n_win * PSR_BOXES**2).reshape(n_win, -1) > 0
-    return visited.mean(axis=1)
+    cell = box[:, :-delay] * PSR_BOXES + box[:, delay:]
+    if n_win > 1:
+        cell += (np.arange(n_win) * PSR_BOXES**2)[:, None]  # each row its own grid
+    visited = np.zeros(n_win * PSR_BOXES**2, dtype=bool)
+    visited[cell.ravel()] = True
+    return np.count_nonzero(visited.reshape(n_win, -1), axis=1) / PSR_BOXES**2
 
 
-def _leakage(x: np.ndarray) -> np.ndarray:
-    """VF-filter leakage per row (Kuo & Dillman 1978, as in Amann et al. 2005)."""
+def _leakage(x: np.ndarray, mag: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """VF-filter leakage per row (Kuo & Dillman 1978, as in Amann et al. 2005); ``mag`` and ``slope`` are
+    ``|x|`` and ``|diff(x)|``."""
     n_win, n = x.shape
-    d = np.abs(np.diff(x, axis=1)).sum(axis=1) + _EPS
-    half = np.floor(np.pi * np.abs(x).sum(axis=1) / d + 0.5).astype(np.int64)
-    half = np.clip(half, 1, n - 1)
-    idx = np.arange(n)[None, :] - half[:, None]
-    valid = idx >= 0
-    shifted = np.take_along_axis(x, np.maximum(idx, 0), axis=1)
-    num = np.where(valid, np.abs(x + shifted), 0.0).sum(axis=1)
-    den = np.where(valid, np.abs(x) + np.abs(shifted), 0.0).sum(axis=1) + _EPS
-    return num / den
+    add = np.add.reduce
+    d = add(slope, axis=1) + _EPS
+    half = np.floor(np.pi * add(mag, axis=1) / d + 0.5).astype(np.int64)
+    out = np.empty(n_win)
+    # the sums run over the whole row with zeros where the shifted window has no sample yet, so they
+    # add in the same order whatever the shift
+    num, den = np.zeros(n), np.zeros(n)
+    for i, h in enumerate(half.tolist()):
+        h = min(max(h, 1), n - 1)
+        np.abs(np.add(x[i, h:], x[i, :-h], out=num[h:]), out=num[h:])
+        np.add(mag[i, h:], mag[i, :-h], out=den[h:])
+        num[:h] = den[:h] = 0.0
+        out[i] = add(num) / (add(den) + _EPS)
+    return out
 
 
 def ecg_vf_features(x: np.ndarray, *, fs: float, model: VfModel | None = None,

@@ -35,9 +35,9 @@ def vf_context(history: np.ndarray, features: np.ndarray, lags: tuple[int, ...])
     holds the rows before ``features`` (empty at the input's start, when the first row stands in)."""
     if not lags:
         return features
-    full = np.vstack([history, features]) if history.size else features
+    full = np.concatenate([history, features]) if history.size else features
     idx = np.arange(history.shape[0], full.shape[0])
-    return np.hstack([features] + [full[np.maximum(idx - lag, 0)] for lag in lags])
+    return np.concatenate([features] + [full[np.maximum(idx - lag, 0)] for lag in lags], axis=1)
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,14 @@ class VfModel:
             "_left": np.asarray(self.left, dtype=np.int64), "_right": np.asarray(self.right, dtype=np.int64),
             "_value": np.asarray(self.value), "_roots": np.asarray(self.roots, dtype=np.int64),
         }
+        # the walk's tables: each node's feature (0 at a leaf, whose test is then ignored) and its two
+        # children, right then left, indexed ``2 * node + (x <= split)``; a leaf is its own child
+        feature = arrays["_feature"]
+        leaf = feature < 0
+        nodes = np.arange(n_nodes)
+        arrays["_walk_feature"] = np.where(leaf, 0, feature)
+        arrays["_walk_child"] = np.column_stack([np.where(leaf, nodes, arrays["_right"]),
+                                                 np.where(leaf, nodes, arrays["_left"])]).ravel()
         for name, arr in arrays.items():
             object.__setattr__(self, name, arr)
 
@@ -98,15 +106,13 @@ class VfModel:
 
     def score(self, inputs: np.ndarray) -> np.ndarray:
         """Probability of a shockable rhythm for each row of ``inputs`` (features with context)."""
-        rows = inputs.shape[0]
-        node = np.broadcast_to(self._roots, (rows, self._roots.size)).copy()  # type: ignore[attr-defined]
-        row = np.arange(rows)[:, None]
+        rows, n_inputs = inputs.shape
+        flat = np.ascontiguousarray(inputs).ravel()
+        node = self._roots + np.zeros((rows, 1), dtype=np.int64)  # type: ignore[attr-defined]
+        at = (np.arange(rows) * n_inputs)[:, None] if rows > 1 else 0  # the row's first input in ``flat``
         for _ in range(self.depth):
-            feat = self._feature[node]  # type: ignore[attr-defined]
-            leaf = feat < 0
-            go_left = inputs[row, np.maximum(feat, 0)] <= self._split[node]  # type: ignore[attr-defined]
-            child = np.where(go_left, self._left[node], self._right[node])  # type: ignore[attr-defined]
-            node = np.where(leaf, node, child)
+            go_left = flat[at + self._walk_feature[node]] <= self._split[node]  # type: ignore[attr-defined]
+            node = self._walk_child[2 * node + go_left]  # type: ignore[attr-defined]
         raw = self.baseline + self._value[node].sum(axis=1)  # type: ignore[attr-defined]
         return 1.0 / (1.0 + np.exp(-raw))
 
