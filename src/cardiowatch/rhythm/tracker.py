@@ -105,6 +105,9 @@ _CONTEXT = 4
 SUPRAVENTRICULAR: tuple[str, ...] = ("N", "SBR", "SVTA")
 #: Up to this many beats `RhythmTracker._candidates` decides them one by one in Python, past it in numpy.
 _FEW_BEATS = 8
+#: Padding after the undecided beats' context (`RhythmTracker._decide`): not ventricular, no interval.
+_PAD_FALSE = np.zeros(_CONTEXT, dtype=bool)
+_PAD_NAN = np.full(_CONTEXT, np.nan)
 #: AF score of a beat no window has reached yet: below every threshold.
 _NO_SCORE = np.float32(-np.inf)
 
@@ -265,12 +268,12 @@ class RhythmTracker(StreamingStage):
         self.q_rate_ = np.empty(0)
         self.q_avail_ = np.empty(0, dtype=np.int64)  # sample of the valid beat closing each window
         self.p_sample_ = np.empty(0, dtype=np.int64)  # beats not decided yet
-        self.p_label_ = np.empty(0, dtype=object)
+        self.p_v_ = np.zeros(0, dtype=bool)  # which of them are ventricular
         self.p_doubt_ = np.zeros(0, dtype=bool)  # a V beat of a near-noise run not (yet) seen alike
         self.p_end_ = np.empty(0, dtype=np.int64)
         self.p_rr_ = np.empty(0)  # interval ending at each undecided beat (s; NaN: unknown or implausible)
-        self.hist_v_ = np.zeros(0, dtype=bool)  # is-V of the last decided beats (context)
-        self.hist_rr_ = np.empty(0)  # and their intervals
+        self.hist_v_ = np.zeros(_CONTEXT, dtype=bool)  # is-V of the last decided beats (context; none: False)
+        self.hist_rr_ = np.full(_CONTEXT, np.nan)  # and their intervals (none: NaN)
         self.current_: str | None = None
         self.in_af_ = False  # AF, or a ventricular run that interrupted AF: the stay threshold applies
         self.cand_: str | None = None
@@ -330,7 +333,8 @@ class RhythmTracker(StreamingStage):
         values = s.astype(np.float64)
         prev = -np.inf if self.last_sample_ is None else float(self.last_sample_)
         first, last = float(values[0]), float(values[-1])
-        if first > prev and first >= 0 and last < _MAX_SAMPLE and (len(values) == 1 or (values[1:] > values[:-1]).all()):
+        if (first > prev and first >= 0 and last < _MAX_SAMPLE
+                and (len(values) == 1 or bool((values[1:] > values[:-1]).all()))):
             # the usual chunk: every time good, nothing to drop (the shapes copied, as dropping copies them)
             return values.astype(np.int64), lab, None if shapes is None else shapes.copy()
         with np.errstate(invalid="ignore"):
@@ -380,12 +384,13 @@ class RhythmTracker(StreamingStage):
         out += self._pause_events(s, rr, untrusted)
         doubt = np.zeros(len(s), dtype=bool)
         rr_plausible = np.where(plausible, rr, np.nan)
-        out += self._ventricular_events(s, lab, rr_plausible, shapes, doubt)
+        is_v = np.asarray(lab == "V", dtype=bool)
+        out += self._ventricular_events(s, lab, is_v, rr_plausible, shapes, doubt)
         w, h = self.model_.window, self.model_.lookahead
         end = window_end(plausible, window=w, lookahead=h, n_valid_before=self.n_plausible_)
         self._add_windows(rr[plausible], valid[plausible], s[plausible])
         self.p_sample_ = np.concatenate([self.p_sample_, s])
-        self.p_label_ = np.concatenate([self.p_label_, lab])
+        self.p_v_ = np.concatenate([self.p_v_, is_v])
         self.p_doubt_ = np.concatenate([self.p_doubt_, doubt])
         self.p_end_ = np.concatenate([self.p_end_, end])
         self.p_rr_ = np.concatenate([self.p_rr_, rr_plausible])
@@ -475,14 +480,18 @@ class RhythmTracker(StreamingStage):
         self.events_.append(event)
         return [event]
 
-    def _ventricular_events(self, s: np.ndarray, lab: np.ndarray, rr: np.ndarray, shapes: np.ndarray | None,
-                            doubt: np.ndarray) -> list[RhythmEvent]:
+    def _ventricular_events(self, s: np.ndarray, lab: np.ndarray, is_v: np.ndarray, rr: np.ndarray,
+                            shapes: np.ndarray | None, doubt: np.ndarray) -> list[RhythmEvent]:
         """Couplets and runs of V beats; ``rr`` is the plausible interval ending at each beat (else NaN).
 
         Sets ``doubt`` for the V beats from the third on of a near-noise run whose last three V beats do
         not look alike (yet): the rhythm reads them as not ventricular, so no VT rhythm is built of them.
         Once they look alike, the three are cleared (still undecided: the look-ahead is longer)."""
-        is_v = lab == "V"
+        if self.vrun_len_ == 0 and not is_v.any():  # no run open and none starts: only note the newest Q beat
+            q = np.flatnonzero(labels_in(lab, UNCLASSIFIABLE_CLASSES))
+            if len(q):
+                self.last_q_ = int(s[q[-1]])
+            return []
         prev_v = np.concatenate([[self.vrun_len_ > 0], is_v[:-1]])
         # newest Q beat at or before each beat
         q_at = np.where(labels_in(lab, UNCLASSIFIABLE_CLASSES), s, -1)
@@ -595,18 +604,16 @@ class RhythmTracker(StreamingStage):
             score = np.full(n, _NO_SCORE)
             rate = np.full(n, np.nan)
             avail = np.full(n, self.last_sample_)
-        is_v = np.asarray(self.p_label_ == "V", dtype=bool) & ~self.p_doubt_
-        ctx = np.concatenate([np.zeros(_CONTEXT - len(self.hist_v_), dtype=bool), self.hist_v_, is_v,
-                              np.zeros(_CONTEXT, dtype=bool)])
-        rr_ctx = np.concatenate([np.full(_CONTEXT - len(self.hist_rr_), np.nan), self.hist_rr_, self.p_rr_,
-                                 np.full(_CONTEXT, np.nan)])
+        is_v = self.p_v_ & ~self.p_doubt_
+        ctx = np.concatenate([self.hist_v_, is_v, _PAD_FALSE])
+        rr_ctx = np.concatenate([self.hist_rr_, self.p_rr_, _PAD_NAN])
         enter, stay = self.candidate_policy(*self._candidates(ctx, rr_ctx, n, score, rate))
         out = self._smooth(enter, stay, self.p_sample_[:n], avail)
         self.hist_v_ = np.concatenate([self.hist_v_, is_v[:n]])[-_CONTEXT:]
         self.hist_rr_ = np.concatenate([self.hist_rr_, self.p_rr_[:n]])[-_CONTEXT:]
         self.p_rr_ = self.p_rr_[n:]
         self.p_sample_ = self.p_sample_[n:]
-        self.p_label_ = self.p_label_[n:]
+        self.p_v_ = self.p_v_[n:]
         self.p_doubt_ = self.p_doubt_[n:]
         self.p_end_ = self.p_end_[n:]
         return out
