@@ -18,6 +18,8 @@ References
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -70,6 +72,8 @@ MISSED_TOLERANCE = 0.2
 PNN50_S = 0.050
 #: Number of central intervals in the short-scale feature and the local heart rate.
 SHORT_WINDOW = 8
+#: Up to this many windows at once (a streaming chunk's) are copied out rather than viewed.
+_FEW_WINDOWS = 8
 
 
 def rr_intervals(sample: np.ndarray, *, fs: float, previous: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -232,8 +236,17 @@ def local_rate_bpm(rr_s: np.ndarray, *, window: int) -> np.ndarray:
 
 
 def _windows(rr: np.ndarray, window: int) -> np.ndarray:
-    """Every run of ``window`` consecutive values of the contiguous ``rr``, one per row (a view). A
-    streaming chunk mostly adds one window: then a reshape gives the same row without the view's checks."""
-    if len(rr) == window:
+    """Every run of ``window`` consecutive values of the contiguous ``rr``, one per row. A streaming chunk
+    adds one window or a few: a reshape or a copy gives them without the sliding view's checks (the same
+    rows, reduced alike)."""
+    k = len(rr) - window + 1
+    if k == 1:
         return rr.reshape(1, window)
+    if k <= _FEW_WINDOWS:
+        return rr[_window_index(k, window)]
     return sliding_window_view(rr, window)
+
+
+@functools.cache
+def _window_index(k: int, window: int) -> np.ndarray:
+    return np.arange(k)[:, None] + np.arange(window)
