@@ -27,7 +27,7 @@ import numpy as np
 
 from cardiowatch._reduce import median_1d
 from cardiowatch._checks import check_fs, check_signal
-from cardiowatch.rhythm.hrv import HrvTime, hrv_time
+from cardiowatch.rhythm.hrv import HrvTime, HrvWindow
 from cardiowatch.rhythm.tracker import SHAPE_MAX_SHIFT, RhythmChange, RhythmEvent, RhythmTracker
 from cardiowatch.signal.quality_segment import QualityFlag, QualitySegment
 from cardiowatch.stage import StreamingStage
@@ -186,7 +186,7 @@ class Pipeline(StreamingStage):
             stage.reset()
         self.n_samples_ = 0
         self.recent_beats_: deque[int] = deque(maxlen=HR_BEATS + 1)
-        self._clear_hrv()  # beats of the last HRV_WINDOW_S since a gap
+        self.hrv_ = HrvWindow(fs=fs, window_s=HRV_WINDOW_S)  # beats of the last HRV_WINDOW_S since a gap
         self.in_gap_ = False  # the last sample seen was NaN
         self.pending_gaps_: deque[int] = deque()  # first samples of NaN runs not yet told to the tracker
         self.held_: list[Beat] = []  # beats past the quality stage's horizon, not yet released
@@ -373,17 +373,12 @@ class Pipeline(StreamingStage):
         return min(flags, key=lambda f: (not f.unusable, order.index(f)), default=None)
 
     def _clear_hrv(self) -> None:
-        self.hrv_sample_ = np.empty(0, dtype=np.int64)
-        self.hrv_label_ = np.empty(0, dtype=object)
+        self.hrv_.clear()
 
     def _hrv(self, sample: np.ndarray, label: np.ndarray) -> HrvTime | None:
         if len(sample) == 0:
             return None
-        samples = np.concatenate([self.hrv_sample_, sample])
-        labels = np.concatenate([self.hrv_label_, label])
-        first = int(np.searchsorted(samples, samples[-1] - HRV_WINDOW_S * self.config.fs, side="left"))
-        self.hrv_sample_, self.hrv_label_ = samples[first:], labels[first:]
-        return hrv_time(self.hrv_sample_, fs=self.config.fs, label=self.hrv_label_)
+        return self.hrv_.add(sample, label)
 
     def _add_gap(self, sample: int) -> None:
         if sample in self.gaps_known_:

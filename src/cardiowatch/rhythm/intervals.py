@@ -18,10 +18,13 @@ References
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cardiowatch._checks import check_fs
+from cardiowatch._reduce import median_rows
 from cardiowatch.errors import SignalError
 
 #: Shortest plausible beat interval (s): 240 bpm. Shorter ones are double detections or noise.
@@ -69,6 +72,8 @@ MISSED_TOLERANCE = 0.2
 PNN50_S = 0.050
 #: Number of central intervals in the short-scale feature and the local heart rate.
 SHORT_WINDOW = 8
+#: Up to this many windows at once (a streaming chunk's) are copied out rather than viewed.
+_FEW_WINDOWS = 8
 
 
 def rr_intervals(sample: np.ndarray, *, fs: float, previous: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -105,9 +110,8 @@ def rr_intervals(sample: np.ndarray, *, fs: float, previous: int | None = None) 
     rr = np.empty(len(s))
     if len(s):
         rr[0] = (s[0] - previous) / fs if previous is not None else np.nan
-        rr[1:] = np.diff(s) / fs
-    with np.errstate(invalid="ignore"):
-        valid = (rr >= MIN_RR_S) & (rr <= MAX_RR_S)
+        rr[1:] = (s[1:] - s[:-1]) / fs
+    valid = (rr >= MIN_RR_S) & (rr <= MAX_RR_S)  # NaN (unknown) compares False, without a warning
     return rr, valid
 
 
@@ -168,13 +172,17 @@ def rr_window_features(rr_s: np.ndarray, *, window: int) -> np.ndarray:
         raise ValueError(f"window must be at least {2 * SHORT_WINDOW} intervals, got {window}")
     if len(rr) < window:
         return np.empty((0, len(FEATURE_NAMES)), dtype=np.float32)
-    x = sliding_window_view(rr, window)
+    x = _windows(rr, window)
+    k = len(x)
     raw_med = _sorted_quantile(np.sort(x, axis=1), 0.5)[:, None]
     x = np.where(np.abs(x / raw_med - MISSED_RATIO) < MISSED_TOLERANCE, raw_med, x)
-    d = np.diff(x, axis=1)
+    # the reductions below are numpy's mean and std spelled out (the same sums and divisions, bit for
+    # bit): their Python wrappers cost more than the arithmetic on a streaming chunk's one window
+    d = x[:, 1:] - x[:, :-1]
     abs_d = np.abs(d)
-    mean = x.mean(axis=1)
-    std = x.std(axis=1)
+    mean = np.add.reduce(x, axis=1) / window
+    dev = x - mean[:, None]
+    std = np.sqrt(np.add.reduce(dev * dev, axis=1) / window)
     # one sort per window gives the median and both quartiles (np.percentile's "linear" rule)
     xs = np.sort(x, axis=1)
     med = _sorted_quantile(xs, 0.5)
@@ -183,30 +191,27 @@ def rr_window_features(rr_s: np.ndarray, *, window: int) -> np.ndarray:
     lo = (window - SHORT_WINDOW) // 2
     mad_d8 = _sorted_quantile(np.sort(abs_d[:, lo : lo + SHORT_WINDOW - 1], axis=1), 0.5)
     prod = d[:, 1:] * d[:, :-1]
-    sum_sq = (d * d).sum(axis=1)
+    sum_sq = np.add.reduce(d * d, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ac1 = np.where(sum_sq > 0, prod.sum(axis=1) / sum_sq, 0.0)
-    rmssd = np.sqrt((d * d).mean(axis=1))
+        ac1 = np.where(sum_sq > 0, np.add.reduce(prod, axis=1) / sum_sq, 0.0)
+    rmssd = np.sqrt(sum_sq / (window - 1))
     # intervals <= MAX_RR_S over a median >= MIN_RR_S: a cell index below 256, so a pair packs into one number
     cell = np.floor((x / med[:, None]) / POINCARE_CELL_FRACTION)
     pairs = np.sort(cell[:, :-1] * 256.0 + cell[:, 1:], axis=1)
-    occupied = 1 + (np.diff(pairs, axis=1) != 0).sum(axis=1)
-    features = np.column_stack(
-        [
-            rmssd / mean,
-            mad_d / med,
-            mad_d8 / med,
-            (prod < 0).mean(axis=1),
-            (np.abs(x - med[:, None]) < NEAR_MEDIAN_FRACTION * med[:, None]).mean(axis=1),
-            std / mean,
-            60.0 / mean,
-            (abs_d > PNN50_S).mean(axis=1),
-            (q75 - q25) / med,
-            ac1,
-            np.divide(rmssd, std, out=np.zeros_like(std), where=std > 0),
-            occupied / (window - 1),
-        ]
-    )
+    occupied = 1 + np.add.reduce(pairs[:, 1:] != pairs[:, :-1], axis=1)
+    features = np.empty((k, len(FEATURE_NAMES)))
+    features[:, 0] = rmssd / mean
+    features[:, 1] = mad_d / med
+    features[:, 2] = mad_d8 / med
+    features[:, 3] = np.add.reduce(prod < 0, axis=1) / (window - 2)
+    features[:, 4] = np.add.reduce(np.abs(x - med[:, None]) < NEAR_MEDIAN_FRACTION * med[:, None], axis=1) / window
+    features[:, 5] = std / mean
+    features[:, 6] = 60.0 / mean
+    features[:, 7] = np.add.reduce(abs_d > PNN50_S, axis=1) / (window - 1)
+    features[:, 8] = (q75 - q25) / med
+    features[:, 9] = ac1
+    features[:, 10] = np.divide(rmssd, std, out=np.zeros_like(std), where=std > 0)
+    features[:, 11] = occupied / (window - 1)
     return features.astype(np.float32)
 
 
@@ -226,5 +231,22 @@ def local_rate_bpm(rr_s: np.ndarray, *, window: int) -> np.ndarray:
     if len(rr) < window:
         return np.empty(0)
     lo = (window - SHORT_WINDOW) // 2
-    x = sliding_window_view(rr, window)[:, lo : lo + SHORT_WINDOW]
-    return 60.0 / np.median(x, axis=1)
+    x = _windows(rr, window)[:, lo : lo + SHORT_WINDOW]
+    return 60.0 / median_rows(x.T)  # np.median(x, axis=1), bit for bit
+
+
+def _windows(rr: np.ndarray, window: int) -> np.ndarray:
+    """Every run of ``window`` consecutive values of the contiguous ``rr``, one per row. A streaming chunk
+    adds one window or a few: a reshape or a copy gives them without the sliding view's checks (the same
+    rows, reduced alike)."""
+    k = len(rr) - window + 1
+    if k == 1:
+        return rr.reshape(1, window)
+    if k <= _FEW_WINDOWS:
+        return rr[_window_index(k, window)]
+    return sliding_window_view(rr, window)
+
+
+@functools.cache
+def _window_index(k: int, window: int) -> np.ndarray:
+    return np.arange(k)[:, None] + np.arange(window)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,9 @@ import numpy as np
 from cardiowatch.errors import ModelError
 from cardiowatch.models import shipped_model_path
 from cardiowatch.rhythm.intervals import FEATURE_NAMES
+
+#: Up to this many rows `AfModel.af_score` walks the trees row by row in Python, past it all at once in numpy.
+_FEW_ROWS = 4
 
 #: Version of the JSON layout; bump when the fields change.
 MODEL_FORMAT = 1
@@ -103,6 +107,11 @@ class AfModel:
         x = np.asarray(features, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != len(self.feature_names):
             raise ValueError(f"features must have shape (n, {len(self.feature_names)}), got {x.shape}")
+        if len(x) <= _FEW_ROWS:  # a streaming chunk's one or two windows: walking in Python costs less
+            out = np.empty(len(x), dtype=np.float32)
+            for i, row in enumerate(x.tolist()):
+                out[i] = self._score_row(row)
+            return out
         # every tree walked at once (one step per level, not per tree and level); the leaves are then
         # added tree by tree, in order, as the C port adds them
         rows = np.broadcast_to(np.arange(len(x)), (self.n_trees, len(x)))
@@ -118,6 +127,24 @@ class AfModel:
         for tree_leaf in leaf[-node - 1]:
             total += tree_leaf
         return total / np.float32(self.n_trees)
+
+    @cached_property
+    def _tables(self) -> tuple[list, list, list, list, list, list]:
+        """The forest as Python lists (float32 values kept exact as floats; leaves as float32 scalars)."""
+        leaf = self.leaf_af.astype(np.float32) / np.float32(255.0)
+        return (self.feature.tolist(), self.threshold.tolist(), self.left.tolist(), self.right.tolist(),
+                list(leaf), np.asarray(self.roots, dtype=np.int64).tolist())
+
+    def _score_row(self, row: list[float]) -> np.float32:
+        """`af_score` of one row given as floats: the same comparisons (float32 values compare alike as
+        floats) and the same float32 sum, tree by tree in order."""
+        feature, threshold, left, right, leaf, roots = self._tables
+        total = np.float32(0.0)
+        for node in roots:
+            while node >= 0:
+                node = left[node] if row[feature[node]] < threshold[node] else right[node]
+            total += leaf[-node - 1]
+        return total / np.float32(len(roots))
 
     def to_json(self) -> dict:
         return {

@@ -35,6 +35,7 @@ References
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import warnings
@@ -102,6 +103,11 @@ _CONTEXT = 4
 #: Non-AF rhythms of supraventricular origin: once in AF, a run of any mix of them ends it. Only the rate tells
 #: them apart, and a rate hovering at 100 (or 50) bpm alternates their codes beat by beat.
 SUPRAVENTRICULAR: tuple[str, ...] = ("N", "SBR", "SVTA")
+#: Up to this many beats `RhythmTracker._candidates` decides them one by one in Python, past it in numpy.
+_FEW_BEATS = 8
+#: Padding after the undecided beats' context (`RhythmTracker._decide`): not ventricular, no interval.
+_PAD_FALSE = np.zeros(_CONTEXT, dtype=bool)
+_PAD_NAN = np.full(_CONTEXT, np.nan)
 #: AF score of a beat no window has reached yet: below every threshold.
 _NO_SCORE = np.float32(-np.inf)
 
@@ -262,12 +268,12 @@ class RhythmTracker(StreamingStage):
         self.q_rate_ = np.empty(0)
         self.q_avail_ = np.empty(0, dtype=np.int64)  # sample of the valid beat closing each window
         self.p_sample_ = np.empty(0, dtype=np.int64)  # beats not decided yet
-        self.p_label_ = np.empty(0, dtype=object)
+        self.p_v_ = np.zeros(0, dtype=bool)  # which of them are ventricular
         self.p_doubt_ = np.zeros(0, dtype=bool)  # a V beat of a near-noise run not (yet) seen alike
         self.p_end_ = np.empty(0, dtype=np.int64)
         self.p_rr_ = np.empty(0)  # interval ending at each undecided beat (s; NaN: unknown or implausible)
-        self.hist_v_ = np.zeros(0, dtype=bool)  # is-V of the last decided beats (context)
-        self.hist_rr_ = np.empty(0)  # and their intervals
+        self.hist_v_ = np.zeros(_CONTEXT, dtype=bool)  # is-V of the last decided beats (context; none: False)
+        self.hist_rr_ = np.full(_CONTEXT, np.nan)  # and their intervals (none: NaN)
         self.current_: str | None = None
         self.in_af_ = False  # AF, or a ventricular run that interrupted AF: the stay threshold applies
         self.cand_: str | None = None
@@ -325,9 +331,14 @@ class RhythmTracker(StreamingStage):
         if s.dtype.kind not in "iuf":
             raise SignalError(f"beat samples must be numbers, got dtype {s.dtype}")
         values = s.astype(np.float64)
+        prev = -np.inf if self.last_sample_ is None else float(self.last_sample_)
+        first, last = float(values[0]), float(values[-1])
+        if (first > prev and first >= 0 and last < _MAX_SAMPLE
+                and (len(values) == 1 or bool((values[1:] > values[:-1]).all()))):
+            # the usual chunk: every time good, nothing to drop (the shapes copied, as dropping copies them)
+            return values.astype(np.int64), lab, None if shapes is None else shapes.copy()
         with np.errstate(invalid="ignore"):
             keep = (values >= 0) & (values < _MAX_SAMPLE)  # NaN, inf, negative and absurd times are dropped
-        prev = -np.inf if self.last_sample_ is None else float(self.last_sample_)
         before = np.maximum.accumulate(np.concatenate([[prev], np.where(keep, values, -np.inf)]))[:-1]
         keep &= values > before
         s = np.where(keep, values, 0).astype(np.int64)
@@ -372,15 +383,17 @@ class RhythmTracker(StreamingStage):
         self.last_untrusted_ = lab[-1] in UNCLASSIFIABLE_CLASSES
         out += self._pause_events(s, rr, untrusted)
         doubt = np.zeros(len(s), dtype=bool)
-        out += self._ventricular_events(s, lab, np.where(plausible, rr, np.nan), shapes, doubt)
+        rr_plausible = np.where(plausible, rr, np.nan)
+        is_v = np.asarray(lab == "V", dtype=bool)
+        out += self._ventricular_events(s, lab, is_v, rr_plausible, shapes, doubt)
         w, h = self.model_.window, self.model_.lookahead
         end = window_end(plausible, window=w, lookahead=h, n_valid_before=self.n_plausible_)
         self._add_windows(rr[plausible], valid[plausible], s[plausible])
         self.p_sample_ = np.concatenate([self.p_sample_, s])
-        self.p_label_ = np.concatenate([self.p_label_, lab])
+        self.p_v_ = np.concatenate([self.p_v_, is_v])
         self.p_doubt_ = np.concatenate([self.p_doubt_, doubt])
         self.p_end_ = np.concatenate([self.p_end_, end])
-        self.p_rr_ = np.concatenate([self.p_rr_, np.where(plausible, rr, np.nan)])
+        self.p_rr_ = np.concatenate([self.p_rr_, rr_plausible])
         self.last_sample_ = int(s[-1])
         self.n_beats_ += len(s)
         n_ready = int(np.searchsorted(self.p_end_, self.n_plausible_, side="left")) if len(self.q_score_) else 0
@@ -439,8 +452,7 @@ class RhythmTracker(StreamingStage):
     # -- internals -----------------------------------------------------------------------------------
     def _pause_events(self, s: np.ndarray, rr: np.ndarray, untrusted: np.ndarray) -> list[RhythmEvent]:
         out = []
-        with np.errstate(invalid="ignore"):
-            long_idx = np.flatnonzero(rr > self.pause_s)
+        long_idx = np.flatnonzero(rr > self.pause_s)  # NaN (unknown) compares False
         for i in long_idx:
             start = int(s[i - 1]) if i > 0 else int(self.last_sample_)
             if rr[i] > self.asystole_s:
@@ -468,14 +480,18 @@ class RhythmTracker(StreamingStage):
         self.events_.append(event)
         return [event]
 
-    def _ventricular_events(self, s: np.ndarray, lab: np.ndarray, rr: np.ndarray, shapes: np.ndarray | None,
-                            doubt: np.ndarray) -> list[RhythmEvent]:
+    def _ventricular_events(self, s: np.ndarray, lab: np.ndarray, is_v: np.ndarray, rr: np.ndarray,
+                            shapes: np.ndarray | None, doubt: np.ndarray) -> list[RhythmEvent]:
         """Couplets and runs of V beats; ``rr`` is the plausible interval ending at each beat (else NaN).
 
         Sets ``doubt`` for the V beats from the third on of a near-noise run whose last three V beats do
         not look alike (yet): the rhythm reads them as not ventricular, so no VT rhythm is built of them.
         Once they look alike, the three are cleared (still undecided: the look-ahead is longer)."""
-        is_v = lab == "V"
+        if self.vrun_len_ == 0 and not is_v.any():  # no run open and none starts: only note the newest Q beat
+            q = np.flatnonzero(labels_in(lab, UNCLASSIFIABLE_CLASSES))
+            if len(q):
+                self.last_q_ = int(s[q[-1]])
+            return []
         prev_v = np.concatenate([[self.vrun_len_ > 0], is_v[:-1]])
         # newest Q beat at or before each beat
         q_at = np.where(labels_in(lab, UNCLASSIFIABLE_CLASSES), s, -1)
@@ -542,8 +558,9 @@ class RhythmTracker(StreamingStage):
             return
         n_old, v_old = self.n_plausible_, self.n_valid_
         arr = np.concatenate([self.rr_tail_, rr[use]])
+        n_use = len(arr) - len(self.rr_tail_)
         self.n_plausible_ += len(rr)
-        self.n_valid_ += int(use.sum())
+        self.n_valid_ += n_use
         self.rr_tail_ = arr[-(w - 1):]
         if len(arr) >= w:
             new_score = self.model_.af_score(rr_window_features(arr, window=w))
@@ -553,15 +570,18 @@ class RhythmTracker(StreamingStage):
         # newest window (index counted over all windows so far) as of each new interval; -1: none yet
         newest = v_old + np.cumsum(use) - w
         has = newest >= 0
-        if not has.any():
+        if not has[-1]:  # newest never decreases: none has a window yet
             return
-        first_new = v_old - (len(arr) - int(use.sum()))  # overall index of new_score[0]
+        first_new = v_old - (len(arr) - n_use)  # overall index of new_score[0]
         j = newest[has] - first_new
         old_score, old_rate = self.last_window_ if self.last_window_ is not None else (_NO_SCORE, np.nan)
-        score = np.where(j >= 0, new_score[np.maximum(j, 0)] if len(new_score) else old_score, old_score)
-        rate = np.where(j >= 0, new_rate[np.maximum(j, 0)] if len(new_rate) else old_rate, old_rate)
+        if j[0] >= 0:  # every interval has a new window (j never decreases)
+            score, rate = new_score[j], new_rate[j]
+        else:
+            score = np.where(j >= 0, new_score[np.maximum(j, 0)] if len(new_score) else old_score, old_score)
+            rate = np.where(j >= 0, new_rate[np.maximum(j, 0)] if len(new_rate) else old_rate, old_rate)
         self.last_window_ = (score[-1], float(rate[-1]))
-        first_end = n_old + int(np.argmax(has))
+        first_end = n_old + (len(has) - len(j))  # the first interval with a window
         # drop windows no undecided beat needs any more; the newest stays (flush uses it)
         old_first = self.q_first_end_ if len(self.q_score_) else first_end
         need = int(self.p_end_[0]) if len(self.p_end_) else first_end
@@ -576,7 +596,7 @@ class RhythmTracker(StreamingStage):
             return []
         end = self.p_end_[:n]
         if len(self.q_score_):
-            row = np.clip(end - self.q_first_end_, 0, len(self.q_score_) - 1)
+            row = np.minimum(np.maximum(end - self.q_first_end_, 0), len(self.q_score_) - 1)
             score = self.q_score_[row]
             rate = self.q_rate_[row]
             avail = np.where(end < self.n_plausible_, self.q_avail_[row], self.last_sample_)
@@ -584,18 +604,16 @@ class RhythmTracker(StreamingStage):
             score = np.full(n, _NO_SCORE)
             rate = np.full(n, np.nan)
             avail = np.full(n, self.last_sample_)
-        is_v = np.asarray(self.p_label_ == "V", dtype=bool) & ~self.p_doubt_
-        ctx = np.concatenate([np.zeros(_CONTEXT - len(self.hist_v_), dtype=bool), self.hist_v_, is_v,
-                              np.zeros(_CONTEXT, dtype=bool)])
-        rr_ctx = np.concatenate([np.full(_CONTEXT - len(self.hist_rr_), np.nan), self.hist_rr_, self.p_rr_,
-                                 np.full(_CONTEXT, np.nan)])
+        is_v = self.p_v_ & ~self.p_doubt_
+        ctx = np.concatenate([self.hist_v_, is_v, _PAD_FALSE])
+        rr_ctx = np.concatenate([self.hist_rr_, self.p_rr_, _PAD_NAN])
         enter, stay = self.candidate_policy(*self._candidates(ctx, rr_ctx, n, score, rate))
         out = self._smooth(enter, stay, self.p_sample_[:n], avail)
         self.hist_v_ = np.concatenate([self.hist_v_, is_v[:n]])[-_CONTEXT:]
         self.hist_rr_ = np.concatenate([self.hist_rr_, self.p_rr_[:n]])[-_CONTEXT:]
         self.p_rr_ = self.p_rr_[n:]
         self.p_sample_ = self.p_sample_[n:]
-        self.p_label_ = self.p_label_[n:]
+        self.p_v_ = self.p_v_[n:]
         self.p_doubt_ = self.p_doubt_[n:]
         self.p_end_ = self.p_end_[n:]
         return out
@@ -608,6 +626,8 @@ class RhythmTracker(StreamingStage):
         padding after them. The window ``rate`` leaves ventricular intervals out (it is the underlying
         rhythm's), so a ventricular run's own rate is the median interval ending at V beats within two
         beats of each beat."""
+        if n <= _FEW_BEATS:
+            return self._candidates_few(ctx.tolist(), rr_ctx.tolist(), n, score.tolist(), rate.tolist())
         p = np.arange(n) + _CONTEXT
 
         def v(offset: int) -> np.ndarray:
@@ -645,6 +665,44 @@ class RhythmTracker(StreamingStage):
         stay[labels_in(stay, SUPRAVENTRICULAR)] = "N"
         return enter, stay
 
+    def _candidates_few(self, ctx: list[bool], rr_ctx: list[float], n: int, score: list[float],
+                        rate: list[float]) -> tuple[np.ndarray, np.ndarray]:
+        """`_candidates` beat by beat in Python, for the few beats a streaming chunk decides: the same
+        rules and the same arithmetic (float32 scores and thresholds compare alike as floats; the run's
+        median is numpy's, the middle value or the two middle values added and halved)."""
+        m = self.model_
+        enter_th, stay_th = float(m.enter_score), float(m.stay_score)
+        same = m.exit_threshold == m.threshold_af
+        enter, stay = [], []
+        for i in range(n):
+            p = i + _CONTEXT
+            v = ctx[p - 4:p + 5]  # v[4] is the beat itself
+            vrun = (v[2] and v[3] and v[4]) or (v[3] and v[4] and v[5]) or (v[4] and v[5] and v[6])
+            if vrun:
+                near = sorted(r for k, r in zip(v[2:7], rr_ctx[p - 2:p + 3]) if k and r == r)
+                h = len(near) // 2
+                med = (near[h] if len(near) % 2 else (near[h - 1] + near[h]) / 2) if near else math.nan
+                code = "VT" if 60.0 / med > self.tachy_bpm else "IVR"
+                enter.append(code)
+                stay.append(code)
+                continue
+            if all(v[k] != v[k + 1] for k in range(1, 7)):
+                code = "B"
+            elif sum(v) == 3 and all(v[k] == v[k + 3] for k in range(6)):
+                code = "T"
+            else:
+                code = None
+            if code is not None:
+                enter.append(code)
+                stay.append(code)
+                continue
+            r = rate[i]
+            rate_code = "SBR" if r < self.brady_bpm else "SVTA" if r > self.tachy_bpm else "N"
+            enter.append("AFIB" if score[i] >= enter_th else rate_code)
+            # in AF, AF or not comes first: every supraventricular non-AF beat counts towards leaving it
+            stay.append("AFIB" if score[i] >= (enter_th if same else stay_th) else "N")
+        return np.array(enter, dtype=object), np.array(stay, dtype=object)
+
     def _need(self, code: str) -> int:
         m = self.model_
         if code == "AFIB":  # back to AF after a ventricular run inside it: as soon as any rhythm could return
@@ -664,13 +722,13 @@ class RhythmTracker(StreamingStage):
         ``enter`` code of the beat that confirmed it (its rate decides N, SBR or SVTA).
         """
         n = len(enter)
-        bounds = {id(a): np.append(np.flatnonzero(a[1:] != a[:-1]) + 1, n) for a in (enter, stay)}
+        bounds = {id(a): _run_ends(a) for a in (enter, stay)}
         out = []
         j0 = 0
         while j0 < n:
             codes = stay if self.in_af_ else enter
             b = bounds[id(codes)]
-            j1 = int(b[np.searchsorted(b, j0, side="right")])
+            j1 = b[bisect.bisect_right(b, j0)]
             length = j1 - j0
             code = codes[j0]
             if code == self.cand_:
@@ -695,6 +753,14 @@ class RhythmTracker(StreamingStage):
                     j1 = j_conf + 1
             j0 = j1
         return out
+
+
+def _run_ends(codes: np.ndarray) -> list[int]:
+    """Index after each run of equal codes, ascending (the last is ``len(codes)``)."""
+    n = len(codes)
+    if n <= _FEW_BEATS:
+        return [j for j in range(1, n) if codes[j] != codes[j - 1]] + [n]
+    return (np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist() + [n]
 
 
 def _by_detection(found: list) -> list:
