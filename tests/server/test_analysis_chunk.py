@@ -20,10 +20,11 @@ SCALE_NV = 8000
 FRAME_S = 0.2
 
 
-def _counts(mitdb: object, start_s: float, seconds: float, fs_out: int | None = None) -> np.ndarray:
+def _counts(mitdb: object, start_s: float, seconds: float, fs_out: int | None = None,
+            record_name: str = RECORD) -> np.ndarray:
     from cardiowatch.data import read_record
 
-    record = read_record(mitdb, RECORD)
+    record = read_record(mitdb, record_name)
     x = record.signals["MLII"][int(start_s * record.fs): int((start_s + seconds) * record.fs)]
     if fs_out is not None:
         x = resample_poly(x, fs_out, int(record.fs))
@@ -171,12 +172,58 @@ def _offline_beats(counts: np.ndarray, *, flush: bool) -> list[tuple[int, str]]:
     return [(T0_US + round(b.sample * 1e6 / 360), b.label) for o in outs for b in o.beats]
 
 
-def _worker(database: Path, chunk_s: float):
+def _worker(database: Path, chunk_s: float, warm_s: float | None = None):
     from cardiowatch.server.config import Settings
     from cardiowatch.server.worker import make_worker
 
     settings = Settings(database_url=f"sqlite:///{database}", analysis_chunk_s=chunk_s, summary_period_s=5.0)
-    return make_worker(settings, url="amqp://unused/", partitions=1, clock=lambda: 0.0).ingestor
+    ingestor = make_worker(settings, url="amqp://unused/", partitions=1, clock=lambda: 0.0).ingestor
+    if warm_s is not None:
+        ingestor.warm_s = warm_s
+    return ingestor
+
+
+def _register(ingestor, name: str) -> int:
+    from cardiowatch.server.devices import register_device
+
+    with ingestor.session_factory() as session:
+        device_id = register_device(session=session, name=name, now=0.0)[0].id
+        session.commit()
+    return device_id
+
+
+def _send(ingestor, frames: list[bytes], seqs, device_id: int) -> None:
+    from cardiowatch.server.ingest import IngestItem, PayloadKind
+
+    for seq in seqs:
+        now = T0_US / 1e6 + (seq + 1) * FRAME_S
+        ingestor.ingest_many([IngestItem(frames[seq], kind=PayloadKind.FRAMES, token=None, transport="test",
+                                         broker_device_id=device_id)], now=now)
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_a_takeover_warmed_on_the_last_seconds_does_not_split_the_rhythm_episode(mitdb, tmp_path):
+    """Worker B warms its pipeline on the last 60 s only, after the sinus episode began: its fresh
+    tracker states that rhythm within the replay (about 28 s in), which is no change; one worker alone
+    stores one episode, and so do two."""
+    from cardiowatch.server.storage import crud
+
+    counts = _counts(mitdb, 0, 120, record_name="101")  # DS1, sinus throughout
+    stored = []
+    for workers in (1, 2):
+        first = _worker(tmp_path / f"{workers}.db", 1.0)
+        device_id = _register(first, "moving")
+        frames = _encoded(device_id, counts)
+        _send(first, frames, range(500), device_id)
+        second = _worker(tmp_path / f"{workers}.db", 1.0, warm_s=60.0) if workers == 2 else first
+        _send(second, frames, range(500, len(frames)), device_id)
+        second.analyse_held(now=1e12, everything=True)
+        with second.session_factory() as session:
+            stored.append([(e.rhythm, e.start_t_us, e.end_t_us)
+                           for e in crud.list_episodes(session=session, device_id=device_id)])
+    assert len(stored[0]) == 1 and stored[0][0][0] == "N"
+    assert stored[1] == stored[0]
 
 
 @pytest.mark.data

@@ -151,11 +151,11 @@ def interval_analyses(sample: np.ndarray, label: np.ndarray | None, *, fs: float
     for k, now in enumerate(frame_end):
         out = DeviceAnalysis(device_id=0)
         for _, f in items[first_item[k]:last_item[k]]:
-            t_us = round(f.sample / fs * 1e6)
+            t_us, detected_t_us = round(f.sample / fs * 1e6), round(f.detected_sample / fs * 1e6)
             if hasattr(f, "rhythm"):
-                out.rhythm_changes.append(TimedRhythm(t_us, f.rhythm))
+                out.rhythm_changes.append(TimedRhythm(t_us, f.rhythm, detected_t_us))
             else:
-                out.events.append(TimedEvent(t_us, f.kind))
+                out.events.append(TimedEvent(t_us, f.kind, detected_t_us))
         n = int(n_beats_by[k])
         if n >= 3:
             if now - sample[n - 1] / fs > tracker.asystole_s:

@@ -82,6 +82,8 @@ class TimedBeat:
 class TimedRhythm:
     t_us: int
     rhythm: str  #: a `cardiowatch.rhythm.tracker.RHYTHMS` code
+    #: Where the signal was when the change was known (the beat that decided it).
+    detected_t_us: int
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ class TimedEvent:
     t_us: int
     kind: str  #: a `cardiowatch.rhythm.tracker.EVENTS` kind
     #: Where the signal was when the event was found (its beat, for beat-triggered events).
-    detected_t_us: int = 0
+    detected_t_us: int
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,8 @@ class PipelineRegistry:
             stream.n_held += len(signal)
             if stream.held_since is None:
                 stream.held_since = now
-            if stream.n_held * 1000 >= self.analysis_chunk_s * stream.fs_millihz:
+            # whole samples: 1.1 s at 360 Hz is 396 samples, not 396.00000000000006
+            if stream.n_held * 1000 >= round(self.analysis_chunk_s * stream.fs_millihz):
                 self._analyse_held(out, stream)
             else:
                 out.held = True
@@ -259,9 +262,9 @@ class PipelineRegistry:
         if result is None:
             return
         out.beats += [TimedBeat(_sample_t_us(stream, b.sample), b.label) for b in result.beats]
-        out.rhythm_changes += [TimedRhythm(_sample_t_us(stream, c.sample), c.rhythm) for c in result.rhythm_changes]
-        out.events += [TimedEvent(_sample_t_us(stream, e.sample), e.kind,
-                                  _sample_t_us(stream, getattr(e, "detected_sample", e.sample)))
+        out.rhythm_changes += [TimedRhythm(_sample_t_us(stream, c.sample), c.rhythm,
+                                           _sample_t_us(stream, c.detected_sample)) for c in result.rhythm_changes]
+        out.events += [TimedEvent(_sample_t_us(stream, e.sample), e.kind, _sample_t_us(stream, e.detected_sample))
                        for e in result.events]
         out.quality += [TimedQuality(_sample_t_us(stream, q.start), q.flag) for q in result.quality]
         out.quality_now = result.quality_now

@@ -114,8 +114,12 @@ class Runtime:
         return self.ingestor.alerts.level(device_id)
 
     async def tick(self) -> None:
-        held = await self.run(self.ingestor.analyse_held, now=self.clock())
-        self.publish(held.live, held.transitions)
+        try:
+            held = await self.run(self.ingestor.analyse_held, now=self.clock())
+            self.publish(held.live, held.transitions)
+        except Exception:  # noqa: BLE001 - e.g. the database is down: no-data and escalation still tick
+            self.ingestor.counters.analysis_errors += 1
+            logger.exception("analysis of held samples failed; frames stay stored")
         transitions = await self.run(self.ingestor.tick, now=self.clock())
         self.publish([AlertMessage(t) for t in transitions], transitions)
 

@@ -11,9 +11,12 @@ duplicates, which change nothing).
 Taking over a device: before analysing new frames of a device, the worker checks that the device's
 stored high-water seq is the one it last analysed. When it is not (its first message here, or another
 worker had it meanwhile), it restores the device's alert engine from its snapshot, replays the device's
-last `WARM_S` seconds of stored frames through a fresh pipeline to warm it, discarding what the replay
-outputs, and drops anything the warmed pipeline emits at or before the last stored beat or episode: no
-beat, episode or alert is stored twice.
+last `WARM_S` seconds of stored frames through a fresh pipeline to warm it, and drops anything the
+warmed pipeline emits that the earlier owner stored or told: beats at or before the last stored beat,
+rhythm changes and events found at or before it (a change also dated at or before the last stored
+episode). What the replay itself finds past that is the earlier owner's frames held unanalysed
+(``analysis_chunk_s``): it is kept and stored once, with the device's next analysis. No beat, episode or
+alert is stored twice.
 
 Sharing partitions: workers announce themselves every `HEARTBEAT_S` on a fan-out exchange. Each partition
 belongs, by rendezvous hashing over the workers heard lately, to one of them; a worker that is delivered a
@@ -216,8 +219,16 @@ class TakeoverRegistry(PipelineRegistry):
     def feed(self, device_id: int, *args: Any, **kwargs: Any) -> DeviceAnalysis | None:
         return self._floored(super().feed(device_id, *args, **kwargs))
 
+    def due(self, now: float, *, everything: bool = False) -> list[int]:
+        # carried output waits for no next frame: the frame that caused the takeover may add nothing
+        # (behind the stream) and the device may send no other
+        return sorted(set(super().due(now, everything=everything)) | set(self.carried_))
+
     def drain(self, device_id: int) -> DeviceAnalysis | None:
-        return self._floored(super().drain(device_id))
+        out = super().drain(device_id)
+        if out is None and device_id in self.carried_:
+            out = DeviceAnalysis(device_id=device_id)
+        return self._floored(out)
 
     def carry(self, device_id: int, replayed: list[DeviceAnalysis]) -> None:
         """Keep what the replay of a taken-over device found past its floor (set first) for its next output."""
@@ -242,7 +253,10 @@ class TakeoverRegistry(PipelineRegistry):
         if floor is not None:
             # both come out in time order, so the earlier owner stored exactly those up to its last one
             out.beats = [b for b in out.beats if b.t_us > floor.beat_t_us]
-            out.rhythm_changes = [c for c in out.rhythm_changes if c.t_us > floor.episode_t_us]
+            # a change comes out with the beat that decided it: one decided at a stored beat was stored (the
+            # replay's fresh tracker states its first rhythm early in the replay: that one is not a change)
+            out.rhythm_changes = [c for c in out.rhythm_changes
+                                  if c.detected_t_us > floor.beat_t_us and c.t_us > floor.episode_t_us]
             # an event comes out with the beat that found it: one found at a stored beat was told already
             # (events are not stored; one found without a beat, an asystole, may be told twice, and then
             # finds its alert still open)
@@ -717,10 +731,18 @@ class PartitionWorker:
     async def _ticks(self) -> None:
         while True:
             await asyncio.sleep(self.tick_s)
+            live: list[LiveMessage] = []
+            transitions: list[AlertTransition] = []
             async with self.limiter:
-                held = await anyio.to_thread.run_sync(partial(self.ingestor.analyse_held, now=self.clock()))
-                transitions = await anyio.to_thread.run_sync(partial(self.ingestor.tick, now=self.clock()))
-            await self._publish(held.live + [AlertMessage(t) for t in transitions], held.transitions + transitions)
+                try:
+                    held = await anyio.to_thread.run_sync(partial(self.ingestor.analyse_held, now=self.clock()))
+                    live, transitions = held.live, held.transitions
+                except Exception:  # noqa: BLE001 - its devices start over from storage; the engines still tick
+                    logger.exception("analysis of held samples failed")
+                # a failed engine tick is not caught: its transitions are in memory only, and the worker going
+                # down hands its devices to one that restores them from storage
+                ticked = await anyio.to_thread.run_sync(partial(self.ingestor.tick, now=self.clock()))
+            await self._publish(live + [AlertMessage(t) for t in ticked], transitions + ticked)
 
     # ------------------------------------------------------------------------------ sharing partitions
     async def _on_presence(self, message: AbstractIncomingMessage) -> None:
