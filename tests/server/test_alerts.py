@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -394,6 +395,20 @@ def test_snapshot_restore_through_json_continues_identically(before, after):
 
     assert got == expected
     assert restored.snapshot() == engine.snapshot()
+
+
+@settings(max_examples=50, deadline=None)
+@given(_STEPS)
+def test_snapshot_conditions_are_their_dataclass_fields(steps):
+    # the snapshot's stored JSON must not change with the hand-written copy that replaced asdict
+    engine = AlertEngine()
+    _run(engine, steps, 0.0)
+    snapshot = engine.snapshot()
+    for device_id, device in engine.devices_.items():
+        assert snapshot["devices"][device_id]["conditions"] == {
+            kind.value: dataclasses.asdict(condition) for kind, condition in device.conditions.items()}
+        for kind, condition in device.conditions.items():
+            assert snapshot["devices"][device_id]["conditions"][kind.value]["sources"] is not condition.sources
 
 
 def test_only_the_last_closed_alerts_are_kept():
