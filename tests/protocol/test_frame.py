@@ -23,6 +23,7 @@ from cardiowatch.protocol import (
     frame_split,
     max_samples,
 )
+from cardiowatch.protocol import frame as frame_module
 from cardiowatch.protocol import make_vectors
 from cardiowatch.protocol.make_vectors import VECTORS_DIR, frame_fields, frame_from_fields
 
@@ -39,6 +40,14 @@ def test_vector_files_match_their_generator(name):
 def test_crc16_ccitt_false_check_value():
     assert crc16_ccitt_false(b"123456789") == 0x29B1
     assert FRAMES["crc_check"]["crc"] == 0x29B1
+
+
+def test_frame_crc_is_the_reference_crc16_ccitt_false():
+    # frames use binascii's C CRC; the bitwise reference in crc16_ccitt_false is the spec
+    rng = np.random.default_rng(23)
+    for size in (0, 1, 2, 33, 134, 284, MAX_FRAME_BYTES):
+        data = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+        assert frame_module._crc16(data) == crc16_ccitt_false(data)
 
 
 @pytest.mark.parametrize("vector", FRAMES["valid"], ids=lambda v: v["name"])
