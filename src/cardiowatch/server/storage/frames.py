@@ -138,8 +138,8 @@ class FrameStore:
         wanted: dict[int, set[int]] = {}
         for device_id, frames in messages:
             wanted.setdefault(device_id, set()).update(d.frame.seq for d in frames)
-        known = crud.stored_frames(session=session, wanted=wanted)
         marks = crud.device_marks(session=session, device_ids=list(wanted))
+        known = crud.stored_frames(session=session, wanted=_at_or_below_mark(wanted, marks))
         anchors = self._anchors(session, marks)
         highest = {device_id: mark.last_seq for device_id, mark in marks.items()}
         fresh: dict[int, list[tuple[StoreResult, DecodedFrame]]] = {}
@@ -243,6 +243,23 @@ def _place(session: Session, device_id: int, frames: list[Frame], latest: ClockA
 
 def _anchor(chunk: crud.StoredChunk) -> ClockAnchor:
     return ClockAnchor.of(frame_decode(chunk.frame), chunk.t_us)
+
+
+def _at_or_below_mark(wanted: dict[int, set[int]], marks: dict[int, crud.DeviceMark]) -> dict[int, set[int]]:
+    """The seqs of ``wanted`` that may be stored already: those at or below their device's high-water mark.
+
+    A frame is stored in the transaction that raises its device's ``last_seq`` to at least its seq (the
+    PostgreSQL trigger relies on the same), so a steady stream of new frames costs no lookup; a frame
+    another process stores after the marks were read is caught by `crud.insert_chunks` instead.
+    """
+    out: dict[int, set[int]] = {}
+    for device_id, seqs in wanted.items():
+        mark = marks.get(device_id)
+        if mark is None:  # no device row to trust: look every seq up
+            out[device_id] = seqs
+        elif mark.last_seq is not None:
+            out[device_id] = {seq for seq in seqs if seq <= mark.last_seq}
+    return {device_id: seqs for device_id, seqs in out.items() if seqs}
 
 
 def _by_device(pairs: set[tuple[int, int]]) -> dict[int, set[int]]:
