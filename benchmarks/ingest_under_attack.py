@@ -387,9 +387,13 @@ async def run_windows(*, source: SignalSource, n_devices: int, seconds: float, w
             proc.terminate()
             proc.wait(timeout=30)
     for phase in (base, attack):
-        logger.info("%s: %d frames, p50 %.1f ms, p99 %.1f ms, lost %d", phase.name, phase.frames_sent,
-                    phase.pct_ms(50), phase.pct_ms(99), phase.lost)
+        logger.info("%s: %d frames, p50 %.1f ms, p99 %.1f ms, lost %d (answers %s)", phase.name, phase.frames_sent,
+                    phase.pct_ms(50), phase.pct_ms(99), phase.lost, _answers(phase.statuses))
     return base, attack, stored, costs
+
+
+def _answers(statuses: Counter) -> str:
+    return ", ".join(f"{key} x{n}" for key, n in sorted(statuses.items(), key=lambda kv: str(kv[0])))
 
 
 # ------------------------------------------------------------------------------------------ the report
@@ -414,6 +418,8 @@ def report(base: PhaseResult, attack: PhaseResult, stored: int, costs: list, *, 
                     f"{phase.core_pct(phase.client_cpu_s):.0f} | {phase.core_pct(phase.attack_cpu_s):.0f} | "
                     f"{phase.other_pct:.0f} |")
     answers = ", ".join(f"{key} x{n}" for key, n in sorted(attack.attack_answers.items()))
+    # a frame not answered 200 is lost to this client (it does not resend): say what it got instead
+    device_answers = "; ".join(f"{phase.name} {_answers(phase.statuses)}" for phase in (base, attack))
     n_bodies = sum(attack.attack_answers.values())
     # the server's extra CPU in the attack windows, shared out over the bodies it refused
     extra_server_s = attack.server_cpu_s - base.server_cpu_s * attack.run_s / base.run_s
@@ -445,6 +451,7 @@ everything else on the machine (other work, the kernel); the machine has {os.cpu
 
 p99 under attack / p99 without: **{ratio:.2f}** (target <= {TARGET_RATIO:.2f}, and 0 lost):
 **{verdict}**.
+Device frames' answers (HTTP status, or the client's error): {device_answers}.
 Attack: {n_bodies} bodies answered ({n_bodies / attack.run_s:.1f} a second), {attack.attack_bytes / 1e6:.1f} MB
 sent in all before the server's answer or close stopped them; server CPU per refused body (its extra
 CPU in the attack windows over the bodies): {per_body_ms:.2f} ms. Answers: {answers}.{starved}
