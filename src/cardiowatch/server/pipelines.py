@@ -141,8 +141,11 @@ class _Stream:
     n_fed: int = 0
     #: In-order samples not analysed yet, and the server time the oldest of them arrived.
     held: list[np.ndarray] = field(default_factory=list)
-    n_held: int = 0
     held_since: float | None = None
+
+    @property
+    def n_held(self) -> int:
+        return sum(len(samples) for samples in self.held)
 
 
 class PipelineRegistry:
@@ -197,7 +200,6 @@ class PipelineRegistry:
         stream.fed_at = now
         if stream.pipeline is not None:
             stream.held.append(signal)
-            stream.n_held += len(signal)
             if stream.held_since is None:
                 stream.held_since = now
             # whole samples: 1.1 s at 360 Hz is 396 samples, not 396.00000000000006
@@ -238,7 +240,7 @@ class PipelineRegistry:
         return out
 
     def _analyse_held(self, out: DeviceAnalysis, stream: _Stream) -> None:
-        held, stream.held, stream.n_held, stream.held_since = stream.held, [], 0, None
+        held, stream.held, stream.held_since = stream.held, [], None
         if stream.pipeline is None or not held:
             return
         try:
